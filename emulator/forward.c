@@ -1,0 +1,625 @@
+/*
+ * The AF_PACKET forwarder behind the userspace link; see forward.h.
+ *
+ * One loop serves both directions: wait (epoll with a nanosecond timeout)
+ * for a frame or for the next delivery time, read every frame that is
+ * ready into pool buffers and push it on its queue with the time it was
+ * read, then pop every packet whose delivery time has come and send it.
+ * Frames are stamped after the read returns, so a frame's emulated delay
+ * starts at most one wake-up latency after it reached the interface; the
+ * spin before a delivery keeps the exit side to about a system call.
+ */
+#include "emulator/forward.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+
+/* --- buffer pool ------------------------------------------------------- */
+
+struct forward_pool {
+	unsigned char *mem;     /* n * buf_size bytes, touched lazily */
+	size_t mem_len;
+	uint32_t buf_size;
+	uint32_t n;
+	uint32_t top;           /* free[0..top) are free buffer indices */
+	uint32_t *free;
+};
+
+struct forward_pool *forward_pool_new(uint32_t n, uint32_t buf_size)
+{
+	if (n == 0 || buf_size <= sizeof(struct qpkt) || buf_size % 8) {
+		errno = EINVAL;
+		return NULL;
+	}
+	struct forward_pool *pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return NULL;
+	pool->buf_size = buf_size;
+	pool->n = n;
+	pool->mem_len = (size_t)n * buf_size;
+	pool->mem = mmap(NULL, pool->mem_len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	pool->free = malloc((size_t)n * sizeof(*pool->free));
+	if (pool->mem == MAP_FAILED || !pool->free) {
+		int e = pool->free ? errno : ENOMEM;
+		if (pool->mem != MAP_FAILED)
+			munmap(pool->mem, pool->mem_len);
+		free(pool->free);
+		free(pool);
+		errno = e;
+		return NULL;
+	}
+	/* LIFO with buffer 0 on top: a recently freed, hot buffer is reused
+	 * first, and the untouched tail of the mapping stays untouched. */
+	for (uint32_t i = 0; i < n; i++)
+		pool->free[i] = n - 1 - i;
+	pool->top = n;
+	return pool;
+}
+
+void forward_pool_free(struct forward_pool *pool)
+{
+	if (!pool)
+		return;
+	munmap(pool->mem, pool->mem_len);
+	free(pool->free);
+	free(pool);
+}
+
+struct qpkt *forward_pool_get(struct forward_pool *pool)
+{
+	if (pool->top == 0)
+		return NULL;
+	uint32_t i = pool->free[--pool->top];
+	return (struct qpkt *)(pool->mem + (size_t)i * pool->buf_size);
+}
+
+void forward_pool_put(struct forward_pool *pool, struct qpkt *p)
+{
+	if (!p)
+		return;
+	size_t off = (size_t)((unsigned char *)p - pool->mem);
+	pool->free[pool->top++] = (uint32_t)(off / pool->buf_size);
+}
+
+uint32_t forward_pool_avail(const struct forward_pool *pool)
+{
+	return pool->top;
+}
+
+uint32_t forward_pool_data_cap(const struct forward_pool *pool)
+{
+	return pool->buf_size - (uint32_t)sizeof(struct qpkt);
+}
+
+static uint64_t dir_pool_need(const struct link_dir *d)
+{
+	uint64_t lim = 1u << 20;
+	if (d->limit_pkts)
+		lim = d->limit_pkts;
+	if (d->limit_bytes && d->limit_bytes / 60 + 1 < lim)
+		lim = d->limit_bytes / 60 + 1;
+	/* Packets in the delay line are not in the droptail queue; the
+	 * forwarder does not exceed about 2 Mpps, so bound the rate there. */
+	uint64_t pps = d->rate_bps ? d->rate_bps / (8 * 60) + 1 : 2000000;
+	if (pps > 2000000)
+		pps = 2000000;
+	uint64_t flight = (uint64_t)((double)pps * (double)d->delay_ns / 1e9) + 1;
+	return lim + flight + FORWARD_BATCH;
+}
+
+uint32_t forward_pool_size(const struct link_params *p)
+{
+	uint64_t n = dir_pool_need(&p->up) + dir_pool_need(&p->down);
+	if (n < 4096)
+		n = 4096;
+	if (n > (1u << 20))
+		n = 1u << 20;
+	return (uint32_t)n;
+}
+
+/* --- frames and timing ------------------------------------------------- */
+
+int forward_frame_fill(struct qpkt *p, uint32_t len, int truncated, uint32_t cap)
+{
+	if (truncated || len > cap)
+		return -EMSGSIZE;
+	if (len < FORWARD_ETH_HLEN)
+		return -EINVAL;
+	p->len = len;
+	p->ip_len = len - FORWARD_ETH_HLEN;
+	return 0;
+}
+
+int64_t forward_wait_ns(uint64_t now_ns, uint64_t next_up, uint64_t next_down,
+			uint64_t spin_ns)
+{
+	uint64_t next = next_up < next_down ? next_up : next_down;
+	if (next == UINT64_MAX)
+		return -1;
+	if (next <= now_ns || next - now_ns <= spin_ns)
+		return 0;
+	uint64_t w = next - now_ns - spin_ns;
+	return w > INT64_MAX ? INT64_MAX : (int64_t)w;
+}
+
+/* --- counters ------------------------------------------------------------ */
+
+void forward_shared_publish(struct forward_shared *sh, const struct link_stats *up,
+			    const struct link_stats *down, const struct forward_dir_stats *fup,
+			    const struct forward_dir_stats *fdown)
+{
+	uint32_t s = __atomic_load_n(&sh->seq, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->seq, s + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	sh->up = *up;
+	sh->down = *down;
+	sh->fup = *fup;
+	sh->fdown = *fdown;
+	__atomic_store_n(&sh->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
+			 struct link_stats *down, struct forward_dir_stats *fup,
+			 struct forward_dir_stats *fdown)
+{
+	struct forward_shared c;
+	for (;;) {
+		uint32_t s = __atomic_load_n(&sh->seq, __ATOMIC_ACQUIRE);
+		if (s & 1)
+			continue;
+		c.up = sh->up;
+		c.down = sh->down;
+		c.fup = sh->fup;
+		c.fdown = sh->fdown;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&sh->seq, __ATOMIC_RELAXED) == s)
+			break;
+	}
+	if (up)
+		*up = c.up;
+	if (down)
+		*down = c.down;
+	if (fup)
+		*fup = c.fup;
+	if (fdown)
+		*fdown = c.fdown;
+}
+
+/* --- sockets ------------------------------------------------------------- */
+
+static int fail(char *err, int errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fail(char *err, int errlen, int e, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s", what, strerror(e));
+	return -e;
+}
+
+static int set_buf(int fd, int force, int plain, int bytes)
+{
+	if (setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof(bytes)) == 0)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
+}
+
+int forward_socket_open(const char *ifname, char *err, int errlen)
+{
+	unsigned idx = if_nametoindex(ifname);
+	if (idx == 0)
+		return fail(err, errlen, errno, "interface %s: if_nametoindex", ifname);
+	/* Protocol 0 until bind, so no frame of another interface slips in. */
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(err, errlen, errno, "interface %s: socket(AF_PACKET)", ifname);
+	int one = 1, rc;
+	if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_RCVBUF)", ifname);
+		goto error;
+	}
+	if (set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, 8 << 20) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_SNDBUF)", ifname);
+		goto error;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_IGNORE_OUTGOING)",
+			  ifname);
+		goto error;
+	}
+	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_QDISC_BYPASS)",
+			  ifname);
+		goto error;
+	}
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = (int)idx,
+	};
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: bind(AF_PACKET)", ifname);
+		goto error;
+	}
+	/* A bridge takes every frame; veth does not filter by address, but
+	 * other devices do.  The membership ends with the socket. */
+	struct packet_mreq mr = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
+	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_MR_PROMISC)",
+			  ifname);
+		goto error;
+	}
+	return fd;
+error:
+	close(fd);
+	return rc;
+}
+
+/* --- the forwarder ------------------------------------------------------- */
+
+/* One direction: frames read on @rx_fd go through @q and out on @tx_fd. */
+struct fdir {
+	const char *name;       /* "up" or "down", for messages */
+	int rx_fd, tx_fd;
+	struct queue *q;
+	FILE *log;
+	struct forward_dir_stats st;
+	int warned_send, warned_recv;
+};
+
+struct forward {
+	struct forward_pool *pool;
+	struct fdir dir[2];     /* 0 = up, 1 = down */
+	struct forward_shared *sh;
+	uint64_t spin_ns;
+	uint64_t linger_ns;
+	/* Per-call scratch: one batch of messages, and buffers that absorb
+	 * frames when the pool is empty so that they can be counted. */
+	struct mmsghdr msgs[FORWARD_BATCH];
+	struct iovec iov[FORWARD_BATCH];
+	struct qpkt *bufs[FORWARD_BATCH];
+	unsigned char (*scratch)[FORWARD_BUF_SIZE];
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void release_pkt(struct qpkt *p, void *arg)
+{
+	forward_pool_put(arg, p);
+}
+
+void forward_free(struct forward *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < 2; i++) {
+		struct fdir *d = &f->dir[i];
+		if (d->q)
+			queue_set_log(d->q, NULL, 0);
+		queue_free(d->q, release_pkt, f->pool);
+		if (d->log && fclose(d->log) != 0)
+			log_warn("userspace link: event log (%s): fclose: %s", d->name,
+				 strerror(errno));
+	}
+	forward_pool_free(f->pool);
+	free(f->scratch);
+	free(f);
+}
+
+static int dir_init(struct forward *f, int i, const struct link_dir *ld, uint64_t seed,
+		    int rx_fd, int tx_fd, const char *event_log, uint64_t t0,
+		    char *err, int errlen)
+{
+	struct fdir *d = &f->dir[i];
+	d->name = i == 0 ? "up" : "down";
+	d->rx_fd = rx_fd;
+	d->tx_fd = tx_fd;
+	d->q = queue_new(ld, seed);
+	if (!d->q)
+		return fail(err, errlen, ENOMEM, "userspace link: queue_new(%s)", d->name);
+	if (!event_log)
+		return 0;
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.%s", event_log, d->name);
+	d->log = fopen(path, "we");
+	if (!d->log)
+		return fail(err, errlen, errno, "event log %s: fopen", path);
+	setvbuf(d->log, NULL, _IOFBF, 1 << 20);
+	queue_set_log(d->q, d->log, t0);
+	return 0;
+}
+
+int forward_new(const struct link_params *p, const struct forward_opts *o, int fd_client,
+		int fd_server, const char *event_log, struct forward_shared *sh,
+		struct forward **out, char *err, int errlen)
+{
+	struct forward *f = calloc(1, sizeof(*f));
+	if (!f)
+		return fail(err, errlen, ENOMEM, "userspace link: calloc");
+	int rc;
+	f->sh = sh;
+	struct forward_opts def = FORWARD_OPTS_DEFAULT;
+	if (!o)
+		o = &def;
+	f->spin_ns = o->spin_ns;
+	f->linger_ns = o->linger_ns;
+	uint32_t n = forward_pool_size(p);
+	f->pool = forward_pool_new(n, FORWARD_BUF_SIZE);
+	if (!f->pool) {
+		rc = fail(err, errlen, errno, "userspace link: pool of %u buffers", n);
+		goto error;
+	}
+	f->scratch = malloc(FORWARD_BATCH * sizeof(*f->scratch));
+	if (!f->scratch) {
+		rc = fail(err, errlen, ENOMEM, "userspace link: scratch buffers");
+		goto error;
+	}
+	uint64_t t0 = mono_ns();
+	/* Distinct loss streams per direction from one seed. */
+	rc = dir_init(f, 0, &p->up, p->seed, fd_client, fd_server, event_log, t0, err, errlen);
+	if (rc == 0)
+		rc = dir_init(f, 1, &p->down, p->seed ^ 0x9e3779b97f4a7c15ull, fd_server,
+			      fd_client, event_log, t0, err, errlen);
+	if (rc < 0)
+		goto error;
+	*out = f;
+	return 0;
+error:
+	forward_free(f);
+	return rc;
+}
+
+static void publish(struct forward *f)
+{
+	struct link_stats s[2];
+	for (int i = 0; i < 2; i++) {
+		s[i] = *queue_stats(f->dir[i].q);
+		s[i].drops_queue += f->dir[i].st.drops_pool;
+	}
+	forward_shared_publish(f->sh, &s[0], &s[1], &f->dir[0].st, &f->dir[1].st);
+}
+
+/*
+ * Reads up to 4 batches from one direction's socket and queues them.
+ * Returns the number of frames read, or a negative errno.
+ */
+static int dir_read(struct forward *f, struct fdir *d, char *err, int errlen)
+{
+	int total = 0;
+	uint32_t cap = forward_pool_data_cap(f->pool);
+	for (int round = 0; round < 4; round++) {
+		uint32_t n = forward_pool_avail(f->pool);
+		int scratch = n == 0;
+		if (n > FORWARD_BATCH || scratch)
+			n = FORWARD_BATCH;
+		for (uint32_t i = 0; i < n; i++) {
+			if (scratch) {
+				f->iov[i].iov_base = f->scratch[i];
+				f->iov[i].iov_len = FORWARD_BUF_SIZE;
+			} else {
+				f->bufs[i] = forward_pool_get(f->pool);
+				f->iov[i].iov_base = f->bufs[i]->data;
+				f->iov[i].iov_len = cap;
+			}
+			memset(&f->msgs[i].msg_hdr, 0, sizeof(f->msgs[i].msg_hdr));
+			f->msgs[i].msg_hdr.msg_iov = &f->iov[i];
+			f->msgs[i].msg_hdr.msg_iovlen = 1;
+		}
+		int r = recvmmsg(d->rx_fd, f->msgs, n, MSG_DONTWAIT, NULL);
+		int e = errno;
+		uint64_t now = mono_ns();
+		int got = r < 0 ? 0 : r;
+		for (uint32_t i = 0; i < n; i++) {
+			if (scratch) {
+				if (i < (uint32_t)got)
+					d->st.drops_pool++;
+				continue;
+			}
+			struct qpkt *p = f->bufs[i];
+			if (i >= (uint32_t)got) {
+				forward_pool_put(f->pool, p);
+				continue;
+			}
+			struct msghdr *h = &f->msgs[i].msg_hdr;
+			if (forward_frame_fill(p, f->msgs[i].msg_len, h->msg_flags & MSG_TRUNC,
+					       cap) < 0) {
+				d->st.drops_bad++;
+				forward_pool_put(f->pool, p);
+				continue;
+			}
+			if (queue_push(d->q, p, now) != QUEUE_QUEUED)
+				forward_pool_put(f->pool, p);
+		}
+		d->st.rx += (uint64_t)got;
+		total += got;
+		if (r < 0) {
+			if (e == EAGAIN || e == EINTR)
+				return total;
+			/* The interface went down or away (the testbed is being
+			 * torn down): not worth dying for. */
+			if (e == ENETDOWN || e == ENXIO || e == ENODEV) {
+				if (!d->warned_recv++)
+					log_warn("userspace link (%s): recvmmsg: %s", d->name,
+						 strerror(e));
+				return total;
+			}
+			return fail(err, errlen, e, "userspace link (%s): recvmmsg", d->name);
+		}
+		if ((uint32_t)r < n)
+			return total;
+	}
+	return total;
+}
+
+static void dir_flush(struct forward *f, struct fdir *d, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		f->iov[i].iov_base = f->bufs[i]->data;
+		f->iov[i].iov_len = f->bufs[i]->len;
+		memset(&f->msgs[i].msg_hdr, 0, sizeof(f->msgs[i].msg_hdr));
+		f->msgs[i].msg_hdr.msg_iov = &f->iov[i];
+		f->msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	uint32_t done = 0;
+	while (done < n) {
+		int r = sendmmsg(d->tx_fd, f->msgs + done, n - done, MSG_DONTWAIT);
+		if (r > 0) {
+			done += (uint32_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		/* The frame at done was refused (a full device queue, or the
+		 * interface is down): drop it, like a wire would, and go on. */
+		if (!d->warned_send++)
+			log_warn("userspace link (%s): sendmmsg: %s", d->name,
+				 r < 0 ? strerror(errno) : "sent nothing");
+		d->st.send_errors++;
+		done++;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		forward_pool_put(f->pool, f->bufs[i]);
+}
+
+/* Sends every packet of @d due at @now_ns.  Returns the number sent. */
+static int dir_send(struct forward *f, struct fdir *d, uint64_t now_ns)
+{
+	uint32_t n = 0;
+	int total = 0;
+	struct qpkt *p;
+	while ((p = queue_pop(d->q, now_ns))) {
+		f->bufs[n++] = p;
+		total++;
+		if (n == FORWARD_BATCH) {
+			dir_flush(f, d, n);
+			n = 0;
+		}
+	}
+	if (n)
+		dir_flush(f, d, n);
+	return total;
+}
+
+/*
+ * Arms @tfd to expire at @at_ns (absolute, CLOCK_MONOTONIC).  A timerfd
+ * rather than an epoll timeout because the kernel gives a sleeping poll a
+ * slack of 0.1% of its timeout (100 us on a 100 ms delay) whatever the
+ * task's timer slack, while a timerfd expires on time.
+ */
+static int timer_arm(int tfd, uint64_t at_ns)
+{
+	struct itimerspec it = {
+		.it_value = { .tv_sec = (time_t)(at_ns / 1000000000),
+			      .tv_nsec = (long)(at_ns % 1000000000) },
+	};
+	return timerfd_settime(tfd, TFD_TIMER_ABSTIME, &it, NULL);
+}
+
+int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0)
+		return fail(err, errlen, errno, "userspace link: epoll_create1");
+	int rc = 0;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (tfd < 0) {
+		rc = fail(err, errlen, errno, "userspace link: timerfd_create");
+		goto end;
+	}
+	int fds[4] = { f->dir[0].rx_fd, f->dir[1].rx_fd, stop_fd, tfd };
+	for (int i = 0; i < 4; i++) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
+			rc = fail(err, errlen, errno, "userspace link: epoll_ctl(ADD)");
+			goto end;
+		}
+	}
+	publish(f);
+	uint64_t armed = 0;        /* expiry of the timer, 0 = disarmed/fired */
+	uint64_t poll_until = 0;   /* keep polling after work until then */
+	for (;;) {
+		uint64_t now = mono_ns();
+		int64_t w = forward_wait_ns(now, queue_next_ns(f->dir[0].q),
+					    queue_next_ns(f->dir[1].q), f->spin_ns);
+		if (now < poll_until)
+			w = 0;
+		if (w > 0 && armed != now + (uint64_t)w) {
+			armed = now + (uint64_t)w;
+			if (timer_arm(tfd, armed) < 0) {
+				rc = fail(err, errlen, errno, "userspace link: timerfd_settime");
+				goto end;
+			}
+		}
+		struct epoll_event evs[4];
+		int n = epoll_wait(ep, evs, 4, w == 0 ? 0 : -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = fail(err, errlen, errno, "userspace link: epoll_wait");
+			goto end;
+		}
+		int ready[4] = { 0, 0, 0, 0 };
+		for (int i = 0; i < n; i++)
+			ready[evs[i].data.u32] = 1;
+		if (ready[2])
+			break;
+		if (ready[3]) {
+			uint64_t ticks;
+			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN) {
+				rc = fail(err, errlen, errno, "userspace link: read(timerfd)");
+				goto end;
+			}
+			armed = 0;
+		}
+		int work = 0;
+		for (int i = 0; i < 2; i++) {
+			if (!ready[i])
+				continue;
+			int r = dir_read(f, &f->dir[i], err, errlen);
+			if (r < 0) {
+				rc = r;
+				goto end;
+			}
+			work += r;
+		}
+		now = mono_ns();
+		for (int i = 0; i < 2; i++)
+			work += dir_send(f, &f->dir[i], now);
+		if (work) {
+			publish(f);
+			if (f->linger_ns)
+				poll_until = mono_ns() + f->linger_ns;
+		}
+	}
+end:
+	publish(f);
+	if (tfd >= 0)
+		close(tfd);
+	close(ep);
+	return rc;
+}

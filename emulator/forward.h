@@ -1,0 +1,183 @@
+/*
+ * The userspace link: an AF_PACKET forwarder that bridges two interfaces
+ * through two queues (emulator/queue.h), one per direction.
+ *
+ * A frame read on the client-facing interface is pushed on the "up" queue
+ * and, when the queue releases it, sent unchanged on the server-facing
+ * interface; "down" is the reverse.  Frames are read in batches (recvmmsg)
+ * straight into buffers of a fixed pool, so a frame is copied once on the
+ * way in and once on the way out, and sent in batches (sendmmsg).  The
+ * process sleeps until the earliest delivery time of either queue or the
+ * next frame, whichever comes first, with a nanosecond timeout and a timer
+ * slack of 1 ns, and spins for the last few microseconds before a delivery
+ * because a wake-up from sleep is late by tens of microseconds.
+ *
+ * This header has three layers: pure helpers that are unit-tested (the
+ * buffer pool, the frame checks, the wake-up computation, the seqlocked
+ * counters), the forwarding loop (forward_run) and the backend's own extras
+ * (userspace_start_opts, userspace_cpu_ns; emulator/userspace.c).
+ */
+#ifndef TFOLAB_EMULATOR_FORWARD_H
+#define TFOLAB_EMULATOR_FORWARD_H
+
+#include <stdint.h>
+
+#include "emulator/backend.h"
+#include "emulator/link.h"
+#include "emulator/queue.h"
+
+/* Bytes of one pool buffer, struct qpkt header included. */
+#define FORWARD_BUF_SIZE 2048u
+/* Frames read or sent per system call. */
+#define FORWARD_BATCH 64u
+#define FORWARD_ETH_HLEN 14u
+/* Default busy-wait before a delivery time; see struct forward_opts. */
+#define FORWARD_SPIN_NS 20000u
+/* Default polling after a frame; see struct forward_opts. */
+#define FORWARD_LINGER_NS 0u
+
+/* --- buffer pool ------------------------------------------------------- */
+
+struct forward_pool;
+
+/*
+ * forward_pool_new - @n buffers of @buf_size bytes (header included).  The
+ * memory is reserved but only touched when a buffer is first used, so a
+ * large pool costs only what the peak occupancy uses.  Returns NULL with
+ * errno set on failure (EINVAL if @buf_size cannot hold a header).
+ */
+struct forward_pool *forward_pool_new(uint32_t n, uint32_t buf_size);
+void forward_pool_free(struct forward_pool *pool);
+
+/* forward_pool_get - a free buffer, or NULL when all are in use. */
+struct qpkt *forward_pool_get(struct forward_pool *pool);
+/* forward_pool_put - hand back a buffer from forward_pool_get; NULL is a no-op. */
+void forward_pool_put(struct forward_pool *pool, struct qpkt *p);
+uint32_t forward_pool_avail(const struct forward_pool *pool);
+/* Bytes of frame a buffer holds: buf_size - sizeof(struct qpkt). */
+uint32_t forward_pool_data_cap(const struct forward_pool *pool);
+
+/*
+ * forward_pool_size - buffers needed for @p: each direction's droptail limit
+ * plus the packets its delay line can hold at its rate (10 Gbit/s when
+ * unlimited) plus a batch, clamped to [4096, 1 << 20].
+ */
+uint32_t forward_pool_size(const struct link_params *p);
+
+/* --- frames ------------------------------------------------------------ */
+
+/*
+ * forward_frame_fill - a frame of @len bytes was read into @p->data, whose
+ * capacity is @cap bytes; @truncated is nonzero when the kernel said the
+ * frame was longer (MSG_TRUNC).  Sets p->len and p->ip_len (the frame minus
+ * the Ethernet header, for every EtherType: the rate counts IP bytes).
+ * Returns 0, or -EMSGSIZE for a truncated or oversized frame and -EINVAL
+ * for a runt shorter than an Ethernet header; the caller drops those.
+ */
+int forward_frame_fill(struct qpkt *p, uint32_t len, int truncated, uint32_t cap);
+
+/* --- timing ------------------------------------------------------------ */
+
+/*
+ * forward_wait_ns - how to wait at @now_ns for the earlier of @next_up and
+ * @next_down (UINT64_MAX = empty queue): -1 = block until a frame arrives,
+ * 0 = poll without sleeping (a delivery is due, or is within @spin_ns),
+ * otherwise the nanoseconds to sleep, which end @spin_ns before the
+ * delivery so that the rest is spent polling.
+ */
+int64_t forward_wait_ns(uint64_t now_ns, uint64_t next_up, uint64_t next_down,
+			uint64_t spin_ns);
+
+/* --- counters shared with the parent ----------------------------------- */
+
+/* Counters of one direction beyond the queue's own. */
+struct forward_dir_stats {
+	uint64_t rx;            /* frames read */
+	uint64_t drops_pool;    /* no free buffer: counted as queue drops too */
+	uint64_t drops_bad;     /* runt or truncated frames */
+	uint64_t send_errors;   /* sendmmsg refused the frame */
+};
+
+/*
+ * The forwarder's counters, in memory shared between the forwarder and its
+ * parent.  The forwarder is the only writer; readers copy under the seqlock
+ * (forward_shared_read), so they never see a torn struct.
+ */
+struct forward_shared {
+	uint32_t seq;           /* odd while the writer is inside */
+	struct link_stats up, down;
+	struct forward_dir_stats fup, fdown;
+};
+
+/* forward_shared_publish - the single writer's update. */
+void forward_shared_publish(struct forward_shared *sh, const struct link_stats *up,
+			    const struct link_stats *down, const struct forward_dir_stats *fup,
+			    const struct forward_dir_stats *fdown);
+/* forward_shared_read - a consistent copy; any output may be NULL. */
+void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
+			 struct link_stats *down, struct forward_dir_stats *fup,
+			 struct forward_dir_stats *fdown);
+
+/* --- the forwarder ----------------------------------------------------- */
+
+struct forward_opts {
+	uint64_t spin_ns;       /* busy-wait this long before a delivery */
+	uint64_t linger_ns;     /* keep polling this long after forwarding */
+};
+#define FORWARD_OPTS_DEFAULT { .spin_ns = FORWARD_SPIN_NS, .linger_ns = FORWARD_LINGER_NS }
+
+/*
+ * forward_socket_open - an AF_PACKET SOCK_RAW socket for all EtherTypes bound
+ * to @ifname, non-blocking, that ignores its own transmissions, bypasses the
+ * qdisc on send and has large buffers.  Returns the fd, or a negative errno
+ * with a message naming @ifname and the failed call in @err.
+ */
+int forward_socket_open(const char *ifname, char *err, int errlen);
+
+struct forward;
+
+/*
+ * forward_new - the forwarder between the bound sockets @fd_client and
+ * @fd_server (not owned) for link @p, with options @o (NULL = defaults).  @event_log, if not NULL, is a path
+ * prefix: the events of each direction go to "<event_log>.up" and
+ * "<event_log>.down".  Returns 0 and *@out, or a negative errno with a
+ * message in @err and nothing left behind.
+ */
+int forward_new(const struct link_params *p, const struct forward_opts *o, int fd_client,
+		int fd_server, const char *event_log, struct forward_shared *sh,
+		struct forward **out, char *err, int errlen);
+
+/*
+ * forward_run - forward until @stop_fd (e.g. a signalfd) becomes readable.
+ * Returns 0, or a negative errno with a message in @err when a system call
+ * fails in a way that forwarding cannot survive.
+ */
+int forward_run(struct forward *f, int stop_fd, char *err, int errlen);
+
+/* forward_free - frees the queues and the pool, and flushes and closes the logs. */
+void forward_free(struct forward *f);
+
+/* --- the backend's extras (emulator/userspace.c) ----------------------- */
+
+/*
+ * userspace_start_opts - link_userspace_ops.start with forwarder options
+ * (NULL = FORWARD_OPTS_DEFAULT).
+ */
+int userspace_start_opts(const struct link_params *p, const struct forward_opts *o,
+			 const char *if_client, const char *if_server, const char *event_log,
+			 struct link_backend **out);
+
+/*
+ * userspace_cpu_ns - CPU time (user + system) used so far by the forwarder
+ * process of @b.  Returns 0, or a negative errno.
+ */
+int userspace_cpu_ns(struct link_backend *b, uint64_t *ns);
+
+/*
+ * userspace_fstats - the forwarder's own counters (reads, pool drops, bad
+ * frames, send errors); up = client -> server.  Returns 0.
+ */
+int userspace_fstats(struct link_backend *b, struct forward_dir_stats *up,
+		     struct forward_dir_stats *down);
+
+#endif

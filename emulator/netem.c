@@ -1,0 +1,658 @@
+/*
+ * The netem backend: the kernel emulates the link.
+ *
+ * Inside the link namespace the two interfaces are joined by a bridge, and
+ * each direction is shaped on the egress of the interface it leaves by:
+ * the up direction (client -> server) on if_server, the down direction on
+ * if_client.  Each egress gets a netem root qdisc (1:) with the delay, the
+ * loss and a packet limit and, when the rate is limited, a tbf child
+ * (10: under 1:1) with the rate and a byte limit.  How this differs from
+ * the model of emulator/link.h is explained in emulator/netem.h.
+ *
+ * Everything goes through libnl-route; no tc or ip is forked.
+ */
+#include "emulator/netem.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/inet6.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/netem.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <netlink/route/tc.h>
+
+#include "emulator/backend.h"
+#include "harness/log.h"
+
+int netem_errno(int nlerr)
+{
+	switch (abs(nlerr)) {
+	case NLE_SUCCESS:          return 0;
+	case NLE_BAD_SOCK:         return -EBADF;
+	case NLE_EXIST:            return -EEXIST;
+	case NLE_NOADDR:           return -EADDRNOTAVAIL;
+	case NLE_OBJ_NOTFOUND:     return -ENOENT;
+	case NLE_INTR:             return -EINTR;
+	case NLE_AGAIN:            return -EAGAIN;
+	case NLE_INVAL:            return -EINVAL;
+	case NLE_MISSING_ATTR:     return -EINVAL;
+	case NLE_NOATTR:           return -EINVAL;
+	case NLE_NOACCESS:         return -EACCES;
+	case NLE_NOMEM:            return -ENOMEM;
+	case NLE_AF_NOSUPPORT:     return -EAFNOSUPPORT;
+	case NLE_PROTO_MISMATCH:   return -EPROTONOSUPPORT;
+	case NLE_OPNOTSUPP:        return -EOPNOTSUPP;
+	case NLE_PERM:             return -EPERM;
+	case NLE_BUSY:             return -EBUSY;
+	case NLE_RANGE:            return -ERANGE;
+	case NLE_NODEV:            return -ENODEV;
+	case NLE_MSGSIZE:          return -EMSGSIZE;
+	default:                   return -EIO;
+	}
+}
+
+/* IP bytes of the model -> Ethernet frame bytes that tbf counts. */
+static uint64_t to_frame_bytes(uint64_t ip_bytes)
+{
+	return (ip_bytes * NETEM_FRAME_BYTES + NETEM_PKT_BYTES - 1) / NETEM_PKT_BYTES;
+}
+
+int netem_plan(const struct link_dir *d, struct netem_plan *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (d->delay_ns > LINK_MAX_DELAY_NS)
+		return -ERANGE;
+	if (!(d->loss >= 0 && d->loss < 1))  /* also rejects NaN */
+		return -ERANGE;
+	out->delay_us = (uint32_t)((d->delay_ns + 500) / 1000);
+	out->loss = (uint32_t)llround(d->loss * (double)UINT32_MAX);
+
+	/* The droptail limit of the model, in packets and in IP bytes. */
+	uint64_t qpkts = d->limit_pkts;
+	if (!qpkts)
+		qpkts = d->limit_bytes ? (d->limit_bytes + NETEM_PKT_BYTES - 1) / NETEM_PKT_BYTES
+				       : LINK_MIN_QUEUE_PKTS;
+	uint64_t qbytes = (uint64_t)d->limit_pkts * NETEM_PKT_BYTES;
+	if (d->limit_bytes && (!qbytes || d->limit_bytes < qbytes))
+		qbytes = d->limit_bytes;
+	if (!qbytes)
+		qbytes = qpkts * NETEM_PKT_BYTES;
+
+	if (!d->rate_bps) {
+		if (qpkts > UINT32_MAX)
+			return -ERANGE;
+		out->netem_limit = (uint32_t)qpkts;
+		return 0;
+	}
+
+	uint64_t rate = to_frame_bytes((d->rate_bps + 7) / 8);
+	if (rate > INT32_MAX)
+		return -ERANGE;
+	/* Packets that the delay line holds at the rate: netem must not drop them. */
+	uint64_t inflight = (uint64_t)((double)d->rate_bps / 8.0 * ((double)d->delay_ns / 1e9)
+				       / NETEM_PKT_BYTES) + 1;
+	uint64_t burst = rate / 1000;  /* one millisecond at the rate */
+	if (burst < NETEM_MIN_BURST)
+		burst = NETEM_MIN_BURST;
+	uint64_t tlimit = to_frame_bytes(qbytes);
+	if (tlimit < NETEM_FRAME_BYTES)
+		tlimit = NETEM_FRAME_BYTES;
+	if (qpkts + inflight > UINT32_MAX || burst > INT32_MAX || tlimit > INT32_MAX)
+		return -ERANGE;
+	out->netem_limit = (uint32_t)(qpkts + inflight);
+	out->tbf_rate = (uint32_t)rate;
+	out->tbf_burst = (uint32_t)burst;
+	out->tbf_limit = (uint32_t)tlimit;
+	return 0;
+}
+
+static struct rtnl_qdisc *qdisc_new(int ifindex, uint32_t parent, uint32_t handle,
+				    const char *kind)
+{
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	if (!q)
+		return NULL;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), parent);
+	rtnl_tc_set_handle(TC_CAST(q), handle);
+	if (rtnl_tc_set_kind(TC_CAST(q), kind) < 0) {
+		rtnl_qdisc_put(q);
+		return NULL;
+	}
+	return q;
+}
+
+int netem_build_qdiscs(const struct link_dir *d, int ifindex,
+		       struct rtnl_qdisc **netem, struct rtnl_qdisc **tbf)
+{
+	struct netem_plan pl;
+	int rc = netem_plan(d, &pl);
+	*netem = *tbf = NULL;
+	if (rc < 0)
+		return rc;
+
+	struct rtnl_qdisc *n = qdisc_new(ifindex, TC_H_ROOT, NETEM_ROOT_HANDLE, "netem");
+	if (!n)
+		return -ENOMEM;
+	rtnl_netem_set_delay(n, (int)pl.delay_us);
+	/* libnl passes the int through to the kernel's u32 unchanged. */
+	rtnl_netem_set_loss(n, (int)pl.loss);
+	rtnl_netem_set_limit(n, (int)pl.netem_limit);
+
+	struct rtnl_qdisc *t = NULL;
+	if (pl.tbf_rate) {
+		t = qdisc_new(ifindex, NETEM_TBF_PARENT, NETEM_TBF_HANDLE, "tbf");
+		if (!t) {
+			rtnl_qdisc_put(n);
+			return -ENOMEM;
+		}
+		rtnl_qdisc_tbf_set_rate(t, (int)pl.tbf_rate, (int)pl.tbf_burst, 0);
+		rtnl_qdisc_tbf_set_limit(t, (int)pl.tbf_limit);
+	}
+	*netem = n;
+	*tbf = t;
+	return 0;
+}
+
+int netem_build_msgs(const struct link_dir *d, int ifindex,
+		     struct nl_msg **netem_msg, struct nl_msg **tbf_msg)
+{
+	struct rtnl_qdisc *n, *t;
+	*netem_msg = *tbf_msg = NULL;
+	int rc = netem_build_qdiscs(d, ifindex, &n, &t);
+	if (rc < 0)
+		return rc;
+	int flags = NLM_F_CREATE | NLM_F_EXCL;
+	rc = rtnl_qdisc_build_add_request(n, flags, netem_msg);
+	if (rc >= 0 && t)
+		rc = rtnl_qdisc_build_add_request(t, flags, tbf_msg);
+	rtnl_qdisc_put(n);
+	if (t)
+		rtnl_qdisc_put(t);
+	if (rc < 0) {
+		nlmsg_free(*netem_msg);  /* NULL-safe */
+		*netem_msg = NULL;
+		return netem_errno(rc);
+	}
+	return 0;
+}
+
+/* ---- the backend ---- */
+
+enum { DIR_UP = 0, DIR_DOWN = 1 };
+
+struct link_backend {
+	struct nl_sock *sk;       /* bound to the link namespace at start() */
+	int br_index;             /* the bridge we made; 0 = none */
+	struct {
+		char name[IF_NAMESIZE];
+		int index;
+		int was_up;       /* IFF_UP before start(), restored by stop() */
+		int enslaved;
+		int qdisc;        /* our root qdisc is installed */
+		int tbf;          /* it has the tbf child */
+		int loss;         /* loss > 0: netem's own drops are losses */
+	} dir[2];                 /* DIR_UP shapes if_server, DIR_DOWN if_client */
+};
+
+static int link_lookup(struct nl_sock *sk, const char *name, int *index, int *up)
+{
+	struct rtnl_link *l = NULL;
+	int err = rtnl_link_get_kernel(sk, 0, name, &l);
+	if (err < 0) {
+		log_err("interface %s: RTM_GETLINK: %s", name, nl_geterror(err));
+		return netem_errno(err);
+	}
+	*index = rtnl_link_get_ifindex(l);
+	*up = !!(rtnl_link_get_flags(l) & IFF_UP);
+	rtnl_link_put(l);
+	return 0;
+}
+
+static int link_set_up(struct nl_sock *sk, int index, const char *name, int up)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	int rc = -ENOMEM;
+	if (!orig || !chg) {
+		log_err("interface %s: rtnl_link_alloc: out of memory", name);
+		goto end;
+	}
+	rtnl_link_set_ifindex(orig, index);
+	if (up)
+		rtnl_link_set_flags(chg, IFF_UP);
+	else
+		rtnl_link_unset_flags(chg, IFF_UP);
+	int err = rtnl_link_change(sk, orig, chg, 0);
+	rc = 0;
+	if (err < 0) {
+		log_err("interface %s: RTM_NEWLINK %s: %s", name, up ? "up" : "down",
+			nl_geterror(err));
+		rc = netem_errno(err);
+	}
+end:
+	if (orig)
+		rtnl_link_put(orig);
+	if (chg)
+		rtnl_link_put(chg);
+	return rc;
+}
+
+/*
+ * The bridge gets no IPv6 address, so it sends no router solicitations or
+ * MLD reports through the shaped ports (they would show in the counters).
+ * The kernel takes the address mode only once the device exists, and
+ * refuses it without IPv6, which does no harm: hence best effort.
+ */
+static void bridge_no_ipv6(struct nl_sock *sk, int index)
+{
+	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
+	if (orig && chg) {
+		rtnl_link_set_ifindex(orig, index);
+		rtnl_link_inet6_set_addr_gen_mode(chg, IN6_ADDR_GEN_MODE_NONE);
+		int err = rtnl_link_change(sk, orig, chg, 0);
+		if (err < 0)
+			log_debug("bridge %s: RTM_NEWLINK addrgenmode none: %s", NETEM_BRIDGE,
+				  nl_geterror(err));
+	}
+	if (orig)
+		rtnl_link_put(orig);
+	if (chg)
+		rtnl_link_put(chg);
+}
+
+static int bridge_create(struct nl_sock *sk, int *index)
+{
+	int err = rtnl_link_bridge_add(sk, NETEM_BRIDGE);
+	if (err < 0) {
+		log_err("bridge %s: RTM_NEWLINK: %s", NETEM_BRIDGE, nl_geterror(err));
+		return netem_errno(err);
+	}
+	int up, rc = link_lookup(sk, NETEM_BRIDGE, index, &up);
+	if (rc == 0)
+		bridge_no_ipv6(sk, *index);
+	return rc;
+}
+
+static int bridge_delete(struct nl_sock *sk, int index)
+{
+	struct rtnl_link *l = rtnl_link_alloc();
+	if (!l) {
+		log_err("bridge %s: rtnl_link_alloc: out of memory", NETEM_BRIDGE);
+		return -ENOMEM;
+	}
+	rtnl_link_set_ifindex(l, index);
+	int err = rtnl_link_delete(sk, l);
+	rtnl_link_put(l);
+	if (err < 0) {
+		log_err("bridge %s: RTM_DELLINK: %s", NETEM_BRIDGE, nl_geterror(err));
+		return netem_errno(err);
+	}
+	return 0;
+}
+
+static const char *dir_name(int i)
+{
+	return i == DIR_UP ? "up" : "down";
+}
+
+/* Sends @msg (freed) and waits for the kernel's answer. */
+static int qdisc_send(struct nl_sock *sk, struct nl_msg *msg, const char *kind,
+		      const char *ifname, const char *dir)
+{
+	int err = nl_send_sync(sk, msg);
+	if (err < 0) {
+		log_err("qdisc %s on %s (%s): RTM_NEWQDISC: %s", kind, ifname, dir,
+			nl_geterror(err));
+		return netem_errno(err);
+	}
+	return 0;
+}
+
+static int dir_install(struct link_backend *b, int i, const struct link_dir *d)
+{
+	struct nl_msg *nm, *tm;
+	int rc = netem_build_msgs(d, b->dir[i].index, &nm, &tm);
+	if (rc < 0) {
+		log_err("qdisc netem on %s (%s): building RTM_NEWQDISC: %s",
+			b->dir[i].name, dir_name(i), strerror(-rc));
+		return rc;
+	}
+	rc = qdisc_send(b->sk, nm, "netem", b->dir[i].name, dir_name(i));
+	if (rc < 0) {
+		nlmsg_free(tm);
+		return rc;
+	}
+	b->dir[i].qdisc = 1;
+	b->dir[i].loss = d->loss > 0;
+	if (!tm)
+		return 0;
+	rc = qdisc_send(b->sk, tm, "tbf", b->dir[i].name, dir_name(i));
+	if (rc < 0)
+		return rc;
+	b->dir[i].tbf = 1;
+	return 0;
+}
+
+static void dir_uninstall(struct link_backend *b, int i)
+{
+	if (!b->dir[i].qdisc)
+		return;
+	/* Deleting the root takes its tbf child with it. */
+	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	if (!q) {
+		log_err("qdisc netem on %s: rtnl_qdisc_alloc: out of memory", b->dir[i].name);
+		return;
+	}
+	rtnl_tc_set_ifindex(TC_CAST(q), b->dir[i].index);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), NETEM_ROOT_HANDLE);
+	int err = rtnl_qdisc_delete(b->sk, q);
+	rtnl_qdisc_put(q);
+	if (err < 0)
+		log_err("qdisc netem on %s: RTM_DELQDISC: %s", b->dir[i].name, nl_geterror(err));
+	b->dir[i].qdisc = b->dir[i].tbf = 0;
+}
+
+static void netem_stop(struct link_backend *b)
+{
+	if (!b)
+		return;
+	if (b->sk) {
+		for (int i = 0; i < 2; i++)
+			dir_uninstall(b, i);
+		/* Deleting the bridge releases its ports. */
+		if (b->br_index)
+			bridge_delete(b->sk, b->br_index);
+		for (int i = 0; i < 2; i++)
+			if (b->dir[i].index && !b->dir[i].was_up)
+				link_set_up(b->sk, b->dir[i].index, b->dir[i].name, 0);
+		nl_socket_free(b->sk);
+	}
+	free(b);
+}
+
+static int netem_start(const struct link_params *p, const char *if_client,
+		       const char *if_server, const char *event_log,
+		       struct link_backend **out)
+{
+	const struct link_dir *dirs[2] = { &p->up, &p->down };
+	const char *names[2] = { if_server, if_client };
+	struct netem_plan pl;
+	int rc;
+
+	*out = NULL;
+	/* Refuse what the kernel cannot carry before touching anything. */
+	for (int i = 0; i < 2; i++) {
+		if (netem_plan(dirs[i], &pl) < 0) {
+			char buf[128];
+			link_dir_format(dirs[i], buf, sizeof(buf));
+			log_err("netem: %s direction \"%s\": out of the kernel's range", dir_name(i), buf);
+			return -ERANGE;
+		}
+		if (strlen(names[i]) >= IF_NAMESIZE) {
+			log_err("netem: interface name \"%s\" is too long", names[i]);
+			return -EINVAL;
+		}
+	}
+	if (event_log)
+		log_warn("netem: no per-packet event log with this backend (%s not written)",
+			 event_log);
+
+	struct link_backend *b = calloc(1, sizeof(*b));
+	if (!b) {
+		log_err("netem: calloc: out of memory");
+		return -ENOMEM;
+	}
+	b->sk = nl_socket_alloc();
+	if (!b->sk) {
+		log_err("netem: nl_socket_alloc: out of memory");
+		rc = -ENOMEM;
+		goto error;
+	}
+	int err = nl_connect(b->sk, NETLINK_ROUTE);
+	if (err < 0) {
+		log_err("netem: nl_connect NETLINK_ROUTE: %s", nl_geterror(err));
+		rc = netem_errno(err);
+		goto error;
+	}
+	for (int i = 0; i < 2; i++) {
+		snprintf(b->dir[i].name, sizeof(b->dir[i].name), "%s", names[i]);
+		rc = link_lookup(b->sk, names[i], &b->dir[i].index, &b->dir[i].was_up);
+		if (rc < 0)
+			goto error;
+	}
+	rc = bridge_create(b->sk, &b->br_index);
+	if (rc < 0)
+		goto error;
+	for (int i = 0; i < 2; i++) {
+		err = rtnl_link_enslave_ifindex(b->sk, b->br_index, b->dir[i].index);
+		if (err < 0) {
+			log_err("interface %s: RTM_NEWLINK master %s: %s", b->dir[i].name,
+				NETEM_BRIDGE, nl_geterror(err));
+			rc = netem_errno(err);
+			goto error;
+		}
+		b->dir[i].enslaved = 1;
+	}
+	if ((rc = link_set_up(b->sk, b->br_index, NETEM_BRIDGE, 1)) < 0)
+		goto error;
+	for (int i = 0; i < 2; i++)
+		if ((rc = link_set_up(b->sk, b->dir[i].index, b->dir[i].name, 1)) < 0)
+			goto error;
+	for (int i = 0; i < 2; i++)
+		if ((rc = dir_install(b, i, dirs[i])) < 0)
+			goto error;
+	*out = b;
+	return 0;
+error:
+	netem_stop(b);
+	return rc;
+}
+
+/*
+ * Counters of one direction.  Delivered = what left the root qdisc; the
+ * kernel counts frame bytes, so 14 bytes a packet come off (packets count
+ * GSO segments, so this holds for super-packets too).  netem's drops include
+ * those of its tbf child, so queue drops are tbf's and the rest are netem's
+ * own: its random losses and, when loss is 0 or there is no tbf, its limit.
+ * The qdiscs keep no maximum queue depth and no delivery times, so
+ * max_queue_* and first_ns/last_ns stay 0.
+ */
+static int dir_stats(struct link_backend *b, struct nl_cache *c, int i, struct link_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (!b->dir[i].qdisc)
+		return 0;
+	struct rtnl_qdisc *n = rtnl_qdisc_get(c, b->dir[i].index, NETEM_ROOT_HANDLE);
+	if (!n) {
+		log_err("qdisc netem on %s: not in RTM_GETQDISC dump", b->dir[i].name);
+		return -ENOENT;
+	}
+	uint64_t pkts = rtnl_tc_get_stat(TC_CAST(n), RTNL_TC_PACKETS);
+	uint64_t bytes = rtnl_tc_get_stat(TC_CAST(n), RTNL_TC_BYTES);
+	uint64_t drops = rtnl_tc_get_stat(TC_CAST(n), RTNL_TC_DROPS);
+	rtnl_qdisc_put(n);
+	uint64_t qdrops = 0;
+	if (b->dir[i].tbf) {
+		struct rtnl_qdisc *t = rtnl_qdisc_get(c, b->dir[i].index, NETEM_TBF_HANDLE);
+		if (!t) {
+			log_err("qdisc tbf on %s: not in RTM_GETQDISC dump", b->dir[i].name);
+			return -ENOENT;
+		}
+		qdrops = rtnl_tc_get_stat(TC_CAST(t), RTNL_TC_DROPS);
+		rtnl_qdisc_put(t);
+	}
+	uint64_t own = drops > qdrops ? drops - qdrops : 0;
+	s->pkts = pkts;
+	s->bytes = bytes > pkts * 14 ? bytes - pkts * 14 : 0;
+	if (b->dir[i].loss) {
+		s->drops_loss = own;
+		s->drops_queue = qdrops;
+	} else {
+		s->drops_queue = qdrops + own;
+	}
+	return 0;
+}
+
+static int netem_stats(struct link_backend *b, struct link_stats *up, struct link_stats *down)
+{
+	struct nl_cache *c;
+	int err = rtnl_qdisc_alloc_cache(b->sk, &c);
+	if (err < 0) {
+		log_err("netem: qdiscs: RTM_GETQDISC: %s", nl_geterror(err));
+		return netem_errno(err);
+	}
+	int rc = dir_stats(b, c, DIR_UP, up);
+	if (rc == 0)
+		rc = dir_stats(b, c, DIR_DOWN, down);
+	nl_cache_free(c);
+	return rc;
+}
+
+/*
+ * The probe's child, already in its own namespace: add netem on lo.
+ * Writes the reason to @fd and returns the exit status (0 = available).
+ */
+static int probe_child(int fd)
+{
+	char why[256] = "";
+	int status = 2;
+	struct nl_sock *sk = nl_socket_alloc();
+	struct rtnl_qdisc *q = NULL;
+	int err;
+	if (!sk) {
+		snprintf(why, sizeof(why), "netem probe: nl_socket_alloc: out of memory");
+		goto end;
+	}
+	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
+		snprintf(why, sizeof(why), "netem probe: nl_connect: %s", nl_geterror(err));
+		goto end;
+	}
+	int lo = if_nametoindex("lo");
+	if (!lo) {
+		snprintf(why, sizeof(why), "netem probe: lo: %s", strerror(errno));
+		goto end;
+	}
+	if (link_set_up(sk, lo, "lo", 1) < 0) {
+		snprintf(why, sizeof(why), "netem probe: lo: RTM_NEWLINK up failed");
+		goto end;
+	}
+	struct link_dir d = { .delay_ns = 1000000, .limit_pkts = LINK_MIN_QUEUE_PKTS };
+	struct rtnl_qdisc *t;
+	if (netem_build_qdiscs(&d, lo, &q, &t) < 0) {
+		snprintf(why, sizeof(why), "netem probe: building the qdisc: out of memory");
+		goto end;
+	}
+	err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_EXCL);
+	if (err == -NLE_OBJ_NOTFOUND) {
+		snprintf(why, sizeof(why),
+			 "sch_netem is not available in this kernel (RTM_NEWQDISC netem: %s)",
+			 nl_geterror(err));
+		status = 1;
+	} else if (err < 0) {
+		snprintf(why, sizeof(why), "netem cannot be added (RTM_NEWQDISC netem on lo: %s)",
+			 nl_geterror(err));
+		status = 1;
+	} else {
+		snprintf(why, sizeof(why), "sch_netem is available");
+		status = 0;
+	}
+end:
+	if (q)
+		rtnl_qdisc_put(q);
+	if (sk)
+		nl_socket_free(sk);
+	ssize_t n = write(fd, why, strlen(why));
+	(void)n;
+	return status;
+}
+
+/*
+ * 1 if netem can be added, in a throwaway namespace of a forked child so
+ * that the caller's namespace is never touched.  Call it before starting
+ * threads: the child uses libnl after fork().
+ */
+static int netem_probe(char *why, int len)
+{
+	int fds[2];
+	if (len > 0)
+		why[0] = '\0';
+	if (pipe(fds) < 0) {
+		snprintf(why, len, "netem probe: pipe: %s", strerror(errno));
+		return 0;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(why, len, "netem probe: fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (unshare(CLONE_NEWNET) < 0) {
+			char buf[160];
+			int n = snprintf(buf, sizeof(buf),
+					 "cannot make a namespace to probe netem: unshare: %s",
+					 strerror(errno));
+			ssize_t w = write(fds[1], buf, n);
+			(void)w;
+			_exit(2);
+		}
+		_exit(probe_child(fds[1]));
+	}
+	close(fds[1]);
+	char buf[256];
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(fds[0], buf + got, sizeof(buf) - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += n;
+		if (got == sizeof(buf) - 1)
+			break;
+	}
+	buf[got] = '\0';
+	close(fds[0]);
+	int st;
+	pid_t w;
+	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
+		;
+	if (w < 0) {
+		snprintf(why, len, "netem probe: waitpid: %s", strerror(errno));
+		return 0;
+	}
+	if (!WIFEXITED(st)) {
+		snprintf(why, len, "netem probe: the child died (status %d)", st);
+		return 0;
+	}
+	snprintf(why, len, "%s", got ? buf : "netem probe: no answer from the child");
+	return WEXITSTATUS(st) == 0;
+}
+
+const struct link_backend_ops link_netem_ops = {
+	.name = "netem",
+	.probe = netem_probe,
+	.start = netem_start,
+	.stats = netem_stats,
+	.stop = netem_stop,
+};

@@ -1,0 +1,20 @@
+/*
+ * The subcommands of tfolab.  Each one lives in its own file, parses its own
+ * arguments (exit status 2 on a usage error, before anything is created),
+ * answers --help, and returns the process exit status.
+ */
+#ifndef TFOLAB_HARNESS_COMMANDS_H
+#define TFOLAB_HARNESS_COMMANDS_H
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);  /* argv[0] is the command name */
+	const char *summary;
+};
+
+int cmd_link(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

@@ -1,0 +1,298 @@
+#include "harness/iface.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/neighbour.h>
+#include <netlink/route/route.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+
+/* libnl errors are their own numbers; callers want errno. */
+static int nl_errno(int err)
+{
+	switch (-err) {
+	case NLE_EXIST: return -EEXIST;
+	case NLE_NOMEM: return -ENOMEM;
+	case NLE_PERM: return -EPERM;
+	case NLE_NODEV: return -ENODEV;
+	case NLE_OBJ_NOTFOUND: return -ENOENT;
+	case NLE_INVAL: return -EINVAL;
+	case NLE_BUSY: return -EBUSY;
+	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
+	default: return -EIO;
+	}
+}
+
+int iface_sock_new(struct nl_sock **out)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int err;
+
+	if (!sk) {
+		log_err("netlink: nl_socket_alloc: out of memory");
+		return -ENOMEM;
+	}
+	err = nl_connect(sk, NETLINK_ROUTE);
+	if (err < 0) {
+		log_err("netlink: nl_connect(NETLINK_ROUTE): %s", nl_geterror(err));
+		nl_socket_free(sk);
+		return nl_errno(err);
+	}
+	*out = sk;
+	return 0;
+}
+
+void iface_sock_free(struct nl_sock *sk)
+{
+	if (sk)
+		nl_socket_free(sk);
+}
+
+int iface_veth_add(struct nl_sock *sk, const char *name, const char *peer_name, int peer_ns_fd)
+{
+	struct rtnl_link *link = rtnl_link_veth_alloc(), *peer;
+	int err;
+
+	if (!link) {
+		log_err("veth %s: rtnl_link_veth_alloc: out of memory", name);
+		return -ENOMEM;
+	}
+	rtnl_link_set_name(link, name);
+	peer = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(peer, peer_name);
+	rtnl_link_set_ns_fd(peer, peer_ns_fd);
+	err = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	rtnl_link_put(peer);
+	rtnl_link_put(link);
+	if (err < 0) {
+		log_err("veth %s/%s: RTM_NEWLINK: %s", name, peer_name, nl_geterror(err));
+		return nl_errno(err);
+	}
+	return 0;
+}
+
+int iface_index(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link;
+	int err = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (err < 0)
+		return nl_errno(err);
+	int idx = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
+	return idx;
+}
+
+int iface_up(struct nl_sock *sk, const char *name)
+{
+	struct rtnl_link *link, *change;
+	int err = rtnl_link_get_kernel(sk, 0, name, &link);
+
+	if (err < 0) {
+		log_err("link %s: RTM_GETLINK: %s", name, nl_geterror(err));
+		return nl_errno(err);
+	}
+	change = rtnl_link_alloc();
+	if (!change) {
+		rtnl_link_put(link);
+		return -ENOMEM;
+	}
+	rtnl_link_set_flags(change, IFF_UP);
+	err = rtnl_link_change(sk, link, change, 0);
+	rtnl_link_put(change);
+	rtnl_link_put(link);
+	if (err < 0) {
+		log_err("link %s: set up: %s", name, nl_geterror(err));
+		return nl_errno(err);
+	}
+	return 0;
+}
+
+int iface_addr_add(struct nl_sock *sk, const char *name, struct in_addr in, int prefixlen)
+{
+	char text[INET_ADDRSTRLEN];
+	int idx = iface_index(sk, name), err;
+	struct rtnl_addr *addr;
+	struct nl_addr *local;
+
+	inet_ntop(AF_INET, &in, text, sizeof(text));
+	if (idx < 0) {
+		log_err("addr %s/%d on %s: no such interface", text, prefixlen, name);
+		return idx;
+	}
+	addr = rtnl_addr_alloc();
+	local = nl_addr_build(AF_INET, &in, sizeof(in));
+	if (!addr || !local) {
+		rtnl_addr_put(addr);
+		nl_addr_put(local);
+		return -ENOMEM;
+	}
+	nl_addr_set_prefixlen(local, prefixlen);
+	rtnl_addr_set_ifindex(addr, idx);
+	rtnl_addr_set_local(addr, local);
+	err = rtnl_addr_add(sk, addr, 0);
+	nl_addr_put(local);
+	rtnl_addr_put(addr);
+	if (err < 0) {
+		log_err("addr %s/%d on %s: RTM_NEWADDR: %s", text, prefixlen, name, nl_geterror(err));
+		return nl_errno(err);
+	}
+	return 0;
+}
+
+int iface_route_add(struct nl_sock *sk, const char *name, struct in_addr dst, int prefixlen,
+		    struct in_addr src)
+{
+	char text[INET_ADDRSTRLEN];
+	int idx = iface_index(sk, name), err = -NLE_NOMEM;
+	struct rtnl_route *route = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *d = nl_addr_build(AF_INET, &dst, sizeof(dst));
+	struct nl_addr *s = src.s_addr ? nl_addr_build(AF_INET, &src, sizeof(src)) : NULL;
+
+	inet_ntop(AF_INET, &dst, text, sizeof(text));
+	if (idx < 0) {
+		log_err("route %s/%d dev %s: no such interface", text, prefixlen, name);
+		err = idx;
+		goto end;
+	}
+	if (!route || !nh || !d || (src.s_addr && !s)) {
+		log_err("route %s/%d dev %s: out of memory", text, prefixlen, name);
+		err = -ENOMEM;
+		goto end;
+	}
+	nl_addr_set_prefixlen(d, prefixlen);
+	rtnl_route_set_family(route, AF_INET);
+	rtnl_route_set_dst(route, d);
+	rtnl_route_set_table(route, RT_TABLE_MAIN);
+	rtnl_route_set_scope(route, RT_SCOPE_LINK);
+	rtnl_route_set_protocol(route, RTPROT_STATIC);
+	if (s)
+		rtnl_route_set_pref_src(route, s);
+	rtnl_route_nh_set_ifindex(nh, idx);
+	rtnl_route_add_nexthop(route, nh);
+	nh = NULL; /* owned by the route now */
+	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	if (err < 0) {
+		log_err("route %s/%d dev %s: RTM_NEWROUTE: %s", text, prefixlen, name, nl_geterror(err));
+		err = nl_errno(err);
+	}
+end:
+	if (nh)
+		rtnl_route_nh_free(nh);
+	rtnl_route_put(route);
+	nl_addr_put(d);
+	nl_addr_put(s);
+	return err;
+}
+
+int iface_mac(struct nl_sock *sk, const char *name, unsigned char mac[6])
+{
+	struct rtnl_link *link;
+	int err = rtnl_link_get_kernel(sk, 0, name, &link);
+	if (err < 0) {
+		log_err("link %s: RTM_GETLINK: %s", name, nl_geterror(err));
+		return nl_errno(err);
+	}
+	struct nl_addr *a = rtnl_link_get_addr(link);
+	if (!a || nl_addr_get_len(a) != 6) {
+		log_err("link %s: no Ethernet address", name);
+		rtnl_link_put(link);
+		return -ENODEV;
+	}
+	memcpy(mac, nl_addr_get_binary_addr(a), 6);
+	rtnl_link_put(link);
+	return 0;
+}
+
+int iface_neigh_add(struct nl_sock *sk, const char *name, struct in_addr in,
+		    const unsigned char mac[6])
+{
+	char text[INET_ADDRSTRLEN];
+	int idx = iface_index(sk, name), err;
+	struct rtnl_neigh *n = rtnl_neigh_alloc();
+	struct nl_addr *dst = nl_addr_build(AF_INET, &in, sizeof(in));
+	struct nl_addr *ll = nl_addr_build(AF_LLC, mac, 6);
+
+	inet_ntop(AF_INET, &in, text, sizeof(text));
+	if (idx < 0 || !n || !dst || !ll) {
+		log_err("neighbour %s on %s: %s", text, name, idx < 0 ? "no such interface" : "out of memory");
+		err = idx < 0 ? idx : -ENOMEM;
+		goto end;
+	}
+	rtnl_neigh_set_ifindex(n, idx);
+	rtnl_neigh_set_dst(n, dst);
+	rtnl_neigh_set_lladdr(n, ll);
+	rtnl_neigh_set_state(n, NUD_PERMANENT);
+	err = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
+	if (err < 0) {
+		log_err("neighbour %s on %s: RTM_NEWNEIGH: %s", text, name, nl_geterror(err));
+		err = nl_errno(err);
+	}
+end:
+	rtnl_neigh_put(n);
+	nl_addr_put(dst);
+	nl_addr_put(ll);
+	return err;
+}
+
+static int ethtool_cmd(int fd, const char *name, unsigned cmd, unsigned *data, int set)
+{
+	struct ethtool_value ev = { .cmd = cmd, .data = set ? *data : 0 };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+		return -errno;
+	*data = ev.data;
+	return 0;
+}
+
+int iface_offloads_off(const char *name)
+{
+	static const struct { unsigned cmd; const char *what; } off[] = {
+		{ ETHTOOL_STSO, "tso" }, { ETHTOOL_SGSO, "gso" }, { ETHTOOL_SGRO, "gro" },
+		{ ETHTOOL_SSG, "sg" }, { ETHTOOL_STXCSUM, "tx-checksum" },
+	};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+
+	if (fd < 0) {
+		log_err("ethtool %s: socket: %s", name, strerror(errno));
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		unsigned zero = 0;
+		int e = ethtool_cmd(fd, name, off[i].cmd, &zero, 1);
+		if (e < 0 && e != -EOPNOTSUPP) {
+			log_err("ethtool %s: %s off: %s", name, off[i].what, strerror(-e));
+			rc = e;
+			break;
+		}
+	}
+	close(fd);
+	return rc;
+}
+
+int iface_offload_get(const char *name, unsigned cmd)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned v = 0;
+	if (fd < 0)
+		return -errno;
+	int rc = ethtool_cmd(fd, name, cmd, &v, 0);
+	close(fd);
+	return rc < 0 ? rc : (int)(v != 0);
+}

@@ -1,0 +1,40 @@
+/*
+ * tfolab - how much faster do web pages load with TCP Fast Open?
+ *
+ * The entry point only dispatches to a subcommand from the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness/commands.h"
+
+static const struct command commands[] = {
+	{ "link", cmd_link, "run a command behind the emulated link" },
+	{ "check", cmd_check, "report what this machine supports" },
+	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tfolab COMMAND [ARGS...]   (tfolab COMMAND --help for each)\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tfolab: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

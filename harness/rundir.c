@@ -1,0 +1,48 @@
+#include "harness/rundir.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/log.h"
+
+int rundir_create(const char *prefix, char *out, size_t len)
+{
+	if (mkdir(RUNDIR_BASE, 0755) < 0 && errno != EEXIST) {
+		log_err("mkdir %s: %s", RUNDIR_BASE, strerror(errno));
+		return -errno;
+	}
+	snprintf(out, len, "%s/%s", RUNDIR_BASE, prefix);
+	if (mkdir(out, 0711) < 0) {
+		int e = errno;
+		log_err("mkdir %s: %s", out, strerror(e));
+		out[0] = 0;
+		return -e;
+	}
+	chmod(out, 0711); /* mkdir's mode is masked by the umask */
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+	if (rc < 0 && errno != ENOENT)
+		log_warn("remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int rundir_remove(const char *path)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
+		log_err("remove %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (access(path, F_OK) == 0) {
+		log_err("remove %s: still present", path);
+		return -ENOTEMPTY;
+	}
+	return 0;
+}

@@ -1,0 +1,291 @@
+#include "harness/testbed.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ftw.h>
+#include <ifaddrs.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness/iface.h"
+#include "harness/log.h"
+#include "harness/netns.h"
+#include "harness/rundir.h"
+
+static atomic_int testbed_seq;
+
+static const char *side_name[] = { "c", "l", "s" };
+
+/*
+ * The /24 in 198.18.0.0/15 (RFC 2544, reserved for benchmarking) that no
+ * host interface uses.  The namespaces are isolated, so two runs may share a
+ * subnet; what must never happen is to shadow an address of the host.
+ */
+static int pick_subnet(uint32_t *base)
+{
+	struct ifaddrs *ifa, *i;
+	if (getifaddrs(&ifa) < 0) {
+		log_err("getifaddrs: %s", strerror(errno));
+		return -errno;
+	}
+	for (uint32_t n = 0; n < 512; n++) {
+		uint32_t net = (198u << 24 | 18u << 16) + (n << 8);
+		int used = 0;
+		for (i = ifa; i && !used; i = i->ifa_next) {
+			if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+				continue;
+			uint32_t a = ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr);
+			used = (a & 0xffffff00u) == net;
+		}
+		if (!used) {
+			freeifaddrs(ifa);
+			*base = net;
+			return 0;
+		}
+	}
+	freeifaddrs(ifa);
+	log_err("testbed: every /24 of 198.18.0.0/15 is used by a host interface");
+	return -EADDRINUSE;
+}
+
+int testbed_enter(struct testbed *tb, enum testbed_side side, int *saved)
+{
+	return netns_enter(tb->fd[side], saved);
+}
+
+/*
+ * Permanent neighbour entries: on the client for every server address (the
+ * MAC of tfls0), on the server for the client (the MAC of tflc0).
+ */
+static int neigh_setup(struct testbed *tb, enum testbed_side side, const unsigned char peer_mac[6])
+{
+	struct nl_sock *sk = NULL;
+	int saved, rc = testbed_enter(tb, side, &saved);
+	if (rc < 0)
+		return rc;
+	rc = iface_sock_new(&sk);
+	if (side == TESTBED_CLIENT)
+		for (int i = 0; rc == 0 && i < tb->nservers; i++)
+			rc = iface_neigh_add(sk, TESTBED_IF_CLIENT, tb->server_addr[i], peer_mac);
+	else if (rc == 0)
+		rc = iface_neigh_add(sk, TESTBED_IF_SERVER, tb->client_addr, peer_mac);
+	iface_sock_free(sk);
+	netns_leave(saved);
+	return rc;
+}
+
+/* The client/server side of one namespace: lo, the veth, addresses, routes. */
+static int side_setup(struct testbed *tb, enum testbed_side side, unsigned char mac[6])
+{
+	const char *ifname = side == TESTBED_CLIENT ? TESTBED_IF_CLIENT : TESTBED_IF_SERVER;
+	struct nl_sock *sk = NULL;
+	int saved, rc;
+	struct in_addr none = { 0 };
+
+	rc = testbed_enter(tb, side, &saved);
+	if (rc < 0)
+		return rc;
+	rc = iface_sock_new(&sk);
+	if (rc < 0)
+		goto end;
+	if ((rc = iface_up(sk, "lo")) < 0 || (rc = iface_offloads_off(ifname)) < 0 ||
+	    (rc = iface_up(sk, ifname)) < 0)
+		goto end;
+	if (side == TESTBED_CLIENT) {
+		struct in_addr net = { htonl(ntohl(tb->client_addr.s_addr) & 0xffffff00u) };
+		if ((rc = iface_addr_add(sk, ifname, tb->client_addr, 32)) < 0 ||
+		    (rc = iface_route_add(sk, ifname, net, 24, tb->client_addr)) < 0)
+			goto end;
+	} else {
+		for (int i = 0; i < tb->nservers; i++)
+			if ((rc = iface_addr_add(sk, ifname, tb->server_addr[i], 32)) < 0)
+				goto end;
+		if ((rc = iface_route_add(sk, ifname, tb->client_addr, 32, none)) < 0)
+			goto end;
+	}
+	rc = iface_mac(sk, ifname, mac);
+end:
+	iface_sock_free(sk);
+	netns_leave(saved);
+	return rc;
+}
+
+/* Sysctls every namespace gets: no IPv6 (no router solicitations or DAD
+ * chatter on the emulated link). */
+static int ns_quiet(struct testbed *tb, enum testbed_side side)
+{
+	int rc = netns_sysctl_write(tb->fd[side], "net/ipv6/conf/all/disable_ipv6", "1");
+	if (rc == 0)
+		rc = netns_sysctl_write(tb->fd[side], "net/ipv6/conf/default/disable_ipv6", "1");
+	return rc == -ENOENT ? 0 : rc; /* a kernel without IPv6 is fine */
+}
+
+int testbed_set_tfo(struct testbed *tb, int value)
+{
+	char v[16];
+	snprintf(v, sizeof(v), "%d", value);
+	int rc = netns_sysctl_write(tb->fd[TESTBED_CLIENT], "net/ipv4/tcp_fastopen", v);
+	if (rc == 0)
+		rc = netns_sysctl_write(tb->fd[TESTBED_SERVER], "net/ipv4/tcp_fastopen", v);
+	return rc;
+}
+
+static int set_cc(struct testbed *tb, const char *cc)
+{
+	for (int s = TESTBED_CLIENT; s <= TESTBED_SERVER; s += 2) {
+		if (cc) {
+			int rc = netns_sysctl_write(tb->fd[s], "net/ipv4/tcp_congestion_control", cc);
+			if (rc < 0) {
+				log_err("testbed %s: congestion control '%s' cannot be set in a namespace "
+					"on this kernel (see net.ipv4.tcp_available_congestion_control)",
+					tb->prefix, cc);
+				return rc;
+			}
+		}
+	}
+	return netns_sysctl_read(tb->fd[TESTBED_CLIENT], "net/ipv4/tcp_congestion_control", tb->cc,
+				 sizeof(tb->cc));
+}
+
+/* The link namespace: both veth pairs, and the backend between them. */
+static int link_setup(struct testbed *tb, const struct testbed_opts *o)
+{
+	struct nl_sock *sk = NULL;
+	int saved, rc;
+
+	rc = testbed_enter(tb, TESTBED_LINK, &saved);
+	if (rc < 0)
+		return rc;
+	rc = iface_sock_new(&sk);
+	if (rc < 0)
+		goto end;
+	if ((rc = iface_veth_add(sk, TESTBED_IF_LINK_C, TESTBED_IF_CLIENT, tb->fd[TESTBED_CLIENT])) < 0 ||
+	    (rc = iface_veth_add(sk, TESTBED_IF_LINK_S, TESTBED_IF_SERVER, tb->fd[TESTBED_SERVER])) < 0 ||
+	    (rc = iface_up(sk, "lo")) < 0 ||
+	    (rc = iface_offloads_off(TESTBED_IF_LINK_C)) < 0 ||
+	    (rc = iface_offloads_off(TESTBED_IF_LINK_S)) < 0 ||
+	    (rc = iface_up(sk, TESTBED_IF_LINK_C)) < 0 || (rc = iface_up(sk, TESTBED_IF_LINK_S)) < 0)
+		goto end;
+end:
+	iface_sock_free(sk);
+	netns_leave(saved);
+	return rc;
+}
+
+static int link_start(struct testbed *tb, const struct testbed_opts *o)
+{
+	int saved, rc;
+	if (!o->backend)
+		return 0;
+	rc = testbed_enter(tb, TESTBED_LINK, &saved);
+	if (rc < 0)
+		return rc;
+	rc = o->backend->start(&o->link, TESTBED_IF_LINK_C, TESTBED_IF_LINK_S, o->event_log, &tb->link);
+	if (rc == 0)
+		tb->ops = o->backend;
+	netns_leave(saved);
+	return rc;
+}
+
+int testbed_up(const struct testbed_opts *o, struct testbed **out)
+{
+	struct testbed *tb;
+	uint32_t base;
+	int rc;
+
+	if (o->nservers < 1 || o->nservers > TESTBED_MAX_SERVERS) {
+		log_err("testbed: %d server addresses requested (1..%d)", o->nservers, TESTBED_MAX_SERVERS);
+		return -EINVAL;
+	}
+	rc = pick_subnet(&base);
+	if (rc < 0)
+		return rc;
+	tb = calloc(1, sizeof(*tb));
+	if (!tb)
+		return -ENOMEM;
+	tb->fd[0] = tb->fd[1] = tb->fd[2] = -1;
+	snprintf(tb->prefix, sizeof(tb->prefix), TESTBED_PREFIX "%d-%d", (int)getpid(),
+		 atomic_fetch_add(&testbed_seq, 1));
+	tb->client_addr.s_addr = htonl(base + 1);
+	tb->nservers = o->nservers;
+	for (int i = 0; i < o->nservers; i++)
+		tb->server_addr[i].s_addr = htonl(base + 2 + i);
+
+	rc = rundir_create(tb->prefix, tb->run_dir, sizeof(tb->run_dir));
+	if (rc < 0)
+		goto error;
+	for (int s = 0; s < 3; s++) {
+		snprintf(tb->ns[s], sizeof(tb->ns[s]), "%s-%s", tb->prefix, side_name[s]);
+		rc = netns_add(tb->ns[s], &tb->fd[s]);
+		if (rc < 0)
+			goto error;
+		rc = ns_quiet(tb, s);
+		if (rc < 0)
+			goto error;
+	}
+	unsigned char mac_c[6], mac_s[6];
+	if ((rc = link_setup(tb, o)) < 0 || (rc = side_setup(tb, TESTBED_CLIENT, mac_c)) < 0 ||
+	    (rc = side_setup(tb, TESTBED_SERVER, mac_s)) < 0 ||
+	    (rc = neigh_setup(tb, TESTBED_CLIENT, mac_s)) < 0 ||
+	    (rc = neigh_setup(tb, TESTBED_SERVER, mac_c)) < 0)
+		goto error;
+	if (o->tfo_sysctl >= 0 && (rc = testbed_set_tfo(tb, o->tfo_sysctl)) < 0)
+		goto error;
+	if ((rc = set_cc(tb, o->cc)) < 0)
+		goto error;
+	if ((rc = link_start(tb, o)) < 0)
+		goto error;
+	*out = tb;
+	return 0;
+error:
+	testbed_down(tb);
+	return rc;
+}
+
+int testbed_link_stats(struct testbed *tb, struct link_stats *up, struct link_stats *down)
+{
+	memset(up, 0, sizeof(*up));
+	memset(down, 0, sizeof(*down));
+	if (!tb->ops)
+		return 0;
+	return tb->ops->stats(tb->link, up, down);
+}
+
+int testbed_down(struct testbed *tb)
+{
+	int rc = 0;
+
+	if (!tb)
+		return 0;
+	if (tb->ops) {
+		int saved;
+		/* Some backends (netem) undo kernel state from inside the namespace. */
+		if (testbed_enter(tb, TESTBED_LINK, &saved) == 0) {
+			tb->ops->stop(tb->link);
+			netns_leave(saved);
+		} else {
+			tb->ops->stop(tb->link);
+		}
+		tb->ops = NULL;
+	}
+	for (int s = 2; s >= 0; s--) {
+		if (tb->fd[s] >= 0)
+			close(tb->fd[s]);
+		if (tb->ns[s][0]) {
+			int e = netns_del(tb->ns[s]);
+			if (e < 0 && e != -ENOENT && rc == 0)
+				rc = e;
+		}
+	}
+	if (tb->run_dir[0]) {
+		int e = rundir_remove(tb->run_dir);
+		if (e < 0 && rc == 0)
+			rc = e;
+	}
+	free(tb);
+	return rc;
+}

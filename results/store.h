@@ -1,0 +1,213 @@
+/*
+ * The result store: one SQLite database (results/tfolab.db by default; the
+ * caller passes the path) holding every run, its matrix of conditions, each
+ * trial's page load time, its requests and its link counters.
+ *
+ * A condition is one cell of the experiment matrix for one TFO mode: idx is
+ * its position in the matrix, and the off/on (and cookie) variants of a cell
+ * share the same pair_key, which pairs them for Table 1.  A trial is stored in one transaction with
+ * its requests and link stats, so an interrupted run never leaves a half
+ * trial behind and `store_trials_done` tells a resumed run where to go on.
+ *
+ * The schema carries a version (PRAGMA user_version) and a list of
+ * migrations applied in order at open, so a database written by an older
+ * tfolab is upgraded in place.  All functions return 0 or a negative errno
+ * and log the failing statement with sqlite3_errmsg once.
+ */
+#ifndef TFOLAB_RESULTS_STORE_H
+#define TFOLAB_RESULTS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_DEFAULT_PATH "results/tfolab.db"
+
+/* The schema version this build writes; store_open migrates up to it. */
+#define STORE_SCHEMA_VERSION 2
+
+struct store;
+
+enum store_tfo_mode {
+	STORE_TFO_OFF = 0,     /* tcp_fastopen = 0 */
+	STORE_TFO_ON = 1,      /* 519: no cookies, no warm-up needed */
+	STORE_TFO_COOKIE = 2,  /* 3: real cookies */
+};
+
+enum store_dir {
+	STORE_DIR_UP = 0,
+	STORE_DIR_DOWN = 1,
+};
+
+/*
+ * A run.  On insert the strings are borrowed (may be NULL); from
+ * store_run_get they are owned by the struct and freed by
+ * store_run_release.  Times are Unix nanoseconds.
+ */
+struct store_run {
+	int64_t id;
+	int64_t started_at;
+	int64_t ended_at;        /* 0 while running */
+	const char *command_line;
+	const char *experiment_name;
+	const char *experiment_text;
+	const char *git_describe;
+	const char *kernel;
+	const char *link_backend;
+	const char *host;
+	const char *status;      /* "running", "done" or "interrupted" */
+};
+
+/*
+ * One matrix cell for one TFO mode.  Strings are borrowed on insert and
+ * owned (freed by store_conditions_free) when listed.
+ */
+struct store_condition {
+	int64_t id;
+	int64_t run_id;
+	int idx;                 /* position in the matrix, unique in the run */
+	int pair_key;            /* shared by the cells that differ only in TFO
+	                            mode (condition_spec.pair); Table 1 pairs by it */
+	const char *page;
+	int64_t rtt_ns;
+	int64_t down_bps;
+	int64_t up_bps;
+	int64_t queue_pkts;
+	int64_t queue_bytes;
+	double loss;             /* probability, 0..1 */
+	enum store_tfo_mode tfo_mode;
+	int tfo_sysctl;          /* 0, 519 or 3 */
+	int per_conn;            /* requests per connection, 0 = unlimited */
+	int conns_per_host;
+	int trials;
+	int warmup;
+	int64_t timeout_ns;
+	const char *backend;
+	const char *cc;          /* congestion control */
+};
+
+/* One page load.  invalid_reason is borrowed, NULL when valid. */
+struct store_trial {
+	int64_t id;
+	int seq;                 /* trial number within the condition, from 0 */
+	int64_t started_at;      /* Unix ns */
+	int64_t plt_ns;
+	int valid;
+	const char *invalid_reason;
+	int64_t tfo_active;
+	int64_t tfo_active_fail;
+	int64_t tfo_passive;
+	int64_t tfo_passive_fail;
+	int64_t tfo_cookie_reqd;
+	int64_t syn_data_acked_conns;
+	int64_t conns_opened;
+	int64_t bytes_total;
+	int64_t retrans_segs;
+	int64_t link_drops;
+};
+
+/* One request of a trial; times are ns from the trial's start. */
+struct store_request {
+	int res_idx;
+	const char *res_id;
+	const char *host;        /* required */
+	const char *path;
+	int conn_id;
+	int new_conn;            /* 0 or 1 */
+	int syn_data;            /* 0 or 1 */
+	int64_t queued_ns;
+	int64_t connect_start_ns;
+	int64_t connected_ns;
+	int64_t req_sent_ns;
+	int64_t first_byte_ns;
+	int64_t last_byte_ns;
+	int64_t body_bytes;
+	int status;
+};
+
+struct store_link_stats {
+	int64_t pkts;
+	int64_t bytes;
+	int64_t drops_queue;
+	int64_t drops_loss;
+	int64_t max_queue_pkts;
+	int64_t max_queue_bytes;
+};
+
+const char *store_tfo_mode_name(enum store_tfo_mode m);
+/* Returns 0 and sets *out, or -EINVAL for an unknown name. */
+int store_tfo_mode_parse(const char *name, enum store_tfo_mode *out);
+
+/*
+ * Opens (creating if needed) the database at path, turns on WAL, foreign
+ * keys and a busy timeout, and migrates the schema to STORE_SCHEMA_VERSION.
+ * A database from a newer tfolab is refused with -EPROTO.  On failure *out
+ * is untouched and nothing stays open.
+ */
+int store_open(const char *path, struct store **out);
+
+/*
+ * Same, but migrates only up to `version` (1..STORE_SCHEMA_VERSION).  Tests
+ * use it to build a database as an older tfolab would have left it.
+ */
+int store_open_version(const char *path, int version, struct store **out);
+
+/* Closes the database; NULL is allowed. */
+void store_close(struct store *st);
+
+/* The schema version of the open database (PRAGMA user_version), or <0. */
+int store_schema_version(struct store *st);
+
+/* The journal mode ("wal" normally) into buf; 0 or a negative errno. */
+int store_journal_mode(struct store *st, char *buf, size_t len);
+
+/* Inserts a run with status "running"; sets *run_id.  run->id is ignored. */
+int store_run_begin(struct store *st, const struct store_run *run, int64_t *run_id);
+
+/* Sets the run's status ("done", "interrupted") and ended_at.  -ENOENT if
+ * there is no such run, -EINVAL for another status. */
+int store_run_end(struct store *st, int64_t run_id, const char *status, int64_t ended_at);
+
+/* The id of the most recently started run; -ENOENT if there is none. */
+int store_run_latest(struct store *st, int64_t *run_id);
+
+/* Fills *run (owned strings; free with store_run_release); -ENOENT if absent. */
+int store_run_get(struct store *st, int64_t run_id, struct store_run *run);
+void store_run_release(struct store_run *run);
+
+/*
+ * Inserts a condition and sets *cond_id.  Idempotent for resume: if
+ * (run_id, idx, tfo_mode) already exists with the same parameters, *cond_id
+ * is the existing row's id and nothing is changed; with other parameters
+ * (the experiment changed) it is -EEXIST.  (run_id, pair_key, tfo_mode) is
+ * unique too: a second cell claiming the same pair is -EEXIST.
+ */
+int store_condition_insert(struct store *st, const struct store_condition *c, int64_t *cond_id);
+
+/*
+ * Inserts a trial with its n requests and, when link is not NULL, its two
+ * link counters (indexed by enum store_dir), all in one transaction: on any
+ * failure nothing of the trial is stored.  -EEXIST if the seq exists.
+ */
+int store_trial_insert(struct store *st, int64_t cond_id, const struct store_trial *t,
+		       const struct store_request *reqs, size_t n,
+		       const struct store_link_stats link[2]);
+
+/* How many trials (valid or not) the condition has, for resume. */
+int store_trials_done(struct store *st, int64_t cond_id, int *n);
+
+/*
+ * All conditions of a run ordered by (idx, tfo_mode), in a new array
+ * (free with store_conditions_free).  An empty run gives *n = 0 and NULL.
+ */
+int store_conditions_list(struct store *st, int64_t run_id, struct store_condition **out, size_t *n);
+void store_conditions_free(struct store_condition *c, size_t n);
+
+/*
+ * The PLTs (ns, ordered by seq) of the condition's valid trials, in a new
+ * array the caller frees (NULL when there are none), and how many trials
+ * were invalid.
+ */
+int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
+			 size_t *n_valid, size_t *n_invalid);
+
+#endif

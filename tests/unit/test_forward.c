@@ -1,0 +1,188 @@
+/* Pure parts of the userspace forwarder: pool, frames, wake-ups, counters. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "emulator/forward.h"
+
+static void pool_alloc_free_exhaust(void **state)
+{
+	struct forward_pool *pool = forward_pool_new(3, FORWARD_BUF_SIZE);
+	assert_non_null(pool);
+	assert_int_equal(forward_pool_avail(pool), 3);
+	assert_int_equal(forward_pool_data_cap(pool), FORWARD_BUF_SIZE - sizeof(struct qpkt));
+
+	struct qpkt *a = forward_pool_get(pool);
+	struct qpkt *b = forward_pool_get(pool);
+	struct qpkt *c = forward_pool_get(pool);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_true(a != b && b != c && a != c);
+	assert_null(forward_pool_get(pool));  /* exhausted */
+	assert_int_equal(forward_pool_avail(pool), 0);
+
+	/* Buffers do not overlap: fill each to its capacity. */
+	uint32_t cap = forward_pool_data_cap(pool);
+	memset(a->data, 0xaa, cap);
+	memset(b->data, 0xbb, cap);
+	memset(c->data, 0xcc, cap);
+	assert_int_equal(a->data[cap - 1], 0xaa);
+	assert_int_equal(b->data[0], 0xbb);
+
+	forward_pool_put(pool, b);
+	forward_pool_put(pool, NULL);  /* no-op */
+	assert_int_equal(forward_pool_avail(pool), 1);
+	assert_ptr_equal(forward_pool_get(pool), b);  /* LIFO: hot buffer first */
+	forward_pool_put(pool, a);
+	forward_pool_put(pool, b);
+	forward_pool_put(pool, c);
+	assert_int_equal(forward_pool_avail(pool), 3);
+	forward_pool_free(pool);
+	forward_pool_free(NULL);
+}
+
+static void pool_bad_size(void **state)
+{
+	errno = 0;
+	assert_null(forward_pool_new(4, sizeof(struct qpkt)));
+	assert_int_equal(errno, EINVAL);
+	assert_null(forward_pool_new(0, FORWARD_BUF_SIZE));
+}
+
+static void pool_size_from_params(void **state)
+{
+	struct link_params p;
+	link_params_init(&p);
+	p.up.rate_bps = 256000;
+	p.down.rate_bps = 4000000;
+	p.up.delay_ns = p.down.delay_ns = 50000000;
+	link_params_finish(&p);
+	uint32_t n = forward_pool_size(&p);
+	/* Both droptail limits must fit. */
+	assert_true(n >= p.up.limit_pkts + p.down.limit_pkts);
+
+	/* Unlimited rate with a long delay: the delay line dominates. */
+	link_params_init(&p);
+	p.up.delay_ns = p.down.delay_ns = 100000000;
+	link_params_finish(&p);
+	uint32_t big = forward_pool_size(&p);
+	assert_true(big > n);
+	assert_true(big <= (1u << 20));
+
+	/* A byte limit bounds the queue even with no packet limit. */
+	link_params_init(&p);
+	p.up.limit_bytes = p.down.limit_bytes = 15000;
+	p.up.rate_bps = p.down.rate_bps = 1000000;
+	assert_int_equal(forward_pool_size(&p), 4096);
+}
+
+static void frame_fill(void **state)
+{
+	unsigned char buf[sizeof(struct qpkt) + 64];
+	struct qpkt *p = (struct qpkt *)buf;
+	assert_int_equal(forward_frame_fill(p, 60, 0, 64), 0);
+	assert_int_equal(p->len, 60);
+	assert_int_equal(p->ip_len, 46);  /* minimum Ethernet frame, e.g. ARP */
+	assert_int_equal(forward_frame_fill(p, 64, 0, 64), 0);
+	assert_int_equal(p->ip_len, 50);
+	assert_int_equal(forward_frame_fill(p, 14, 0, 64), 0);
+	assert_int_equal(p->ip_len, 0);
+	assert_int_equal(forward_frame_fill(p, 13, 0, 64), -EINVAL);
+	assert_int_equal(forward_frame_fill(p, 0, 0, 64), -EINVAL);
+	assert_int_equal(forward_frame_fill(p, 64, 1, 64), -EMSGSIZE);
+	assert_int_equal(forward_frame_fill(p, 65, 0, 64), -EMSGSIZE);
+	/* A full-size frame of the testbed fits a pool buffer. */
+	assert_true(1514 <= FORWARD_BUF_SIZE - sizeof(struct qpkt));
+}
+
+static void wait_ns(void **state)
+{
+	const uint64_t E = UINT64_MAX;
+	/* Both queues empty: block. */
+	assert_int_equal(forward_wait_ns(1000, E, E, 20000), -1);
+	/* A delivery already due: poll. */
+	assert_int_equal(forward_wait_ns(1000, 1000, E, 20000), 0);
+	assert_int_equal(forward_wait_ns(1000, E, 500, 20000), 0);
+	/* Within the spin window: poll. */
+	assert_int_equal(forward_wait_ns(1000, 21000, E, 20000), 0);
+	/* Beyond it: sleep until spin_ns before the earlier of the two. */
+	assert_int_equal(forward_wait_ns(1000, 1000000, 50000, 20000), 29000);
+	assert_int_equal(forward_wait_ns(1000, 50000, 1000000, 20000), 29000);
+	/* No spin: sleep exactly to the delivery. */
+	assert_int_equal(forward_wait_ns(1000, 5000, E, 0), 4000);
+	assert_int_equal(forward_wait_ns(5000, 5000, E, 0), 0);
+	/* A far future (e.g. a huge delay) does not wrap to a negative. */
+	assert_true(forward_wait_ns(0, E - 1, E, 0) > 0);
+}
+
+static void shared_roundtrip(void **state)
+{
+	struct forward_shared sh;
+	memset(&sh, 0, sizeof(sh));
+	struct link_stats up = { .pkts = 7, .bytes = 700, .max_queue_pkts = 3 };
+	struct link_stats down = { .pkts = 9, .drops_queue = 2, .last_ns = 12345 };
+	struct forward_dir_stats fup = { .rx = 8, .drops_pool = 1 };
+	struct forward_dir_stats fdown = { .rx = 11, .send_errors = 4 };
+	forward_shared_publish(&sh, &up, &down, &fup, &fdown);
+	assert_int_equal(sh.seq % 2, 0);
+	assert_int_equal(sh.seq, 2);
+
+	struct link_stats ru, rd;
+	struct forward_dir_stats fu, fd;
+	forward_shared_read(&sh, &ru, &rd, &fu, &fd);
+	assert_memory_equal(&ru, &up, sizeof(up));
+	assert_memory_equal(&rd, &down, sizeof(down));
+	assert_memory_equal(&fu, &fup, sizeof(fup));
+	assert_memory_equal(&fd, &fdown, sizeof(fdown));
+	forward_shared_read(&sh, NULL, &rd, NULL, NULL);  /* NULL outputs */
+	assert_int_equal(rd.last_ns, 12345);
+
+	up.pkts = 70;
+	forward_shared_publish(&sh, &up, &down, &fup, &fdown);
+	assert_int_equal(sh.seq, 4);
+	forward_shared_read(&sh, &ru, NULL, NULL, NULL);
+	assert_int_equal(ru.pkts, 70);
+}
+
+/* The conversion and the queue together: a frame's IP bytes set its
+ * serialisation time (1000 IP bytes at 8 Mbit/s = 1 ms). */
+static void frame_through_queue(void **state)
+{
+	struct forward_pool *pool = forward_pool_new(4, FORWARD_BUF_SIZE);
+	struct link_dir d = { .rate_bps = 8000000, .delay_ns = 5000000, .limit_pkts = 10 };
+	struct queue *q = queue_new(&d, 1);
+	assert_non_null(pool);
+	assert_non_null(q);
+	struct qpkt *p = forward_pool_get(pool);
+	assert_int_equal(forward_frame_fill(p, 1014, 0, forward_pool_data_cap(pool)), 0);
+	assert_int_equal(queue_push(q, p, 1000), QUEUE_QUEUED);
+	assert_int_equal(queue_next_ns(q), 1000 + 1000000 + 5000000);
+	assert_int_equal(forward_wait_ns(1000, queue_next_ns(q), UINT64_MAX, 20000),
+			 6000000 - 20000);
+	assert_null(queue_pop(q, 6000999));
+	assert_ptr_equal(queue_pop(q, 6001000), p);
+	forward_pool_put(pool, p);
+	queue_free(q, NULL, NULL);
+	assert_int_equal(forward_pool_avail(pool), 4);
+	forward_pool_free(pool);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(pool_alloc_free_exhaust),
+		cmocka_unit_test(pool_bad_size),
+		cmocka_unit_test(pool_size_from_params),
+		cmocka_unit_test(frame_fill),
+		cmocka_unit_test(wait_ns),
+		cmocka_unit_test(shared_roundtrip),
+		cmocka_unit_test(frame_through_queue),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,380 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workloads/sched.h"
+
+#define MAXR 32
+#define MS 1000000ull
+
+static char *hostnames[] = { "a.test", "b.test", "c.test" };
+static struct page_res res[MAXR];
+static char ids[MAXR][8];
+static struct page pg;
+
+static void page_reset(void)
+{
+	memset(res, 0, sizeof(res));
+	pg = (struct page){ .name = "synthetic", .res = res, .hosts = hostnames,
+			    .nhosts = 3 };
+}
+
+static int add(int parent, int host, uint64_t body, int64_t off)
+{
+	int i = (int)pg.n++;
+	snprintf(ids[i], sizeof(ids[i]), "r%d", i);
+	res[i] = (struct page_res){ .id = ids[i], .parent = parent,
+		.host = host, .path = "/", .body_bytes = body,
+		.ref_offset = off, .conn = -1, .group = -1,
+		.wait_head_group = -1, .wait_done_group = -1, .line = i + 2 };
+	return i;
+}
+
+struct acts {
+	int n;
+	struct sched_action a[64];
+};
+
+/* Collects every action available now. */
+static struct acts drain(struct sched *s, uint64_t now)
+{
+	struct acts x = { 0 };
+	int rc;
+	while ((rc = sched_next(s, now, &x.a[x.n])) == 1)
+		x.n++;
+	assert_int_equal(rc, 0);
+	return x;
+}
+
+static int count(const struct acts *x, enum sched_act t)
+{
+	int k = 0;
+	for (int i = 0; i < x->n; i++)
+		k += x->a[i].type == t;
+	return k;
+}
+
+/* The connection res was sent on in x, or -1. */
+static int sent_on(const struct acts *x, int r)
+{
+	for (int i = 0; i < x->n; i++)
+		if (x->a[i].type == SCHED_SEND && x->a[i].res == r)
+			return x->a[i].conn;
+	return -1;
+}
+
+static void done(struct sched *s, int r, uint64_t now)
+{
+	assert_int_equal(sched_on_bytes(s, r, res[r].body_bytes + 300,
+					res[r].body_bytes, now), 0);
+	assert_int_equal(sched_on_done(s, r, now), 0);
+}
+
+static void offsets_release_children_early(void **state)
+{
+	page_reset();
+	int root = add(-1, 0, 100000, -1);
+	int a = add(root, 0, 1000, 1000);
+	int b = add(root, 1, 1000, 50000);
+	int c = add(root, 0, 1000, -1);
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+
+	struct acts x = drain(s, 0);
+	assert_int_equal(x.n, 2);
+	assert_int_equal(x.a[0].type, SCHED_OPEN);
+	assert_int_equal(x.a[0].host, 0);
+	assert_int_equal(sent_on(&x, root), x.a[0].conn);
+
+	assert_int_equal(sched_on_bytes(s, root, 800, 500, 10 * MS), 0);
+	assert_int_equal(drain(s, 10 * MS).n, 0);
+	assert_int_equal(sched_ready_ns(s, a), -1);
+
+	assert_int_equal(sched_on_bytes(s, root, 1300, 1000, 20 * MS), 0);
+	x = drain(s, 20 * MS);
+	/* Root's connection is busy: a opens a second one to host 0. */
+	assert_int_equal(count(&x, SCHED_OPEN), 1);
+	assert_int_equal(sent_on(&x, a), 1);
+	assert_int_equal(sched_ready_ns(s, a), 20 * MS);
+	assert_int_equal(sched_ready_ns(s, b), -1);
+
+	assert_int_equal(sched_on_bytes(s, root, 60300, 60000, 30 * MS), 0);
+	x = drain(s, 30 * MS);
+	assert_int_equal(x.a[0].type, SCHED_OPEN);
+	assert_int_equal(x.a[0].host, 1);
+	assert_int_equal(sent_on(&x, b), 2);
+	/* c waits for the root to complete even at 99 999 bytes. */
+	assert_int_equal(sched_on_bytes(s, root, 100299, 99999, 40 * MS), 0);
+	assert_int_equal(drain(s, 40 * MS).n, 0);
+	assert_int_equal(sched_ready_ns(s, c), -1);
+
+	done(s, root, 50 * MS);
+	x = drain(s, 50 * MS);
+	/* The root's connection is idle again and is reused. */
+	assert_int_equal(x.n, 1);
+	assert_int_equal(sent_on(&x, c), 0);
+	assert_int_equal(sched_ready_ns(s, c), 50 * MS);
+
+	done(s, a, 60 * MS);
+	done(s, b, 60 * MS);
+	done(s, c, 60 * MS);
+	struct sched_action act;
+	int closes = 0;
+	while (sched_next(s, 70 * MS, &act) == 1) {
+		assert_int_equal(act.type, SCHED_CLOSE);
+		closes++;
+	}
+	assert_int_equal(closes, 3);
+	assert_int_equal(act.type, SCHED_DONE);
+	assert_int_equal(sched_conns(s), 3);
+	sched_free(s);
+}
+
+static void six_per_host(void **state)
+{
+	page_reset();
+	int root = add(-1, 0, 5000, -1);
+	for (int i = 0; i < 10; i++)
+		add(root, 1, 1000, -1);
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	struct acts x = drain(s, MS);
+	assert_int_equal(count(&x, SCHED_OPEN), 6);
+	assert_int_equal(count(&x, SCHED_SEND), 6);
+	/* The root's idle connection is to host 0 and must not be used. */
+	for (int i = 0; i < x.n; i++)
+		assert_int_equal(x.a[i].host, 1);
+	/* The 4 others queue until a connection frees up, then reuse it. */
+	int first = x.a[1].res;
+	int conn = x.a[1].conn;
+	done(s, first, 2 * MS);
+	x = drain(s, 2 * MS);
+	assert_int_equal(x.n, 1);
+	assert_int_equal(x.a[0].type, SCHED_SEND);
+	assert_int_equal(x.a[0].conn, conn);
+	assert_int_equal(sched_conns(s), 7);
+	sched_free(s);
+
+	/* A lower cap is honoured too. */
+	o.max_per_host = 2;
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	x = drain(s, MS);
+	assert_int_equal(count(&x, SCHED_OPEN), 2);
+	sched_free(s);
+}
+
+/* A chain on one host: each resource needs its parent complete. */
+static void chain(int len)
+{
+	page_reset();
+	add(-1, 0, 1000, -1);
+	for (int i = 1; i < len; i++)
+		add(i - 1, 0, 1000, -1);
+}
+
+static int run_chain(int k, int *closes_before_done)
+{
+	struct sched *s;
+	struct sched_opts o = { .per_conn = k };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	int closes = 0;
+	for (size_t i = 0; i < pg.n; i++) {
+		struct acts x = drain(s, i * MS);
+		closes += count(&x, SCHED_CLOSE);
+		assert_int_equal(sent_on(&x, (int)i) >= 0, 1);
+		done(s, (int)i, i * MS + 1);
+	}
+	*closes_before_done = closes;
+	struct acts x = drain(s, 100 * MS);
+	assert_int_equal(x.a[x.n].type, SCHED_DONE);
+	int n = sched_conns(s);
+	assert_int_equal(closes + count(&x, SCHED_CLOSE), n);
+	sched_free(s);
+	return n;
+}
+
+static void per_conn_cap(void **state)
+{
+	int closes;
+	chain(5);
+	/* k=1: a new connection per request, each closed once used. */
+	assert_int_equal(run_chain(1, &closes), 5);
+	assert_int_equal(closes, 4);
+	/* k=2: two requests per connection. */
+	assert_int_equal(run_chain(2, &closes), 3);
+	assert_int_equal(closes, 2);
+	/* k=0: unlimited, one connection for the whole chain. */
+	assert_int_equal(run_chain(0, &closes), 1);
+	assert_int_equal(closes, 0);
+}
+
+static void group_waits(void **state)
+{
+	page_reset();
+	int root = add(-1, 0, 20000, -1);
+	res[root].group = 0;
+	int h = add(root, 1, 1000, 0);     /* waits head of group 0 */
+	res[h].group = 1;
+	res[h].wait_head_group = 0;
+	int d = add(root, 1, 1000, 0);     /* waits completion of group 1 */
+	res[d].group = 2;
+	res[d].wait_done_group = 1;
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	/* ref_offset 0 alone would allow both at once; the groups hold. */
+	assert_int_equal(sched_on_bytes(s, root, 3999, 3500, MS), 0);
+	assert_int_equal(drain(s, MS).n, 0);
+	assert_int_equal(sched_on_bytes(s, root, 4000, 3501, 2 * MS), 0);
+	struct acts x = drain(s, 2 * MS);
+	assert_true(sent_on(&x, h) >= 0);
+	assert_int_equal(sent_on(&x, d), -1);
+	assert_int_equal(sched_on_bytes(s, h, 5000, 1000, 3 * MS), 0);
+	assert_int_equal(drain(s, 3 * MS).n, 0);
+	assert_int_equal(sched_on_done(s, h, 4 * MS), 0);
+	x = drain(s, 4 * MS);
+	assert_true(sent_on(&x, d) >= 0);
+	assert_int_equal(sched_ready_ns(s, d), 4 * MS);
+	sched_free(s);
+}
+
+/* Like the Stanford capture: plan ids, groups and waits. */
+static void plan_followed_exactly(void **state)
+{
+	page_reset();
+	struct { int parent, host, conn, group, whead, wdone; } spec[] = {
+		{ -1, 0, 0, 0, -1, -1 },
+		{ 0, 1, 1, 1, 0, -1 },
+		{ 0, 1, 2, 1, 0, -1 },
+		{ 0, 1, 3, 1, 0, -1 },
+		{ 0, 1, 2, 2, -1, 0 },
+		{ 0, 0, 0, 2, -1, 0 },
+		{ 0, 1, 1, 3, -1, 1 },
+		{ 0, 1, 1, 3, -1, 1 },
+		{ 0, 2, 6, 3, -1, 1 },
+	};
+	int n = sizeof(spec) / sizeof(spec[0]);
+	for (int i = 0; i < n; i++) {
+		add(spec[i].parent, spec[i].host, 6000, 0);
+		res[i].conn = spec[i].conn;
+		res[i].group = spec[i].group;
+		res[i].wait_head_group = spec[i].whead;
+		res[i].wait_done_group = spec[i].wdone;
+	}
+	res[0].ref_offset = -1;
+	struct sched *s;
+	/* A cap of 1 shows the plan overrides the pools. */
+	struct sched_opts o = { .follow_plan = true, .max_per_host = 1,
+				.per_conn = 1 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	int ourconn[8];     /* plan id -> our connection id */
+	memset(ourconn, -1, sizeof(ourconn));
+	int sends = 0;
+	uint64_t now = 0;
+	int inflight[8], ninf = 0, last[8];
+	for (int i = 0; i < 8; i++)
+		last[i] = -1;
+	while (sends < n || ninf) {
+		struct acts x = drain(s, now);
+		for (int i = 0; i < x.n; i++) {
+			struct sched_action *a = &x.a[i];
+			if (a->type == SCHED_SEND) {
+				int plan = res[a->res].conn;
+				if (ourconn[plan] < 0)
+					ourconn[plan] = a->conn;
+				assert_int_equal(ourconn[plan], a->conn);
+				/* In page order on each connection. */
+				assert_true(a->res > last[plan]);
+				last[plan] = a->res;
+				assert_int_equal(a->host, res[a->res].host);
+				inflight[ninf++] = a->res;
+				sends++;
+			}
+		}
+		/* Complete the oldest request in flight; on its way, pass
+		 * the 4000-byte head. */
+		assert_true(ninf > 0);
+		now += MS;
+		int r = inflight[0];
+		memmove(inflight, inflight + 1, (size_t)--ninf * sizeof(int));
+		assert_int_equal(sched_on_bytes(s, r, 4100, 3800, now), 0);
+		done(s, r, now);
+	}
+	/* Five plan ids, five connections, despite max_per_host 1. */
+	assert_int_equal(sched_conns(s), 5);
+	/* Plan order on connection 1: 1, 6, 7; 6 waits for group 1 done. */
+	assert_true(sched_ready_ns(s, 6) >= sched_ready_ns(s, 3));
+	struct acts x = drain(s, now);
+	assert_int_equal(x.a[x.n].type, SCHED_DONE);
+	sched_free(s);
+}
+
+static void bad_pages(void **state)
+{
+	struct sched *s = NULL;
+	struct sched_opts o = { .follow_plan = true };
+	/* One planned connection to two hosts. */
+	page_reset();
+	add(-1, 0, 100, -1);
+	add(0, 1, 100, -1);
+	res[0].conn = res[1].conn = 4;
+	assert_int_equal(sched_new(&pg, &o, &s), -EINVAL);
+	/* Plan order waits on itself: 1 precedes 2 on conn 1 but needs 2. */
+	page_reset();
+	add(-1, 0, 100, -1);
+	add(0, 0, 100, -1);
+	add(0, 0, 100, -1);
+	res[0].conn = 0;
+	res[1].conn = res[2].conn = 1;
+	res[2].group = 7;
+	res[1].wait_done_group = 7;
+	assert_int_equal(sched_new(&pg, &o, &s), -EINVAL);
+	/* Without following the plan the same page is fine. */
+	o.follow_plan = false;
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	sched_free(s);
+	/* A group wait cycle. */
+	page_reset();
+	add(-1, 0, 100, -1);
+	add(0, 0, 100, -1);
+	res[1].group = 1;
+	res[1].wait_done_group = 1;
+	assert_int_equal(sched_new(&pg, &o, &s), -EINVAL);
+	/* A bad host index. */
+	page_reset();
+	add(-1, 5, 100, -1);
+	assert_int_equal(sched_new(&pg, &o, &s), -EINVAL);
+	/* Misuse of the reports. */
+	page_reset();
+	add(-1, 0, 100, -1);
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	assert_int_equal(sched_on_done(s, 0, 0), -EINVAL);
+	assert_int_equal(sched_on_bytes(s, 3, 1, 1, 0), -EINVAL);
+	sched_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(offsets_release_children_early),
+		cmocka_unit_test(six_per_host),
+		cmocka_unit_test(per_conn_cap),
+		cmocka_unit_test(group_waits),
+		cmocka_unit_test(plan_followed_exactly),
+		cmocka_unit_test(bad_pages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,352 @@
+/*
+ * The result store against a real SQLite file in a temporary directory.
+ * Row counts are checked through a second, raw sqlite3 connection so the
+ * test does not trust the store's own readers.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "results/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/tfolab-test-store-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/t.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+	const char *suffix[] = { "", "-wal", "-shm", "-journal" };
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* One integer from a raw query on a separate connection. */
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	long long v = -1;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static const struct store_run run_tmpl = {
+	.started_at = 1700000000000000000LL,
+	.command_line = "tfolab run experiments/table1.conf",
+	.experiment_name = "table1",
+	.experiment_text = "[link]\nrtt = 20ms\n",
+	.git_describe = "v0.1-3-gabc",
+	.kernel = "6.18.0",
+	.link_backend = "userspace",
+	.host = "testhost",
+};
+
+static struct store_condition cond_tmpl(int64_t run_id, int idx, enum store_tfo_mode m)
+{
+	return (struct store_condition){
+		.run_id = run_id, .idx = 2 * idx + (m != STORE_TFO_OFF), .pair_key = idx,
+		.page = "amazon",
+		.rtt_ns = 100000000, .down_bps = 4000000, .up_bps = 256000,
+		.queue_pkts = 1000, .queue_bytes = 1500000, .loss = 0.0,
+		.tfo_mode = m, .tfo_sysctl = m == STORE_TFO_OFF ? 0 : m == STORE_TFO_ON ? 519 : 3,
+		.per_conn = 2, .conns_per_host = 6, .trials = 12, .warmup = 1,
+		.timeout_ns = 60000000000LL, .backend = "userspace", .cc = "cubic",
+	};
+}
+
+static void test_schema(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	char mode[16];
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_journal_mode(st, mode, sizeof(mode)), 0);
+	assert_string_equal(mode, "wal");
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				 " AND name IN ('runs', 'conditions', 'trials', 'requests', 'link_stats')"), 5);
+
+	/* Reopening an up-to-date database changes nothing. */
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+
+	/* Foreign keys are enforced: no condition for a run that does not exist. */
+	struct store_condition c = cond_tmpl(999, 0, STORE_TFO_OFF);
+	int64_t id = -1;
+	assert_int_equal(store_condition_insert(st, &c, &id), -EINVAL);
+	assert_int_equal(id, -1);
+	store_close(st);
+
+	assert_int_equal(store_open_version(f->path, 0, &st), -EINVAL);
+}
+
+static void test_migration(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run;
+	/* A database as the first schema version left it, with data in it. */
+	assert_int_equal(store_open_version(f->path, 1, &st), 0);
+	assert_int_equal(store_schema_version(st), 1);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plt'"), 0);
+
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), 2);
+	int64_t latest;
+	assert_int_equal(store_run_latest(st, &latest), 0);
+	assert_int_equal(latest, run);
+	struct store_condition c = cond_tmpl(run, 0, STORE_TFO_ON);
+	int64_t cid;
+	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
+	struct store_trial t = { .seq = 0, .plt_ns = 1500000000, .valid = 1 };
+	assert_int_equal(store_trial_insert(st, cid, &t, NULL, 0, NULL), 0);
+	store_close(st);
+	/* The version-2 view exists and sees the old run's data. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE tfo_mode = 'on'"
+				 " AND plt_s = 1.5 AND rtt_ms = 100"), 1);
+
+	/* A database from a newer tfolab is refused, not damaged. */
+	raw_exec(f->path, "PRAGMA user_version = 99");
+	st = NULL;
+	assert_int_equal(store_open(f->path, &st), -EPROTO);
+	assert_null(st);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+}
+
+static void test_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t a, b, latest;
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_run_latest(st, &latest), -ENOENT);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &a), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &b), 0);
+	assert_true(b > a);
+	assert_int_equal(store_run_latest(st, &latest), 0);
+	assert_int_equal(latest, b);
+
+	struct store_run r;
+	assert_int_equal(store_run_get(st, a, &r), 0);
+	assert_string_equal(r.status, "running");
+	assert_string_equal(r.experiment_text, run_tmpl.experiment_text);
+	assert_string_equal(r.git_describe, "v0.1-3-gabc");
+	assert_int_equal(r.started_at, run_tmpl.started_at);
+	assert_int_equal(r.ended_at, 0);
+	store_run_release(&r);
+
+	assert_int_equal(store_run_end(st, a, "done", 1700000000500000000LL), 0);
+	assert_int_equal(store_run_get(st, a, &r), 0);
+	assert_string_equal(r.status, "done");
+	assert_int_equal(r.ended_at, 1700000000500000000LL);
+	store_run_release(&r);
+	assert_int_equal(store_run_end(st, b, "running", 1), -EINVAL);
+	assert_int_equal(store_run_end(st, 12345, "done", 1), -ENOENT);
+	assert_int_equal(store_run_get(st, 12345, &r), -ENOENT);
+	store_close(st);
+}
+
+static void fill_requests(struct store_request *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		q[i] = (struct store_request){
+			.res_idx = (int)i, .res_id = "r", .host = "www.example.com",
+			.path = "/x", .conn_id = (int)i % 2, .new_conn = i < 2, .syn_data = i < 2,
+			.queued_ns = 10, .connect_start_ns = 20, .connected_ns = 30,
+			.req_sent_ns = 40, .first_byte_ns = 50, .last_byte_ns = 60,
+			.body_bytes = 1000 + (int64_t)i, .status = 200,
+		};
+}
+
+static void test_trials(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, off, on, again;
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+
+	struct store_condition c_off = cond_tmpl(run, 0, STORE_TFO_OFF);
+	struct store_condition c_on = cond_tmpl(run, 0, STORE_TFO_ON);
+	assert_int_equal(store_condition_insert(st, &c_on, &on), 0);
+	assert_int_equal(store_condition_insert(st, &c_off, &off), 0);
+	assert_true(on != off);
+	/* Resume: the same cell gives the same id; a changed cell is refused. */
+	assert_int_equal(store_condition_insert(st, &c_off, &again), 0);
+	assert_int_equal(again, off);
+	struct store_condition changed = c_off;
+	changed.rtt_ns = 20000000;
+	assert_int_equal(store_condition_insert(st, &changed, &again), -EEXIST);
+	/* A second cell cannot claim the same pair for the same mode. */
+	struct store_condition other = c_off;
+	other.idx = 7;
+	assert_int_equal(store_condition_insert(st, &other, &again), -EEXIST);
+
+	struct store_request q[5];
+	fill_requests(q, 5);
+	struct store_link_stats link[2] = {
+		[STORE_DIR_UP] = { .pkts = 100, .bytes = 9000, .max_queue_pkts = 3 },
+		[STORE_DIR_DOWN] = { .pkts = 300, .bytes = 400000, .drops_queue = 2 },
+	};
+	const int64_t plts[] = { 2000000000, 2100000000, 1900000000 };
+	for (int i = 0; i < 3; i++) {
+		struct store_trial t = { .seq = i, .started_at = 1, .plt_ns = plts[i],
+					 .valid = 1, .conns_opened = 2, .link_drops = 2 };
+		assert_int_equal(store_trial_insert(st, off, &t, q, 5, link), 0);
+	}
+	struct store_trial bad = { .seq = 3, .plt_ns = 0, .valid = 0,
+				   .invalid_reason = "timeout" };
+	assert_int_equal(store_trial_insert(st, off, &bad, q, 2, link), 0);
+	/* A seq that exists is refused. */
+	struct store_trial dup = { .seq = 1, .plt_ns = 5, .valid = 1 };
+	assert_int_equal(store_trial_insert(st, off, &dup, NULL, 0, NULL), -EEXIST);
+
+	int n = -1;
+	assert_int_equal(store_trials_done(st, off, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(store_trials_done(st, on, &n), 0);
+	assert_int_equal(n, 0);
+
+	int64_t *v = NULL;
+	size_t nv = 0, ni = 0;
+	assert_int_equal(store_condition_plts(st, off, &v, &nv, &ni), 0);
+	assert_int_equal(nv, 3);
+	assert_int_equal(ni, 1);
+	assert_memory_equal(v, plts, sizeof(plts));
+	free(v);
+	assert_int_equal(store_condition_plts(st, on, &v, &nv, &ni), 0);
+	assert_int_equal(nv, 0);
+	assert_int_equal(ni, 0);
+	assert_null(v);
+
+	struct store_condition *cs;
+	size_t nc;
+	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
+	assert_int_equal(nc, 2);
+	/* Ordered off before on within an idx, whatever the insertion order. */
+	assert_int_equal(cs[0].id, off);
+	assert_int_equal(cs[0].tfo_mode, STORE_TFO_OFF);
+	assert_int_equal(cs[1].tfo_mode, STORE_TFO_ON);
+	assert_int_equal(cs[1].tfo_sysctl, 519);
+	assert_string_equal(cs[1].page, "amazon");
+	assert_string_equal(cs[1].cc, "cubic");
+	assert_int_equal(cs[1].rtt_ns, 100000000);
+	assert_int_equal(cs[1].per_conn, 2);
+	assert_int_equal(cs[0].idx, 0);
+	assert_int_equal(cs[1].idx, 1);
+	assert_int_equal(cs[0].pair_key, cs[1].pair_key);
+	assert_int_equal(cs[1].timeout_ns, 60000000000LL);
+	store_conditions_free(cs, nc);
+	store_close(st);
+
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM requests"), 3 * 5 + 2);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM link_stats"), 4 * 2);
+	assert_int_equal(raw_int(f->path, "SELECT sum(body_bytes) FROM requests r JOIN trials t"
+				 " ON t.id = r.trial_id WHERE t.seq = 0"), 5 * 1000 + 10);
+	assert_int_equal(raw_int(f->path, "SELECT drops_queue FROM link_stats WHERE direction = 'down'"
+				 " LIMIT 1"), 2);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM trials WHERE valid = 0"
+				 " AND invalid_reason = 'timeout'"), 1);
+}
+
+static void test_atomic(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, cid;
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	struct store_condition c = cond_tmpl(run, 3, STORE_TFO_COOKIE);
+	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
+
+	struct store_request q[4];
+	struct store_link_stats link[2] = { { .pkts = 1 }, { .pkts = 2 } };
+	fill_requests(q, 4);
+	q[2].host = NULL;  /* violates NOT NULL after two requests went in */
+	struct store_trial t = { .seq = 0, .plt_ns = 1000, .valid = 1 };
+	assert_int_equal(store_trial_insert(st, cid, &t, q, 4, link), -EINVAL);
+	int n = -1;
+	assert_int_equal(store_trials_done(st, cid, &n), 0);
+	assert_int_equal(n, 0);
+
+	/* The store is usable afterwards and the same seq now goes in whole. */
+	q[2].host = "h";
+	assert_int_equal(store_trial_insert(st, cid, &t, q, 4, link), 0);
+	assert_int_equal(store_trials_done(st, cid, &n), 0);
+	assert_int_equal(n, 1);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM trials"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM requests"), 4);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM link_stats"), 2);
+}
+
+static void test_tfo_mode_names(void **state)
+{
+	enum store_tfo_mode m;
+	assert_int_equal(store_tfo_mode_parse("cookie", &m), 0);
+	assert_int_equal(m, STORE_TFO_COOKIE);
+	assert_string_equal(store_tfo_mode_name(STORE_TFO_ON), "on");
+	assert_int_equal(store_tfo_mode_parse("maybe", &m), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
+		cmocka_unit_test(test_tfo_mode_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,105 @@
+/*
+ * The origin server: the real nginx serving every resource of a page with a
+ * body of exactly body_bytes pseudo-random bytes, one server block per host
+ * of the page, each listening on its own address (TCP Fast Open optional).
+ *
+ * Everything lives in one private run directory RUN = BASE/PREFIX-origin-XXXXXX
+ * (mode 0700, owned by the unprivileged worker user nobody:nogroup):
+ *   RUN/nginx.conf   generated configuration
+ *   RUN/docroot/     one flat file per distinct URL, named by body_name()
+ *   RUN/error.log    nginx's error log; RUN/stderr.log its stderr
+ *   RUN/nginx.pid    pid of the master (also the process group of nginx)
+ *   RUN/tmp/         nginx's temporary paths
+ *
+ * URL to file: a map from $request_uri (path and query, exactly as sent) to
+ * the file name, one map per host.  nginx matches map strings ignoring case,
+ * so URLs of one host that differ only in letter case are written as
+ * case-sensitive anchored regular expressions instead.
+ *
+ * Content type: every response is application/octet-stream; the page's
+ * ctype is not reproduced (it only changes a few header bytes, and the
+ * fetcher relies on Content-Length).
+ */
+#ifndef TFOLAB_WORKLOADS_ORIGIN_H
+#define TFOLAB_WORKLOADS_ORIGIN_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "workloads/page.h"
+
+#define ORIGIN_NGINX "/usr/sbin/nginx"
+#define ORIGIN_USER "nobody"
+#define ORIGIN_GROUP "nogroup"
+
+struct origin_opts {
+	const struct in_addr *addrs;  /* addrs[i] serves pg->hosts[i]; hosts
+	                                 may share an address (name-based) */
+	size_t naddrs;                /* must equal pg->nhosts */
+	uint16_t port;                /* 0 = 80 */
+	int fastopen;                 /* TFO listen queue; 0 = no fastopen */
+	uint64_t seed;                /* body seed */
+	const char *base_dir;         /* e.g. "/run/tfolab"; created (0755) if
+	                                 missing; must be searchable by others */
+	const char *prefix;           /* run prefix, e.g. "tfl-1234" */
+	const char *nginx;            /* nginx binary; NULL = ORIGIN_NGINX */
+};
+
+struct origin;
+
+/*
+ * Checks the page against o (one address per host, URLs a server can be
+ * asked for) and creates the private run directory.  Copies o (and the
+ * addresses); pg is borrowed and must stay valid until origin_start returns.
+ * Returns NULL after logging on failure (nothing left behind).
+ */
+struct origin *origin_new(const struct page *pg, const struct origin_opts *o);
+
+/*
+ * Writes the docroot and nginx.conf, then forks nginx in the network
+ * namespace of the calling thread.  nginx gets PR_SET_PDEATHSIG=SIGKILL,
+ * which fires when the *calling thread* exits, so call it from a thread
+ * that lives as long as the origin.  Returns 0 once a worker answers HTTP
+ * on every listen address (bounded wait, ORIGIN_START_TIMEOUT_MS), or a
+ * negative errno after logging, with the tail of nginx's logs; nginx is
+ * then already stopped.  Call once.
+ */
+#define ORIGIN_START_TIMEOUT_MS 10000
+int origin_start(struct origin *or);
+
+/* Path of the run directory and pid of the nginx master (0 if not running). */
+const char *origin_rundir(const struct origin *or);
+pid_t origin_pid(const struct origin *or);
+
+/*
+ * Stops nginx (SIGTERM to the master, bounded wait, then SIGKILL to its
+ * whole process group), removes the run directory and frees or.  NULL is
+ * a no-op.
+ */
+void origin_free(struct origin *or);
+
+/*
+ * Creates in the existing directory `dir` one file per distinct URL of the
+ * page (name body_name(host, path)) with exactly body_bytes bytes of the
+ * stream for seed ^ hash-of-name.  The same URL listed twice is written
+ * once; listed twice with different sizes it is an error (-EINVAL).
+ * Returns 0 or a negative errno after logging.
+ */
+int origin_docroot_build(const struct page *pg, const char *dir, uint64_t seed);
+
+/* The seed of the body of resource i, as origin_docroot_build uses it. */
+uint64_t origin_body_seed(const struct page *pg, size_t i, uint64_t seed);
+
+/*
+ * Writes the nginx configuration for pg and o to f, with run directory
+ * `rundir` (docroot rundir/docroot).  Returns 0, or -EINVAL after logging
+ * when a URL or host cannot be served (control bytes or spaces in a path,
+ * a path longer than nginx can hash, a host that is not a plain name),
+ * or -EIO when writing fails.
+ */
+int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *o,
+		      const char *rundir);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * A page: the resources a browser fetches to load it, who references whom,
+ * and (for captures) the exact connection plan.  The text form is the .page
+ * file described in workloads/pages/README.md.
+ *
+ * When may a resource be requested?  Every condition it has must hold:
+ *   - parent >= 0, ref_offset >= 0: once ref_offset bytes of the parent's
+ *     body have arrived (the reference appears at that offset);
+ *   - parent >= 0, ref_offset == -1: once the parent has completed;
+ *   - wait_head_group >= 0: once every request of that group has received
+ *     its first PAGE_HEAD_BYTES bytes;
+ *   - wait_done_group >= 0: once every request of that group has completed.
+ * A resource with none of these (parent -1 and no waits) is requested when
+ * the load starts: normally only res[0], the root document.  Captures give
+ * no parents at all: their group waits drive them.  page_parse guarantees
+ * that these conditions form no cycle.
+ */
+#ifndef TFOLAB_WORKLOADS_PAGE_H
+#define TFOLAB_WORKLOADS_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PAGE_MAX_BODY (1ull << 30)   /* 1 GiB */
+#define PAGE_MAX_REQ (1u << 20)      /* request bytes: 1 MiB */
+#define PAGE_MAX_GROUP 1000000       /* conn, group and wait values */
+#define PAGE_HEAD_BYTES 4000         /* what wait_head waits for (capture) */
+
+struct page_res {
+	char *id;               /* unique within the page, as written in the file */
+	int parent;             /* index of the parent in page.res, or -1 */
+	int host;               /* index into page.hosts */
+	char *path;             /* path + query as requested (no whitespace;
+	                           written percent-encoded by whoever made it) */
+	uint64_t body_bytes;    /* response body bytes, <= PAGE_MAX_BODY */
+	uint32_t req_bytes;     /* request bytes (headers included); 0 = unknown */
+	char *ctype;            /* content type, e.g. text/html, or "other" */
+	int64_t ref_offset;     /* bytes of the parent after which this may be
+	                           requested; -1 = after the parent completes.
+	                           Always -1 when parent is -1; else < the
+	                           parent's body_bytes. */
+	int conn;               /* explicit connection id, or -1 */
+	int group;              /* capture dependency group, or -1 */
+	int wait_head_group;    /* start once every request of that group got
+	                           its first PAGE_HEAD_BYTES bytes; -1 = none */
+	int wait_done_group;    /* start once every request of that group
+	                           completed; -1 = none */
+	int line;               /* line in the .page file, for messages */
+	char *via;              /* how the reference was found (manifest
+	                           discovered_by: html, css, js, unknown), or
+	                           NULL.  For "js" the request comes after the
+	                           script ran, not at ref_offset. */
+};
+
+struct page {
+	char *name;             /* metadata: name (required, one word) */
+	char *source;           /* where it came from, or NULL */
+	char *date;             /* YYYY[-MM[-DD]] of the load, or NULL */
+	char **notes;           /* free-text "note" lines, in order */
+	size_t nnotes;
+	char *file;             /* path it was read from, or NULL */
+	size_t n;               /* resources; res[0] is the root document */
+	struct page_res *res;
+	size_t nhosts;
+	char **hosts;           /* distinct hosts, in order of first use */
+};
+
+/*
+ * Reads and checks a .page file.  On success *out is a new page (free it
+ * with page_free) and 0 is returned.  On failure every problem is logged as
+ * "FILE:LINE: FIELD: PROBLEM" (up to a cap, then a count), *out is left
+ * untouched, and -EINVAL (bad content), -ENOMEM, or the negative errno of
+ * opening/reading the file is returned.
+ */
+int page_parse(const char *path, struct page **out);
+
+/* Same from memory; name is used in messages and stored as page.file.
+ * buf need not be NUL-terminated; NUL bytes inside it are errors. */
+int page_parse_buf(const char *name, const char *buf, size_t len,
+		   struct page **out);
+
+/* Frees everything the page owns.  NULL is a no-op. */
+void page_free(struct page *p);
+
+/*
+ * Writes the page in the .page format (parse of the output gives an equal
+ * page).  Returns 0, -EINVAL (logged) if a field cannot be written (a token
+ * that is empty or holds whitespace, a newline in metadata, a dangling
+ * index), or -EIO if writing failed.
+ */
+int page_write(const struct page *p, FILE *f);
+
+/* Writes the page to a file path (atomically: temp file + rename). */
+int page_write_file(const struct page *p, const char *path);
+
+/*
+ * Building a page in memory (the importers do this).  page_new returns an
+ * empty page named name (copied), or NULL on ENOMEM.  page_add appends a copy
+ * of *r (its strings are copied; r->host is ignored and host is interned;
+ * r->parent is kept as given: an index into p->res once all are added, or
+ * -1) and returns its index, or -ENOMEM.
+ * page_set_str replaces a metadata string (name, source or date) with a copy.
+ * page_add_note appends a printf-formatted note line.  The result is checked
+ * only when parsed again: write it and page_parse_buf it.
+ */
+struct page *page_new(const char *name);
+int page_add(struct page *p, const struct page_res *r, const char *host);
+int page_set_str(char **field, const char *value);
+int page_add_note(struct page *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void page_res_init(struct page_res *r);   /* all -1 / NULL / 0 */
+
+/* Small queries. */
+uint64_t page_total_bytes(const struct page *p);          /* sum of bodies */
+int page_find_host(const struct page *p, const char *host); /* index or -1 */
+int page_find_id(const struct page *p, const char *id);     /* index or -1 */
+const char *page_host(const struct page *p, const struct page_res *r);
+size_t page_count_conns(const struct page *p);  /* distinct conn >= 0 */
+size_t page_count_groups(const struct page *p); /* distinct group >= 0 */
+
+/* 1 if the pages have equal metadata and resources (file and line numbers
+ * are not compared), else 0. */
+int page_equal(const struct page *a, const struct page *b);
+
+#endif

@@ -1,0 +1,379 @@
+#include "workloads/sched.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "harness/log.h"
+
+enum { C_IDLE = 1, C_BUSY, C_CLOSED };
+
+struct rstate {
+	bool ready, sent, done;
+	int64_t ready_ns;
+	uint64_t resp, body;
+	int conn;
+};
+
+struct cstate {
+	int host;
+	int plan;       /* index into s->plans, or -1 for a pooled one */
+	int state;
+	int served;
+	int cur;        /* request in flight, or -1 */
+};
+
+/* One planned connection: its requests in page order. */
+struct plan {
+	int id;
+	int host;
+	int conn;       /* our connection id once opened, or -1 */
+	size_t n, next;
+	int *res;
+};
+
+struct sched {
+	const struct page *pg;
+	struct sched_opts o;
+	struct rstate *r;
+	int *plan_of;           /* per resource: plan index, or -1 */
+	struct plan *plans;
+	size_t nplans;
+	struct cstate *c;       /* at most one connection per resource */
+	int nconns;
+	int *order;             /* resources in the order they became ready */
+	size_t norder, ndone;
+};
+
+static const char *page_file(const struct page *pg)
+{
+	return pg->file ? pg->file : (pg->name ? pg->name : "page");
+}
+
+/* Has every member of group g passed its head (or completed, if done)? */
+static bool group_ok(const struct page *pg, const struct rstate *r, int g,
+		     bool need_done)
+{
+	for (size_t j = 0; j < pg->n; j++) {
+		if (pg->res[j].group != g)
+			continue;
+		if (r[j].done)
+			continue;
+		if (need_done || r[j].resp < SCHED_HEAD_BYTES)
+			return false;
+	}
+	return true;
+}
+
+static bool deps_ok(const struct page *pg, const struct rstate *r, size_t i)
+{
+	const struct page_res *x = &pg->res[i];
+	if (x->parent >= 0) {
+		const struct rstate *p = &r[x->parent];
+		if (!p->done &&
+		    (x->ref_offset < 0 || p->body < (uint64_t)x->ref_offset))
+			return false;
+	}
+	if (x->wait_head_group >= 0 &&
+	    !group_ok(pg, r, x->wait_head_group, false))
+		return false;
+	if (x->wait_done_group >= 0 &&
+	    !group_ok(pg, r, x->wait_done_group, true))
+		return false;
+	return true;
+}
+
+/*
+ * Plays the load with every sent request completing at once.  Since a sent
+ * request always completes, a resource this never reaches is one no real
+ * load can reach either.
+ */
+static int check_reachable(struct sched *s)
+{
+	const struct page *pg = s->pg;
+	struct rstate *r = calloc(pg->n, sizeof(*r));
+	size_t *next = calloc(s->nplans + 1, sizeof(*next));
+	int rc = 0;
+	if (!r || !next) {
+		rc = -ENOMEM;
+		goto end;
+	}
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (size_t i = 0; i < pg->n; i++) {
+			int p = s->plan_of[i];
+			if (r[i].done || !deps_ok(pg, r, i))
+				continue;
+			if (p >= 0 && s->plans[p].res[next[p]] != (int)i)
+				continue;
+			if (p >= 0)
+				next[p]++;
+			r[i].done = true;
+			progress = true;
+		}
+	}
+	for (size_t i = 0; i < pg->n; i++)
+		if (!r[i].done) {
+			log_err("%s:%d: resource %s can never be requested "
+				"(its parent, group waits or connection plan "
+				"wait on itself)", page_file(pg),
+				pg->res[i].line, pg->res[i].id);
+			rc = -EINVAL;
+			break;
+		}
+end:
+	free(r);
+	free(next);
+	return rc;
+}
+
+static int build_plans(struct sched *s)
+{
+	const struct page *pg = s->pg;
+	for (size_t i = 0; i < pg->n; i++) {
+		s->plan_of[i] = -1;
+		int id = pg->res[i].conn;
+		if (!s->o.follow_plan || id < 0)
+			continue;
+		size_t p = 0;
+		while (p < s->nplans && s->plans[p].id != id)
+			p++;
+		if (p == s->nplans) {
+			s->plans[p] = (struct plan){ .id = id,
+				.host = pg->res[i].host, .conn = -1 };
+			s->plans[p].res = calloc(pg->n, sizeof(int));
+			if (!s->plans[p].res)
+				return -ENOMEM;
+			s->nplans++;
+		}
+		if (s->plans[p].host != pg->res[i].host) {
+			log_err("%s:%d: resource %s: connection %d already "
+				"carries requests to %s, not %s", page_file(pg),
+				pg->res[i].line, pg->res[i].id, id,
+				pg->hosts[s->plans[p].host],
+				pg->hosts[pg->res[i].host]);
+			return -EINVAL;
+		}
+		s->plans[p].res[s->plans[p].n++] = (int)i;
+		s->plan_of[i] = (int)p;
+	}
+	return 0;
+}
+
+static int check_page(const struct page *pg)
+{
+	if (pg->n == 0) {
+		log_err("%s: page has no resources", page_file(pg));
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_res *x = &pg->res[i];
+		if (x->parent >= (int)pg->n || (x->parent < 0 && i > 0) ||
+		    x->parent == (int)i || x->host < 0 ||
+		    (size_t)x->host >= pg->nhosts) {
+			log_err("%s:%d: resource %s: bad parent %d or host %d",
+				page_file(pg), x->line, x->id, x->parent,
+				x->host);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int sched_new(const struct page *pg, const struct sched_opts *o,
+	      struct sched **out)
+{
+	int rc = check_page(pg);
+	if (rc)
+		return rc;
+	struct sched *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->pg = pg;
+	s->o = *o;
+	if (s->o.max_per_host <= 0)
+		s->o.max_per_host = 6;
+	if (s->o.per_conn < 0)
+		s->o.per_conn = 0;
+	s->r = calloc(pg->n, sizeof(*s->r));
+	s->plan_of = calloc(pg->n, sizeof(int));
+	s->plans = calloc(pg->n, sizeof(*s->plans));
+	s->c = calloc(pg->n, sizeof(*s->c));
+	s->order = calloc(pg->n, sizeof(int));
+	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order) {
+		rc = -ENOMEM;
+		goto error;
+	}
+	for (size_t i = 0; i < pg->n; i++) {
+		s->r[i].ready_ns = -1;
+		s->r[i].conn = -1;
+	}
+	if ((rc = build_plans(s)) || (rc = check_reachable(s)))
+		goto error;
+	*out = s;
+	return 0;
+error:
+	sched_free(s);
+	return rc;
+}
+
+void sched_free(struct sched *s)
+{
+	if (!s)
+		return;
+	for (size_t p = 0; p < s->nplans; p++)
+		free(s->plans[p].res);
+	free(s->plans);
+	free(s->plan_of);
+	free(s->r);
+	free(s->c);
+	free(s->order);
+	free(s);
+}
+
+static int in_flight(struct sched *s, int res)
+{
+	if (res < 0 || (size_t)res >= s->pg->n || !s->r[res].sent ||
+	    s->r[res].done)
+		return -EINVAL;
+	return 0;
+}
+
+int sched_on_bytes(struct sched *s, int res, uint64_t resp_bytes,
+		   uint64_t body_bytes, uint64_t now_ns)
+{
+	if (in_flight(s, res))
+		return -EINVAL;
+	s->r[res].resp = resp_bytes;
+	s->r[res].body = body_bytes;
+	return 0;
+}
+
+int sched_on_done(struct sched *s, int res, uint64_t now_ns)
+{
+	if (in_flight(s, res))
+		return -EINVAL;
+	struct rstate *x = &s->r[res];
+	x->done = true;
+	s->ndone++;
+	struct cstate *c = &s->c[x->conn];
+	c->state = C_IDLE;
+	c->cur = -1;
+	if (c->plan >= 0)
+		s->plans[c->plan].next++;
+	return 0;
+}
+
+static void update_ready(struct sched *s, uint64_t now_ns)
+{
+	for (size_t i = 0; i < s->pg->n; i++)
+		if (!s->r[i].ready && deps_ok(s->pg, s->r, i)) {
+			s->r[i].ready = true;
+			s->r[i].ready_ns = (int64_t)now_ns;
+			s->order[s->norder++] = (int)i;
+		}
+}
+
+/* Should idle connection c go away now? */
+static bool conn_spent(const struct sched *s, const struct cstate *c)
+{
+	if (s->ndone == s->pg->n)
+		return true;
+	if (c->plan >= 0)
+		return s->plans[c->plan].next == s->plans[c->plan].n;
+	return s->o.per_conn > 0 && c->served >= s->o.per_conn;
+}
+
+static int conn_open(struct sched *s, int host, int plan,
+		     struct sched_action *a)
+{
+	int id = s->nconns++;
+	s->c[id] = (struct cstate){ .host = host, .plan = plan,
+		.state = C_IDLE, .cur = -1 };
+	*a = (struct sched_action){ SCHED_OPEN, id, host, -1 };
+	return 1;
+}
+
+static int conn_send(struct sched *s, int id, int res, struct sched_action *a)
+{
+	struct cstate *c = &s->c[id];
+	c->state = C_BUSY;
+	c->served++;
+	c->cur = res;
+	s->r[res].sent = true;
+	s->r[res].conn = id;
+	*a = (struct sched_action){ SCHED_SEND, id, c->host, res };
+	return 1;
+}
+
+/* Places ready request i: on its planned connection, or from the pool. */
+static int place(struct sched *s, int i, struct sched_action *a)
+{
+	int host = s->pg->res[i].host, p = s->plan_of[i];
+	if (p >= 0) {
+		struct plan *pl = &s->plans[p];
+		if (pl->res[pl->next] != i)
+			return 0;
+		if (pl->conn < 0) {
+			pl->conn = s->nconns;
+			return conn_open(s, host, p, a);
+		}
+		if (s->c[pl->conn].state != C_IDLE)
+			return 0;
+		return conn_send(s, pl->conn, i, a);
+	}
+	int open = 0;
+	for (int id = 0; id < s->nconns; id++) {
+		struct cstate *c = &s->c[id];
+		if (c->plan >= 0 || c->host != host || c->state == C_CLOSED)
+			continue;
+		open++;
+		if (c->state == C_IDLE && !conn_spent(s, c))
+			return conn_send(s, id, i, a);
+	}
+	if (open < s->o.max_per_host)
+		return conn_open(s, host, -1, a);
+	return 0;
+}
+
+int sched_next(struct sched *s, uint64_t now_ns, struct sched_action *a)
+{
+	update_ready(s, now_ns);
+	for (int id = 0; id < s->nconns; id++) {
+		struct cstate *c = &s->c[id];
+		if (c->state == C_IDLE && conn_spent(s, c)) {
+			c->state = C_CLOSED;
+			*a = (struct sched_action){ SCHED_CLOSE, id, c->host, -1 };
+			return 1;
+		}
+	}
+	bool busy = false;
+	for (size_t k = 0; k < s->norder; k++) {
+		int i = s->order[k];
+		if (s->r[i].sent) {
+			busy |= !s->r[i].done;
+			continue;
+		}
+		if (place(s, i, a))
+			return 1;
+	}
+	*a = (struct sched_action){ SCHED_NONE, -1, -1, -1 };
+	if (s->ndone == s->pg->n) {
+		a->type = SCHED_DONE;
+		return 0;
+	}
+	if (!busy)
+		return -EDEADLK;
+	return 0;
+}
+
+int64_t sched_ready_ns(const struct sched *s, int res)
+{
+	if (res < 0 || (size_t)res >= s->pg->n)
+		return -1;
+	return s->r[res].ready_ns;
+}
+
+int sched_conns(const struct sched *s)
+{
+	return s->nconns;
+}
