@@ -513,6 +513,11 @@ static int dir_send(struct forward *f, struct fdir *d, uint64_t now_ns)
 	int total = 0;
 	struct qpkt *p;
 	while ((p = queue_pop(d->q, now_ns))) {
+		/* How late the forwarder is: the accuracy of the emulation. */
+		uint64_t late = now_ns - p->deliver_ns;
+		d->st.late_sum_ns += late;
+		if (late > d->st.late_max_ns)
+			d->st.late_max_ns = late;
 		f->bufs[n++] = p;
 		total++;
 		if (n == FORWARD_BATCH) {

@@ -96,6 +96,8 @@ struct forward_dir_stats {
 	uint64_t drops_pool;    /* no free buffer: counted as queue drops too */
 	uint64_t drops_bad;     /* runt or truncated frames */
 	uint64_t send_errors;   /* sendmmsg refused the frame */
+	uint64_t late_sum_ns;   /* sum over sent frames of send time - delivery time */
+	uint64_t late_max_ns;   /* the largest of those */
 };
 
 /*

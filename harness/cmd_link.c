@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"usage: tfolab link [OPTIONS] -- CMD [ARGS...]\n"
 		"Run CMD in a client network namespace behind an emulated link.\n"
 		"CMD sees TFOLAB_SERVER (the server-side address), TFOLAB_SERVERS (all of\n"
-		"them) and TFOLAB_CLIENT.  The exit status is CMD's.\n\n"
+		"them), TFOLAB_CLIENT and TFOLAB_PREFIX (the namespaces are PREFIX-c, -l, -s).\nThe exit status is CMD's.\n\n"
 		LINKOPTS_HELP
 		"  (with --tfo, any listener takes SYN data: on = 0x607, cookie = 0x403)\n\n"
 		"run:\n"
@@ -206,7 +206,9 @@ int cmd_link(int argc, char **argv)
 	char a[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &tb->client_addr, a, sizeof(a));
 	snprintf(env_client, sizeof(env_client), "TFOLAB_CLIENT=%s", a);
-	char *env[] = { env_server, env_servers, env_client, NULL };
+	char env_prefix[64];
+	snprintf(env_prefix, sizeof(env_prefix), "TFOLAB_PREFIX=%s", tb->prefix);
+	char *env[] = { env_server, env_servers, env_client, env_prefix, NULL };
 
 	int exit_code = 1, sig = 0, status;
 	pid_t server = 0, client = 0;

@@ -16,5 +16,9 @@ int cmd_link(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_cleanup(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_import(int argc, char **argv);   /* harness/cmd_import.c */
+int cmd_pages(int argc, char **argv);    /* harness/cmd_pages.c */
+int cmd_table(int argc, char **argv);    /* harness/cmd_table.c */
+int cmd_compare(int argc, char **argv);  /* harness/cmd_compare.c */
 
 #endif

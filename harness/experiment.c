@@ -330,7 +330,7 @@ int experiment_parse(const char *path, struct experiment **out)
 {
 	FILE *f = fopen(path, "r");
 	char *text = NULL;
-	size_t len = 0;
+	size_t cap = 0;
 	int rc;
 
 	if (!f) {
@@ -338,27 +338,19 @@ int experiment_parse(const char *path, struct experiment **out)
 		log_err("experiment %s: open: %s", path, strerror(errno));
 		return rc;
 	}
-	FILE *mem = open_memstream(&text, &len);
-	char chunk[4096];
-	size_t n;
-	while (mem && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, mem);
-	if (!mem || ferror(f)) {
-		rc = mem ? -EIO : -ENOMEM;
+	/* A text file holds no NUL: reading up to one reads the whole file. */
+	errno = 0;
+	ssize_t n = getdelim(&text, &cap, '\0', f);
+	if (n < 0 && (errno || ferror(f))) {
+		rc = errno ? -errno : -EIO;
 		log_err("experiment %s: read: %s", path, strerror(-rc));
-		if (mem)
-			fclose(mem);
 		fclose(f);
 		free(text);
 		return rc;
 	}
 	fclose(f);
-	if (fclose(mem) != 0) {
-		log_err("experiment %s: read: out of memory", path);
-		free(text);
-		return -ENOMEM;
-	}
-	rc = experiment_parse_buf(path, text, out);
+	/* At the end of an empty file, getdelim() leaves @text unterminated. */
+	rc = experiment_parse_buf(path, n > 0 ? text : "", out);
 	free(text);
 	return rc;
 }

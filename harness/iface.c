@@ -11,6 +11,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
 #include <netlink/route/route.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -247,52 +248,90 @@ end:
 	return err;
 }
 
-static int ethtool_cmd(int fd, const char *name, unsigned cmd, unsigned *data, int set)
-{
-	struct ethtool_value ev = { .cmd = cmd, .data = set ? *data : 0 };
-	struct ifreq ifr;
+/*
+ * Offloads are switched off by feature name, through ETHTOOL_SFEATURES: the
+ * legacy ETHTOOL_STSO leaves newer TSO variants on (tx-tcp-accecn-segmentation
+ * on 6.x kernels), and feature bit numbers are not ABI, their names are.
+ */
+static const char *const offload_prefixes[] = {
+	"tx-tcp", "tx-generic-segmentation", "tx-udp-segmentation", "rx-gro",
+	"tx-checksum", "tx-scatter-gather", "rx-udp-gro-forwarding",
+};
 
+static int wants_off(const char *feature)
+{
+	for (size_t i = 0; i < sizeof(offload_prefixes) / sizeof(offload_prefixes[0]); i++)
+		if (!strncmp(feature, offload_prefixes[i], strlen(offload_prefixes[i])))
+			return 1;
+	return 0;
+}
+
+static int ethtool_ioctl(int fd, const char *name, void *data)
+{
+	struct ifreq ifr;
 	memset(&ifr, 0, sizeof(ifr));
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	ifr.ifr_data = (void *)&ev;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
-		return -errno;
-	*data = ev.data;
-	return 0;
+	ifr.ifr_data = data;
+	return ioctl(fd, SIOCETHTOOL, &ifr) < 0 ? -errno : 0;
 }
 
 int iface_offloads_off(const char *name)
 {
-	static const struct { unsigned cmd; const char *what; } off[] = {
-		{ ETHTOOL_STSO, "tso" }, { ETHTOOL_SGSO, "gso" }, { ETHTOOL_SGRO, "gro" },
-		{ ETHTOOL_SSG, "sg" }, { ETHTOOL_STXCSUM, "tx-checksum" },
-	};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
+	struct ethtool_sset_info *info = NULL;
+	struct ethtool_gstrings *strs = NULL;
+	struct ethtool_sfeatures *set = NULL;
+	uint32_t n, blocks;
 
 	if (fd < 0) {
 		log_err("ethtool %s: socket: %s", name, strerror(errno));
 		return -errno;
 	}
-	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
-		unsigned zero = 0;
-		int e = ethtool_cmd(fd, name, off[i].cmd, &zero, 1);
-		if (e < 0 && e != -EOPNOTSUPP) {
-			log_err("ethtool %s: %s off: %s", name, off[i].what, strerror(-e));
-			rc = e;
-			break;
-		}
+	info = calloc(1, sizeof(*info) + sizeof(uint32_t));
+	if (!info) {
+		rc = -ENOMEM;
+		goto end;
 	}
+	info->cmd = ETHTOOL_GSSET_INFO;
+	info->sset_mask = 1ull << ETH_SS_FEATURES;
+	if ((rc = ethtool_ioctl(fd, name, info)) < 0 || !info->sset_mask) {
+		log_err("ethtool %s: ETHTOOL_GSSET_INFO: %s", name, rc < 0 ? strerror(-rc) : "no feature names");
+		rc = rc < 0 ? rc : -EOPNOTSUPP;
+		goto end;
+	}
+	n = info->data[0];
+	blocks = (n + 31) / 32;
+	strs = calloc(1, sizeof(*strs) + (size_t)n * ETH_GSTRING_LEN);
+	set = calloc(1, sizeof(*set) + blocks * sizeof(set->features[0]));
+	if (!strs || !set) {
+		rc = -ENOMEM;
+		goto end;
+	}
+	strs->cmd = ETHTOOL_GSTRINGS;
+	strs->string_set = ETH_SS_FEATURES;
+	strs->len = n;
+	if ((rc = ethtool_ioctl(fd, name, strs)) < 0) {
+		log_err("ethtool %s: ETHTOOL_GSTRINGS: %s", name, strerror(-rc));
+		goto end;
+	}
+	set->cmd = ETHTOOL_SFEATURES;
+	set->size = blocks;
+	for (uint32_t i = 0; i < n; i++) {
+		char feature[ETH_GSTRING_LEN + 1];
+		memcpy(feature, strs->data + (size_t)i * ETH_GSTRING_LEN, ETH_GSTRING_LEN);
+		feature[ETH_GSTRING_LEN] = 0;
+		if (wants_off(feature))
+			set->features[i / 32].valid |= 1u << (i % 32); /* requested bit stays 0 */
+	}
+	rc = ethtool_ioctl(fd, name, set);
+	if (rc < 0)
+		log_err("ethtool %s: ETHTOOL_SFEATURES (offloads off): %s", name, strerror(-rc));
+	else
+		rc = 0; /* a positive return only flags features that stay fixed */
+end:
+	free(info);
+	free(strs);
+	free(set);
 	close(fd);
 	return rc;
-}
-
-int iface_offload_get(const char *name, unsigned cmd)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	unsigned v = 0;
-	if (fd < 0)
-		return -errno;
-	int rc = ethtool_cmd(fd, name, cmd, &v, 0);
-	close(fd);
-	return rc < 0 ? rc : (int)(v != 0);
 }

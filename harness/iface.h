@@ -56,7 +56,4 @@ int iface_neigh_add(struct nl_sock *sk, const char *name, struct in_addr addr,
  */
 int iface_offloads_off(const char *name);
 
-/* iface_offload_get - 1/0 for one ETHTOOL_G* command on @name, or a negative errno. */
-int iface_offload_get(const char *name, unsigned cmd);
-
 #endif

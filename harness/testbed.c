@@ -151,18 +151,26 @@ static int set_cc(struct testbed *tb, const char *cc)
 				 sizeof(tb->cc));
 }
 
-/* The link namespace: both veth pairs, and the backend between them. */
+/*
+ * The link namespace: both veth pairs, and the backend between them.  With
+ * no backend the testbed is a bare veth pair client <-> server (no link
+ * namespace), the baseline that the emulator's overhead is measured against.
+ */
 static int link_setup(struct testbed *tb, const struct testbed_opts *o)
 {
 	struct nl_sock *sk = NULL;
 	int saved, rc;
 
-	rc = testbed_enter(tb, TESTBED_LINK, &saved);
+	rc = testbed_enter(tb, o->backend ? TESTBED_LINK : TESTBED_CLIENT, &saved);
 	if (rc < 0)
 		return rc;
 	rc = iface_sock_new(&sk);
 	if (rc < 0)
 		goto end;
+	if (!o->backend) {
+		rc = iface_veth_add(sk, TESTBED_IF_CLIENT, TESTBED_IF_SERVER, tb->fd[TESTBED_SERVER]);
+		goto end;
+	}
 	if ((rc = iface_veth_add(sk, TESTBED_IF_LINK_C, TESTBED_IF_CLIENT, tb->fd[TESTBED_CLIENT])) < 0 ||
 	    (rc = iface_veth_add(sk, TESTBED_IF_LINK_S, TESTBED_IF_SERVER, tb->fd[TESTBED_SERVER])) < 0 ||
 	    (rc = iface_up(sk, "lo")) < 0 ||
@@ -219,6 +227,8 @@ int testbed_up(const struct testbed_opts *o, struct testbed **out)
 	if (rc < 0)
 		goto error;
 	for (int s = 0; s < 3; s++) {
+		if (s == TESTBED_LINK && !o->backend)
+			continue;
 		snprintf(tb->ns[s], sizeof(tb->ns[s]), "%s-%s", tb->prefix, side_name[s]);
 		rc = netns_add(tb->ns[s], &tb->fd[s]);
 		if (rc < 0)

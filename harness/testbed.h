@@ -32,7 +32,7 @@ enum testbed_side { TESTBED_CLIENT, TESTBED_LINK, TESTBED_SERVER };
 
 struct testbed_opts {
 	int nservers;                          /* server addresses, 1..250 */
-	const struct link_backend_ops *backend; /* NULL = plain kernel bridge, no emulation */
+	const struct link_backend_ops *backend; /* NULL = a bare veth pair, no link namespace */
 	struct link_params link;
 	const char *event_log;                 /* backend event log path, or NULL */
 	int tfo_sysctl;                        /* net.ipv4.tcp_fastopen in client+server; -1 = leave */

@@ -184,6 +184,21 @@ static int user_version(struct store *st)
 	return rc;
 }
 
+static int count_objects(struct store *st)
+{
+	static const char what[] = "SELECT count(sqlite_master)";
+	sqlite3_stmt *stmt;
+	int rc = prep(st, what, "SELECT count(*) FROM sqlite_master", &stmt);
+	if (rc < 0)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		rc = sqlite3_column_int(stmt, 0);
+	else
+		rc = db_fail(st, what);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int migrate(struct store *st, int target)
 {
 	int cur = user_version(st);
@@ -194,9 +209,25 @@ static int migrate(struct store *st, int target)
 			st->path, cur, STORE_SCHEMA_VERSION);
 		return -EPROTO;
 	}
+	if (cur == 0) {
+		int n = count_objects(st);
+		if (n < 0)
+			return n;
+		if (n > 0) {
+			/* Someone else's database: do not write our schema into it. */
+			log_err("store %s: not a tfolab database (it has tables but no schema version)",
+				st->path);
+			return -EPROTO;
+		}
+	}
+	/* WAL only once the file is known to be ours: the mode is persistent.
+	 * Readers (tfolab table) then never block the writer (tfolab run). */
+	int rc = exec(st, "PRAGMA journal_mode", "PRAGMA journal_mode = WAL");
+	if (rc < 0)
+		return rc;
 	for (int v = cur; v < target; v++) {
 		char pragma[64];
-		int rc = exec(st, "BEGIN (migration)", "BEGIN IMMEDIATE");
+		rc = exec(st, "BEGIN (migration)", "BEGIN IMMEDIATE");
 		if (rc < 0)
 			return rc;
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
@@ -234,8 +265,6 @@ int store_open_version(const char *path, int version, struct store **out)
 	/* Another process (a parallel `tfolab table`) may hold a lock briefly. */
 	sqlite3_busy_timeout(st->db, 5000);
 	rc = exec(st, "PRAGMA foreign_keys", "PRAGMA foreign_keys = ON");
-	if (rc == 0)
-		rc = exec(st, "PRAGMA journal_mode", "PRAGMA journal_mode = WAL");
 	if (rc == 0)
 		rc = exec(st, "PRAGMA synchronous", "PRAGMA synchronous = NORMAL");
 	if (rc == 0)
@@ -560,7 +589,7 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 		       const struct store_link_stats link[2])
 {
 	sqlite3_stmt *req_stmt = NULL, *link_stmt = NULL;
-	int64_t trial_id;
+	int64_t trial_id = 0;
 	int rc = exec(st, "BEGIN (trial)", "BEGIN IMMEDIATE");
 	if (rc < 0)
 		return rc;
@@ -747,5 +776,26 @@ int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 error:
 	sqlite3_finalize(stmt);
 	free(arr);
+	return rc;
+}
+
+int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid)
+{
+	static const char what[] = "SELECT count(trials) of run";
+	sqlite3_stmt *stmt;
+	int rc = prep(st, what,
+		      "SELECT coalesce(sum(t.valid), 0), coalesce(sum(1 - t.valid), 0)"
+		      " FROM trials t JOIN conditions c ON c.id = t.condition_id"
+		      " WHERE c.run_id = ?", &stmt);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, run_id);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*n_valid = (size_t)sqlite3_column_int64(stmt, 0);
+		*n_invalid = (size_t)sqlite3_column_int64(stmt, 1);
+	} else {
+		rc = db_fail(st, what);
+	}
+	sqlite3_finalize(stmt);
 	return rc;
 }

@@ -140,7 +140,8 @@ int store_tfo_mode_parse(const char *name, enum store_tfo_mode *out);
 /*
  * Opens (creating if needed) the database at path, turns on WAL, foreign
  * keys and a busy timeout, and migrates the schema to STORE_SCHEMA_VERSION.
- * A database from a newer tfolab is refused with -EPROTO.  On failure *out
+ * A database from a newer tfolab, or one with tables but no schema version
+ * (not ours), is refused with -EPROTO.  On failure *out
  * is untouched and nothing stays open.
  */
 int store_open(const char *path, struct store **out);
@@ -209,5 +210,8 @@ void store_conditions_free(struct store_condition *c, size_t n);
  */
 int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 			 size_t *n_valid, size_t *n_invalid);
+
+/* How many valid and invalid trials the run has in all. */
+int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define GAMMA 0x9e3779b97f4a7c15ull
@@ -65,6 +66,14 @@ int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed)
 	if (fd < 0) {
 		int rc = -errno;
 		log_err("body %s: openat: %s", name, strerror(errno));
+		return rc;
+	}
+	/* Readable by nginx workers whatever the umask. */
+	if (fchmod(fd, 0644) < 0) {
+		int rc = -errno;
+		log_err("body %s: fchmod: %s", name, strerror(errno));
+		close(fd);
+		unlinkat(dirfd, name, 0);
 		return rc;
 	}
 	unsigned char *buf = malloc(BLOCK);
@@ -137,11 +146,13 @@ int body_name(const char *host, const char *path_and_query, char *out, size_t le
 
 	/* Readable prefix: safe bytes kept, runs of others become one '_';
 	 * a '.' never starts the name nor follows another '.', so neither
-	 * "." nor ".." nor a hidden file can appear. */
+	 * "." nor ".." nor a hidden file can appear; nor does a leading '-',
+	 * which commands would take for an option. */
 	size_t n = 0;
 	for (const char *s = path_and_query; *s && n < BODY_NAME_PREFIX; s++) {
 		char c = *s;
-		if (!name_char(c) || (c == '.' && (n == 0 || out[n - 1] == '.')))
+		if (!name_char(c) || (c == '.' && (n == 0 || out[n - 1] == '.')) ||
+		    (c == '-' && n == 0))
 			c = '_';
 		if (c == '_' && (n == 0 || out[n - 1] == '_'))
 			continue;

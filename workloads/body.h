@@ -16,7 +16,8 @@
 
 /*
  * Creates the file `name` in the directory dirfd (openat with
- * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644) holding exactly `bytes` bytes of a
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644 whatever
+ * the umask) holding exactly `bytes` bytes of a
  * pseudo-random stream determined by `seed` alone.  `name` must be one path
  * component (no '/', not "." or "..").  An existing file is an error
  * (-EEXIST): nothing is ever overwritten or followed.  Returns 0, or a
@@ -33,7 +34,7 @@ void body_fill(uint64_t seed, uint64_t offset, void *buf, size_t len);
 /*
  * Writes into out (len bytes, at least BODY_NAME_MAX) a file name for the
  * URL host + path_and_query: one path component made only of [A-Za-z0-9._-],
- * never starting with '.', never containing "..", at most BODY_NAME_MAX - 1
+ * never starting with '.' or '-', never containing "..", at most BODY_NAME_MAX - 1
  * bytes.  It is a readable sanitized prefix of the path followed by '-' and
  * the FNV-1a 64 hash of host, a NUL separator and path_and_query, so URLs
  * that differ anywhere (query, host, bytes the prefix drops) get different

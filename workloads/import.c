@@ -14,11 +14,11 @@
 
 /*
  * What a 2013 Chrome (25, the build of the reference pages) sent after the
- * request line and Host: header of a subresource GET without cookies.  The
- * capture's requests (reference/captures) run 458 to 1014 bytes, cookies
- * and long Referers included; this block gives 350 + the request line and
- * Host, the low end of that range.  The fetcher pads each request to
- * req_bytes, so this sets how many bytes go up the 256 kbit/s link.
+ * request line and Host: header of a GET without cookies: 335 bytes.  With
+ * the request line and Host the estimates run about 370 to 600 bytes; the
+ * capture's real requests (reference/captures), cookies and long Referers
+ * included, run 458 to 1014.  The fetcher pads each request to req_bytes,
+ * so this sets how many bytes go up the 256 kbit/s link.
  */
 #define IMPORT_TYPICAL_HEADERS                                                  \
 	"Connection: keep-alive\r\n"                                            \

@@ -15,6 +15,7 @@
 #include "workloads/body.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -87,6 +88,122 @@ static int host_ok(const char *h)
 	return 1;
 }
 
+/*
+ * Map keys.  Inside a double-quoted nginx token the parser turns \" into "
+ * and \\ into \; every other byte ($ { } ; # included) is literal.  A token
+ * must fit nginx's 4 KiB configuration buffer.  Three kinds of key:
+ *  - a string, matched exactly but ignoring case (paths start with '/', so
+ *    none is taken for a regex or a special parameter like "default");
+ *  - for URLs of one host that differ only in case, a case-sensitive
+ *    anchored regex of the whole path;
+ *  - for paths too long for one token, the regex ^HEAD.{n}TAIL$ with the
+ *    exact length; page_check() rejects two such paths it could confuse.
+ * Exact strings win over regexes in nginx, and every regex here matches
+ * only its own URL among the page's URLs.
+ */
+#define TOKEN_MAX 3800   /* bytes of one key token, below nginx's 4096 */
+#define LONG_PART 1800   /* token bytes for each of HEAD and TAIL */
+
+enum key_kind { KEY_STRING, KEY_REGEX, KEY_LONG };
+
+static size_t esc_len(unsigned char c, int regex)
+{
+	if (!regex)
+		return c == '"' || c == '\\' ? 2 : 1;
+	if (c >= 0x80)
+		return 5;      /* \\xHH */
+	if (c == '\\')
+		return 4;
+	if (strchr("^$.|?*+()[]{}", c))
+		return 3;
+	return c == '"' ? 2 : 1;
+}
+
+static void put_esc(FILE *f, const char *s, size_t n, int regex)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (regex && c >= 0x80)
+			fprintf(f, "\\\\x%02x", c);
+		else if (regex && c == '\\')
+			fputs("\\\\\\\\", f);
+		else if (regex && strchr("^$.|?*+()[]{}", c))
+			fprintf(f, "\\\\%c", c);
+		else if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static void put_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	put_esc(f, s, strlen(s), 0);
+	fputc('"', f);
+}
+
+/* Bytes of path (from the start, or from the end) whose regex escape fits
+ * LONG_PART. */
+static size_t long_part(const char *path, size_t len, int from_end)
+{
+	size_t n = 0, t = 0;
+	while (n < len) {
+		unsigned char c = (unsigned char)path[from_end ? len - 1 - n : n];
+		if (t + esc_len(c, 1) > LONG_PART)
+			break;
+		t += esc_len(c, 1);
+		n++;
+	}
+	return n;
+}
+
+static enum key_kind key_kind(const struct page *pg, size_t i)
+{
+	const char *p = pg->res[i].path;
+	size_t t = 0;
+	for (const char *s = p; *s; s++)
+		t += esc_len((unsigned char)*s, 1);
+	if (t > TOKEN_MAX)
+		return KEY_LONG;
+	return case_twin(pg, i) ? KEY_REGEX : KEY_STRING;
+}
+
+/* Whether the KEY_LONG pattern of path a matches path b. */
+static int long_matches(const char *a, const char *b)
+{
+	size_t len = strlen(a);
+	if (strlen(b) != len)
+		return 0;
+	size_t h = long_part(a, len, 0), t = long_part(a, len, 1);
+	return memcmp(a, b, h) == 0 && memcmp(a + len - t, b + len - t, t) == 0;
+}
+
+static void put_map_key(FILE *f, const struct page *pg, size_t i)
+{
+	const char *p = pg->res[i].path;
+	size_t len = strlen(p);
+	switch (key_kind(pg, i)) {
+	case KEY_STRING:
+		put_quoted(f, p);
+		break;
+	case KEY_REGEX:
+		fputs("\"~^", f);
+		put_esc(f, p, len, 1);
+		fputs("$\"", f);
+		break;
+	case KEY_LONG: {
+		size_t h = long_part(p, len, 0), t = long_part(p, len, 1);
+		fputs("\"~^", f);
+		put_esc(f, p, h, 1);
+		fprintf(f, ".{%zu}", len - h - t);
+		put_esc(f, p + len - t, t, 1);
+		fputs("$\"", f);
+		break;
+	}
+	}
+}
+
 static int page_check(const struct page *pg)
 {
 	for (size_t h = 0; h < pg->nhosts; h++)
@@ -114,6 +231,17 @@ static int page_check(const struct page *pg)
 					"cannot appear in a request line", r->id, r->line, k, c);
 				return -EINVAL;
 			}
+		}
+		/* A long path's pattern must match no other URL of its host. */
+		int is_long = key_kind(pg, i) == KEY_LONG;
+		for (size_t k = 0; is_long && k < pg->n; k++) {
+			if (pg->res[k].host != r->host || strcmp(pg->res[k].path, r->path) == 0 ||
+			    !long_matches(r->path, pg->res[k].path))
+				continue;
+			log_err("origin: resource %s (line %d): path too long for nginx "
+				"to tell it from %s (line %d)", r->id, r->line,
+				pg->res[k].id, pg->res[k].line);
+			return -EINVAL;
 		}
 		long j = dup_of(pg, i);
 		if (j >= 0 && pg->res[j].body_bytes != r->body_bytes) {
@@ -167,47 +295,6 @@ int origin_docroot_build(const struct page *pg, const char *dir, uint64_t seed)
 
 /* ---- configuration ----------------------------------------------------- */
 
-/* A double-quoted nginx token: inside quotes the parser turns \" into "
- * and \\ into \; every other byte (including $ { } ; #) is literal. */
-static void put_quoted(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* A map key that matches the string exactly, ignoring case.  Paths start
- * with '/', so none is taken for a regex ('~') or a special parameter. */
-static void put_map_string(FILE *f, const char *path)
-{
-	put_quoted(f, path);
-}
-
-/* A case-sensitive anchored regular expression matching exactly path;
- * PCRE metacharacters are backslash-escaped, non-ASCII bytes written \xHH,
- * then the whole is quoted for the config parser. */
-static void put_map_regex(FILE *f, const char *path)
-{
-	fputs("\"~^", f);
-	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
-		if (*s >= 0x80)
-			fprintf(f, "\\\\x%02x", *s);
-		else if (*s == '\\')
-			fputs("\\\\\\\\", f);
-		else if (strchr("^$.|?*+()[]{}", *s))
-			fprintf(f, "\\\\%c", *s);
-		else if (*s == '"')
-			fputs("\\\"", f);
-		else
-			fputc(*s, f);
-	}
-	fputs("$\"", f);
-}
-
 static size_t align_up(size_t v, size_t a)
 {
 	return (v + a - 1) / a * a;
@@ -224,10 +311,14 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	if (rc < 0)
 		return rc;
 
-	size_t maxpath = 1, maxhost = 1;
-	for (size_t i = 0; i < pg->n; i++)
-		if (strlen(pg->res[i].path) > maxpath)
-			maxpath = strlen(pg->res[i].path);
+	size_t maxpath = 1, maxkey = 1, maxhost = 1;
+	for (size_t i = 0; i < pg->n; i++) {
+		size_t len = strlen(pg->res[i].path);
+		if (len > maxpath)
+			maxpath = len;
+		if (key_kind(pg, i) == KEY_STRING && len > maxkey)
+			maxkey = len;
+	}
 	for (size_t h = 0; h < pg->nhosts; h++)
 		if (strlen(pg->hosts[h]) > maxhost)
 			maxhost = strlen(pg->hosts[h]);
@@ -262,7 +353,7 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	fprintf(f, "\tlarge_client_header_buffers 4 %zuk;\n",
 		align_up(maxpath + 1024, 8192) / 1024);
 	fprintf(f, "\tmap_hash_bucket_size %zu;\n\tmap_hash_max_size %zu;\n",
-		align_up(maxpath + 32, 64), pg->n * 4 > 2048 ? pg->n * 4 : 2048);
+		align_up(maxkey + 32, 64), pg->n * 4 > 2048 ? pg->n * 4 : 2048);
 	fprintf(f, "\tserver_names_hash_bucket_size %zu;\n", align_up(maxhost + 32, 64));
 
 	for (size_t h = 0; h < pg->nhosts; h++) {
@@ -273,10 +364,7 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 			char name[BODY_NAME_MAX];
 			body_name(pg->hosts[h], pg->res[i].path, name, sizeof(name));
 			fputs("\t\t", f);
-			if (case_twin(pg, i))
-				put_map_regex(f, pg->res[i].path);
-			else
-				put_map_string(f, pg->res[i].path);
+			put_map_key(f, pg, i);
 			fprintf(f, " \"/%s\";\n", name);
 		}
 		fputs("\t}\n", f);
@@ -320,14 +408,16 @@ static int ancestors_searchable(const char *dir)
 {
 	char p[PATH_MAX];
 	if (!realpath(dir, p)) {
-		log_err("origin: %s: realpath: %s", dir, strerror(errno));
-		return -errno;
+		int rc = -errno;
+		log_err("origin: %s: realpath: %s", dir, strerror(-rc));
+		return rc;
 	}
 	for (;;) {
 		struct stat st;
 		if (stat(p, &st) < 0) {
-			log_err("origin: %s: stat: %s", p, strerror(errno));
-			return -errno;
+			int rc = -errno;
+			log_err("origin: %s: stat: %s", p, strerror(-rc));
+			return rc;
 		}
 		if (!(st.st_mode & S_IXOTH)) {
 			log_err("origin: %s: not searchable by others (mode %04o); "
@@ -384,7 +474,11 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	gid_t gid;
 	if (worker_ids(&uid, &gid) < 0)
 		return NULL;
-	if (mkdir(o->base_dir, 0755) < 0 && errno != EEXIST) {
+	/* Modes are set with chmod: the caller's umask must not hide the
+	 * docroot from the workers. */
+	if (mkdir(o->base_dir, 0755) == 0)
+		chmod(o->base_dir, 0755);
+	else if (errno != EEXIST) {
 		log_err("origin: %s: mkdir: %s", o->base_dir, strerror(errno));
 		return NULL;
 	}
@@ -406,7 +500,8 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 		free(or);
 		return NULL;
 	}
-	memcpy(or->addrs, o->addrs, o->naddrs * sizeof(*or->addrs));
+	if (o->naddrs)
+		memcpy(or->addrs, o->addrs, o->naddrs * sizeof(*or->addrs));
 	or->o.addrs = or->addrs;
 	or->o.base_dir = NULL;  /* borrowed strings are not kept */
 	or->o.prefix = NULL;
@@ -424,7 +519,7 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	static const char *const subdirs[] = {"docroot", "tmp"};
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", or->rundir, subdirs[i]);
-		if (mkdir(sub, 0755) < 0) {
+		if (mkdir(sub, 0755) < 0 || chmod(sub, 0755) < 0) {
 			log_err("origin: %s: mkdir: %s", sub, strerror(errno));
 			goto fail;
 		}
@@ -490,10 +585,56 @@ static void log_tail(const struct origin *or, const char *file)
 static int master_gone(struct origin *or, int *status)
 {
 	if (!or->reaped) {
+		*status = -1;  /* unknown if someone else reaped it */
 		pid_t p = waitpid(or->pid, status, WNOHANG);
 		or->reaped = p == or->pid || (p < 0 && errno == ECHILD);
 	}
 	return or->reaped;
+}
+
+/*
+ * Sends sig to every live (non-zombie) process of process group pgid, only
+ * to those named "nginx" if nginx_only, and returns how many there were.
+ * Workers outlive a killed master (they are then nobody's children), so
+ * the group is found through /proc.
+ */
+static int group_signal(pid_t pgid, int sig, int nginx_only)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) state ppid pgrp ..."; comm may hold ") ". */
+		char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
+		char state;
+		int ppid, pgrp;
+		if (!open_p || !close_p ||
+		    sscanf(close_p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+			continue;
+		*close_p = '\0';
+		if (pgrp != pgid || state == 'Z' ||
+		    (nginx_only && strcmp(open_p + 1, "nginx") != 0))
+			continue;
+		if (sig)
+			kill((pid_t)atoi(e->d_name), sig);
+		n++;
+	}
+	closedir(d);
+	return n;
 }
 
 static void nginx_stop(struct origin *or)
@@ -512,17 +653,51 @@ static void nginx_stop(struct origin *or)
 		log_warn("origin: nginx %d did not stop within %d ms; killing it",
 			 (int)or->pid, STOP_TIMEOUT_MS);
 		kill(-or->pid, SIGKILL);
-		kill(or->pid, SIGKILL);
 		waitpid(or->pid, &status, 0);
 	}
-	/* Workers are not our children: wait until the group is empty. */
 	deadline = now_ms() + STOP_TIMEOUT_MS;
-	while (kill(-or->pid, 0) == 0 && now_ms() < deadline) {
-		kill(-or->pid, SIGKILL);
+	while (group_signal(or->pid, SIGKILL, 0) > 0 && now_ms() < deadline)
 		sleep_ms(10);
-	}
 	or->pid = 0;
 	or->reaped = 0;
+}
+
+int origin_cleanup(const char *base_dir, const char *prefix)
+{
+	DIR *d = opendir(base_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		int rc = -errno;
+		log_err("origin: cleanup %s: opendir: %s", base_dir, strerror(errno));
+		return rc;
+	}
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
+		    !strstr(e->d_name + strlen(prefix), "-origin-"))
+			continue;
+		char path[PATH_MAX], buf[32] = "";
+		snprintf(path, sizeof(path), "%s/%s/nginx.pid", base_dir, e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			close(fd);
+		}
+		pid_t pgid = (pid_t)atoi(buf);
+		int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
+		while (pgid > 1 && group_signal(pgid, SIGKILL, 1) > 0 &&
+		       now_ms() < deadline)
+			sleep_ms(10);
+		snprintf(path, sizeof(path), "%s/%s", base_dir, e->d_name);
+		log_info("origin: cleanup: removing %s (nginx group %d)", path, (int)pgid);
+		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		removed++;
+	}
+	closedir(d);
+	return removed;
 }
 
 /* One HTTP exchange with addr: true once a worker answers anything. */
@@ -644,9 +819,12 @@ int origin_start(struct origin *or)
 	int status;
 	while (ready < or->o.naddrs) {
 		if (master_gone(or, &status)) {
-			log_err("origin: nginx %d exited (%s %d) before serving",
-				(int)or->pid, WIFEXITED(status) ? "status" : "signal",
-				WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			if (status == -1)
+				log_err("origin: nginx %d exited before serving", (int)or->pid);
+			else
+				log_err("origin: nginx %d exited (%s %d) before serving",
+					(int)or->pid, WIFEXITED(status) ? "status" : "signal",
+					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 			goto fail;
 		}
 		int64_t left = deadline - now_ms();

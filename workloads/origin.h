@@ -81,6 +81,15 @@ pid_t origin_pid(const struct origin *or);
 void origin_free(struct origin *or);
 
 /*
+ * Undo for a crashed run: for every entry of base_dir named PREFIX*-origin-*
+ * (so prefix "tfl-" matches every run), kills (SIGKILL) the nginx processes
+ * of the process group recorded in its nginx.pid, workers included, and
+ * removes the directory.  Also kills a live run with a matching prefix.
+ * Returns the number of directories removed, or a negative errno.
+ */
+int origin_cleanup(const char *base_dir, const char *prefix);
+
+/*
  * Creates in the existing directory `dir` one file per distinct URL of the
  * page (name body_name(host, path)) with exactly body_bytes bytes of the
  * stream for seed ^ hash-of-name.  The same URL listed twice is written

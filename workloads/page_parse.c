@@ -151,6 +151,13 @@ static int meta_line(struct parser *ps, int line, int key, struct tok *tk, size_
 {
 	char qb[256];
 	const char *field = meta_keys[key];
+	if (key < 3) {
+		if (ps->meta_line[key]) {
+			perr(ps, line, field, "given twice (first on line %d)", ps->meta_line[key]);
+			return 0;
+		}
+		ps->meta_line[key] = line;   /* a bad value is not also "missing" */
+	}
 	if (ntk < 2) {
 		perr(ps, line, field, "missing value");
 		return 0;
@@ -170,11 +177,6 @@ static int meta_line(struct parser *ps, int line, int key, struct tok *tk, size_
 		}
 	}
 	if (key < 3) {
-		if (ps->meta_line[key]) {
-			perr(ps, line, field, "given twice (first on line %d)", ps->meta_line[key]);
-			return 0;
-		}
-		ps->meta_line[key] = line;
 		dst = key == 0 ? &ps->p->name : key == 1 ? &ps->p->source : &ps->p->date;
 		if (!(*dst = tok_dup(v)))
 			return -ENOMEM;
@@ -643,7 +645,7 @@ int page_parse_buf(const char *name, const char *buf, size_t len, struct page **
 		goto end;
 	if ((rc = parse_lines(&ps, buf, len)) < 0)
 		goto end;
-	if (!ps.p->name)
+	if (!ps.meta_line[0])
 		perr(&ps, 0, "name", "missing (the file needs a \"name NAME\" line before the resources)");
 	if (ps.p->n == 0) {
 		perr(&ps, 0, "resources", "none (a page needs at least its root document)");

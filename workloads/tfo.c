@@ -81,7 +81,7 @@ int tfo_counters_parse(const char *netstat, const char *snmp,
 			log_err("%s: %s: %s", f[i].snmp ? "/proc/net/snmp" :
 				"/proc/net/netstat", f[i].name,
 				rc == -ENOENT ? "counter not found" :
-				"header and value lines disagree");
+				"malformed (names and values disagree, or not a number)");
 			return rc;
 		}
 	}

@@ -31,9 +31,11 @@ static void print_dir(const char *name, const struct link_stats *s,
 {
 	printf("%s pkts=%" PRIu64 " bytes=%" PRIu64 " drops_queue=%" PRIu64
 	       " drops_loss=%" PRIu64 " max_queue_pkts=%" PRIu32 " rx=%" PRIu64
-	       " drops_pool=%" PRIu64 " drops_bad=%" PRIu64 " send_errors=%" PRIu64 "\n",
+	        " drops_pool=%" PRIu64 " drops_bad=%" PRIu64 " send_errors=%" PRIu64
+	       " late_avg_ns=%.0f late_max_ns=%" PRIu64 "\n",
 	       name, s->pkts, s->bytes, s->drops_queue, s->drops_loss, s->max_queue_pkts,
-	       f->rx, f->drops_pool, f->drops_bad, f->send_errors);
+	       f->rx, f->drops_pool, f->drops_bad, f->send_errors,
+	       s->pkts ? (double)f->late_sum_ns / (double)s->pkts : 0.0, f->late_max_ns);
 }
 
 int main(int argc, char **argv)

@@ -94,6 +94,13 @@ static void snap_take(struct snap *s)
 	pclose(f);
 }
 
+static void snap_free(struct snap *s)
+{
+	for (int i = 0; i < s->n; i++)
+		free(s->lines[i]);
+	s->n = 0;
+}
+
 static int snap_has(const struct snap *s, const char *line)
 {
 	for (int i = 0; i < s->n; i++)
@@ -361,7 +368,7 @@ int main(void)
 		return 1;
 	}
 	if (pid == 0)
-		_exit(child(avail, c, s));
+		exit(child(avail, c, s));  /* exit(), so that LeakSanitizer checks the child */
 	int st;
 	if (waitpid(pid, &st, 0) < 0) {
 		perror("waitpid");
@@ -371,6 +378,8 @@ int main(void)
 
 	snap_take(&after);
 	snap_compare(&before, &after, prefix);
+	snap_free(&before);
+	snap_free(&after);
 	if (failures) {
 		fprintf(stderr, "netem_probe: %d failures\n", failures);
 		return 1;

@@ -488,6 +488,24 @@ static void test_missing_pages_and_file(void **state)
 	assert_int_equal(rc, -ENOENT);
 	assert_null(e);
 	assert_error(err, "experiment /nonexistent/tfolab-h7.conf: open: No such file or directory");
+
+	/* A directory opens but does not read. */
+	capture_start();
+	rc = experiment_parse("/", &e);
+	err = capture_end();
+	assert_int_equal(rc, -EISDIR);
+	assert_null(e);
+	assert_error(err, "experiment /: read: Is a directory");
+
+	/* An empty file is an experiment with defaults and no pages. */
+	char tmpl[] = "/tmp/tfolab-h7-XXXXXX";
+	int fd = mkstemp(tmpl);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(experiment_parse(tmpl, &e), 0);
+	assert_string_equal(e->text, "");
+	experiment_free(e);
+	unlink(tmpl);
 }
 
 static void test_set(void **state)

@@ -162,6 +162,21 @@ static void test_migration(void **state)
 	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
 }
 
+static void test_foreign_db(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = NULL;
+	/* Someone else's SQLite file: refused, and left without our tables. */
+	raw_exec(f->path, "CREATE TABLE notes (txt TEXT)");
+	assert_int_equal(store_open(f->path, &st), -EPROTO);
+	assert_null(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"), 1);
+	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 0);
+	/* Nor switched to WAL (the mode would persist in the file). */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_journal_mode"
+				 " WHERE journal_mode = 'wal'"), 0);
+}
+
 static void test_runs(void **state)
 {
 	struct fixture *f = *state;
@@ -268,6 +283,11 @@ static void test_trials(void **state)
 	assert_int_equal(ni, 0);
 	assert_null(v);
 
+	size_t tv = 0, ti = 0;
+	assert_int_equal(store_run_trial_counts(st, run, &tv, &ti), 0);
+	assert_int_equal(tv, 3);
+	assert_int_equal(ti, 1);
+
 	struct store_condition *cs;
 	size_t nc;
 	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
@@ -343,6 +363,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),

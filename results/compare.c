@@ -1,0 +1,340 @@
+/*
+ * The persistence comparison: how TFO's gain changes with the number of
+ * requests a connection may carry (1, 2, ..., unlimited).  The fewer new
+ * connections a page needs, the fewer handshakes TFO can save, so the gain
+ * is expected to shrink as connections carry more requests; the notes say
+ * for each page and RTT whether it does.
+ */
+#include "results/table.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/log.h"
+#include "results/render.h"
+
+/* One page, RTT, setting (but requests per connection) and TFO mode. */
+struct series {
+	const struct cell *first;
+	const struct cell **by_col;  /* [ncols], NULL where not measured */
+	int shrinks;                 /* -1: fewer than two tested points */
+};
+
+struct compare {
+	int *cols;                   /* per_conn values, unlimited (0) last */
+	size_t ncols;
+	struct series *s;
+	size_t ns;
+};
+
+/* Orders per_conn values with 0 (unlimited) as the largest. */
+static int per_conn_rank(int v)
+{
+	return v == 0 ? 0x7fffffff : v;
+}
+
+static int cmp_per_conn(const void *a, const void *b)
+{
+	int x = per_conn_rank(*(const int *)a), y = per_conn_rank(*(const int *)b);
+	return (x > y) - (x < y);
+}
+
+static int same_series(const struct cell *a, const struct cell *b)
+{
+	const struct store_condition *x = cell_cond(a), *y = cell_cond(b);
+	enum store_tfo_mode ma = a->tfo.cond ? a->tfo.cond->tfo_mode : STORE_TFO_OFF;
+	enum store_tfo_mode mb = b->tfo.cond ? b->tfo.cond->tfo_mode : STORE_TFO_OFF;
+	return !strcmp(x->page, y->page) && x->rtt_ns == y->rtt_ns && ma == mb &&
+	       (cell_cond_diff(x, y) & ~CELL_VARY_PER_CONN) == 0;
+}
+
+static size_t col_of(const struct compare *cmp, int per_conn)
+{
+	size_t i = 0;
+	while (i < cmp->ncols && cmp->cols[i] != per_conn)
+		i++;
+	return i;
+}
+
+static void compare_free(struct compare *cmp)
+{
+	for (size_t i = 0; i < cmp->ns; i++)
+		free(cmp->s[i].by_col);
+	free(cmp->s);
+	free(cmp->cols);
+}
+
+static int compare_build(const struct cell_set *set, struct compare *cmp)
+{
+	memset(cmp, 0, sizeof(*cmp));
+	size_t cap = set->n ? set->n : 1;
+	cmp->cols = calloc(cap, sizeof(*cmp->cols));
+	cmp->s = calloc(cap, sizeof(*cmp->s));
+	if (!cmp->cols || !cmp->s)
+		return -ENOMEM;
+	for (size_t i = 0; i < set->n; i++) {
+		int v = cell_cond(&set->cells[i])->per_conn;
+		if (col_of(cmp, v) == cmp->ncols)
+			cmp->cols[cmp->ncols++] = v;
+	}
+	qsort(cmp->cols, cmp->ncols, sizeof(*cmp->cols), cmp_per_conn);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct cell *c = &set->cells[i];
+		size_t k = 0;
+		while (k < cmp->ns && !same_series(cmp->s[k].first, c))
+			k++;
+		if (k == cmp->ns) {
+			cmp->s[k].first = c;
+			cmp->s[k].by_col = calloc(cmp->ncols, sizeof(*cmp->s[k].by_col));
+			if (!cmp->s[k].by_col)
+				return -ENOMEM;
+			cmp->ns++;
+		}
+		size_t col = col_of(cmp, cell_cond(c)->per_conn);
+		if (!cmp->s[k].by_col[col])
+			cmp->s[k].by_col[col] = c;
+	}
+	for (size_t k = 0; k < cmp->ns; k++) {
+		const struct cell *prev = NULL;
+		int tested = 0;
+		cmp->s[k].shrinks = 1;
+		for (size_t col = 0; col < cmp->ncols; col++) {
+			const struct cell *c = cmp->s[k].by_col[col];
+			if (!c || !c->tested)
+				continue;
+			if (prev && !(c->imp.point < prev->imp.point))
+				cmp->s[k].shrinks = 0;
+			prev = c;
+			tested++;
+		}
+		if (tested < 2)
+			cmp->s[k].shrinks = -1;
+	}
+	return 0;
+}
+
+static void per_conn_text(int v, char *buf, size_t len)
+{
+	if (v == 0)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%d", v);
+}
+
+static void series_setting(const struct cell_set *set, const struct series *s, char *buf, size_t len)
+{
+	cell_setting_format(cell_cond(s->first), set->varying & ~CELL_VARY_PER_CONN, buf, len);
+	const struct cell *c = s->first;
+	if (c->tfo.cond && c->tfo.cond->tfo_mode == STORE_TFO_COOKIE) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, "%sTFO with cookies", used ? ", " : "");
+	}
+}
+
+static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,
+		      const struct compare *cmp, const struct table_opts *o)
+{
+	char rtt[32], txt[128], setting[256];
+	int with_setting = 0;
+	for (size_t k = 0; k < cmp->ns; k++) {
+		series_setting(set, &cmp->s[k], setting, sizeof(setting));
+		with_setting |= *setting != '\0';
+	}
+	render_md_header(f, "TFO's gain against requests per connection", run, set);
+	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
+	for (size_t col = 0; col < cmp->ncols; col++) {
+		per_conn_text(cmp->cols[col], txt, sizeof(txt));
+		fprintf(f, " %s req/conn |", txt);
+	}
+	fprintf(f, "\n|---|---:|%s", with_setting ? "---|" : "");
+	for (size_t col = 0; col < cmp->ncols; col++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (size_t k = 0; k < cmp->ns; k++) {
+		const struct series *s = &cmp->s[k];
+		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+		fprintf(f, "| ");
+		render_md_text(f, cell_cond(s->first)->page);
+		fprintf(f, " | %s |", rtt);
+		if (with_setting) {
+			series_setting(set, s, setting, sizeof(setting));
+			fprintf(f, " ");
+			render_md_text(f, setting);
+			fprintf(f, " |");
+		}
+		for (size_t col = 0; col < cmp->ncols; col++) {
+			if (s->by_col[col])
+				render_improvement(s->by_col[col], txt, sizeof(txt));
+			else
+				snprintf(txt, sizeof(txt), "not measured");
+			fprintf(f, " %s |", txt);
+		}
+		fprintf(f, "\n");
+	}
+
+	fprintf(f, "\nNotes:\n");
+	fprintf(f, "- Each cell: improvement 1 − mean TFO PLT / mean non-TFO PLT with its %g%% "
+		"percentile-bootstrap CI (%u resamples, seed %llu); Welch's t-test: ** p < %g, "
+		"* p < %g, ns otherwise. %zu valid trials used, %zu invalid excluded.\n",
+		100 * o->level, o->resamples, (unsigned long long)o->seed, CELL_ALPHA_STRONG,
+		CELL_ALPHA, set->valid_trials, set->invalid_trials);
+	fprintf(f, "- Expected: the gain shrinks as connections carry more requests, since fewer "
+		"new connections leave fewer handshakes for TFO to save.\n");
+	if (cmp->ncols < 2)
+		fprintf(f, "- This run measured a single requests-per-connection setting; there is "
+			"nothing to compare (sweep per_conn = 1, 2, unlimited).\n");
+	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
+		const struct series *s = &cmp->s[k];
+		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+		fprintf(f, "- ");
+		render_md_text(f, cell_cond(s->first)->page);
+		fprintf(f, " %s ms", rtt);
+		series_setting(set, s, setting, sizeof(setting));
+		if (*setting)
+			fprintf(f, " (%s)", setting);
+		if (s->shrinks < 0) {
+			fprintf(f, ": fewer than two tested settings; not checked.\n");
+			continue;
+		}
+		fprintf(f, ": the gain %s as connections carry more requests (",
+			s->shrinks ? "shrinks" : "does NOT shrink");
+		for (size_t col = 0, n = 0; col < cmp->ncols; col++) {
+			const struct cell *c = s->by_col[col];
+			if (!c || !c->tested)
+				continue;
+			per_conn_text(cmp->cols[col], txt, sizeof(txt));
+			fprintf(f, "%s%s: %.1f%%", n++ ? ", " : "", txt, 100 * c->imp.point);
+		}
+		fprintf(f, ")%s\n", s->shrinks ? ", as expected." : ", unlike the expectation.");
+	}
+}
+
+static void csv_num(FILE *f, const char *fmt, double v, int present)
+{
+	fputc(',', f);
+	if (present && isfinite(v))
+		fprintf(f, fmt, v);
+}
+
+static void csv_render(FILE *f, const struct cell_set *set, const struct compare *cmp)
+{
+	char rtt[32], setting[256];
+	fprintf(f, "page,rtt_ms,setting,tfo_mode,per_conn,off_n,off_invalid,off_mean_s,"
+		"tfo_n,tfo_invalid,tfo_mean_s,improvement_pct,improvement_ci_lo_pct,"
+		"improvement_ci_hi_pct,p,significance\n");
+	for (size_t k = 0; k < cmp->ns; k++) {
+		const struct series *s = &cmp->s[k];
+		series_setting(set, s, setting, sizeof(setting));
+		for (size_t col = 0; col < cmp->ncols; col++) {
+			const struct cell *c = s->by_col[col];
+			if (!c)
+				continue;
+			render_rtt_ms(cell_cond(c), rtt, sizeof(rtt));
+			render_csv_text(f, cell_cond(c)->page);
+			fprintf(f, ",%s,", rtt);
+			render_csv_text(f, setting);
+			fprintf(f, ",%s,%d,%zu,%zu",
+				c->tfo.cond ? store_tfo_mode_name(c->tfo.cond->tfo_mode) : "",
+				cmp->cols[col], c->off.n, c->off.invalid);
+			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
+			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
+			csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
+			csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
+			csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
+			csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
+			csv_num(f, "%.3g", c->welch.p, c->tested);
+			fprintf(f, ",%s\n", cell_significance(c));
+		}
+	}
+}
+
+static json_t *json_point(int per_conn, const struct cell *c)
+{
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+			      "per_conn", (json_int_t)per_conn,
+			      "off_n", (json_int_t)c->off.n, "off_invalid", (json_int_t)c->off.invalid,
+			      "tfo_n", (json_int_t)c->tfo.n, "tfo_invalid", (json_int_t)c->tfo.invalid,
+			      "tested", c->tested, "significance", cell_significance(c));
+	if (j && c->tested)
+		json_object_update_new(j, json_pack(
+			"{s:o, s:o, s:o, s:[o, o], s:o}",
+			"off_mean_s", render_json_num(c->off.sum.mean),
+			"tfo_mean_s", render_json_num(c->tfo.sum.mean),
+			"improvement_pct", render_json_num(100 * c->imp.point),
+			"improvement_ci_pct", render_json_num(100 * c->imp.lo),
+			render_json_num(100 * c->imp.hi),
+			"p", render_json_num(c->welch.p)));
+	return j;
+}
+
+static int json_render(FILE *f, const struct store_run *run, const struct cell_set *set,
+		       const struct compare *cmp, const struct table_opts *o)
+{
+	json_t *groups = json_array();
+	for (size_t k = 0; k < cmp->ns; k++) {
+		const struct series *s = &cmp->s[k];
+		char setting[256];
+		json_t *points = json_array();
+		for (size_t col = 0; col < cmp->ncols; col++)
+			if (s->by_col[col])
+				json_array_append_new(points, json_point(cmp->cols[col], s->by_col[col]));
+		series_setting(set, s, setting, sizeof(setting));
+		json_array_append_new(groups, json_pack(
+			"{s:s, s:o, s:s, s:s, s:o, s:o}",
+			"page", cell_cond(s->first)->page,
+			"rtt_ms", json_real((double)cell_cond(s->first)->rtt_ns / 1e6),
+			"setting", setting,
+			"tfo_mode", s->first->tfo.cond ?
+				store_tfo_mode_name(s->first->tfo.cond->tfo_mode) : "",
+			"points", points,
+			"gain_shrinks_with_persistence",
+			s->shrinks < 0 ? json_null() : json_boolean(s->shrinks)));
+	}
+	json_t *doc = json_pack("{s:o, s:o, s:s, s:I, s:I, s:o}",
+				"run", render_json_run(run),
+				"method", render_json_method(o),
+				"expectation", "the gain shrinks as connections carry more requests",
+				"valid_trials", (json_int_t)set->valid_trials,
+				"invalid_trials", (json_int_t)set->invalid_trials,
+				"groups", groups);
+	return render_json_dump(f, doc);
+}
+
+int table_render_compare(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out)
+{
+	struct store_run run;
+	struct cell_set set;
+	struct compare cmp = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = NULL;
+	int rc = render_load(st, run_id, o, &run, &set);
+	if (rc == 0)
+		rc = compare_build(&set, &cmp);
+	if (rc == 0 && !(mem = open_memstream(&buf, &len)))
+		rc = -ENOMEM;
+	if (rc < 0)
+		goto end;
+	if (cmp.ncols < 2)
+		log_warn("run %lld measured a single requests-per-connection setting; "
+			 "nothing to compare", (long long)run_id);
+	if (o->format == TABLE_MD)
+		md_render(mem, &run, &set, &cmp, o);
+	else if (o->format == TABLE_CSV)
+		csv_render(mem, &set, &cmp);
+	else
+		rc = json_render(mem, &run, &set, &cmp, o);
+	if (fclose(mem) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0 && (fwrite(buf, 1, len, out) != len || fflush(out) != 0)) {
+		log_err("compare: writing the output failed");
+		rc = -EIO;
+	}
+end:
+	free(buf);
+	compare_free(&cmp);
+	render_release(&run, &set);
+	return rc;
+}

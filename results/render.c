@@ -1,0 +1,193 @@
+#include "results/render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/log.h"
+
+void table_opts_default(struct table_opts *o)
+{
+	o->format = TABLE_MD;
+	o->seed = TABLE_DEFAULT_SEED;
+	o->resamples = TABLE_DEFAULT_RESAMPLES;
+	o->level = TABLE_DEFAULT_LEVEL;
+}
+
+int table_format_parse(const char *s, enum table_format *out)
+{
+	static const char *const names[] = { "md", "csv", "json" };
+	for (size_t i = 0; i < 3; i++)
+		if (s && !strcmp(s, names[i])) {
+			*out = (enum table_format)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int render_load(struct store *st, int64_t run_id, const struct table_opts *o,
+		struct store_run *run, struct cell_set *set)
+{
+	memset(set, 0, sizeof(*set));
+	memset(run, 0, sizeof(*run));
+	int rc = store_run_get(st, run_id, run);
+	if (rc == -ENOENT) {
+		log_err("run %lld: no such run in the database", (long long)run_id);
+		return rc;
+	}
+	if (rc < 0)
+		return rc;
+	struct cell_opts co = { .seed = o->seed, .resamples = o->resamples, .level = o->level };
+	rc = cells_load(st, run_id, &co, set);
+	if (rc < 0)
+		return rc;
+	if (set->valid_trials == 0) {
+		log_err("run %lld: no valid trials (%zu conditions, %zu invalid trials)",
+			(long long)run_id, set->nconds, set->invalid_trials);
+		return -ENODATA;
+	}
+	return 0;
+}
+
+void render_release(struct store_run *run, struct cell_set *set)
+{
+	store_run_release(run);
+	cells_release(set);
+}
+
+void render_rtt_ms(const struct store_condition *c, char *buf, size_t len)
+{
+	snprintf(buf, len, "%g", (double)c->rtt_ns / 1e6);
+}
+
+void render_plt(const struct cell_side *s, char *buf, size_t len)
+{
+	char inv[32] = "";
+	if (s->invalid)
+		snprintf(inv, sizeof(inv), ", %zu invalid", s->invalid);
+	if (s->n == 0)
+		snprintf(buf, len, "n/a (n=0%s)", inv);
+	else if (s->n == 1)
+		snprintf(buf, len, "%.3f (n=1%s)", s->sum.mean, inv);
+	else
+		snprintf(buf, len, "%.3f ± %.3f (n=%zu%s)", s->sum.mean, s->sum.sd, s->n, inv);
+}
+
+void render_improvement(const struct cell *c, char *buf, size_t len)
+{
+	if (!c->tested)
+		snprintf(buf, len, "n/a");
+	else
+		snprintf(buf, len, "%.1f%% [%.1f, %.1f] %s", 100 * c->imp.point, 100 * c->imp.lo,
+			 100 * c->imp.hi, cell_significance(c));
+}
+
+static void utc_time(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+	if (ns <= 0 || !gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		snprintf(buf, len, "unknown time");
+}
+
+static const char *or_unknown(const char *s)
+{
+	return s && *s ? s : "unknown";
+}
+
+void render_md_header(FILE *f, const char *title, const struct store_run *run,
+		      const struct cell_set *set)
+{
+	char when[64], shared[512];
+	utc_time(run->started_at, when, sizeof(when));
+	fprintf(f, "# %s\n\n", title);
+	fprintf(f, "Run %lld (%s, %s), started %s; git %s; kernel %s; backend %s.\n",
+		(long long)run->id, or_unknown(run->experiment_name), run->status, when,
+		or_unknown(run->git_describe), or_unknown(run->kernel),
+		or_unknown(run->link_backend));
+	if (set->n > 0) {
+		cell_setting_format(cell_cond(&set->cells[0]), CELL_VARY_ALL & ~set->varying,
+				    shared, sizeof(shared));
+		if (*shared)
+			fprintf(f, "Every cell: %s.\n", shared);
+	}
+	fprintf(f, "\n");
+}
+
+void render_md_text(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '|')
+			fputc('\\', f);
+		fputc(*s == '\n' ? ' ' : *s, f);
+	}
+}
+
+void render_csv_text(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+json_t *render_json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *render_json_run(const struct store_run *run)
+{
+	char when[64];
+	utc_time(run->started_at, when, sizeof(when));
+	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+			 "id", (json_int_t)run->id,
+			 "experiment", json_str_or_null(run->experiment_name),
+			 "started", when,
+			 "status", json_str_or_null(run->status),
+			 "git_describe", json_str_or_null(run->git_describe),
+			 "kernel", json_str_or_null(run->kernel),
+			 "backend", json_str_or_null(run->link_backend),
+			 "host", json_str_or_null(run->host),
+			 "command_line", json_str_or_null(run->command_line));
+}
+
+json_t *render_json_method(const struct table_opts *o)
+{
+	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:f, s:f}",
+			 "test", "welch",
+			 "improvement_ci", "percentile bootstrap",
+			 "level", render_json_num(o->level),
+			 "resamples", (json_int_t)o->resamples,
+			 "seed", (json_int_t)o->seed,
+			 "alpha", CELL_ALPHA,
+			 "alpha_strong", CELL_ALPHA_STRONG);
+}
+
+int render_json_dump(FILE *f, json_t *doc)
+{
+	if (!doc) {
+		log_err("json: building the document failed");
+		return -ENOMEM;
+	}
+	int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	json_decref(doc);
+	if (rc < 0 || fputc('\n', f) == EOF) {
+		log_err("json: writing the document failed");
+		return -EIO;
+	}
+	return 0;
+}

@@ -1,0 +1,68 @@
+# Nothing of a run remains after a normal exit, SIGINT, SIGTERM, or a
+# crash (SIGKILL) followed by `tfolab cleanup` or by the next run; two runs
+# at the same time do not collide.
+. "$(dirname "$0")/lib.sh"
+require_root
+# A client command no other process on the machine runs.
+NAP="59.$$"
+
+# Start `tfolab link -- sleep $NAP` in the background; wait until its
+# namespaces exist and its forwarder and client command run.
+start_run() {
+  "$BIN" link --rtt 20ms -- sleep "$NAP" &
+  RUN=$!
+  for _ in $(seq 200); do
+    ls /run/netns 2>/dev/null | grep -q "^tfl-$RUN-.*-c$" && pgrep -f "^sleep $NAP" >/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+procs_in_ns() { # processes inside the namespaces of pid $1
+  local n=0 ns
+  for ns in $(ls /run/netns 2>/dev/null | grep "^tfl-$1-"); do
+    n=$((n + $(ip netns pids "$ns" 2>/dev/null | wc -l)))
+  done
+  echo $n
+}
+
+for sig in INT TERM; do
+  start_run || fail "run started ($sig)"
+  kill -$sig $RUN
+  wait $RUN; rc=$?
+  want=$([ $sig = INT ] && echo 130 || echo 143)
+  check "SIG$sig: exit status $want ($rc)" [ $rc = $want ]
+  check "SIG$sig: no namespace or run dir left" no_leftovers $RUN
+  check "SIG$sig: client command stopped" not running "^sleep $NAP"
+done
+
+start_run || fail "run started (KILL)"
+kill -KILL $RUN; wait $RUN 2>/dev/null
+sleep 0.2
+check "SIGKILL: namespaces remain until cleanup" not no_leftovers $RUN
+check "SIGKILL: client command died with tfolab" not running "^sleep $NAP"
+out=$("$BIN" cleanup); rc=$?
+check "cleanup exits 0" [ $rc = 0 ]
+check "cleanup reports what it removed: $out" grep -q "3 namespace(s), 1 directory(ies) removed" <<<"$out"
+check "SIGKILL + cleanup: nothing left" no_leftovers $RUN
+check "no process of the crashed run remains" [ "$(procs_in_ns $RUN)" = 0 ]
+
+start_run || fail "run started (KILL, next run)"
+kill -KILL $RUN; wait $RUN 2>/dev/null
+check "SIGKILL: leftovers present" not no_leftovers $RUN
+"$BIN" link -- true
+check "the next run removed the crashed run's leftovers" no_leftovers $RUN
+
+# Two runs at the same time, each pinging through its own link.
+t=$(mktemp -d)
+"$BIN" link --rtt 40ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/a" 2>&1 & A=$!
+"$BIN" link --rtt 80ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/b" 2>&1 & B=$!
+wait $A; ra=$?; wait $B; rb=$?
+check "concurrent run A succeeds" [ $ra = 0 ]
+check "concurrent run B succeeds" [ $rb = 0 ]
+avg_a=$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p' "$t/a"); avg_b=$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p' "$t/b")
+check "run A saw its own 40 ms link ($avg_a)" between "${avg_a:-0}" 39 50
+check "run B saw its own 80 ms link ($avg_b)" between "${avg_b:-0}" 79 90
+check "neither left anything" no_leftovers $A
+check "neither left anything (B)" no_leftovers $B
+rm -rf "$t"
+finish

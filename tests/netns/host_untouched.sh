@@ -1,0 +1,22 @@
+# A run changes nothing on the host: its TFO and congestion control sysctls,
+# interfaces, addresses, routes and qdiscs are identical before and after.
+. "$(dirname "$0")/lib.sh"
+require_root
+snap() {
+  sysctl -n net.ipv4.tcp_fastopen net.ipv4.tcp_congestion_control net.ipv4.ip_forward
+  ip -o link | sed 's/ qlen [0-9]*//'
+  ip -o addr
+  ip route
+  tc qdisc show
+}
+before=$(snap)
+"$BIN" link --tfo on --cc reno --rtt 10ms -- sh -c 'sysctl -n net.ipv4.tcp_fastopen net.ipv4.tcp_congestion_control' > /tmp/tfl-hu.$$
+rc=$?
+inside=$(cat /tmp/tfl-hu.$$); rm -f /tmp/tfl-hu.$$
+"$BIN" link --tfo cookie --queue 100p -- true
+after=$(snap)
+check "link runs" [ $rc = 0 ]
+check "inside: tcp_fastopen 1543 and reno ($(echo $inside))" [ "$(echo $inside)" = "1543 reno" ]
+check "host tcp_fastopen, cc, interfaces, addresses, routes and qdiscs unchanged" [ "$before" = "$after" ]
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after")
+finish

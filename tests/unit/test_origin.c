@@ -1,0 +1,272 @@
+/* Unit tests of workloads/origin.c without root: the generated nginx.conf
+ * (listen lines, escaped map keys, checked by the real nginx -t when it is
+ * installed) and the docroot (exact sizes, nothing outside it). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "workloads/body.h"
+#include "workloads/origin.h"
+
+static char nasty[] = "/q\"x\\y$z{;}#'%00?a=/../..&b=${x}";
+static char longpath[5001];
+
+static struct page_res res[] = {
+	{.id = "root", .parent = -1, .host = 0, .path = "/", .body_bytes = 10000},
+	{.id = "css1", .parent = 0, .host = 0, .path = "/style.css?v=1", .body_bytes = 0},
+	{.id = "css2", .parent = 0, .host = 0, .path = "/style.css?v=2", .body_bytes = 70000},
+	{.id = "nasty", .parent = 0, .host = 1, .path = nasty, .body_bytes = 777},
+	{.id = "up", .parent = 0, .host = 1, .path = "/../../etc/passwd", .body_bytes = 5},
+	{.id = "A", .parent = 0, .host = 1, .path = "/Img/A.png", .body_bytes = 11},
+	{.id = "a", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12},
+	{.id = "a2", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12},
+	{.id = "long", .parent = 0, .host = 2, .path = longpath, .body_bytes = 3},
+	{.id = "c-root", .parent = 0, .host = 2, .path = "/", .body_bytes = 4},
+};
+static char *hosts[] = {"a.test", "b.test", "c.test:8080"};
+static struct page pg = {.name = "t", .n = sizeof(res) / sizeof(res[0]), .res = res,
+			 .nhosts = 3, .hosts = hosts};
+static struct in_addr addrs[3];
+
+static struct origin_opts opts(int fastopen)
+{
+	inet_pton(AF_INET, "127.0.0.2", &addrs[0]);
+	inet_pton(AF_INET, "127.0.0.3", &addrs[1]);
+	inet_pton(AF_INET, "127.0.0.2", &addrs[2]);  /* shared with a.test */
+	return (struct origin_opts){.addrs = addrs, .naddrs = 3, .fastopen = fastopen,
+				    .seed = 99};
+}
+
+static int setup(void **state)
+{
+	memset(longpath, 'x', 5000);
+	longpath[0] = '/';
+	return 0;
+}
+
+static char *conf_text(const struct page *p, int fastopen, int *rc)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct origin_opts o = opts(fastopen);
+	*rc = origin_conf_write(f, p, &o, "/run/tfl x/\"r\"");
+	fclose(f);
+	return buf;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_listen(void **state)
+{
+	int rc;
+	char *c = conf_text(&pg, 7, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count(c, "server {"), 3);
+	assert_int_equal(count(c, "listen 127.0.0.2:80 fastopen=7 backlog=4096;"), 1);
+	assert_int_equal(count(c, "listen 127.0.0.3:80 fastopen=7 backlog=4096;"), 1);
+	assert_int_equal(count(c, "listen 127.0.0.2:80;"), 1);  /* c.test shares */
+	assert_int_equal(count(c, "server_name \"c.test\";"), 1);
+	assert_int_equal(count(c, "user nobody nogroup;"), 1);
+	assert_int_equal(count(c, "error_log \"/run/tfl x/\\\"r\\\"/error.log\" warn;"), 1);
+	assert_int_equal(count(c, "root \"/run/tfl x/\\\"r\\\"/docroot\";"), 3);
+	assert_int_equal(count(c, "try_files $tfl_file_2 =404;"), 1);
+	free(c);
+	c = conf_text(&pg, 0, &rc);
+	assert_int_equal(rc, 0);
+	assert_null(strstr(c, "fastopen"));
+	assert_int_equal(count(c, "listen 127.0.0.3:80 backlog=4096;"), 1);
+	free(c);
+}
+
+static void test_map_keys(void **state)
+{
+	int rc;
+	char *c = conf_text(&pg, 7, &rc);
+	assert_int_equal(rc, 0);
+	char name[BODY_NAME_MAX], line[256];
+	body_name("b.test", nasty, name, sizeof(name));
+	snprintf(line, sizeof(line),
+		 "\"/q\\\"x\\\\y$z{;}#'%%00?a=/../..&b=${x}\" \"/%s\";", name);
+	assert_int_equal(count(c, line), 1);
+	/* Case twins become case-sensitive regexes; the duplicate URL is
+	 * mapped once. */
+	assert_int_equal(count(c, "\"~^/Img/A\\\\.png$\" \"/Img_A.png-"), 1);
+	assert_int_equal(count(c, "\"~^/img/a\\\\.png$\" \"/img_a.png-"), 1);
+	assert_int_equal(count(c, "\"/style.css?v=1\""), 1);
+	assert_int_equal(count(c, "\"/style.css?v=2\""), 1);
+	/* The 5000-byte path does not fit nginx's 4 KiB token: it becomes
+	 * ^HEAD.{n}TAIL$ with 1800-byte head and tail. */
+	char *k = strstr(c, "\"~^/xxx");
+	assert_non_null(k);
+	assert_int_equal(strspn(k + 4, "x"), 1799);
+	assert_memory_equal(k + 4 + 1799, ".{1400}", 7);
+	assert_int_equal(strspn(k + 4 + 1799 + 7, "x"), 1800);
+	assert_memory_equal(k + 4 + 1799 + 7 + 1800, "$\" \"/", 4);
+	assert_int_equal(count(c, "map_hash_bucket_size 64;"), 1);
+	assert_int_equal(count(c, "large_client_header_buffers 4 8k;"), 1);
+	free(c);
+}
+
+static void test_rejects(void **state)
+{
+	struct page_res r[2] = {
+		{.id = "r", .parent = -1, .host = 0, .path = "/", .body_bytes = 1},
+		{.id = "s", .parent = 0, .host = 0, .path = "/", .body_bytes = 2},
+	};
+	char *h[] = {"a.test"};
+	struct page p = {.n = 2, .res = r, .nhosts = 1, .hosts = h};
+	struct in_addr a = {htonl(0x7f000002)};
+	struct origin_opts o = {.addrs = &a, .naddrs = 1};
+	FILE *f = fopen("/dev/null", "w");
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);  /* sizes */
+	r[1].body_bytes = 1;
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), 0);
+	r[1].path = "/a b";
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	r[1].path = "/a\r\nX: y";
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	r[1].path = "a";
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	r[1].path = "/a";
+	r[1].host = 1;
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	r[1].host = 0;
+	/* Long paths that differ only in the middle cannot be told apart. */
+	static char l0[6001], l1[6001];
+	memset(l0, 'y', 6000);
+	l0[0] = '/';
+	memcpy(l1, l0, sizeof(l1));
+	l1[3000] = 'z';
+	r[0].path = l0;
+	r[1].path = l1;
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	l1[5999] = 'z';   /* now the tails differ */
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), 0);
+	r[0].path = "/";
+	r[1].path = "/a";
+	h[0] = "a.test; root /";
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	h[0] = "a.test";
+	o.naddrs = 0;
+	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
+	fclose(f);
+}
+
+static size_t count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void rm_rf(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void test_docroot(void **state)
+{
+	char parent[] = "/tmp/tfl-test-origin-XXXXXX", dir[64];
+	assert_non_null(mkdtemp(parent));
+	snprintf(dir, sizeof(dir), "%s/docroot", parent);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(origin_docroot_build(&pg, dir, 5), 0);
+	assert_int_equal(count_entries(dir), pg.n - 1);  /* one duplicate URL */
+	assert_int_equal(count_entries(parent), 1);
+	for (size_t i = 0; i < pg.n; i++) {
+		char name[BODY_NAME_MAX], path[192];
+		body_name(hosts[res[i].host], res[i].path, name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		struct stat st;
+		assert_int_equal(lstat(path, &st), 0);
+		assert_true(S_ISREG(st.st_mode));
+		assert_int_equal((uint64_t)st.st_size, res[i].body_bytes);
+		/* Contents are the stream of the per-URL seed. */
+		unsigned char want[16], got[16];
+		size_t n = st.st_size < 16 ? st.st_size : 16;
+		body_fill(origin_body_seed(&pg, i, 5), 0, want, n);
+		int fd = open(path, O_RDONLY);
+		assert_int_equal(read(fd, got, n), (ssize_t)n);
+		close(fd);
+		if (n > 0)
+			assert_memory_equal(got, want, n);
+	}
+	assert_true(origin_body_seed(&pg, 1, 5) != origin_body_seed(&pg, 2, 5));
+	/* A second build finds the files and overwrites nothing. */
+	assert_int_equal(origin_docroot_build(&pg, dir, 6), -EEXIST);
+	rm_rf(parent);
+}
+
+/* The real nginx parses the generated configuration, nasty keys included. */
+static void test_nginx_accepts(void **state)
+{
+	if (access(ORIGIN_NGINX, X_OK) != 0)
+		skip();
+	char dir[] = "/tmp/tfl-test-origin-XXXXXX", path[128], elog[128], pfx[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
+	snprintf(elog, sizeof(elog), "%s/error.log", dir);
+	snprintf(pfx, sizeof(pfx), "%s/", dir);
+	FILE *f = fopen(path, "w");
+	struct origin_opts o = opts(7);
+	assert_int_equal(origin_conf_write(f, &pg, &o, dir), 0);
+	fclose(f);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(ORIGIN_NGINX, "nginx", "-q", "-t", "-p", pfx, "-c", path,
+		      "-e", elog, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char cmd[192];
+		snprintf(cmd, sizeof(cmd), "cat '%s' >&2", elog);
+		(void)system(cmd);
+	}
+	rm_rf(dir);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_map_keys),
+		cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_docroot),
+		cmocka_unit_test(test_nginx_accepts),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

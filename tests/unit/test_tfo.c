@@ -1,0 +1,182 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "workloads/tfo.h"
+
+/* Shaped like a 6.x kernel's files, shortened. */
+static const char netstat[] =
+	"TcpExt: SyncookiesSent SyncookiesRecv TCPSynRetrans TCPFastOpenActive "
+	"TCPFastOpenActiveFail TCPFastOpenPassive TCPFastOpenPassiveFail "
+	"TCPFastOpenListenOverflow TCPFastOpenCookieReqd TCPFastOpenBlackhole "
+	"TCPFastOpenPassiveAltKey\n"
+	"TcpExt: 0 0 3 17 1 12 2 0 5 0 0\n"
+	"IpExt: InNoRoutes InTruncatedPkts TCPFastOpenActive\n"
+	"IpExt: 0 0 999\n";
+static const char snmp[] =
+	"Ip: Forwarding DefaultTTL\n"
+	"Ip: 1 64\n"
+	"Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens "
+	"AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs "
+	"OutRsts InCsumErrors\n"
+	"Tcp: 1 200 120000 -1 13 3 0 0 0 1616 1008 42 0 2 0\n"
+	"Udp: InDatagrams\n"
+	"Udp: 7\n";
+
+static void parse_sample(void **state)
+{
+	struct tfo_counters c;
+	assert_int_equal(tfo_counters_parse(netstat, snmp, &c), 0);
+	assert_int_equal(c.syn_retrans, 3);
+	assert_int_equal(c.active, 17);
+	assert_int_equal(c.active_fail, 1);
+	assert_int_equal(c.passive, 12);
+	assert_int_equal(c.passive_fail, 2);
+	assert_int_equal(c.listen_overflow, 0);
+	assert_int_equal(c.cookie_reqd, 5);
+	assert_int_equal(c.blackhole, 0);
+	assert_int_equal(c.retrans_segs, 42);
+}
+
+static void parse_errors(void **state)
+{
+	struct tfo_counters c;
+	memset(&c, 0x55, sizeof(c));
+	/* A counter missing (the kernel predates it). */
+	assert_int_equal(tfo_counters_parse(
+		"TcpExt: TCPFastOpenActive\nTcpExt: 1\n", snmp, &c), -ENOENT);
+	/* More names than values. */
+	assert_int_equal(tfo_counters_parse(
+		"TcpExt: TCPSynRetrans TCPFastOpenActive\nTcpExt: 1\n", snmp, &c),
+		-EINVAL);
+	/* A value that is not a number. */
+	char bad[sizeof(netstat)];
+	strcpy(bad, netstat);
+	strstr(bad, " 17 ")[1] = 'x';
+	assert_int_equal(tfo_counters_parse(bad, snmp, &c), -EINVAL);
+	/* RetransSegs comes from snmp. */
+	assert_int_equal(tfo_counters_parse(netstat, "Ip: a\nIp: 1\n", &c), -ENOENT);
+	/* Nothing was written on failure. */
+	assert_int_equal(c.active, 0x5555555555555555ull);
+}
+
+static void read_live(void **state)
+{
+	/* Every kernel we support has the counters in our namespace. */
+	struct tfo_counters a, b, d;
+	assert_int_equal(tfo_counters_read(&a), 0);
+	assert_int_equal(tfo_counters_read(&b), 0);
+	tfo_counters_diff(&a, &b, &d);
+	assert_true(d.active <= 1000000);
+	int mode;
+	assert_int_equal(tfo_mode_read(&mode), 0);
+	assert_true(mode >= 0);
+}
+
+static void diff(void **state)
+{
+	struct tfo_counters a = { .active = 5, .passive = 9, .retrans_segs = 3 };
+	struct tfo_counters b = { .active = 12, .passive = 8, .retrans_segs = 3,
+				  .blackhole = 1 };
+	struct tfo_counters d;
+	tfo_counters_diff(&a, &b, &d);
+	assert_int_equal(d.active, 7);
+	assert_int_equal(d.passive, 0);   /* went down: not a rise */
+	assert_int_equal(d.retrans_segs, 0);
+	assert_int_equal(d.blackhole, 1);
+}
+
+static void expect(const struct tfo_check *c, bool valid, const char *needle)
+{
+	char why[256];
+	assert_int_equal(tfo_verdict(c, why, sizeof(why)), valid);
+	if (!strstr(why, needle))
+		fail_msg("reason \"%s\" lacks \"%s\"", why, needle);
+}
+
+static void verdict_519(void **state)
+{
+	bool all[4] = { true, true, true, true };
+	bool one_off[4] = { true, true, false, true };
+	struct tfo_counters cl = { .active = 4 }, sv = { .passive = 4 };
+	struct tfo_check c = { .mode = 519, .new_conns = 4, .syn_data = all,
+			       .client = &cl, .server = &sv };
+	expect(&c, true, "ok");
+	c.syn_data = one_off;
+	expect(&c, false, "connection 2");
+	c.syn_data = all;
+	cl.active = 3;
+	expect(&c, false, "TCPFastOpenActive rose by 3, expected 4");
+	cl.active = 4;
+	sv.passive = 2;
+	expect(&c, false, "TCPFastOpenPassive");
+	c.server = NULL;
+	expect(&c, true, "ok");
+	cl.active_fail = 1;
+	expect(&c, false, "ActiveFail");
+	cl.active_fail = 0;
+	cl.blackhole = 1;
+	expect(&c, false, "Blackhole");
+	/* Client and server in one namespace: one delta serves both. */
+	struct tfo_counters both = { .active = 4, .passive = 4 };
+	c.client = c.server = &both;
+	expect(&c, true, "4 of 4");
+	both.listen_overflow = 1;
+	expect(&c, false, "ListenOverflow");
+}
+
+static void verdict_off(void **state)
+{
+	bool none[3] = { false, false, false };
+	bool one[3] = { false, true, false };
+	struct tfo_counters cl = { .syn_retrans = 2 };
+	struct tfo_check c = { .mode = 0, .new_conns = 3, .syn_data = none,
+			       .client = &cl };
+	expect(&c, true, "none");
+	c.syn_data = one;
+	expect(&c, false, "1 of 3");
+	c.syn_data = none;
+	cl.active = 1;
+	expect(&c, false, "client off");
+	/* 2 = server only: still no client TFO. */
+	cl.active = 0;
+	c.mode = 2;
+	expect(&c, true, "ok");
+}
+
+static void verdict_cookies(void **state)
+{
+	bool some[3] = { false, true, true };
+	bool all[3] = { true, true, true };
+	struct tfo_counters cl = { .active = 2 };
+	struct tfo_check c = { .mode = 3, .new_conns = 3, .syn_data = some,
+			       .client = &cl };
+	/* Cold: the first connection only fetched the cookie. */
+	expect(&c, true, "2 of 3");
+	cl.active = 3;
+	expect(&c, false, "but 2 connections");
+	/* Warm: every connection must carry data. */
+	c.warm = true;
+	expect(&c, false, "connection 0");
+	c.syn_data = all;
+	expect(&c, true, "(warm)");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_sample),
+		cmocka_unit_test(parse_errors),
+		cmocka_unit_test(read_live),
+		cmocka_unit_test(diff),
+		cmocka_unit_test(verdict_519),
+		cmocka_unit_test(verdict_off),
+		cmocka_unit_test(verdict_cookies),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,445 @@
+/*
+ * The two CSV inputs of reference/: the page manifests in pages/ and the
+ * Wireshark capture in captures/.  RFC 4180 quoting ("a,b", "" for a
+ * quote) is understood; a quoted field may not span lines.
+ *
+ * Manifest: one row per saved file.  id, parent (-1 = root), ref_offset and
+ * discovered_by (kept as via=) are taken as given; request bytes are not in
+ * the data and come from import_req_estimate.  Provenance (repository,
+ * commit, date) is read from the README.md next to the CSV.
+ *
+ * Capture: one row per request, replayed exactly: conn, group and waits as
+ * given, body = response_bytes - response_header_bytes, request bytes as
+ * given.  No row has a parent (the group waits order them); seq 0, the first
+ * row, is the root document.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/log.h"
+#include "workloads/import_int.h"
+
+#define CSV_MAX_ERRORS 20
+#define CSV_MAX_FIELDS 16
+
+struct csv {
+	const char *name;
+	const char *buf;
+	size_t len, pos;
+	int line;
+	int nerr;
+	char *scratch;            /* unquoted fields of the current row */
+	char *f[CSV_MAX_FIELDS];
+	size_t nf;
+};
+
+static void cerr(struct csv *c, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cerr(struct csv *c, const char *field, const char *fmt, ...)
+{
+	if (++c->nerr > CSV_MAX_ERRORS)
+		return;
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_err("%s:%d: %s: %s", c->name, c->line, field, msg);
+}
+
+/*
+ * Reads the next non-empty line into c->f.  Returns 1 with a row, 0 at the
+ * end, -ENOMEM.  A row with bad quoting is reported and gives nf = 0.
+ */
+static int csv_next(struct csv *c)
+{
+	while (c->pos < c->len) {
+		const char *s = c->buf + c->pos;
+		const char *nl = memchr(s, '\n', c->len - c->pos);
+		size_t ll = nl ? (size_t)(nl - s) : c->len - c->pos;
+		c->pos += ll + (nl ? 1 : 0);
+		c->line++;
+		if (ll && s[ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			continue;
+		free(c->scratch);
+		if (!(c->scratch = malloc(ll + 1)))
+			return -ENOMEM;
+		char *o = c->scratch;
+		size_t i = 0;
+		c->nf = 0;
+		for (;;) {
+			if (c->nf == CSV_MAX_FIELDS) {
+				cerr(c, "row", "more than %d fields", CSV_MAX_FIELDS);
+				c->nf = 0;
+				return 1;
+			}
+			c->f[c->nf++] = o;
+			if (i < ll && s[i] == '"') {
+				for (i++;; i++) {
+					if (i >= ll) {
+						cerr(c, "row", "a quoted field is not closed on its line");
+						c->nf = 0;
+						return 1;
+					}
+					if (s[i] == '"') {
+						if (i + 1 < ll && s[i + 1] == '"')
+							i++;
+						else
+							break;
+					}
+					*o++ = s[i];
+				}
+				i++;
+				if (i < ll && s[i] != ',') {
+					cerr(c, "row", "text after a closing quote");
+					c->nf = 0;
+					return 1;
+				}
+			} else {
+				while (i < ll && s[i] != ',')
+					*o++ = s[i++];
+			}
+			*o++ = '\0';
+			if (i >= ll)
+				break;
+			i++;    /* the comma */
+		}
+		if (memchr(s, '\0', ll)) {
+			cerr(c, "row", "the line holds a NUL byte");
+			c->nf = 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static int csv_num(struct csv *c, const char *field, const char *s, int64_t min,
+		   uint64_t max, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (!*s || *end || s[0] == ' ' || s[0] == '+' || errno == ERANGE) {
+		cerr(c, field, "\"%.40s\" is not a number", s);
+		return -EINVAL;
+	}
+	if (v < min || (v >= 0 && (uint64_t)v > max)) {
+		cerr(c, field, "%lld is out of range (%lld to %llu)", v, (long long)min,
+		     (unsigned long long)max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A token for the .page format: non-empty, no blanks, not a comment. */
+static int csv_token(struct csv *c, const char *field, const char *s)
+{
+	int ok = *s && *s != '#';
+	for (const char *p = s; ok && *p; p++)
+		if ((unsigned char)*p <= ' ' || (!strcmp(field, "host") && *p == '/'))
+			ok = 0;
+	if (!ok)
+		cerr(c, field, "\"%.40s\" is not a valid %s", s, field);
+	return ok ? 0 : -EINVAL;
+}
+
+static int expect_header(struct csv *c, const char *want)
+{
+	int rc = csv_next(c);
+	if (rc <= 0)
+		return rc < 0 ? rc : -EINVAL;
+	char *got = NULL;
+	size_t glen = 0;
+	FILE *f = open_memstream(&got, &glen);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nf; i++)
+		fprintf(f, "%s%s", i ? "," : "", c->f[i]);
+	fclose(f);
+	if (!got)
+		return -ENOMEM;
+	rc = strcmp(got, want) ? -EINVAL : 0;
+	if (rc)
+		cerr(c, "header", "expected \"%s\"", want);
+	free(got);
+	return rc;
+}
+
+/* ---- manifest ---- */
+
+/* The text between "key `" and the next backquote in text, or NULL. */
+static char *readme_field(const char *text, const char *key)
+{
+	const char *s = strstr(text, key);
+	if (!s)
+		return NULL;
+	s += strlen(key);
+	const char *e = strchr(s, '`');
+	return e ? strndup(s, (size_t)(e - s)) : NULL;
+}
+
+/* The first YYYY-MM-DD in text, or NULL. */
+static char *readme_date(const char *text)
+{
+	for (const char *s = text; *s; s++) {
+		int ok = 1;
+		for (int i = 0; ok && i < 10; i++)
+			ok = (i == 4 || i == 7) ? s[i] == '-' : (s[i] >= '0' && s[i] <= '9');
+		if (ok && (s == text || !(s[-1] >= '0' && s[-1] <= '9')) &&
+		    !(s[10] >= '0' && s[10] <= '9'))
+			return strndup(s, 10);
+	}
+	return NULL;
+}
+
+/* Provenance from the README.md beside the manifest; absent is fine. */
+static int manifest_provenance(const char *name, struct page *p)
+{
+	const char *base = import_basename(name);
+	char *readme = NULL, *text = NULL, *repo = NULL, *commit = NULL, *src = NULL;
+	int rc = 0;
+	if (asprintf(&readme, "%.*sREADME.md", (int)(base - name), name) < 0)
+		return -ENOMEM;
+	FILE *f = fopen(readme, "r");
+	if (f) {
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		char chunk[4096];
+		size_t got;
+		while (m && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			fwrite(chunk, 1, got, m);
+		if (m)
+			fclose(m);
+		fclose(f);
+	}
+	if (text) {
+		repo = readme_field(text, "repository `");
+		commit = readme_field(text, "commit `");
+		if ((rc = page_set_str(&p->date, NULL)) == 0)
+			p->date = readme_date(text);
+	} else {
+		log_warn("%s: no README.md beside it: the page records no repository or date", name);
+	}
+	if (repo && commit)
+		rc = asprintf(&src, "%s, derived from GitHub %s commit %s", base, repo, commit);
+	else
+		rc = asprintf(&src, "%s", base);
+	if (rc < 0) {
+		rc = -ENOMEM;
+	} else {
+		import_text_clean(src);
+		rc = page_set_str(&p->source, src);
+	}
+	free(src);
+	free(readme);
+	free(text);
+	free(repo);
+	free(commit);
+	return rc;
+}
+
+int import_manifest(const char *name, const char *buf, size_t len,
+		    const struct import_opts *o, struct page **built,
+		    struct import_report *rep)
+{
+	struct csv c = { .name = name, .buf = buf, .len = len };
+	struct page *p = import_page_new(name, o);
+	char **parents = NULL;   /* parent id per resource; NULL = none */
+	int rc = p ? expect_header(&c, "id,parent,host,path,bytes,content_type,discovered_by,ref_offset")
+		   : -ENOMEM;
+	while (rc == 0 && (rc = csv_next(&c)) == 1) {
+		rc = 0;
+		rep->entries++;
+		if (c.nf == 0)
+			continue;
+		if (c.nf != 8) {
+			cerr(&c, "row", "%zu fields, expected 8", c.nf);
+			continue;
+		}
+		struct page_res r;
+		page_res_init(&r);
+		int64_t bytes = 0, off = -1;
+		int bad = csv_token(&c, "id", c.f[0]) | csv_token(&c, "host", c.f[2]) |
+			  csv_token(&c, "content_type", c.f[5]) |
+			  csv_token(&c, "discovered_by", c.f[6]) |
+			  csv_num(&c, "bytes", c.f[4], 0, PAGE_MAX_BODY, &bytes) |
+			  csv_num(&c, "ref_offset", c.f[7], -1, PAGE_MAX_BODY, &off);
+		if (!strcmp(c.f[0], "-")) {
+			cerr(&c, "id", "\"-\" cannot be an id");
+			bad = 1;
+		}
+		if (bad)
+			continue;
+		if (page_find_id(p, c.f[0]) >= 0) {
+			cerr(&c, "id", "\"%.40s\" is used twice", c.f[0]);
+			continue;
+		}
+		r.id = c.f[0];
+		r.ctype = c.f[5];
+		r.via = strcmp(c.f[6], "root") ? c.f[6] : NULL;
+		r.body_bytes = (uint64_t)bytes;
+		r.ref_offset = off;
+		r.line = c.line;
+		if (!(r.path = import_path_encode(c.f[3], strlen(c.f[3])))) {
+			rc = -ENOMEM;
+			break;
+		}
+		r.req_bytes = import_req_estimate(c.f[2], r.path);
+		rep->req_estimated++;
+		char **np = realloc(parents, (p->n + 1) * sizeof(*np));
+		if (np)
+			parents = np;
+		int idx = np ? page_add(p, &r, c.f[2]) : -ENOMEM;
+		free(r.path);
+		if (idx < 0 || (strcmp(c.f[1], "-1") && !(parents[idx] = strdup(c.f[1])))) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (!strcmp(c.f[1], "-1"))
+			parents[idx] = NULL;
+	}
+	if (rc == 0 && p->n == 0)
+		cerr(&c, "rows", "none (a page needs at least its root document)");
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		if (!parents[i])
+			continue;
+		int j = page_find_id(p, parents[i]);
+		c.line = p->res[i].line;
+		if (j < 0)
+			cerr(&c, "parent", "\"%.40s\" is not the id of any row", parents[i]);
+		p->res[i].parent = j;
+	}
+	if (rc == 0 && p->n > 0 && parents[0]) {
+		c.line = p->res[0].line;
+		cerr(&c, "parent", "the first row is the root document: its parent must be -1");
+	}
+	if (rc == 0 && (rc = manifest_provenance(name, p)) == 0)
+		rc = page_add_note(p, "request bytes are estimated (not in the data): GET request line + Host + %zu bytes of typical Chrome 25 headers",
+				   import_typical_headers_len());
+	if (rc == 0 && c.nerr)
+		rc = -EINVAL;
+	if (c.nerr > CSV_MAX_ERRORS)
+		log_err("%s: %d more errors not shown", name, c.nerr - CSV_MAX_ERRORS);
+	if (rc == -ENOMEM)
+		log_err("%s: out of memory", name);
+	for (size_t i = 0; parents && p && i < p->n; i++)
+		free(parents[i]);
+	free(parents);
+	free(c.scratch);
+	if (rc == 0) {
+		rep->kept = p->n;
+		*built = p;
+	} else {
+		page_free(p);
+	}
+	return rc;
+}
+
+/* ---- capture ---- */
+
+int import_capture(const char *name, const char *buf, size_t len,
+		   const struct import_opts *o, struct page **built,
+		   struct import_report *rep)
+{
+	struct csv c = { .name = name, .buf = buf, .len = len };
+	struct page *p = import_page_new(name, o);
+	int rc = p ? expect_header(&c, "seq,group,connection,wait_head_of_group,"
+				   "wait_completion_of_group,request_bytes,response_bytes,"
+				   "response_header_bytes,status,content_type,method,host,path")
+		   : -ENOMEM;
+	while (rc == 0 && (rc = csv_next(&c)) == 1) {
+		rc = 0;
+		rep->entries++;
+		if (c.nf == 0)
+			continue;
+		if (c.nf != 13) {
+			cerr(&c, "row", "%zu fields, expected 13", c.nf);
+			continue;
+		}
+		int64_t seq = 0, grp = 0, conn = 0, wh = 0, wd = 0, req = 0, resp = 0, hdr = 0, st = 0;
+		int bad = csv_num(&c, "seq", c.f[0], 0, PAGE_MAX_GROUP, &seq) |
+			  csv_num(&c, "group", c.f[1], 0, PAGE_MAX_GROUP, &grp) |
+			  csv_num(&c, "connection", c.f[2], 0, PAGE_MAX_GROUP, &conn) |
+			  csv_num(&c, "wait_head_of_group", c.f[3], -1, PAGE_MAX_GROUP, &wh) |
+			  csv_num(&c, "wait_completion_of_group", c.f[4], -1, PAGE_MAX_GROUP, &wd) |
+			  csv_num(&c, "request_bytes", c.f[5], 0, PAGE_MAX_REQ, &req) |
+			  csv_num(&c, "response_bytes", c.f[6], 0, PAGE_MAX_BODY, &resp) |
+			  csv_num(&c, "response_header_bytes", c.f[7], 0, PAGE_MAX_BODY, &hdr) |
+			  csv_num(&c, "status", c.f[8], 0, 999, &st) |
+			  csv_token(&c, "content_type", c.f[9]) | csv_token(&c, "host", c.f[11]);
+		if (!bad && hdr > resp) {
+			cerr(&c, "response_header_bytes", "%lld is more than response_bytes %lld",
+			     (long long)hdr, (long long)resp);
+			bad = 1;
+		}
+		if (!bad && p->n == 0 && seq != 0) {
+			cerr(&c, "seq", "the first row must be seq 0, the root document");
+			bad = 1;
+		}
+		char id[24];
+		snprintf(id, sizeof(id), "%lld", (long long)seq);
+		if (!bad && page_find_id(p, id) >= 0) {
+			cerr(&c, "seq", "%s is used twice", id);
+			bad = 1;
+		}
+		if (bad)
+			continue;
+		if (strcmp(c.f[10], "GET")) {
+			rep->warnings[IMPORT_WARN_METHOD]++;
+			log_warn("%s:%d: method: %.20s is replayed as a GET of the same size",
+				 name, c.line, c.f[10]);
+		}
+		struct page_res r;
+		page_res_init(&r);
+		r.id = id;
+		r.body_bytes = (uint64_t)(resp - hdr);
+		r.req_bytes = (uint32_t)req;
+		r.ctype = c.f[9];
+		r.conn = (int)conn;
+		r.group = (int)grp;
+		r.wait_head_group = (int)wh;
+		r.wait_done_group = (int)wd;
+		r.line = c.line;
+		if (!(r.path = import_path_encode(c.f[12], strlen(c.f[12]))) ||
+		    page_add(p, &r, c.f[11]) < 0)
+			rc = -ENOMEM;
+		free(r.path);
+	}
+	if (rc == 0 && p->n == 0)
+		cerr(&c, "rows", "none (a page needs at least its root document)");
+	if (rc == 0) {
+		char *src = NULL;
+		if (asprintf(&src, "%s, a capture CSV: connections, groups and waits replayed exactly",
+			     import_basename(name)) < 0) {
+			rc = -ENOMEM;
+		} else {
+			import_text_clean(src);
+			rc = page_set_str(&p->source, src);
+			free(src);
+		}
+	}
+	if (rc == 0)
+		rc = page_add_note(p, "body bytes = response_bytes - response_header_bytes; no parents: group waits (wait_head: first %d bytes of every request of the group; wait_done: all of them completed) order the requests",
+				   PAGE_HEAD_BYTES);
+	if (rc == 0 && c.nerr)
+		rc = -EINVAL;
+	if (c.nerr > CSV_MAX_ERRORS)
+		log_err("%s: %d more errors not shown", name, c.nerr - CSV_MAX_ERRORS);
+	if (rc == -ENOMEM)
+		log_err("%s: out of memory", name);
+	free(c.scratch);
+	if (rc == 0) {
+		rep->kept = p->n;
+		*built = p;
+	} else {
+		page_free(p);
+	}
+	return rc;
+}
