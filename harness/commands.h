@@ -20,5 +20,8 @@ int cmd_import(int argc, char **argv);   /* harness/cmd_import.c */
 int cmd_pages(int argc, char **argv);    /* harness/cmd_pages.c */
 int cmd_table(int argc, char **argv);    /* harness/cmd_table.c */
 int cmd_compare(int argc, char **argv);  /* harness/cmd_compare.c */
+int cmd_load(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 #endif

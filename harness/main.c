@@ -10,6 +10,9 @@
 
 static const struct command commands[] = {
 	{ "link", cmd_link, "run a command behind the emulated link" },
+	{ "load", cmd_load, "load one page over the link, with or without TFO" },
+	{ "pages", cmd_pages, "list the page specs" },
+	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
 	{ "check", cmd_check, "report what this machine supports" },
 	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
 };

@@ -92,6 +92,17 @@ void cell_setting_format(const struct store_condition *c, unsigned mask, char *b
 		append(buf, len, &pos, "backend %s", c->backend ? c->backend : "?", 0);
 }
 
+void cell_row_setting(const struct cell_set *set, const struct cell *c, unsigned mask,
+		      char *buf, size_t len)
+{
+	cell_setting_format(cell_cond(c), set->varying & mask, buf, len);
+	if (set->has_cookie && c->tfo.cond) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, len - used, "%sTFO %s cookies", used ? ", " : "",
+			 c->tfo.cond->tfo_mode == STORE_TFO_COOKIE ? "with" : "without");
+	}
+}
+
 const struct store_condition *cell_cond(const struct cell *c)
 {
 	return c->off.cond ? c->off.cond : c->tfo.cond;
@@ -264,6 +275,8 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 	if (rc < 0)
 		return rc;
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);
+	for (size_t i = 0; i < set->nconds; i++)
+		set->has_cookie |= set->conds[i].tfo_mode == STORE_TFO_COOKIE;
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
 	return 0;

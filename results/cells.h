@@ -82,6 +82,7 @@ struct cell_set {
 	size_t valid_trials;
 	size_t invalid_trials;
 	unsigned varying;        /* enum cell_vary bits that differ across cells */
+	int has_cookie;          /* some cell's TFO side uses real cookies */
 };
 
 /*
@@ -110,5 +111,10 @@ unsigned cell_cond_diff(const struct store_condition *a, const struct store_cond
 
 /* The parameters selected by mask, e.g. "down 4mbit, 2 req/conn". */
 void cell_setting_format(const struct store_condition *c, unsigned mask, char *buf, size_t len);
+
+/* What sets the cell apart in its run: the varying parameters selected by
+ * mask, and the TFO mode when the run has cookie cells. */
+void cell_row_setting(const struct cell_set *set, const struct cell *c, unsigned mask,
+		      char *buf, size_t len);
 
 #endif

@@ -125,12 +125,7 @@ static void per_conn_text(int v, char *buf, size_t len)
 
 static void series_setting(const struct cell_set *set, const struct series *s, char *buf, size_t len)
 {
-	cell_setting_format(cell_cond(s->first), set->varying & ~CELL_VARY_PER_CONN, buf, len);
-	const struct cell *c = s->first;
-	if (c->tfo.cond && c->tfo.cond->tfo_mode == STORE_TFO_COOKIE) {
-		size_t used = strlen(buf);
-		snprintf(buf + used, len - used, "%sTFO with cookies", used ? ", " : "");
-	}
+	cell_row_setting(set, s->first, ~(unsigned)CELL_VARY_PER_CONN, buf, len);
 }
 
 static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,

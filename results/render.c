@@ -106,6 +106,9 @@ void render_md_header(FILE *f, const char *title, const struct store_run *run,
 		(long long)run->id, or_unknown(run->experiment_name), run->status, when,
 		or_unknown(run->git_describe), or_unknown(run->kernel),
 		or_unknown(run->link_backend));
+	if (strcmp(run->status, "done"))
+		fprintf(f, "This run is %s: the table holds only the trials stored so far.\n",
+			run->status);
 	if (set->n > 0) {
 		cell_setting_format(cell_cond(&set->cells[0]), CELL_VARY_ALL & ~set->varying,
 				    shared, sizeof(shared));

@@ -83,25 +83,14 @@ static void trends_free(struct trend *t, size_t n)
 	free(t);
 }
 
-/* The setting column: the varying parameters, and the mode if not "on". */
 static void row_setting(const struct cell_set *set, const struct cell *c, char *buf, size_t len)
 {
-	const struct store_condition *k = cell_cond(c);
-	cell_setting_format(k, set->varying, buf, len);
-	if (c->tfo.cond && c->tfo.cond->tfo_mode == STORE_TFO_COOKIE) {
-		size_t used = strlen(buf);
-		snprintf(buf + used, len - used, "%sTFO with cookies", used ? ", " : "");
-	}
+	cell_row_setting(set, c, CELL_VARY_ALL, buf, len);
 }
 
 static int needs_setting_column(const struct cell_set *set)
 {
-	if (set->varying)
-		return 1;
-	for (size_t i = 0; i < set->n; i++)
-		if (set->cells[i].tfo.cond && set->cells[i].tfo.cond->tfo_mode == STORE_TFO_COOKIE)
-			return 1;
-	return 0;
+	return set->varying || set->has_cookie;
 }
 
 static double mean_improvement(const struct cell_set *set, size_t *n)

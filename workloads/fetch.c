@@ -468,23 +468,24 @@ static int load_init(struct load *L, const struct page *pg,
 	L->rbuf = malloc(FETCH_RBUF);
 	if (!r->req || !r->conns || !L->c || !L->req || !L->reqlen || !L->rbuf)
 		return fail(L, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < pg->n; i++)
+		r->req[i] = (struct fetch_req){ .queued_ns = -1,
+			.connect_ns = -1, .connected_ns = -1, .sent_ns = -1,
+			.first_byte_ns = -1, .done_ns = -1, .conn = -1 };
+	/* Before the requests: it also checks the host indexes they use. */
+	int rc = sched_new(pg, &L->o.sched, &L->s);
+	if (rc)
+		return fail(L, rc, "page refused by the scheduler (see above)");
 	for (size_t i = 0; i < pg->n; i++) {
-		struct fetch_req *q = &r->req[i];
-		*q = (struct fetch_req){ .queued_ns = -1, .connect_ns = -1,
-			.connected_ns = -1, .sent_ns = -1, .first_byte_ns = -1,
-			.done_ns = -1, .conn = -1 };
 		const struct page_res *p = &pg->res[i];
-		int rc = http_request_build(pg->hosts[p->host], p->path,
-					    p->ctype, p->req_bytes,
-					    &L->req[i], &L->reqlen[i]);
+		rc = http_request_build(pg->hosts[p->host], p->path, p->ctype,
+					p->req_bytes, &L->req[i],
+					&L->reqlen[i]);
 		if (rc)
 			return fail(L, rc, "res %s: cannot build a request "
 				    "for host %s path %s", p->id,
 				    pg->hosts[p->host], p->path);
 	}
-	int rc = sched_new(pg, &L->o.sched, &L->s);
-	if (rc)
-		return fail(L, rc, "page refused by the scheduler (see above)");
 	L->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (L->ep < 0)
 		return fail(L, -errno, "epoll_create1: %s", strerror(errno));

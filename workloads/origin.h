@@ -81,6 +81,14 @@ pid_t origin_pid(const struct origin *or);
 void origin_free(struct origin *or);
 
 /*
+ * Checks that nginx can serve every resource of pg: each host a plain name
+ * ([A-Za-z0-9._:-]), each path starting with '/' without control bytes or
+ * spaces and at most 16000 bytes, one size per URL, long URLs that nginx
+ * can tell apart.  Returns 0, or -EINVAL after logging the resource.
+ */
+int origin_page_check(const struct page *pg);
+
+/*
  * Undo for a crashed run: for every entry of base_dir named PREFIX*-origin-*
  * (so prefix "tfl-" matches every run), kills (SIGKILL) the nginx processes
  * of the process group recorded in its nginx.pid, workers included, and

@@ -33,7 +33,12 @@
 
 #define NGINX "/usr/sbin/nginx"
 
-static int failures;
+static int failures, case_failures;
+
+/* A case's summary line, "not ok" when one of its checks failed. */
+#define REPORT(fmt, ...)                                                     \
+	printf("%s - " fmt, failures == case_failures ? "ok" : "not ok",      \
+	       __VA_ARGS__)
 
 #define CHECK(cond, ...)                                                     \
 	do {                                                                 \
@@ -266,6 +271,7 @@ static void check_complete(const struct fetch_result *r, const char *what)
 
 static void case_tfo(int per_conn)
 {
+	case_failures = failures;
 	struct fetch_opts o = { .tfo = true, .sched.per_conn = per_conn };
 	struct fetch_result r;
 	struct tfo_counters d;
@@ -302,12 +308,18 @@ static void case_tfo(int per_conn)
 	for (size_t i = 0; i < wflen; i++)
 		lines += wf[i] == '\n';
 	CHECK(lines == NRES + 2, "waterfall has %zu lines", lines);
-	CHECK(strstr(wf, "r|") || strstr(wf, "r |") || strchr(wf, 'r'),
-	      "waterfall has no receive bar");
+	/* The root's bar: its connection, its wait, then receiving. */
+	char bar[128] = "";
+	char *root = strstr(wf, "\nroot ");
+	if (root && strchr(root, '|'))
+		sscanf(strchr(root, '|') + 1, "%127[^|]", bar);
+	char *bc = strchr(bar, 'c'), *bw = strchr(bar, 'w'), *br = strchr(bar, 'r');
+	CHECK(bc && bw && br && bc < bw && bw < br, "waterfall root bar: %s",
+	      bar);
 	if (per_conn == 0)
 		fputs(wf, stdout);
 	free(wf);
-	printf("ok - tcp_fastopen=519 k=%d: PLT %.2f ms, %zu conns, %zu with "
+	REPORT("tcp_fastopen=519 k=%d: PLT %.2f ms, %zu conns, %zu with "
 	       "SYN data, Active +%llu, Passive +%llu\n", per_conn,
 	       (double)r.plt_ns / 1e6, r.nconns, r.conns_syn_data,
 	       (unsigned long long)d.active, (unsigned long long)d.passive);
@@ -316,6 +328,7 @@ static void case_tfo(int per_conn)
 
 static void case_off(void)
 {
+	case_failures = failures;
 	struct fetch_opts o = { .tfo = true };
 	struct fetch_result r;
 	struct tfo_counters d;
@@ -333,13 +346,85 @@ static void case_off(void)
 	CHECK(tfo_verdict(&c, why, sizeof(why)), "verdict: %s", why);
 	c.mode = 519;
 	CHECK(!tfo_verdict(&c, why, sizeof(why)), "verdict 519 accepted no TFO");
-	printf("ok - tcp_fastopen=0: PLT %.2f ms, %zu conns, none with SYN "
+	REPORT("tcp_fastopen=0: PLT %.2f ms, %zu conns, none with SYN "
 	       "data\n", (double)r.plt_ns / 1e6, r.nconns);
 	fetch_result_free(&r);
 }
 
+/* The capture-style plan: requests go on exactly their planned
+ * connection, in page order. */
+static void case_plan(void)
+{
+	case_failures = failures;
+	static const int plan[NRES] = { 10, 10, 11, 11, 12, 11, 12, 13 };
+	struct fetch_opts o = { .tfo = true, .sched.follow_plan = true,
+				.sched.max_per_host = 1 };
+	struct fetch_result r;
+	struct tfo_counters d;
+	CHECK(set_tfo(519) == 0, "set tcp_fastopen");
+	for (size_t i = 0; i < NRES; i++)
+		res[i].conn = plan[i];
+	int rc = load(&o, &r, &d);
+	for (size_t i = 0; i < NRES; i++)
+		res[i].conn = -1;
+	CHECK(rc == 0, "plan: %s", r.error);
+	check_complete(&r, "plan");
+	CHECK(r.nconns == 4, "plan: %zu connections, planned 4", r.nconns);
+	for (size_t i = 0; i < NRES; i++)
+		for (size_t j = i + 1; j < NRES; j++) {
+			bool same = plan[i] == plan[j];
+			CHECK(same == (r.req[i].conn == r.req[j].conn),
+			      "plan: %s on c%d, %s on c%d", res[i].id,
+			      r.req[i].conn, res[j].id, r.req[j].conn);
+			if (same)
+				CHECK(r.req[j].sent_ns >= r.req[i].done_ns,
+				      "plan: %s sent before %s done",
+				      res[j].id, res[i].id);
+		}
+	CHECK(r.conns_syn_data == 4 && d.active == 4, "plan: %zu with SYN "
+	      "data, Active +%llu", r.conns_syn_data,
+	      (unsigned long long)d.active);
+	REPORT("plan followed: 4 connections, PLT %.2f ms\n",
+	       (double)r.plt_ns / 1e6);
+	fetch_result_free(&r);
+}
+
+/* Mode 3: real cookies.  The cold load fetches them, the warm one uses
+ * them on every connection. */
+static void case_cookies(void)
+{
+	case_failures = failures;
+	struct fetch_opts o = { .tfo = true };
+	struct fetch_result r;
+	struct tfo_counters d;
+	char why[256];
+	bool syn[NRES];
+	CHECK(set_tfo(3) == 0, "set tcp_fastopen");
+	for (int warm = 0; warm < 2; warm++) {
+		int rc = load(&o, &r, &d);
+		CHECK(rc == 0, "3 %s: %s", warm ? "warm" : "cold", r.error);
+		check_complete(&r, warm ? "3 warm" : "3 cold");
+		for (size_t i = 0; i < r.nconns; i++)
+			syn[i] = r.conns[i].syn_data;
+		struct tfo_check c = { .mode = 3, .warm = warm,
+				       .new_conns = r.nconns, .syn_data = syn,
+				       .client = &d, .server = &d };
+		CHECK(tfo_verdict(&c, why, sizeof(why)), "3 %s: %s",
+		      warm ? "warm" : "cold", why);
+		if (!warm)
+			CHECK(d.cookie_reqd >= 1, "3 cold: no cookie requested");
+		else
+			CHECK(r.conns_syn_data == r.nconns, "3 warm: %zu of %zu",
+			      r.conns_syn_data, r.nconns);
+		REPORT("tcp_fastopen=3 %s: %s\n", warm ? "warm" : "cold",
+		       why);
+		fetch_result_free(&r);
+	}
+}
+
 static void case_wrong_size(void)
 {
+	case_failures = failures;
 	struct fetch_opts o = { .tfo = true };
 	struct fetch_result r;
 	CHECK(set_tfo(519) == 0, "set tcp_fastopen");
@@ -350,12 +435,13 @@ static void case_wrong_size(void)
 	CHECK(strstr(r.error, "img1") && strstr(r.error, "Content-Length 1500"),
 	      "wrong size: reason \"%s\"", r.error);
 	CHECK(r.plt_ns == -1, "failed load has a PLT");
-	printf("ok - wrong size fails: %s\n", r.error);
+	REPORT("wrong size fails: %s\n", r.error);
 	fetch_result_free(&r);
 }
 
 static void case_refused(void)
 {
+	case_failures = failures;
 	struct fetch_opts o = { .tfo = true, .timeout_ns = 5000000000ull };
 	struct fetch_result r;
 	struct in_addr good = addr[1];
@@ -368,12 +454,13 @@ static void case_refused(void)
 	CHECK(strstr(r.error, "refused") && strstr(r.error, "origin-b.test"),
 	      "refused: reason \"%s\"", r.error);
 	CHECK(t < 60000000000ll, "refused took %.1f s", t / 1e9);
-	printf("ok - nothing listening fails: %s\n", r.error);
+	REPORT("nothing listening fails: %s\n", r.error);
 	fetch_result_free(&r);
 }
 
 static void case_silent(void)
 {
+	case_failures = failures;
 	/* Accepts connections (in the backlog) but never answers. */
 	int l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(80) };
@@ -394,7 +481,7 @@ static void case_silent(void)
 	      r.error);
 	CHECK(t >= 1000000000ll && t < 60000000000ll, "silent took %.1f s",
 	      t / 1e9);
-	printf("ok - silent server times out: %s\n", r.error);
+	REPORT("silent server times out: %s\n", r.error);
 	fetch_result_free(&r);
 }
 
@@ -424,6 +511,8 @@ static int child(void)
 	case_tfo(0);
 	case_tfo(1);
 	case_off();
+	case_plan();
+	case_cookies();
 	case_wrong_size();
 	case_refused();
 	case_silent();

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -225,11 +226,37 @@ static void test_docroot(void **state)
 	rm_rf(parent);
 }
 
-/* The real nginx parses the generated configuration, nasty keys included. */
+/* A port free on both loopback addresses now (nginx -t binds). */
+static uint16_t free_port(void)
+{
+	for (int tries = 0; tries < 20; tries++) {
+		int a = socket(AF_INET, SOCK_STREAM, 0), b = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr = addrs[0]};
+		socklen_t len = sizeof(sa);
+		uint16_t port = 0;
+		if (bind(a, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    getsockname(a, (struct sockaddr *)&sa, &len) == 0) {
+			sa.sin_addr = addrs[1];
+			if (bind(b, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+				port = ntohs(sa.sin_port);
+		}
+		close(a);
+		close(b);
+		if (port)
+			return port;
+	}
+	return 0;
+}
+
+/* The real nginx parses the generated configuration, nasty keys included.
+ * It binds the listen addresses, so an unprivileged port is used. */
 static void test_nginx_accepts(void **state)
 {
 	if (access(ORIGIN_NGINX, X_OK) != 0)
 		skip();
+	struct origin_opts o = opts(7);
+	o.port = free_port();
+	assert_true(o.port != 0);
 	char dir[] = "/tmp/tfl-test-origin-XXXXXX", path[128], elog[128], pfx[64];
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/tmp", dir);
@@ -238,7 +265,6 @@ static void test_nginx_accepts(void **state)
 	snprintf(elog, sizeof(elog), "%s/error.log", dir);
 	snprintf(pfx, sizeof(pfx), "%s/", dir);
 	FILE *f = fopen(path, "w");
-	struct origin_opts o = opts(7);
 	assert_int_equal(origin_conf_write(f, &pg, &o, dir), 0);
 	fclose(f);
 	pid_t pid = fork();

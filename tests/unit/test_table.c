@@ -40,6 +40,7 @@ struct fixture {
 	int64_t run;       /* Table 1 run */
 	int64_t sweep;     /* per_conn sweep run */
 	int64_t empty;     /* a run whose only trial is invalid */
+	int64_t cookie;    /* one cell with off, on and cookie; still running */
 };
 
 struct spec {
@@ -125,6 +126,28 @@ static int64_t add_run(struct store *st, const char *name, const struct spec *s,
 	return run;
 }
 
+/* amazon 100 ms: off 2.0 s, on 1.6 s (20%), cookie 1.8 s (10%); not ended. */
+static int64_t add_cookie_run(struct store *st)
+{
+	struct store_run r = { .started_at = 1700000000LL * 1000000000LL, .experiment_name = "cookies" };
+	static const double plt[3][4] = { { 2.0, 2.1, 1.9, 2.0 }, { 1.6, 1.7, 1.5, 1.6 },
+					  { 1.8, 1.9, 1.7, 1.8 } };
+	int64_t run;
+	assert_int_equal(store_run_begin(st, &r, &run), 0);
+	for (int m = 0; m < 3; m++) {
+		struct store_condition c = {
+			.run_id = run, .idx = m, .pair_key = 0, .page = "amazon",
+			.rtt_ns = 100000000, .down_bps = 4000000, .up_bps = 256000,
+			.tfo_mode = (enum store_tfo_mode)m, .tfo_sysctl = m == 0 ? 0 : m == 1 ? 519 : 3,
+			.per_conn = 2, .backend = "userspace",
+		};
+		int64_t id;
+		assert_int_equal(store_condition_insert(st, &c, &id), 0);
+		add_trials(st, id, plt[m], 4, 0);
+	}
+	return run;
+}
+
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
@@ -140,6 +163,7 @@ static int setup(void **state)
 	f->sweep = add_run(f->st, "persistence", sweep, sizeof(sweep) / sizeof(sweep[0]));
 	static const struct spec none[] = { { "amazon", 20, 2, { 0 }, 0, 1, { 0 }, 0, 0 } };
 	f->empty = add_run(f->st, "broken", none, 1);
+	f->cookie = add_cookie_run(f->st);
 	*state = f;
 	return 0;
 }
@@ -392,6 +416,28 @@ static void test_errors(void **state)
 	assert_int_equal(table_format_parse("xml", &fmt), -EINVAL);
 }
 
+/* Both TFO modes of a cell are compared with the same non-TFO side. */
+static void test_cookie(void **state)
+{
+	struct fixture *f = *state;
+	char *out;
+	assert_int_equal(render(f, 0, f->cookie, TABLE_MD, &out), 0);
+	assert_non_null(strstr(out, "This run is running: the table holds only the trials stored so far.\n"));
+	assert_non_null(strstr(out, "| Page | RTT (ms) | Setting | PLT non-TFO (s) |"));
+	assert_non_null(strstr(out, "\n| amazon | 100 | TFO without cookies | 2.000 ± 0.082 (n=4) | "
+				    "1.600 ± 0.082 (n=4) | 20.0% ["));
+	assert_non_null(strstr(out, "\n| amazon | 100 | TFO with cookies | 2.000 ± 0.082 (n=4) | "
+				    "1.800 ± 0.082 (n=4) | 10.0% ["));
+	/* Two series of one RTT each: no trend is claimed. */
+	assert_non_null(strstr(out, "- amazon (TFO without cookies): only RTT 100 ms was measured;"));
+	assert_non_null(strstr(out, "- amazon (TFO with cookies): only RTT 100 ms was measured;"));
+	free(out);
+	assert_int_equal(render(f, 0, f->cookie, TABLE_CSV, &out), 0);
+	assert_non_null(strstr(out, ",,on,4,0,2.000000,"));
+	assert_non_null(strstr(out, ",,cookie,4,0,2.000000,"));
+	free(out);
+}
+
 /* The same seed renders the same text. */
 static void test_deterministic(void **state)
 {
@@ -412,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_compare),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_deterministic),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,181 @@
+#include "harness/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness/log.h"
+#include "harness/netns.h"
+#include "harness/rundir.h"
+#include "harness/tcpmetrics.h"
+#include "workloads/origin.h"
+
+int session_up(const struct session_opts *o, struct session **out)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int rc, saved;
+
+	if (!s)
+		return -ENOMEM;
+	s->pg = o->pg;
+	s->tfo_sysctl = -1;
+	struct testbed_opts to = {
+		.nservers = (int)o->pg->nhosts, .backend = o->backend, .link = o->link,
+		.tfo_sysctl = -1, .cc = o->cc,
+	};
+	if (o->pg->nhosts < 1 || o->pg->nhosts > TESTBED_MAX_SERVERS) {
+		log_err("page %s: %zu hosts; the testbed serves 1 to %d", o->pg->name, o->pg->nhosts,
+			TESTBED_MAX_SERVERS);
+		free(s);
+		return -EINVAL;
+	}
+	rc = testbed_up(&to, &s->tb);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	struct origin_opts oo = {
+		.addrs = s->tb->server_addr, .naddrs = o->pg->nhosts, .fastopen = o->fastopen_qlen,
+		.seed = o->seed, .base_dir = s->tb->run_dir, .prefix = s->tb->prefix,
+	};
+	s->origin = origin_new(o->pg, &oo);
+	if (!s->origin) {
+		rc = -EINVAL;
+		goto error;
+	}
+	/* nginx inherits the server namespace from the thread that forks it. */
+	rc = testbed_enter(s->tb, TESTBED_SERVER, &saved);
+	if (rc < 0)
+		goto error;
+	rc = origin_start(s->origin);
+	netns_leave(saved);
+	if (rc < 0)
+		goto error;
+	*out = s;
+	return 0;
+error:
+	session_down(s);
+	return rc;
+}
+
+int session_down(struct session *s)
+{
+	if (!s)
+		return 0;
+	origin_free(s->origin);
+	int rc = testbed_down(s->tb);
+	free(s);
+	return rc;
+}
+
+/* Runs @fn in namespace @side of the testbed. */
+static int in_ns(struct session *s, enum testbed_side side, int (*fn)(void *), void *arg)
+{
+	int saved, rc = testbed_enter(s->tb, side, &saved);
+	if (rc < 0)
+		return rc;
+	rc = fn(arg);
+	netns_leave(saved);
+	return rc;
+}
+
+static int read_counters(void *arg)
+{
+	return tfo_counters_read(arg);
+}
+
+static int flush(void *arg)
+{
+	return tcpmetrics_flush();
+}
+
+struct load_args {
+	struct session *s;
+	const struct fetch_opts *fo;
+	struct trial_result *r;
+	int rc;
+};
+
+static int load(void *arg)
+{
+	struct load_args *a = arg;
+	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
+	return 0;
+}
+
+static void stats_delta(struct link_stats *d, const struct link_stats *before,
+			const struct link_stats *after)
+{
+	*d = *after;
+	d->pkts -= before->pkts;
+	d->bytes -= before->bytes;
+	d->drops_queue -= before->drops_queue;
+	d->drops_loss -= before->drops_loss;
+}
+
+int trial_run(struct session *s, const struct trial_opts *o, struct trial_result *r)
+{
+	struct tfo_counters c0, c1, s0, s1;
+	struct link_stats up0, down0, up1, down1;
+	struct timespec now;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->tfo_sysctl = o->tfo_sysctl;
+	if (o->flush_metrics &&
+	    ((rc = in_ns(s, TESTBED_CLIENT, flush, NULL)) < 0 || (rc = in_ns(s, TESTBED_SERVER, flush, NULL)) < 0))
+		return rc;
+	if (s->tfo_sysctl != o->tfo_sysctl) {
+		if ((rc = testbed_set_tfo(s->tb, o->tfo_sysctl)) < 0)
+			return rc;
+		s->tfo_sysctl = o->tfo_sysctl;
+	}
+	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c0)) < 0 ||
+	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s0)) < 0 ||
+	    (rc = testbed_link_stats(s->tb, &up0, &down0)) < 0)
+		return rc;
+
+	struct fetch_opts fo = {
+		.tfo = (o->tfo_sysctl & 0x1) != 0, .sched = o->sched, .timeout_ns = o->timeout_ns,
+	};
+	struct load_args a = { .s = s, .fo = &fo, .r = r };
+	clock_gettime(CLOCK_REALTIME, &now);
+	r->started_at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
+		return rc;
+
+	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c1)) < 0 ||
+	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s1)) < 0 ||
+	    (rc = testbed_link_stats(s->tb, &up1, &down1)) < 0)
+		return rc;
+	tfo_counters_diff(&c0, &c1, &r->client);
+	tfo_counters_diff(&s0, &s1, &r->server);
+	stats_delta(&r->up, &up0, &up1);
+	stats_delta(&r->down, &down0, &down1);
+
+	if (a.rc < 0) {
+		r->valid = false;
+		snprintf(r->reason, sizeof(r->reason), "load failed: %s",
+			 r->fetch.error[0] ? r->fetch.error : strerror(-a.rc));
+		return 0;
+	}
+	bool *syn = calloc(r->fetch.nconns ? r->fetch.nconns : 1, sizeof(bool));
+	if (!syn)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->fetch.nconns; i++)
+		syn[i] = r->fetch.conns[i].syn_data;
+	struct tfo_check chk = {
+		.mode = o->tfo_sysctl, .warm = o->warm, .new_conns = r->fetch.nconns,
+		.syn_data = syn, .client = &r->client, .server = &r->server,
+	};
+	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
+	free(syn);
+	return 0;
+}
+
+void trial_result_release(struct trial_result *r)
+{
+	fetch_result_free(&r->fetch);
+}

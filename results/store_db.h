@@ -1,0 +1,35 @@
+/*
+ * Private to results/store*.c: the store object and the statement helpers
+ * that log a failing statement once, by name, with sqlite3_errmsg.
+ */
+#ifndef TFOLAB_RESULTS_STORE_DB_H
+#define TFOLAB_RESULTS_STORE_DB_H
+
+#include <sqlite3.h>
+
+#include "results/store.h"
+
+struct store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Logs the database's last error for statement `what`; returns its errno. */
+int store_db_fail(struct store *st, const char *what);
+
+/* Runs SQL without results; 0 or the logged error. */
+int store_db_exec(struct store *st, const char *what, const char *sql);
+
+/* Prepares SQL into *stmt; 0 or the logged error. */
+int store_db_prep(struct store *st, const char *what, const char *sql, sqlite3_stmt **stmt);
+
+/* Steps a statement that returns no rows and finalizes it either way. */
+int store_db_step_done(struct store *st, const char *what, sqlite3_stmt *stmt);
+
+/* Binds s, or NULL when s is NULL. */
+int store_db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
+
+/* A malloc'd copy of a text column, NULL for NULL (or no memory). */
+char *store_db_strdup(sqlite3_stmt *stmt, int i);
+
+#endif

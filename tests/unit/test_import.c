@@ -1,0 +1,739 @@
+/*
+ * Importing HAR, manifest CSV and capture CSV.  Synthetic inputs check each
+ * rule (skips, size fallbacks, initiators, connections, errors); the
+ * reference data in $TFOLAB_SHARED is checked against counts computed here
+ * independently (a deliberately simple second reading of each file), and
+ * the committed built-in pages against a fresh import, byte for byte.
+ * Without $TFOLAB_SHARED the synthetic tests run and the program exits 77.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "workloads/import.h"
+#include "workloads/page.h"
+
+/* ---- stderr capture ---- */
+
+static FILE *cap_file;
+static int cap_saved = -1;
+
+static void cap_begin(void)
+{
+	fflush(stderr);
+	cap_file = tmpfile();
+	assert_non_null(cap_file);
+	cap_saved = dup(2);
+	assert_true(dup2(fileno(cap_file), 2) >= 0);
+}
+
+static char *cap_end(void)
+{
+	fflush(stderr);
+	assert_true(dup2(cap_saved, 2) >= 0);
+	close(cap_saved);
+	long len = ftell(cap_file);
+	char *s = calloc(1, (size_t)len + 1);
+	rewind(cap_file);
+	assert_int_equal(fread(s, 1, (size_t)len, cap_file), (size_t)len);
+	fclose(cap_file);
+	return s;
+}
+
+static int imp(const char *name, const char *text, const struct import_opts *o,
+	       struct page **p, struct import_report *r)
+{
+	return import_buf(name, text, strlen(text), o, p, r);
+}
+
+/* Import must fail with -EINVAL and stderr must contain want. */
+static void expect_fail(const char *name, const char *text, const struct import_opts *o,
+			const char *want)
+{
+	struct page *p = NULL;
+	struct import_report r;
+	cap_begin();
+	int rc = imp(name, text, o, &p, &r);
+	char *got = cap_end();
+	if (rc != -EINVAL || !strstr(got, want))
+		fail_msg("input:\n%s\nrc %d\ngot:\n%s\nwant (somewhere): %s", text, rc, got, want);
+	assert_null(p);
+	free(got);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	struct stat st;
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	char *buf = malloc((size_t)st.st_size + 1);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static char *write_str(const struct page *p, size_t *len)
+{
+	char *text = NULL;
+	size_t l = 0;
+	FILE *f = open_memstream(&text, &l);
+	assert_non_null(f);
+	assert_int_equal(page_write(p, f), 0);
+	fclose(f);
+	*len = l;
+	return text;
+}
+
+/* ---- synthetic inputs ---- */
+
+static void test_manifest(void **state)
+{
+	const char *csv =
+		"id,parent,host,path,bytes,content_type,discovered_by,ref_offset\r\n"
+		"0,-1,www.example.com,/,1000,text/html,root,-1\r\n"
+		"1,0,img.example.com,\"/a,b.png?x=\"\"1\"\"\",200,image/png,html,10\r\n"
+		"2,0,www.example.com,/has space,0,other,unknown,-1\r\n"
+		"3,1,img.example.com,/c.js,30,application/javascript,js,5\r\n";
+	struct page *p = NULL;
+	struct import_report r;
+	struct import_opts o = { .name = "demo" };
+	cap_begin();   /* no README.md beside "t.csv": a warning */
+	assert_int_equal(imp("t.csv", csv, &o, &p, &r), 0);
+	free(cap_end());
+	assert_string_equal(r.format, "manifest");
+	assert_int_equal(r.entries, 4);
+	assert_int_equal(p->n, 4);
+	assert_string_equal(p->name, "demo");
+	assert_string_equal(p->source, "t.csv");
+	assert_string_equal(p->res[1].path, "/a,b.png?x=\"1\"");
+	assert_string_equal(p->res[2].path, "/has%20space");
+	assert_int_equal(p->res[0].parent, -1);
+	assert_null(p->res[0].via);
+	assert_int_equal(p->res[3].parent, 1);
+	assert_int_equal(p->res[3].ref_offset, 5);
+	assert_string_equal(p->res[3].via, "js");
+	assert_int_equal(p->res[2].ref_offset, -1);
+	assert_int_equal(page_total_bytes(p), 1230);
+	assert_int_equal(p->nhosts, 2);
+	/* the request estimate, computed here from its definition */
+	size_t want = strlen("GET /c.js HTTP/1.1\r\nHost: img.example.com\r\n") +
+		      import_typical_headers_len();
+	assert_int_equal(p->res[3].req_bytes, want);
+	assert_int_equal(import_req_estimate("img.example.com", "/c.js"), want);
+	assert_true(import_typical_headers_len() > 250 && import_typical_headers_len() < 500);
+	assert_int_equal(r.req_estimated, 4);
+	page_free(p);
+
+	/* default name: the file name without directory and extension */
+	cap_begin();
+	assert_int_equal(imp("/x/y/table-1.csv", csv, NULL, &p, NULL), 0);
+	free(cap_end());
+	assert_string_equal(p->name, "table-1");
+	page_free(p);
+}
+
+static void test_capture(void **state)
+{
+	const char *csv =
+		"seq,group,connection,wait_head_of_group,wait_completion_of_group,request_bytes,"
+		"response_bytes,response_header_bytes,status,content_type,method,host,path\n"
+		"0,0,0,-1,-1,563,91380,560,200,text/html,GET,en.wikipedia.org,/wiki/X\n"
+		"1,1,1,0,-1,703,22644,580,200,text/css,GET,bits.wikimedia.org,/a\n"
+		"2,2,1,-1,1,500,1000,1000,200,text/javascript,POST,bits.wikimedia.org,/b\n";
+	struct page *p = NULL;
+	struct import_report r;
+	cap_begin();   /* the POST is a warning */
+	assert_int_equal(imp("c.csv", csv, NULL, &p, &r), 0);
+	char *err = cap_end();
+	assert_non_null(strstr(err, "c.csv:4: method: POST is replayed as a GET of the same size"));
+	free(err);
+	assert_string_equal(r.format, "capture");
+	assert_int_equal(r.warnings[IMPORT_WARN_METHOD], 1);
+	assert_int_equal(p->n, 3);
+	assert_int_equal(p->res[0].body_bytes, 91380 - 560);
+	assert_int_equal(p->res[0].req_bytes, 563);
+	assert_int_equal(p->res[2].body_bytes, 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(p->res[i].parent, -1);
+	assert_int_equal(p->res[1].conn, 1);
+	assert_int_equal(p->res[1].group, 1);
+	assert_int_equal(p->res[1].wait_head_group, 0);
+	assert_int_equal(p->res[1].wait_done_group, -1);
+	assert_int_equal(p->res[2].wait_done_group, 1);
+	assert_int_equal(r.req_estimated, 0);
+	page_free(p);
+}
+
+static const char *const har_sample =
+	"{\"log\": {\"version\": \"1.2\", \"creator\": {\"name\": \"unit\", \"version\": \"1\"},\n"
+	" \"pages\": [{\"id\": \"p1\", \"startedDateTime\": \"2020-05-06T07:08:09.000Z\"},\n"
+	"            {\"id\": \"p2\"}],\n"
+	" \"entries\": [\n"
+	/* out of order on purpose: entry 0 starts after entry 1 */
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T07:08:10.500+01:00\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://CDN.example.com:8443/s.js#frag\", \"headersSize\": 300},\n"
+	"   \"response\": {\"status\": 200, \"bodySize\": -1, \"content\": {\"size\": 777, \"mimeType\": \"application/javascript; charset=utf-8\"}},\n"
+	"   \"connection\": \"17\", \"_initiator\": {\"type\": \"script\", \"stack\": {\"callFrames\": [{\"url\": \"\"}, {\"url\": \"https://www.example.com/\"}]}}},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:09.000Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://www.example.com/\", \"headersSize\": -1},\n"
+	"   \"response\": {\"status\": \"200\", \"bodySize\": \"1000\", \"content\": {\"size\": 5000, \"mimeType\": \"text/html\"}},\n"
+	"   \"connection\": \"9\"},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:11Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"data:image/png;base64,AAAA\"},\n"
+	"   \"response\": {\"status\": 200, \"bodySize\": 4}},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:11Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"blob:https://www.example.com/1\"},\n"
+	"   \"response\": {\"status\": 200, \"bodySize\": 4}},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:11Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://www.example.com/fail\"},\n"
+	"   \"response\": {\"status\": 0, \"bodySize\": 0}},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:11Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://www.example.com/err\"},\n"
+	"   \"response\": {\"status\": 200, \"bodySize\": 10, \"_error\": \"net::ERR_ABORTED\"}},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:12Z\",\n"
+	"   \"request\": {\"method\": \"POST\", \"url\": \"http://www.example.com/img.png?q=1\", \"headersSize\": 0, \"bodySize\": 50},\n"
+	"   \"response\": {\"status\": 200, \"bodySize\": -1, \"content\": {\"size\": -1}},\n"
+	"   \"_socket\": 9, \"_initiator\": \"https://nowhere.example.com/x.js\"},\n"
+	"  {\"pageref\": \"p1\", \"startedDateTime\": \"2020-05-06T06:08:13Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://cdn.example.com/t.gif\"},\n"
+	"   \"response\": {\"status\": 204, \"bodySize\": -1, \"content\": {\"size\": -1}},\n"
+	"   \"_objectSize\": \"-1\", \"_bytesIn\": \"321\", \"_initiator\": \"https://CDN.example.com:8443/s.js#frag\"},\n"
+	"  {\"pageref\": \"p2\", \"startedDateTime\": \"2020-05-06T06:09:00Z\",\n"
+	"   \"request\": {\"method\": \"GET\", \"url\": \"https://www.example.com/\"},\n"
+	"   \"response\": {\"status\": 304, \"bodySize\": 0}}\n"
+	"]}}\n";
+
+static void test_har(void **state)
+{
+	struct page *p = NULL;
+	struct import_report r;
+	struct import_opts o = { .name = "h" };
+	cap_begin();
+	assert_int_equal(imp("t.har", har_sample, &o, &p, &r), 0);
+	char *err = cap_end();
+	assert_non_null(strstr(err, "t.har: 2 entries: size from a fallback field"));
+	assert_non_null(strstr(err, "t.har: 1 entry: size unknown (0)"));
+	free(err);
+	assert_string_equal(r.format, "har");
+	assert_int_equal(r.entries, 8);
+	assert_int_equal(r.other_pages, 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_DATA], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_BLOB], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_FAILED], 2);
+	assert_int_equal(r.skipped[IMPORT_SKIP_SCHEME], 0);
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_FALLBACK], 2);  /* content.size, _bytesIn */
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_UNKNOWN], 1);
+	assert_int_equal(r.warnings[IMPORT_WARN_INITIATOR], 1);
+	assert_int_equal(r.warnings[IMPORT_WARN_METHOD], 1);
+	assert_int_equal(r.parent_initiator, 2);
+	assert_int_equal(p->n, 4);
+	assert_string_equal(p->date, "2020-05-06");
+	/* sorted by start time: the root (06:08:09Z), s.js (06:08:10.5Z),
+	 * img.png, t.gif */
+	const struct page_res *root = &p->res[0], *js = &p->res[1], *img = &p->res[2],
+			      *gif = &p->res[3];
+	assert_string_equal(page_host(p, root), "www.example.com");
+	assert_int_equal(root->parent, -1);
+	assert_int_equal(root->body_bytes, 1000);       /* "1000" as a string */
+	assert_int_equal(root->req_bytes, import_req_estimate("www.example.com", "/"));
+	assert_string_equal(page_host(p, js), "cdn.example.com");
+	assert_string_equal(js->path, "/s.js");
+	assert_int_equal(js->body_bytes, 777);          /* content.size fallback */
+	assert_int_equal(js->req_bytes, 300);
+	assert_string_equal(js->ctype, "application/javascript");
+	assert_int_equal(js->parent, 0);                /* from the call stack */
+	assert_int_equal(img->parent, 0);               /* unknown initiator: root */
+	assert_int_equal(img->body_bytes, 0);           /* no size anywhere */
+	assert_int_equal(img->req_bytes, import_req_estimate("www.example.com", "/img.png?q=1") + 50);
+	assert_string_equal(img->ctype, "other");
+	assert_int_equal(gif->parent, 1);               /* initiator: s.js */
+	assert_int_equal(gif->body_bytes, 321);         /* _bytesIn */
+	/* connections renumbered in order of first use: "9" -> 0, "17" -> 1;
+	 * _socket 9 is the same key as connection "9" */
+	assert_int_equal(root->conn, 0);
+	assert_int_equal(js->conn, 1);
+	assert_int_equal(img->conn, 0);
+	assert_int_equal(gif->conn, -1);
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->res[i].ref_offset, -1);
+	page_free(p);
+
+	/* --page 2 */
+	o.page = 2;
+	assert_int_equal(imp("t.har", har_sample, &o, &p, &r), 0);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(r.other_pages, 8);
+	assert_int_equal(p->res[0].body_bytes, 0);
+	page_free(p);
+	o.page = 3;
+	expect_fail("t.har", har_sample, &o, "t.har: --page: 3 is out of range (the file has 2 pages)");
+}
+
+static void test_malformed(void **state)
+{
+	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, "tfolab: error: t.har:2:");
+	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, ": JSON error: ");
+	expect_fail("t.har", "{\"log\": {}}", NULL,
+		    "tfolab: error: t.har: log.entries: missing or not an array (not a HAR file)");
+	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {}}, 5]}}", NULL,
+		    "tfolab: error: t.har: log.entries[0].request.url: missing or not a string");
+	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {}}, 5]}}", NULL,
+		    "tfolab: error: t.har: log.entries[1].: not an object");
+	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {\"url\": \"data:x\"}}]}}", NULL,
+		    "tfolab: error: t.har: page -: no entries to import (1 read, all skipped)");
+	expect_fail("t.txt", "hello\n", NULL, "tfolab: error: t.txt: unknown format: expected a HAR file");
+	expect_fail("t.txt", "", NULL, "tfolab: error: t.txt: unknown format");
+	const char *mh = "id,parent,host,path,bytes,content_type,discovered_by,ref_offset\n";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/,12x,text/html,root,-1\n", mh);
+	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:2: bytes: \"12x\" is not a number\n");
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/,1,text/html,root,-1\n1,7,h,/a,1,x,js,-1\n", mh);
+	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:3: parent: \"7\" is not the id of any row\n");
+	snprintf(buf, sizeof(buf), "%s0,-1,h,\"/a,1,x,js,-1\n", mh);
+	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:2: row: a quoted field is not closed on its line\n");
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/\n", mh);
+	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:2: row: 4 fields, expected 8\n");
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/,1073741825,x,root,-1\n", mh);
+	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:2: bytes: 1073741825 is out of range (0 to 1073741824)\n");
+	/* a cycle in the manifest is caught by the page checks */
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/,100,x,root,-1\n1,2,h,/a,1,x,js,-1\n2,1,h,/b,1,x,js,-1\n", mh);
+	expect_fail("t.csv", buf, NULL, "parent: cycle: 1 -> 2 -> 1");
+	expect_fail("t.csv", mh, NULL, "tfolab: error: t.csv:1: rows: none");
+	const char *ch = "seq,group,connection,wait_head_of_group,wait_completion_of_group,request_bytes,"
+			 "response_bytes,response_header_bytes,status,content_type,method,host,path\n";
+	snprintf(buf, sizeof(buf), "%s0,0,0,-1,-1,563,100,560,200,text/html,GET,h,/\n", ch);
+	expect_fail("c.csv", buf, NULL,
+		    "tfolab: error: c.csv:2: response_header_bytes: 560 is more than response_bytes 100\n");
+	snprintf(buf, sizeof(buf), "%s1,0,0,-1,-1,563,1000,560,200,text/html,GET,h,/\n", ch);
+	expect_fail("c.csv", buf, NULL, "tfolab: error: c.csv:2: seq: the first row must be seq 0, the root document\n");
+	snprintf(buf, sizeof(buf), "%s0,0,0,-1,-1,563,1000,560,200,text/html,GET,h,/\n1,1,1,7,-1,1,1,0,200,x,GET,h,/a\n", ch);
+	expect_fail("c.csv", buf, NULL, "wait_head: no resource is in group 7");
+	expect_fail("c.csv", "seq,group,connection,x\n", NULL,
+		    "tfolab: error: c.csv:1: header: expected \"seq,group,connection,wait_head_of_group,");
+
+	struct page *p = NULL;
+	cap_begin();
+	assert_int_equal(import_file("/nonexistent/x.har", NULL, &p, NULL), -ENOENT);
+	char *err = cap_end();
+	assert_string_equal(err, "tfolab: error: /nonexistent/x.har: open: No such file or directory\n");
+	free(err);
+}
+
+/* ---- fuzz the importers ---- */
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static void test_fuzz(void **state)
+{
+	static const char *const bases[] = {
+		"id,parent,host,path,bytes,content_type,discovered_by,ref_offset\n"
+		"0,-1,h,/,1000,text/html,root,-1\n1,0,h,\"/a,b\",20,x,js,5\n2,1,g,/c,3,x,css,1\n",
+		"seq,group,connection,wait_head_of_group,wait_completion_of_group,request_bytes,"
+		"response_bytes,response_header_bytes,status,content_type,method,host,path\n"
+		"0,0,0,-1,-1,563,1000,560,200,text/html,GET,h,/\n1,1,1,0,-1,5,600,500,200,x,GET,h,/a\n"
+		"2,2,1,-1,1,5,600,500,200,x,GET,g,/b\n",
+		NULL,   /* har_sample */
+	};
+	char *buf = malloc(16384);
+	size_t ok = 0, n = 0;
+	cap_begin();
+	for (int b = 0; b < 3; b++) {
+		const char *base = bases[b] ? bases[b] : har_sample;
+		size_t blen = strlen(base);
+		for (int it = 0; it < 1500; it++, n++) {
+			size_t len = blen;
+			memcpy(buf, base, len);
+			for (int m = 1 + (int)(rnd() % 3); m > 0; m--) {
+				size_t at = rnd() % len;
+				switch (rnd() % 3) {
+				case 0:
+					buf[at] = "-,\"\n0123456789{}[]:x"[rnd() % 20];
+					break;
+				case 1: {
+					size_t k = rnd() % 16;
+					if (at + k > len)
+						k = len - at;
+					memmove(buf + at, buf + at + k, len - at - k);
+					len -= k;
+					break;
+				}
+				default:
+					buf[at] = (char)rnd();
+				}
+				if (len == 0)
+					break;
+			}
+			struct page *p = NULL;
+			struct import_report r;
+			int rc = import_buf("fz", buf, len, NULL, &p, &r);
+			if (rc != 0 && rc != -EINVAL) {
+				free(cap_end());
+				fail_msg("import returned %d for:\n%.*s", rc, (int)len, buf);
+			}
+			if (rc == 0) {
+				ok++;
+				if (p->n == 0 || p->res[0].parent != -1) {
+					free(cap_end());
+					fail_msg("imported page without a root");
+				}
+			}
+			page_free(p);
+		}
+	}
+	free(cap_end());
+	free(buf);
+	print_message("import fuzz: %zu of %zu inputs imported\n", ok, n);
+	assert_true(ok > 50);
+	assert_true(ok < n);
+}
+
+/* ---- the reference data, checked independently ---- */
+
+static const char *shared_dir(void)
+{
+	static char dir[4096];
+	const char *s = getenv("TFOLAB_SHARED");
+	struct stat st;
+	if (!s)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s/reference", s);
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) ? dir : NULL;
+}
+
+/* Split one CSV line (RFC 4180 quotes) into at most max fields, in place. */
+static size_t simple_csv(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *o = line, *s = line;
+	while (n < max) {
+		f[n++] = o;
+		int q = 0;
+		for (; *s && (q || *s != ','); s++) {
+			if (*s == '"') {
+				if (q && s[1] == '"')
+					*o++ = *++s;
+				else
+					q = !q;
+			} else {
+				*o++ = *s;
+			}
+		}
+		int end = !*s;
+		*o++ = '\0';
+		if (end)
+			break;
+		s++;
+	}
+	return n;
+}
+
+static int str_in(char **set, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(set[i], s))
+			return 1;
+	return 0;
+}
+
+static void check_manifest(const char *path)
+{
+	size_t len;
+	char *text = slurp(path, &len);
+	assert_non_null(text);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(import_file(path, NULL, &p, &r), 0);
+	char *save = NULL, *hosts[4096];
+	size_t rows = 0, nh = 0;
+	unsigned long long bytes = 0;
+	strtok_r(text, "\n", &save);   /* header */
+	for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[8];
+		assert_int_equal(simple_csv(line, f, 8), 8);
+		assert_true(rows < p->n);
+		const struct page_res *res = &p->res[rows];
+		assert_string_equal(res->id, f[0]);
+		if (!strcmp(f[1], "-1"))
+			assert_int_equal(res->parent, -1);
+		else
+			assert_string_equal(p->res[res->parent].id, f[1]);
+		assert_string_equal(page_host(p, res), f[2]);
+		assert_string_equal(res->path, f[3]);    /* no blanks in the reference paths */
+		assert_int_equal(res->body_bytes, strtoull(f[4], NULL, 10));
+		assert_string_equal(res->ctype, f[5]);
+		assert_int_equal(res->ref_offset, strtoll(f[7], NULL, 10));
+		bytes += strtoull(f[4], NULL, 10);
+		if (!str_in(hosts, nh, f[2]))
+			hosts[nh++] = f[2];
+		rows++;
+	}
+	print_message("%s: %zu rows, %zu hosts, %llu bytes\n", path, rows, nh, bytes);
+	assert_int_equal(p->n, rows);
+	assert_int_equal(r.entries, rows);
+	assert_int_equal(p->nhosts, nh);
+	assert_int_equal(page_total_bytes(p), bytes);
+	/* provenance from the README beside the CSV */
+	assert_non_null(strstr(p->source, "jfbastien/tcp-fastopen"));
+	assert_string_equal(p->date, "2013-03-13");
+	page_free(p);
+	free(text);
+}
+
+static void test_ref_manifests(void **state)
+{
+	const char *ref = shared_dir();
+	if (!ref)
+		skip();
+	const char *names[] = { "amazon", "nytimes", "wsj", "wikipedia-tcp" };
+	for (int i = 0; i < 4; i++) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/pages/table1-2013-%s.csv", ref, names[i]);
+		check_manifest(path);
+	}
+}
+
+static void test_ref_capture(void **state)
+{
+	const char *ref = shared_dir();
+	if (!ref)
+		skip();
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/captures/cs244-2013-wikipedia-stanford.csv", ref);
+	size_t len;
+	char *text = slurp(path, &len);
+	assert_non_null(text);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(import_file(path, NULL, &p, &r), 0);
+	char *save = NULL;
+	size_t rows = 0;
+	strtok_r(text, "\n", &save);
+	for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[13];
+		assert_int_equal(simple_csv(line, f, 13), 13);
+		const struct page_res *res = &p->res[rows++];
+		assert_string_equal(res->id, f[0]);
+		assert_int_equal(res->parent, -1);
+		assert_int_equal(res->group, atoi(f[1]));
+		assert_int_equal(res->conn, atoi(f[2]));
+		assert_int_equal(res->wait_head_group, atoi(f[3]));
+		assert_int_equal(res->wait_done_group, atoi(f[4]));
+		assert_int_equal(res->req_bytes, atoi(f[5]));
+		assert_int_equal(res->body_bytes, atoi(f[6]) - atoi(f[7]));
+		assert_string_equal(page_host(p, res), f[11]);
+	}
+	assert_int_equal(p->n, rows);
+	/* the figures the reference README gives for this capture */
+	assert_int_equal(p->n, 56);
+	assert_int_equal(page_count_conns(p), 16);
+	assert_int_equal(page_count_groups(p), 6);
+	assert_string_equal(p->res[0].id, "0");
+	page_free(p);
+	free(text);
+}
+
+/* A second, deliberately simple reading of a HAR page, by the documented
+ * rules: entries of the page, minus non-http(s) and failed ones; sizes by
+ * the fallback chain; hosts from the URL. */
+struct har_count {
+	size_t entries, kept, skipped, hosts;
+	unsigned long long bytes;
+};
+
+static int simple_num(const json_t *v, long long *out)
+{
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return 1;
+	}
+	if (json_is_real(v)) {
+		*out = (long long)json_real_value(v);
+		return 1;
+	}
+	if (json_is_string(v) && *json_string_value(v)) {
+		char *end;
+		*out = strtoll(json_string_value(v), &end, 10);
+		return !*end;
+	}
+	return 0;
+}
+
+static void har_count(const json_t *root, int page, struct har_count *c)
+{
+	const json_t *log = json_object_get(root, "log");
+	const json_t *pg = json_array_get(json_object_get(log, "pages"), (size_t)page - 1);
+	const char *pid = json_string_value(json_object_get(pg, "id"));
+	char *hosts[4096];
+	memset(c, 0, sizeof(*c));
+	size_t i;
+	const json_t *e;
+	json_array_foreach(json_object_get(log, "entries"), i, e) {
+		const char *ref = json_string_value(json_object_get(e, "pageref"));
+		if (pid && (!ref || strcmp(ref, pid)))
+			continue;
+		c->entries++;
+		const char *url = json_string_value(json_object_get(json_object_get(e, "request"), "url"));
+		const json_t *resp = json_object_get(e, "response");
+		long long status = 0, size = -1, v;
+		simple_num(json_object_get(resp, "status"), &status);
+		const json_t *err1 = json_object_get(e, "_error"), *err2 = json_object_get(resp, "_error");
+		int failed = status == 0 || (err1 && !json_is_null(err1)) || (err2 && !json_is_null(err2));
+		if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) || failed) {
+			c->skipped++;
+			continue;
+		}
+		c->kept++;
+		const json_t *sizes[] = {
+			json_object_get(resp, "bodySize"),
+			json_object_get(json_object_get(resp, "content"), "size"),
+			json_object_get(e, "_objectSize"), json_object_get(e, "_bytesIn"),
+		};
+		for (int k = 0; k < 4 && size < 0; k++)
+			if (simple_num(sizes[k], &v) && v >= 0)
+				size = v;
+		if (size > 0)
+			c->bytes += (unsigned long long)size;
+		char host[512];
+		const char *h = strstr(url, "://") + 3;
+		size_t hl = strcspn(h, "/?#:");
+		snprintf(host, sizeof(host), "%.*s", (int)hl, h);
+		for (char *s = host; *s; s++)
+			*s = (char)tolower((unsigned char)*s);
+		if (!str_in(hosts, c->hosts, host))
+			hosts[c->hosts++] = strdup(host);
+	}
+	for (size_t k = 0; k < c->hosts; k++)
+		free(hosts[k]);
+}
+
+static void test_ref_hars(void **state)
+{
+	const char *ref = shared_dir();
+	if (!ref)
+		skip();
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/har", ref);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	size_t files = 0;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".har"))
+			continue;
+		char path[8400];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		json_error_t jerr;
+		json_t *root = json_load_file(path, 0, &jerr);
+		assert_non_null(root);
+		size_t npages = json_array_size(json_object_get(json_object_get(root, "log"), "pages"));
+		for (int pg = 1; pg <= (int)(npages ? npages : 1); pg++) {
+			struct har_count c;
+			har_count(root, pg, &c);
+			struct import_opts o = { .page = pg };
+			struct page *p = NULL;
+			struct import_report r;
+			cap_begin();
+			int rc = import_file(path, &o, &p, &r);
+			free(cap_end());
+			assert_int_equal(rc, 0);
+			size_t skipped = 0;
+			for (int s = 0; s < IMPORT_SKIP_N; s++)
+				skipped += r.skipped[s];
+			print_message("%s page %d: %zu entries, %zu kept, %zu skipped, %zu hosts, %llu bytes\n",
+				      de->d_name, pg, c.entries, c.kept, c.skipped, c.hosts, c.bytes);
+			assert_int_equal(r.entries, c.entries);
+			assert_int_equal(p->n, c.kept);
+			assert_int_equal(skipped, c.skipped);
+			assert_int_equal(p->nhosts, c.hosts);
+			assert_int_equal(page_total_bytes(p), c.bytes);
+			assert_true(c.kept > 0);
+			page_free(p);
+		}
+		json_decref(root);
+		files++;
+	}
+	closedir(d);
+	assert_true(files >= 4);
+}
+
+/* The committed built-in pages are exactly what importing the reference
+ * data gives now (scripts/gen-pages regenerates them). */
+static void test_builtin_pages(void **state)
+{
+	const char *ref = shared_dir(), *src = getenv("TFOLAB_SRC");
+	if (!ref || !src)
+		skip();
+	static const char *const pages[][2] = {
+		{ "amazon", "pages/table1-2013-amazon.csv" },
+		{ "nytimes", "pages/table1-2013-nytimes.csv" },
+		{ "wsj", "pages/table1-2013-wsj.csv" },
+		{ "wikipedia-tcp", "pages/table1-2013-wikipedia-tcp.csv" },
+		{ "wikipedia-capture", "captures/cs244-2013-wikipedia-stanford.csv" },
+	};
+	for (size_t i = 0; i < 5; i++) {
+		char in[4300], committed[4300];
+		snprintf(in, sizeof(in), "%s/%s", ref, pages[i][1]);
+		snprintf(committed, sizeof(committed), "%s/workloads/pages/%s.page", src, pages[i][0]);
+		struct import_opts o = { .name = pages[i][0] };
+		struct page *p = NULL;
+		assert_int_equal(import_file(in, &o, &p, NULL), 0);
+		size_t wl, cl;
+		char *w = write_str(p, &wl);
+		char *c = slurp(committed, &cl);
+		if (!c)
+			fail_msg("%s is missing (run scripts/gen-pages)", committed);
+		if (wl != cl || memcmp(w, c, wl))
+			fail_msg("%s differs from a fresh import of %s (run scripts/gen-pages)",
+				 committed, in);
+		free(w);
+		free(c);
+		page_free(p);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest local[] = {
+		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_capture),
+		cmocka_unit_test(test_har),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_fuzz),
+	};
+	const struct CMUnitTest shared[] = {
+		cmocka_unit_test(test_ref_manifests),
+		cmocka_unit_test(test_ref_capture),
+		cmocka_unit_test(test_ref_hars),
+		cmocka_unit_test(test_builtin_pages),
+	};
+	int failed = cmocka_run_group_tests_name("import", local, NULL, NULL);
+	if (!shared_dir()) {
+		fprintf(stderr, "test_import: TFOLAB_SHARED/reference is absent: reference tests skipped\n");
+		return failed ? failed : 77;
+	}
+	return failed + cmocka_run_group_tests_name("import-reference", shared, NULL, NULL);
+}
