@@ -58,7 +58,8 @@ int bench_ping_parse(const char *text, struct bench_ping *out)
 		p += len + (p[len] == '\n');
 		if (strstr(line, " packets transmitted, ")) {
 			/* "5 packets transmitted, 3 received, +2 errors, 40% packet loss" */
-			if (sscanf(line, "%d packets transmitted, %d received", &out->transmitted,
+			/* busybox: "1 packets transmitted, 1 packets received" */
+			if (sscanf(line, "%d packets transmitted, %d", &out->transmitted,
 				   &out->received) != 2)
 				return -EINVAL;
 			have_count = 1;

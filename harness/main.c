@@ -11,6 +11,9 @@
 static const struct command commands[] = {
 	{ "link", cmd_link, "run a command behind the emulated link" },
 	{ "load", cmd_load, "load one page over the link, with or without TFO" },
+	{ "run", cmd_run, "run an experiment and store every trial" },
+	{ "table", cmd_table, "print Table 1 from the stored trials" },
+	{ "compare", cmd_compare, "print the persistence comparison" },
 	{ "pages", cmd_pages, "list the page specs" },
 	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
 	{ "check", cmd_check, "report what this machine supports" },

@@ -168,10 +168,11 @@ int store_run_begin(struct store *st, const struct store_run *run, int64_t *run_
  * there is no such run, -EINVAL for another status. */
 int store_run_end(struct store *st, int64_t run_id, const char *status, int64_t ended_at);
 
-/* The id of the most recently started run; -ENOENT if there is none. */
+/* The id of the most recently started run; -ENOENT (not logged) if none. */
 int store_run_latest(struct store *st, int64_t *run_id);
 
-/* Fills *run (owned strings; free with store_run_release); -ENOENT if absent. */
+/* Fills *run (owned strings; free with store_run_release); -ENOENT (not
+ * logged: the caller names what it looked for) if there is no such run. */
 int store_run_get(struct store *st, int64_t run_id, struct store_run *run);
 void store_run_release(struct store_run *run);
 

@@ -260,7 +260,7 @@ static json_t *json_side(const struct cell_side *s)
 			 "median_s", s->n ? render_json_num(s->sum.median) : json_null());
 }
 
-static json_t *json_cell(const struct cell_set *set, const struct cell *c)
+static json_t *json_cell(const struct cell *c)
 {
 	const struct store_condition *k = cell_cond(c);
 	char setting[256];
@@ -288,7 +288,6 @@ static json_t *json_cell(const struct cell_set *set, const struct cell *c)
 			"dof", render_json_num(c->welch.dof),
 			"p", render_json_num(c->welch.p),
 			"ci_meets_paper_range", c->ci_meets_range));
-	(void)set;
 	return j;
 }
 
@@ -297,7 +296,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 {
 	json_t *cells = json_array(), *trends = json_array();
 	for (size_t i = 0; i < set->n; i++)
-		json_array_append_new(cells, json_cell(set, &set->cells[i]));
+		json_array_append_new(cells, json_cell(&set->cells[i]));
 	for (size_t i = 0; i < ntr; i++) {
 		json_t *rtts = json_array(), *imps = json_array();
 		for (size_t k = 0; k < tr[i].n; k++) {

@@ -84,8 +84,10 @@ void fetch_result_free(struct fetch_result *r);
 
 /*
  * Writes a text waterfall to f: one line per request with bars scaled to
- * the PLT: '.' queued, 'c' connecting, 'w' waiting for the first byte,
- * 'r' receiving.  Returns 0 or -EIO.
+ * the PLT: '.' queued, 'c' connecting (until the request could be sent:
+ * with TFO it goes in the SYN, so the handshake shows as waiting), 'w'
+ * waiting for the first byte, 'r' receiving; '+' marks a new connection.
+ * Returns 0 or -EIO.
  */
 int fetch_waterfall_print(const struct page *pg, const struct fetch_result *r,
 			  FILE *f);

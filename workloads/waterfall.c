@@ -52,8 +52,13 @@ int fetch_waterfall_print(const struct page *pg, const struct fetch_result *r,
 		int64_t start = q->sent_ns >= 0 ? q->sent_ns : q->connect_ns;
 		paint(bar, start, q->first_byte_ns >= 0 ? q->first_byte_ns :
 		      end, span, 'w');
+		/* Connecting is the time before the request could go out: with
+		 * TFO it rides the SYN, so the handshake counts as waiting. */
+		int64_t cend = q->connected_ns;
+		if (q->sent_ns >= 0 && (cend < 0 || q->sent_ns < cend))
+			cend = q->sent_ns;
 		if (q->new_conn)
-			paint(bar, q->connect_ns, q->connected_ns, span, 'c');
+			paint(bar, q->connect_ns, cend, span, 'c');
 		paint(bar, q->first_byte_ns, q->done_ns, span, 'r');
 		char name[41];
 		snprintf(name, sizeof(name), "%s%s", pg->hosts[p->host],

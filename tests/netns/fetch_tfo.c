@@ -308,14 +308,15 @@ static void case_tfo(int per_conn)
 	for (size_t i = 0; i < wflen; i++)
 		lines += wf[i] == '\n';
 	CHECK(lines == NRES + 2, "waterfall has %zu lines", lines);
-	/* The root's bar: its connection, its wait, then receiving. */
+	/* The root's bar: its connection, then receiving (waiting may be too
+	 * short to show on loopback). */
 	char bar[128] = "";
 	char *root = strstr(wf, "\nroot ");
 	if (root && strchr(root, '|'))
 		sscanf(strchr(root, '|') + 1, "%127[^|]", bar);
-	char *bc = strchr(bar, 'c'), *bw = strchr(bar, 'w'), *br = strchr(bar, 'r');
-	CHECK(bc && bw && br && bc < bw && bw < br, "waterfall root bar: %s",
-	      bar);
+	char *bc = strchr(bar, 'c'), *br = strchr(bar, 'r');
+	CHECK(bc && br && bc < br && strlen(bar) == 60,
+	      "waterfall root bar: \"%s\"", bar);
 	if (per_conn == 0)
 		fputs(wf, stdout);
 	free(wf);

@@ -1,0 +1,47 @@
+/*
+ * The experiment runner: the matrix of conditions -> testbeds -> trials ->
+ * SQLite.  Conditions that differ only in TFO form a group, which gets one
+ * session (testbed + nginx); its warm-up loads are not counted, and its
+ * trials then alternate between the group's TFO modes (ABAB...), so that
+ * drift on a noisy machine hits both sides alike.  Each trial is stored in
+ * its own transaction the moment it ends, so an interrupted run loses
+ * nothing and `--resume` continues exactly where it stopped.
+ */
+#ifndef TFOLAB_HARNESS_RUNNER_H
+#define TFOLAB_HARNESS_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/experiment.h"
+#include "results/store.h"
+
+struct runner {
+	struct store *st;
+	int64_t run_id;
+	const struct condition_spec *cells;
+	size_t n;
+	/* progress */
+	int tty;                 /* print a progress line on stderr */
+	size_t total_trials;     /* counted trials of the whole run */
+	size_t done_trials;      /* stored so far, this invocation included */
+	size_t done_here;        /* stored by this invocation */
+	int64_t t0_ns;           /* start of this invocation */
+	const char *backend;     /* name of the backend in use, for the record */
+};
+
+/* runner_groups - start index of each group into *starts (malloc'd); returns the count. */
+size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **starts);
+
+/*
+ * runner_group - run the group of @count cells from @first: insert its
+ * conditions (idempotent), skip the trials already stored, run the rest.
+ * Returns 0, -EINTR when SIGINT/SIGTERM arrived (the session is torn down
+ * and every finished trial is stored), or another negative errno (logged).
+ */
+int runner_group(struct runner *r, size_t first, size_t count);
+
+/* runner_progress - the TTY progress line (no-op when not on a TTY). */
+void runner_progress(struct runner *r, const char *what, double plt_s);
+
+#endif

@@ -1,0 +1,185 @@
+#include "plots/plot_db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "harness/log.h"
+
+struct plot_db {
+	sqlite3 *db;
+	char *path;
+};
+
+static int fail(struct plot_db *db, const char *what)
+{
+	int rc = sqlite3_errcode(db->db);
+	log_err("%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+	return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
+}
+
+int plot_db_open(const char *path, struct plot_db **out)
+{
+	struct plot_db *db = calloc(1, sizeof(*db));
+	if (!db || !(db->path = strdup(path))) {
+		free(db);
+		return -ENOMEM;
+	}
+	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		if (rc == SQLITE_CANTOPEN) {
+			log_err("%s: no such database", path);
+			rc = -ENOENT;
+		} else {
+			rc = db->db ? fail(db, "open") : -ENOMEM;
+		}
+		plot_db_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db->db, 5000);
+	*out = db;
+	return 0;
+}
+
+void plot_db_close(struct plot_db *db)
+{
+	if (!db)
+		return;
+	sqlite3_close(db->db);
+	free(db->path);
+	free(db);
+}
+
+/* Grows *arr (of elements of size sz) so that it holds len + 1. */
+static int grow(void **arr, size_t *cap, size_t len, size_t sz)
+{
+	if (len < *cap)
+		return 0;
+	size_t ncap = *cap ? 2 * *cap : 16;
+	void *p = realloc(*arr, ncap * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+int plot_db_trials(struct plot_db *db, int64_t cond_id, struct plot_trial **out, size_t *n)
+{
+	static const char what[] = "SELECT trials";
+	sqlite3_stmt *stmt;
+	struct plot_trial *arr = NULL;
+	size_t len = 0, cap = 0;
+	if (sqlite3_prepare_v2(db->db, "SELECT id, seq, plt_ns FROM trials"
+			       " WHERE condition_id = ? AND valid = 1 ORDER BY seq",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return fail(db, what);
+	sqlite3_bind_int64(stmt, 1, cond_id);
+	int s, rc = 0;
+	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((rc = grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+			goto error;
+		arr[len++] = (struct plot_trial){
+			.id = sqlite3_column_int64(stmt, 0),
+			.seq = sqlite3_column_int(stmt, 1),
+			.plt_ns = sqlite3_column_int64(stmt, 2),
+		};
+	}
+	if (s != SQLITE_DONE) {
+		rc = fail(db, what);
+		goto error;
+	}
+	sqlite3_finalize(stmt);
+	*out = arr;
+	*n = len;
+	return 0;
+error:
+	sqlite3_finalize(stmt);
+	free(arr);
+	return rc;
+}
+
+static const char *dup_col(sqlite3_stmt *stmt, int i, int *nomem)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+	if (!s)
+		return NULL;
+	char *d = strdup((const char *)s);
+	if (!d)
+		*nomem = 1;
+	return d;
+}
+
+/* An absent time reads as -1, the fetcher's "never". */
+static int64_t time_col(sqlite3_stmt *stmt, int i)
+{
+	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, i);
+}
+
+int plot_db_requests(struct plot_db *db, int64_t trial_id, struct store_request **out, size_t *n)
+{
+	static const char what[] = "SELECT requests";
+	sqlite3_stmt *stmt;
+	struct store_request *arr = NULL;
+	size_t len = 0, cap = 0;
+	if (sqlite3_prepare_v2(db->db, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
+			       " syn_data, queued_ns, connect_start_ns, connected_ns, req_sent_ns,"
+			       " first_byte_ns, last_byte_ns, body_bytes, status FROM requests"
+			       " WHERE trial_id = ? ORDER BY res_idx", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(db, what);
+	sqlite3_bind_int64(stmt, 1, trial_id);
+	int s, rc = 0, nomem = 0;
+	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((rc = grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+			goto error;
+		struct store_request *r = &arr[len++];
+		*r = (struct store_request){
+			.res_idx = sqlite3_column_int(stmt, 0),
+			.res_id = dup_col(stmt, 1, &nomem),
+			.host = dup_col(stmt, 2, &nomem),
+			.path = dup_col(stmt, 3, &nomem),
+			.conn_id = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1
+				   : sqlite3_column_int(stmt, 4),
+			.new_conn = sqlite3_column_int(stmt, 5),
+			.syn_data = sqlite3_column_int(stmt, 6),
+			.queued_ns = time_col(stmt, 7),
+			.connect_start_ns = time_col(stmt, 8),
+			.connected_ns = time_col(stmt, 9),
+			.req_sent_ns = time_col(stmt, 10),
+			.first_byte_ns = time_col(stmt, 11),
+			.last_byte_ns = time_col(stmt, 12),
+			.body_bytes = sqlite3_column_int64(stmt, 13),
+			.status = sqlite3_column_int(stmt, 14),
+		};
+		if (nomem) {
+			rc = -ENOMEM;
+			goto error;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		rc = fail(db, what);
+		goto error;
+	}
+	sqlite3_finalize(stmt);
+	*out = arr;
+	*n = len;
+	return 0;
+error:
+	sqlite3_finalize(stmt);
+	plot_db_requests_free(arr, len);
+	return rc;
+}
+
+void plot_db_requests_free(struct store_request *r, size_t n)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((char *)r[i].res_id);
+		free((char *)r[i].host);
+		free((char *)r[i].path);
+	}
+	free(r);
+}
