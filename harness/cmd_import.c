@@ -99,7 +99,7 @@ int cmd_import(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			if (optopt == 'o' || (optopt == 0 && strchr("opnd", opt)))
+			if (optopt && strchr("opnd", optopt))
 				fprintf(stderr, "tfolab import: '%s' needs a value (see tfolab import --help)\n",
 					argv[optind - 1]);
 			else

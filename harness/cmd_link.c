@@ -22,7 +22,10 @@
 #include "harness/log.h"
 #include "harness/netns.h"
 #include "harness/proc.h"
+#include "harness/session.h"
 #include "harness/testbed.h"
+#include "workloads/origin.h"
+#include "workloads/pages.h"
 
 static void usage(FILE *f)
 {
@@ -37,6 +40,8 @@ static void usage(FILE *f)
 		"  --server-cmd CMD    start CMD (via /bin/sh -c) in the server namespace first,\n"
 		"                      and wait until it listens (5 s at most)\n"
 		"  --servers N         server-side addresses (default 1)\n"
+		"  --serve PAGE        serve PAGE's resources with nginx in the server namespace,\n"
+		"                      one address per host (TFOLAB_SERVERS, in the page's host order)\n"
 		"  --event-log PATH    per-packet log of the userspace backend (PATH.up, PATH.down)\n"
 		"  --stats             print the link's counters on stderr at the end\n"
 		"  -v, --verbose       say what is being done\n"
@@ -92,11 +97,12 @@ static void print_stats(struct testbed *tb)
 
 int cmd_link(int argc, char **argv)
 {
-	enum { OPT_SERVER_CMD = 2000, OPT_SERVERS, OPT_EVENT_LOG, OPT_STATS };
+	enum { OPT_SERVER_CMD = 2000, OPT_SERVERS, OPT_EVENT_LOG, OPT_STATS, OPT_SERVE };
 	static const struct option longopts[] = {
 		LINKOPTS_LONG,
 		{ "server-cmd", required_argument, NULL, OPT_SERVER_CMD },
 		{ "servers", required_argument, NULL, OPT_SERVERS },
+		{ "serve", required_argument, NULL, OPT_SERVE },
 		{ "event-log", required_argument, NULL, OPT_EVENT_LOG },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -104,7 +110,7 @@ int cmd_link(int argc, char **argv)
 		{ 0 },
 	};
 	struct linkopts lo;
-	const char *server_cmd = NULL, *event_log = NULL;
+	const char *server_cmd = NULL, *event_log = NULL, *serve = NULL;
 	int nservers = 1, stats = 0, opt, rc;
 
 	linkopts_init(&lo);
@@ -131,6 +137,9 @@ int cmd_link(int argc, char **argv)
 			nservers = (int)n;
 			break;
 		}
+		case OPT_SERVE:
+			serve = optarg;
+			break;
 		case OPT_EVENT_LOG:
 			event_log = optarg;
 			break;
@@ -157,14 +166,25 @@ int cmd_link(int argc, char **argv)
 		fprintf(stderr, "tfolab link: no command given (use: tfolab link [OPTIONS] -- CMD ...)\n");
 		return 2;
 	}
-	if (need_root("link") < 0)
+	struct page *pg = NULL;
+	if (serve) {
+		char path[4096];
+		if (pages_find(serve, path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
+			return 2;
+		nservers = (int)pg->nhosts;
+	}
+	if (need_root("link") < 0) {
+		page_free(pg);
 		return 1;
+	}
 	linkopts_finish(&lo);
 
 	const struct link_backend_ops *ops;
 	char why[256];
-	if (link_backend_choose(lo.backend, &ops, why, sizeof(why)) < 0)
+	if (link_backend_choose(lo.backend, &ops, why, sizeof(why)) < 0) {
+		page_free(pg);
 		return 1;
+	}
 	log_info("link backend %s (%s)", ops->name, why);
 
 	struct cleanup_report cr;
@@ -178,8 +198,11 @@ int cmd_link(int argc, char **argv)
 		.tfo_sysctl = lo.tfo_set ? linkopts_tfo_sysctl(lo.tfo, 1) : -1, .cc = lo.cc,
 	};
 	struct testbed *tb;
-	if (testbed_up(&to, &tb) < 0)
+	struct origin *origin = NULL;
+	if (testbed_up(&to, &tb) < 0) {
+		page_free(pg);
 		return 1;
+	}
 	char up[96], down[96];
 	link_dir_format(&lo.link.up, up, sizeof(up));
 	link_dir_format(&lo.link.down, down, sizeof(down));
@@ -212,6 +235,8 @@ int cmd_link(int argc, char **argv)
 
 	int exit_code = 1, sig = 0, status;
 	pid_t server = 0, client = 0;
+	if (pg && session_serve(tb, pg, 4096, 1, &origin) < 0)
+		goto end;
 	if (server_cmd) {
 		char *sargv[] = { "/bin/sh", "-c", (char *)server_cmd, NULL };
 		server = netns_spawn(tb->fd[TESTBED_SERVER], sargv, env);
@@ -249,6 +274,8 @@ end:
 		proc_stop(client, 1000);
 	if (server)
 		proc_stop(server, 1000);
+	origin_free(origin);
+	page_free(pg);
 	if (stats || log_verbose)
 		print_stats(tb);
 	if (testbed_down(tb) < 0 && exit_code == 0)

@@ -14,6 +14,7 @@
 #include "workloads/pages.h"
 
 struct row {
+	const char *dir;
 	char *name, *file, *source;
 	size_t requests, hosts;
 	unsigned long long bytes;
@@ -56,6 +57,7 @@ static int scan_dir(const char *dir, struct row **rows, size_t *n)
 		*rows = v;
 		struct row *r = &v[(*n)++];
 		memset(r, 0, sizeof(*r));
+		r->dir = dir;
 		if (asprintf(&r->file, "%s/%s", dir, names[i]) < 0)
 			r->file = NULL;
 		struct page *p = NULL;
@@ -125,6 +127,10 @@ int cmd_pages(int argc, char **argv)
 		printf("%-*s %8s %6s %12s  %s\n", wn, "NAME", "REQUESTS", "HOSTS", "BYTES", "SOURCE");
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i];
+		/* several directories: say which rows come from where (a name
+		 * found in an earlier one shadows the later ones) */
+		if (nd > 1 && (i == 0 || strcmp(r->dir, rows[i - 1].dir)))
+			printf("# %s\n", r->dir);
 		if (r->bad)
 			printf("%-*s %8s %6s %12s  %s\n", wn, r->name ? r->name : "?", "-", "-", "-",
 			       r->source ? r->source : "");

@@ -12,10 +12,36 @@
 #include "harness/tcpmetrics.h"
 #include "workloads/origin.h"
 
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
+		  struct origin **out)
+{
+	struct origin_opts oo = {
+		.addrs = tb->server_addr, .naddrs = pg->nhosts, .fastopen = fastopen,
+		.seed = seed, .base_dir = tb->run_dir, .prefix = tb->prefix,
+	};
+	struct origin *or = origin_new(pg, &oo);
+	int saved, rc;
+
+	if (!or)
+		return -EINVAL;
+	/* nginx inherits the server namespace from the thread that forks it. */
+	rc = testbed_enter(tb, TESTBED_SERVER, &saved);
+	if (rc == 0) {
+		rc = origin_start(or);
+		netns_leave(saved);
+	}
+	if (rc < 0) {
+		origin_free(or);
+		return rc;
+	}
+	*out = or;
+	return 0;
+}
+
 int session_up(const struct session_opts *o, struct session **out)
 {
 	struct session *s = calloc(1, sizeof(*s));
-	int rc, saved;
+	int rc;
 
 	if (!s)
 		return -ENOMEM;
@@ -36,21 +62,7 @@ int session_up(const struct session_opts *o, struct session **out)
 		free(s);
 		return rc;
 	}
-	struct origin_opts oo = {
-		.addrs = s->tb->server_addr, .naddrs = o->pg->nhosts, .fastopen = o->fastopen_qlen,
-		.seed = o->seed, .base_dir = s->tb->run_dir, .prefix = s->tb->prefix,
-	};
-	s->origin = origin_new(o->pg, &oo);
-	if (!s->origin) {
-		rc = -EINVAL;
-		goto error;
-	}
-	/* nginx inherits the server namespace from the thread that forks it. */
-	rc = testbed_enter(s->tb, TESTBED_SERVER, &saved);
-	if (rc < 0)
-		goto error;
-	rc = origin_start(s->origin);
-	netns_leave(saved);
+	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->seed, &s->origin);
 	if (rc < 0)
 		goto error;
 	*out = s;

@@ -37,6 +37,14 @@ struct session {
 	int tfo_sysctl;                         /* current value, -1 = unset */
 };
 
+/*
+ * session_serve - start the origin (nginx) of @pg in @tb's server namespace,
+ * one server address per host of the page (tb needs pg->nhosts addresses).
+ * Free it with origin_free().  0 or a negative errno, nothing left behind.
+ */
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
+		  struct origin **out);
+
 /* session_up - testbed + origin.  0, or a negative errno with nothing left. */
 int session_up(const struct session_opts *o, struct session **out);
 

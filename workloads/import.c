@@ -15,9 +15,9 @@
 /*
  * What a 2013 Chrome (25, the build of the reference pages) sent after the
  * request line and Host: header of a GET without cookies: 335 bytes.  With
- * the request line and Host the estimates run about 370 to 600 bytes; the
- * capture's real requests (reference/captures), cookies and long Referers
- * included, run 458 to 1014.  The fetcher pads each request to req_bytes,
+ * the request line and Host the estimates for the reference pages run from
+ * 370 bytes up to 2 kB (long ad query strings); the capture's real requests
+ * (reference/captures), cookies and long Referers included, run 458 to 1014.  The fetcher pads each request to req_bytes,
  * so this sets how many bytes go up the 256 kbit/s link.
  */
 #define IMPORT_TYPICAL_HEADERS                                                  \

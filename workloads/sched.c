@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness/log.h"
 
@@ -58,7 +59,7 @@ static bool group_ok(const struct page *pg, const struct rstate *r, int g,
 			continue;
 		if (r[j].done)
 			continue;
-		if (need_done || r[j].resp < SCHED_HEAD_BYTES)
+		if (need_done || r[j].resp < PAGE_HEAD_BYTES)
 			return false;
 	}
 	return true;
@@ -69,8 +70,11 @@ static bool deps_ok(const struct page *pg, const struct rstate *r, size_t i)
 	const struct page_res *x = &pg->res[i];
 	if (x->parent >= 0) {
 		const struct rstate *p = &r[x->parent];
+		/* A script's requests come after it ran, not where it is
+		 * referenced: the parent must be complete. */
+		bool after = x->ref_offset < 0 || (x->via && !strcmp(x->via, "js"));
 		if (!p->done &&
-		    (x->ref_offset < 0 || p->body < (uint64_t)x->ref_offset))
+		    (after || p->body < (uint64_t)x->ref_offset))
 			return false;
 	}
 	if (x->wait_head_group >= 0 &&
@@ -167,8 +171,8 @@ static int check_page(const struct page *pg)
 	}
 	for (size_t i = 0; i < pg->n; i++) {
 		const struct page_res *x = &pg->res[i];
-		if (x->parent >= (int)pg->n || (x->parent < 0 && i > 0) ||
-		    x->parent == (int)i || x->host < 0 ||
+		if (x->parent >= (int)pg->n || x->parent == (int)i ||
+		    x->host < 0 ||
 		    (size_t)x->host >= pg->nhosts) {
 			log_err("%s:%d: resource %s: bad parent %d or host %d",
 				page_file(pg), x->line, x->id, x->parent,

@@ -1,10 +1,13 @@
 /*
  * The browser model: which request goes out when, and on which connection.
  *
- * A resource becomes ready when its parent has delivered ref_offset body
- * bytes (or completed, for ref_offset -1; the root is ready at once) and,
- * for capture pages, when every request of wait_head_group has received its
- * first 4000 response bytes and every request of wait_done_group completed.
+ * A resource becomes ready when every condition of workloads/page.h holds:
+ * its parent has delivered ref_offset body bytes (or completed, for
+ * ref_offset -1 or via "js": a script's requests come after it ran); every
+ * request of wait_head_group has received its first PAGE_HEAD_BYTES
+ * response bytes (head included) or completed; every request of
+ * wait_done_group completed.  A resource without a parent or waits is ready
+ * at once.
  *
  * Ready requests go out in the order they became ready.  Without a plan,
  * each host has a pool of at most max_per_host connections (Chrome: 6): a
@@ -27,9 +30,6 @@
 #include <stdint.h>
 
 #include "workloads/page.h"
-
-/* Bytes of a response that count as its "head" for wait_head_group. */
-#define SCHED_HEAD_BYTES 4000
 
 struct sched_opts {
 	int max_per_host;   /* connections per host; 0 = 6 */

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "workloads/page.h"
+#include "workloads/pages.h"
 
 /* ---- stderr capture: log_err writes there ---- */
 
@@ -496,6 +497,50 @@ static void test_fuzz(void **state)
 	assert_true(ok < 9000);
 }
 
+static void test_pages_find(void **state)
+{
+	char dir[] = "/tmp/tfl-test-pages-XXXXXX", path[4096], want[4096];
+	assert_non_null(mkdtemp(dir));
+	snprintf(want, sizeof(want), "%s/mine.page", dir);
+	FILE *f = fopen(want, "w");
+	assert_non_null(f);
+	fputs("name mine\n0 - h / 1 1 x -\n", f);
+	fclose(f);
+	setenv("TFOLAB_PAGES", dir, 1);
+	assert_int_equal(pages_find("mine", path, sizeof(path)), 0);
+	assert_string_equal(path, want);
+	/* a path is taken as it is */
+	assert_int_equal(pages_find(want, path, sizeof(path)), 0);
+	assert_string_equal(path, want);
+	cap_begin();
+	assert_int_equal(pages_find(want, path, 5), -ENAMETOOLONG);
+	assert_int_equal(pages_find("no-such-page", path, sizeof(path)), -ENOENT);
+	assert_int_equal(pages_find("/no/such.page", path, sizeof(path)), -ENOENT);
+	char *err = cap_end();
+	assert_non_null(strstr(err, "page no-such-page: no no-such-page.page in "));
+	assert_non_null(strstr(err, dir));
+	free(err);
+	/* the env directory comes first, then the compiled-in source tree */
+	char **dirs;
+	int nd = pages_dirs(&dirs);
+	assert_true(nd >= 1);
+	char real[4096];
+	assert_non_null(realpath(dir, real));
+	assert_string_equal(dirs[0], real);
+	pages_dirs_free(dirs);
+	const char *src = getenv("TFOLAB_SRC");
+	if (src) {
+		snprintf(want, sizeof(want), "%s/workloads/pages/amazon.page", src);
+		assert_non_null(realpath(want, real));
+		assert_int_equal(pages_find("amazon", path, sizeof(path)), 0);
+		assert_string_equal(path, real);
+	}
+	unsetenv("TFOLAB_PAGES");
+	snprintf(want, sizeof(want), "%s/mine.page", dir);
+	unlink(want);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -506,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_pages_find),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,6 +367,156 @@ static void bad_pages(void **state)
 	sched_free(s);
 }
 
+
+static void via_js_and_parentless(void **state)
+{
+	page_reset();
+	int root = add(-1, 0, 10000, -1);
+	int js = add(root, 0, 100, 100);
+	res[js].via = "js";
+	int css = add(root, 0, 100, 100);
+	int free_ = add(-1, 1, 100, -1);   /* capture style: no parent */
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	struct acts x = drain(s, 0);
+	assert_true(sent_on(&x, root) >= 0);
+	assert_true(sent_on(&x, free_) >= 0);
+	assert_int_equal(sched_on_bytes(s, root, 5300, 5000, MS), 0);
+	x = drain(s, MS);
+	assert_true(sent_on(&x, css) >= 0);
+	/* Referenced at the same offset, but a script's request comes after
+	 * the script (its parent) completed. */
+	assert_int_equal(sent_on(&x, js), -1);
+	done(s, root, 2 * MS);
+	x = drain(s, 2 * MS);
+	assert_true(sent_on(&x, js) >= 0);
+	sched_free(s);
+}
+
+/*
+ * Plays a whole page with a synthetic link: each step every request in
+ * flight gets up to 7000 more bytes (a 300-byte head, then the body).
+ * Checks that the load completes, the pools' caps hold, and planned
+ * requests share exactly their planned connections.
+ */
+static void simulate(const struct page *p, const struct sched_opts *o)
+{
+	struct sched *s;
+	assert_int_equal(sched_new(p, o, &s), 0);
+	size_t n = p->n;
+	uint64_t *got = calloc(n, sizeof(*got));
+	int *inflight = calloc(n, sizeof(int));
+	int *conn_host = calloc(n, sizeof(int));
+	int *plan_conn = calloc(n, sizeof(int));   /* our conn of each res */
+	int *open = calloc(p->nhosts, sizeof(int));
+	size_t ninf = 0, ndone = 0;
+	uint64_t now = 0;
+	for (;;) {
+		struct sched_action a;
+		int rc;
+		while ((rc = sched_next(s, now, &a)) == 1) {
+			switch (a.type) {
+			case SCHED_OPEN:
+				conn_host[a.conn] = a.host;
+				if (!o->follow_plan) {
+					open[a.host]++;
+					int cap = o->max_per_host ? o->max_per_host : 6;
+					assert_true(open[a.host] <= cap);
+				}
+				break;
+			case SCHED_SEND:
+				assert_int_equal(conn_host[a.conn], p->res[a.res].host);
+				plan_conn[a.res] = a.conn;
+				inflight[ninf++] = a.res;
+				break;
+			case SCHED_CLOSE:
+				if (!o->follow_plan)
+					open[a.host]--;
+				break;
+			default:
+				fail();
+			}
+		}
+		assert_int_equal(rc, 0);
+		if (a.type == SCHED_DONE)
+			break;
+		assert_true(ninf > 0);
+		now += MS;
+		for (size_t k = 0; k < ninf;) {
+			int r = inflight[k];
+			uint64_t total = 300 + p->res[r].body_bytes;
+			got[r] += 7000;
+			if (got[r] > total)
+				got[r] = total;
+			assert_int_equal(sched_on_bytes(s, r, got[r],
+				got[r] > 300 ? got[r] - 300 : 0, now), 0);
+			if (got[r] == total) {
+				assert_int_equal(sched_on_done(s, r, now), 0);
+				inflight[k] = inflight[--ninf];
+				ndone++;
+			} else {
+				k++;
+			}
+		}
+	}
+	assert_int_equal(ndone, n);
+	if (o->follow_plan) {
+		/* One connection per plan id, plus pooled ones for the rest. */
+		size_t planned = 0;
+		for (size_t i = 0; i < n; i++)
+			planned += p->res[i].conn >= 0;
+		if (planned == n)
+			assert_int_equal(sched_conns(s), (int)page_count_conns(p));
+		else
+			assert_true(sched_conns(s) >= (int)page_count_conns(p));
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = i + 1; j < n; j++)
+				if (p->res[i].conn >= 0 && p->res[j].conn >= 0)
+					assert_int_equal(p->res[i].conn == p->res[j].conn,
+							 plan_conn[i] == plan_conn[j]);
+	}
+	free(got);
+	free(inflight);
+	free(conn_host);
+	free(plan_conn);
+	free(open);
+	sched_free(s);
+}
+
+/* Every built-in page loads to the end under every browser setting. */
+static void builtin_pages(void **state)
+{
+	const char *src = getenv("TFOLAB_SRC");
+	if (!src)
+		skip();
+	char dirpath[4096];
+	snprintf(dirpath, sizeof(dirpath), "%s/workloads/pages", src);
+	DIR *d = opendir(dirpath);
+	assert_non_null(d);
+	struct dirent *e;
+	int pages = 0;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".page"))
+			continue;
+		char path[8192];
+		snprintf(path, sizeof(path), "%s/%s", dirpath, e->d_name);
+		struct page *p;
+		if (page_parse(path, &p))
+			fail_msg("%s does not parse", path);
+		struct sched_opts o[] = { { 0 }, { .per_conn = 1 },
+			{ .per_conn = 2 }, { .max_per_host = 2 },
+			{ .follow_plan = true } };
+		for (size_t k = 0; k < sizeof(o) / sizeof(o[0]); k++)
+			simulate(p, &o[k]);
+		page_free(p);
+		pages++;
+	}
+	closedir(d);
+	assert_true(pages >= 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -375,6 +526,8 @@ int main(void)
 		cmocka_unit_test(group_waits),
 		cmocka_unit_test(plan_followed_exactly),
 		cmocka_unit_test(bad_pages),
+		cmocka_unit_test(via_js_and_parentless),
+		cmocka_unit_test(builtin_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
