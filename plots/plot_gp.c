@@ -183,7 +183,15 @@ int plot_gp_run(const char *gnuplot, const char *dir, const char *name, const ch
 			return rc;
 		}
 	}
-	const char *msg = err && *err ? err : "(no message)\n";
+	/* log lines are bounded: gnuplot stops at its first error, so keep the end. */
+	const char *msg = "(no message)";
+	if (err) {
+		size_t n = strlen(err);
+		while (n && (err[n - 1] == '\n' || err[n - 1] == '\r'))
+			err[--n] = '\0';
+		if (n)
+			msg = n > 1500 ? err + n - 1500 : err;
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		if (WIFEXITED(status))
 			log_err("gnuplot %s/%s (format %s) failed with status %d:\n%s", dir, script,
@@ -193,7 +201,7 @@ int plot_gp_run(const char *gnuplot, const char *dir, const char *name, const ch
 				fmt, WTERMSIG(status), msg);
 		rc = -EIO;
 	} else if (err && *err) {
-		log_warn("gnuplot %s/%s (format %s) said:\n%s", dir, script, fmt, err);
+		log_warn("gnuplot %s/%s (format %s) said:\n%s", dir, script, fmt, msg);
 	}
 	free(err);
 	return rc;

@@ -1,6 +1,6 @@
 /*
  * gnuplot, run as a child process on scripts made from the committed
- * templates in plots/*.gp.
+ * templates in plots/ (*.gp).
  *
  * A script NAME.gp is written next to its data: a generated preamble that
  * sets the plot's variables (file names, titles, series, ranges) followed

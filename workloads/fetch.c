@@ -522,6 +522,9 @@ int fetch_page(const struct page *pg, const struct in_addr *host_addr,
 			if (r->req[i].done_ns > r->plt_ns)
 				r->plt_ns = r->req[i].done_ns;
 	}
+	/* Also for requests that became ready but never went out. */
+	for (size_t i = 0; L.s && i < pg->n; i++)
+		r->req[i].queued_ns = sched_ready_ns(L.s, (int)i);
 	load_release(&L);
 	return rc;
 }

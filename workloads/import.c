@@ -51,7 +51,7 @@ static const char *const skip_names[IMPORT_SKIP_N] = {
 static const char *const warn_names[IMPORT_WARN_N] = {
 	"size from a fallback field", "size unknown (0)", "bad startedDateTime",
 	"initiator not among entries (parent = root)", "not a GET",
-	"request size clamped",
+	"request size clamped", "connection shared by hosts (split per host)",
 };
 
 const char *import_skip_name(enum import_skip s)

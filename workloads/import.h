@@ -35,6 +35,8 @@ enum import_warn {
 	IMPORT_WARN_INITIATOR,     /* _initiator matched no earlier entry: root */
 	IMPORT_WARN_METHOD,        /* not a GET: replayed as a GET of that size */
 	IMPORT_WARN_REQ_CLAMPED,   /* request over PAGE_MAX_REQ: clamped */
+	IMPORT_WARN_CONN_SPLIT,    /* a connection id used for several hosts
+	                              (HTTP/2 coalescing): one conn per host */
 	IMPORT_WARN_N
 };
 

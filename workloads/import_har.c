@@ -22,6 +22,9 @@
  *
  * Connection: "connection" (Chrome) or "_socket" (WebPageTest), renumbered
  * 0, 1, ... in order of first use; none given: conn -1 (the fetcher picks).
+ * A page's connection goes to one host, so a connection that carried
+ * several hosts (HTTP/2 coalescing, or an id reused) becomes one per host,
+ * a counted warning.
  *
  * Parent: _initiator (a URL string, or an object with "url" or a
  * stack.callFrames[].url) naming the latest earlier entry with that URL;
@@ -122,9 +125,15 @@ static int parse_time(const char *s, int64_t *ns)
 	}
 	int off = 0;
 	if (*s == '+' || *s == '-') {
-		int hh, mm = 0;
-		if (sscanf(s + 1, "%2d:%2d", &hh, &mm) < 1 && sscanf(s + 1, "%2d%2d", &hh, &mm) < 1)
+		/* +HH, +HH:MM or +HHMM */
+		const char *d = s + 1;
+		int dig[4], nd = 0;
+		for (; nd < 4 && ((*d >= '0' && *d <= '9') || (nd == 2 && *d == ':')); d++)
+			if (*d != ':')
+				dig[nd++] = *d - '0';
+		if (nd != 2 && nd != 4)
 			return -1;
+		int hh = dig[0] * 10 + dig[1], mm = nd == 4 ? dig[2] * 10 + dig[3] : 0;
 		off = (hh * 60 + mm) * 60 * (*s == '-' ? -1 : 1);
 	} else if (*s && *s != 'Z') {
 		return -1;
@@ -132,6 +141,8 @@ static int parse_time(const char *s, int64_t *ns)
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
 	time_t t = timegm(&tm);
+	if (t == (time_t)-1 || t < -9000000000ll || t > 9000000000ll)   /* ns fit in 64 bits */
+		return -1;
 	*ns = ((int64_t)t - off) * 1000000000 + frac;
 	return 0;
 }
@@ -374,11 +385,23 @@ static void link_entries(struct har *h)
 		x->parent = k ? 0 : -1;
 		x->conn = -1;
 		if (x->conn_key) {
-			for (size_t j = 0; j < k && x->conn < 0; j++)
-				if (h->e[j].conn_key && !strcmp(h->e[j].conn_key, x->conn_key))
+			int other_host = 0;
+			for (size_t j = 0; j < k && x->conn < 0; j++) {
+				if (!h->e[j].conn_key || strcmp(h->e[j].conn_key, x->conn_key))
+					continue;
+				if (!strcmp(h->e[j].host, x->host))
 					x->conn = h->e[j].conn;
-			if (x->conn < 0)
+				else
+					other_host = 1;
+			}
+			if (x->conn < 0) {
 				x->conn = (int)nconn++;
+				if (other_host) {
+					h->rep->warnings[IMPORT_WARN_CONN_SPLIT]++;
+					log_info("%s: log.entries[%zu]: connection %s also carries other hosts: conn %d for %s",
+						 h->name, x->index, x->conn_key, x->conn, x->host);
+				}
+			}
 		}
 		if (k == 0 || !x->initiator)
 			continue;

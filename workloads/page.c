@@ -258,6 +258,17 @@ static int token_ok(const char *s)
 	return 1;
 }
 
+/* A value after "key=": non-empty, no whitespace ('#' is fine there). */
+static int word_ok(const char *s)
+{
+	if (!s || !*s)
+		return 0;
+	for (; *s; s++)
+		if (is_ws((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
 /* Metadata text: one line, and no word starting with '#' (a comment). */
 static int text_ok(const char *s)
 {
@@ -316,8 +327,9 @@ static int write_res(const struct page *p, size_t i, FILE *f)
 {
 	const struct page_res *r = &p->res[i];
 	const char *bad = NULL;
-	if (!token_ok(r->id) || !strcmp(r->id, "-"))
-		bad = "id";
+	if (!token_ok(r->id) || !strcmp(r->id, "-") || !strcmp(r->id, "name") ||
+	    !strcmp(r->id, "source") || !strcmp(r->id, "date") || !strcmp(r->id, "note"))
+		bad = "id";   /* these would read back as metadata or "no parent" */
 	else if (r->parent < -1 || r->parent >= (int)p->n || r->parent == (int)i)
 		bad = "parent";
 	else if (r->host < 0 || (size_t)r->host >= p->nhosts ||
@@ -327,7 +339,7 @@ static int write_res(const struct page *p, size_t i, FILE *f)
 		bad = "path";
 	else if (!token_ok(r->ctype))
 		bad = "ctype";
-	else if (r->via && !token_ok(r->via))
+	else if (r->via && !word_ok(r->via))
 		bad = "via";
 	if (bad) {
 		log_err("page %s: resource %zu (%s): %s: cannot be written",

@@ -1,7 +1,8 @@
 /*
  * The whole-file checks of a parsed page (the second pass of page_parse):
  * duplicate ids, parent references, the root, reference offsets, wait
- * groups, and cycles through parents and group waits.
+ * groups, one host per connection, and cycles through parents and group
+ * waits.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -14,7 +15,7 @@ struct tok {
 	const char *s;
 	size_t len;
 };
-#define Q(t, buf) quote((t).s, (t).len, buf, sizeof(buf))
+#define Q(t, buf) page_quote((t).s, (t).len, buf, sizeof(buf))
 
 static int cmp_id(const void *a, const void *b, void *arg)
 {
@@ -39,7 +40,7 @@ static int check_ids(struct parser *ps)
 		if (!strcmp(a->id, b->id)) {
 			char qb[256];
 			struct tok t = { b->id, strlen(b->id) };
-			perr(ps, b->line, "id", "%s is already used on line %d", Q(t, qb), a->line);
+			page_perr(ps, b->line, "id", "%s is already used on line %d", Q(t, qb), a->line);
 			ord[i] = ord[i - 1];   /* lookups find the first one */
 		}
 	}
@@ -60,7 +61,7 @@ static int check_ids(struct parser *ps)
 		} else {
 			char qb[256];
 			struct tok t = { pid, strlen(pid) };
-			perr(ps, p->res[i].line, "parent", "%s is not the id of any resource", Q(t, qb));
+			page_perr(ps, p->res[i].line, "parent", "%s is not the id of any resource", Q(t, qb));
 		}
 	}
 	free(ord);
@@ -72,20 +73,20 @@ static void check_offsets(struct parser *ps)
 	struct page *p = ps->p;
 	struct page_res *root = &p->res[0];
 	if (ps->parent_id[0])
-		perr(ps, root->line, "parent",
+		page_perr(ps, root->line, "parent",
 		     "the first resource is the root document and has no parent");
 	if (root->wait_head_group >= 0 || root->wait_done_group >= 0)
-		perr(ps, root->line, root->wait_head_group >= 0 ? "wait_head" : "wait_done",
+		page_perr(ps, root->line, root->wait_head_group >= 0 ? "wait_head" : "wait_done",
 		     "the first resource is the root document and waits for nothing");
 	for (size_t i = 0; i < p->n; i++) {
 		struct page_res *r = &p->res[i];
 		if (r->ref_offset < 0)
 			continue;
 		if (!ps->parent_id[i])
-			perr(ps, r->line, "ref_offset", "%lld given but there is no parent",
+			page_perr(ps, r->line, "ref_offset", "%lld given but there is no parent",
 			     (long long)r->ref_offset);
 		else if (r->parent >= 0 && (uint64_t)r->ref_offset >= p->res[r->parent].body_bytes)
-			perr(ps, r->line, "ref_offset", "%lld is not inside the parent's %llu bytes",
+			page_perr(ps, r->line, "ref_offset", "%lld is not inside the parent's %llu bytes",
 			     (long long)r->ref_offset,
 			     (unsigned long long)p->res[r->parent].body_bytes);
 	}
@@ -214,7 +215,7 @@ static void report_cycle(struct parser *ps, const struct graph *g, const int *st
 					      i > from ? " -> " : "", g->gval[(size_t)u - g->n]);
 		}
 	}
-	perr(ps, at >= 0 ? p->res[at].line : 0, field, "cycle: %s", path);
+	page_perr(ps, at >= 0 ? p->res[at].line : 0, field, "cycle: %s", path);
 }
 
 /* Iterative depth-first search, so that long chains cannot blow the stack. */
@@ -286,10 +287,46 @@ static void check_waits(struct parser *ps)
 			for (j = 0; j < p->n && p->res[j].group != w[k]; j++)
 				;
 			if (j == p->n)
-				perr(ps, r->line, k ? "wait_done" : "wait_head",
+				page_perr(ps, r->line, k ? "wait_done" : "wait_head",
 				     "no resource is in group %d", w[k]);
 		}
 	}
+}
+
+static int cmp_conn(const void *a, const void *b, void *arg)
+{
+	const struct page *p = arg;
+	int x = *(const int *)a, y = *(const int *)b;
+	int cx = p->res[x].conn, cy = p->res[y].conn;
+	if (cx != cy)
+		return (cx > cy) - (cx < cy);
+	return (x > y) - (x < y);
+}
+
+/* A connection is to one server: every request on it has the same host. */
+static int check_conns(struct parser *ps)
+{
+	struct page *p = ps->p;
+	int *ord = malloc((p->n + 1) * sizeof(*ord));
+	size_t k = 0;
+	if (!ord)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->res[i].conn >= 0)
+			ord[k++] = (int)i;
+	qsort_r(ord, k, sizeof(*ord), cmp_conn, p);
+	for (size_t i = 1, first = 0; i < k; i++) {
+		const struct page_res *a = &p->res[ord[first]], *b = &p->res[ord[i]];
+		if (a->conn != b->conn) {
+			first = i;
+			continue;
+		}
+		if (a->host != b->host)
+			page_perr(ps, b->line, "conn", "connection %d carries requests to %s (line %d), not also to %s",
+				  b->conn, p->hosts[a->host], a->line, p->hosts[b->host]);
+	}
+	free(ord);
+	return 0;
 }
 
 int page_check(struct parser *ps)
@@ -299,5 +336,7 @@ int page_check(struct parser *ps)
 		return rc;
 	check_offsets(ps);
 	check_waits(ps);
+	if ((rc = check_conns(ps)) < 0)
+		return rc;
 	return check_cycles(ps);
 }

@@ -21,14 +21,14 @@ struct parser {
 
 /* Reports "NAME:LINE: FIELD: PROBLEM" (no line when line <= 0) and counts
  * it; only the first PARSE_MAX_ERRORS are printed. */
-void perr(struct parser *ps, int line, const char *field, const char *fmt, ...)
+void page_perr(struct parser *ps, int line, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* "text" for messages: at most 48 bytes, non-printable bytes as \xHH. */
-const char *quote(const char *s, size_t len, char *buf, size_t size);
+const char *page_quote(const char *s, size_t len, char *buf, size_t size);
 
 /* The second pass: resolves parents and checks ids, the root, offsets, wait
- * groups and cycles, reporting through perr.  -ENOMEM, else 0. */
+ * groups and cycles, reporting through page_perr.  -ENOMEM, else 0. */
 int page_check(struct parser *ps);
 
 #endif

@@ -21,7 +21,6 @@
 #include "harness/log.h"
 #include "workloads/page_int.h"
 
-#define PARSE_MAX_ERRORS 20
 #define MAX_TOKENS 32
 #define NFIELDS 8
 
@@ -35,7 +34,7 @@ struct tok {
 	size_t len;
 };
 
-void perr(struct parser *ps, int line, const char *field, const char *fmt, ...)
+void page_perr(struct parser *ps, int line, const char *field, const char *fmt, ...)
 {
 	if (++ps->nerr > PARSE_MAX_ERRORS)
 		return;
@@ -50,7 +49,7 @@ void perr(struct parser *ps, int line, const char *field, const char *fmt, ...)
 		log_err("%s: %s: %s", ps->name, field, msg);
 }
 
-const char *quote(const char *s, size_t len, char *buf, size_t size)
+const char *page_quote(const char *s, size_t len, char *buf, size_t size)
 {
 	size_t o = 0;
 	buf[o++] = '"';
@@ -69,7 +68,7 @@ const char *quote(const char *s, size_t len, char *buf, size_t size)
 	buf[o] = '\0';
 	return buf;
 }
-#define Q(t, buf) quote((t).s, (t).len, buf, sizeof(buf))
+#define Q(t, buf) page_quote((t).s, (t).len, buf, sizeof(buf))
 
 static int is_ws(int c)
 {
@@ -107,9 +106,9 @@ static int num_field(struct parser *ps, int line, const char *field, struct tok 
 	uint64_t v = 0;
 	int rc = parse_uint(t, max, &v);
 	if (rc == -EINVAL)
-		perr(ps, line, field, "%s is not a number", Q(t, qb));
+		page_perr(ps, line, field, "%s is not a number", Q(t, qb));
 	else if (rc == -ERANGE)
-		perr(ps, line, field, "%s is over the limit of %llu%s", Q(t, qb),
+		page_perr(ps, line, field, "%s is over the limit of %llu%s", Q(t, qb),
 		     (unsigned long long)max, limit);
 	else
 		*out = v;
@@ -142,13 +141,13 @@ static int meta_line(struct parser *ps, int line, int key, struct tok *tk, size_
 	const char *field = meta_keys[key];
 	if (key < 3) {
 		if (ps->meta_line[key]) {
-			perr(ps, line, field, "given twice (first on line %d)", ps->meta_line[key]);
+			page_perr(ps, line, field, "given twice (first on line %d)", ps->meta_line[key]);
 			return 0;
 		}
 		ps->meta_line[key] = line;   /* a bad value is not also "missing" */
 	}
 	if (ntk < 2) {
-		perr(ps, line, field, "missing value");
+		page_perr(ps, line, field, "missing value");
 		return 0;
 	}
 	/* the value: from the second token to the end of the last one */
@@ -156,11 +155,11 @@ static int meta_line(struct parser *ps, int line, int key, struct tok *tk, size_
 	char **dst = NULL;
 	if (key == 0 || key == 2) {
 		if (ntk > 2) {
-			perr(ps, line, field, "%s is not one word", Q(v, qb));
+			page_perr(ps, line, field, "%s is not one word", Q(v, qb));
 			return 0;
 		}
 		if (key == 2 && !date_ok(v)) {
-			perr(ps, line, field, "%s is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)",
+			page_perr(ps, line, field, "%s is not a date (use YYYY-MM-DD, YYYY-MM or YYYY)",
 			     Q(v, qb));
 			return 0;
 		}
@@ -196,7 +195,7 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 	char qb[256];
 	const char *eq = memchr(t.s, '=', t.len);
 	if (!eq) {
-		perr(ps, line, "extra", "%s is not key=value", Q(t, qb));
+		page_perr(ps, line, "extra", "%s is not key=value", Q(t, qb));
 		return 0;
 	}
 	struct tok k = { t.s, (size_t)(eq - t.s) };
@@ -206,18 +205,18 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 		if (tok_is(k, keys[i]))
 			break;
 	if (i == 5) {
-		perr(ps, line, "extra", "unknown key %s (known: conn group wait_head wait_done via)",
+		page_perr(ps, line, "extra", "unknown key %s (known: conn group wait_head wait_done via)",
 		     Q(k, qb));
 		return 0;
 	}
 	if (*seen & (1u << i)) {
-		perr(ps, line, keys[i], "given twice");
+		page_perr(ps, line, keys[i], "given twice");
 		return 0;
 	}
 	*seen |= 1u << i;
 	if (i == 4) {
 		if (v.len == 0) {
-			perr(ps, line, "via", "missing value");
+			page_perr(ps, line, "via", "missing value");
 			return 0;
 		}
 		return (r->via = tok_dup(v)) ? 0 : -ENOMEM;
@@ -241,16 +240,16 @@ static int res_line(struct parser *ps, int line, struct tok *tk, size_t ntk)
 	for (size_t i = 0; i < NFIELDS; i++)
 		f[i] = i < ntk ? tk[i] : dash;
 	if (ntk < NFIELDS)
-		perr(ps, line, field_names[ntk],
+		page_perr(ps, line, field_names[ntk],
 		     "missing (a resource has %d fields: id parent host path bytes req_bytes ctype ref_offset)",
 		     NFIELDS);
 
 	if (tok_is(f[0], "-"))
-		perr(ps, line, "id", "%s cannot be an id", Q(f[0], qb));
+		page_perr(ps, line, "id", "%s cannot be an id", Q(f[0], qb));
 	if (ntk > 2 && memchr(f[2].s, '/', f[2].len))
-		perr(ps, line, "host", "%s is not a host name", Q(f[2], qb));
+		page_perr(ps, line, "host", "%s is not a host name", Q(f[2], qb));
 	if (ntk > 3 && f[3].s[0] != '/')
-		perr(ps, line, "path", "%s does not start with /", Q(f[3], qb));
+		page_perr(ps, line, "path", "%s does not start with /", Q(f[3], qb));
 	uint64_t v;
 	if (ntk > 4 && num_field(ps, line, "bytes", f[4], PAGE_MAX_BODY, " (1 GiB)", &v) == 0)
 		r.body_bytes = v;
@@ -307,7 +306,7 @@ static int parse_lines(struct parser *ps, const char *buf, size_t len)
 		pos += ll + (nl ? 1 : 0);
 		line++;
 		if (memchr(s, '\0', ll)) {
-			perr(ps, line, "text", "the line holds a NUL byte");
+			page_perr(ps, line, "text", "the line holds a NUL byte");
 			continue;
 		}
 		struct tok tk[MAX_TOKENS];
@@ -330,7 +329,7 @@ static int parse_lines(struct parser *ps, const char *buf, size_t len)
 		if (ntk == 0)
 			continue;
 		if (ntk > MAX_TOKENS) {
-			perr(ps, line, "extra", "more than %d fields", MAX_TOKENS);
+			page_perr(ps, line, "extra", "more than %d fields", MAX_TOKENS);
 			continue;
 		}
 		int key = is_meta_key(tk[0]);
@@ -339,7 +338,7 @@ static int parse_lines(struct parser *ps, const char *buf, size_t len)
 			continue;
 		}
 		if (key >= 0) {
-			perr(ps, line, meta_keys[key], "metadata must come before the resources");
+			page_perr(ps, line, meta_keys[key], "metadata must come before the resources");
 			continue;
 		}
 		in_meta = 0;
@@ -357,9 +356,9 @@ int page_parse_buf(const char *name, const char *buf, size_t len, struct page **
 	if ((rc = parse_lines(&ps, buf, len)) < 0)
 		goto end;
 	if (!ps.meta_line[0])
-		perr(&ps, 0, "name", "missing (the file needs a \"name NAME\" line before the resources)");
+		page_perr(&ps, 0, "name", "missing (the file needs a \"name NAME\" line before the resources)");
 	if (ps.p->n == 0) {
-		perr(&ps, 0, "resources", "none (a page needs at least its root document)");
+		page_perr(&ps, 0, "resources", "none (a page needs at least its root document)");
 	} else {
 		if ((rc = page_check(&ps)) < 0)
 			goto end;

@@ -19,8 +19,8 @@ m20=$(q "select avg(plt_ns) from trials join conditions c on c.id = condition_id
 m200=$(q "select avg(plt_ns) from trials join conditions c on c.id = condition_id where c.rtt_ns = 200000000")
 check "PLT grows with RTT ($m20 ns at 20 ms < $m200 ns at 200 ms)" awk -v a="$m20" -v b="$m200" 'BEGIN { exit !(a < b) }'
 worse=$(q "select count(*) from trials a join conditions ca on ca.id = a.condition_id
-           join conditions cb on cb.run_id = ca.run_id and cb.pair_key = ca.pair_key and cb.tfo_mode = 1
+           join conditions cb on cb.run_id = ca.run_id and cb.pair_key = ca.pair_key and cb.tfo_mode = 'on'
            join trials b on b.condition_id = cb.id and b.seq = a.seq
-           where ca.tfo_mode = 0 and b.plt_ns >= a.plt_ns")
+           where ca.tfo_mode = 'off' and b.plt_ns >= a.plt_ns")
 check "TFO lowers the PLT in every trial pair ($worse pairs where it did not)" [ "$worse" = 0 ]
 finish

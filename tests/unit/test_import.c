@@ -284,6 +284,36 @@ static void test_har(void **state)
 	expect_fail("t.har", har_sample, &o, "t.har: --page: 3 is out of range (the file has 2 pages)");
 }
 
+static void test_har_conn_split(void **state)
+{
+	/* one connection id over two hosts (HTTP/2 coalescing): a page's
+	 * connection goes to one host, so it becomes two */
+	const char *har =
+		"{\"log\": {\"entries\": [\n"
+		" {\"startedDateTime\": \"2020-01-01T00:00:00Z\", \"request\": {\"url\": \"https://a.example/\"},"
+		"  \"response\": {\"status\": 200, \"bodySize\": 10}, \"connection\": \"1\"},\n"
+		" {\"startedDateTime\": \"2020-01-01T00:00:01Z\", \"request\": {\"url\": \"https://b.example/x\"},"
+		"  \"response\": {\"status\": 200, \"bodySize\": 20}, \"connection\": \"1\"},\n"
+		" {\"startedDateTime\": \"2020-01-01T00:00:02Z\", \"request\": {\"url\": \"https://a.example/y\"},"
+		"  \"response\": {\"status\": 200, \"bodySize\": 30}, \"connection\": \"1\"},\n"
+		" {\"startedDateTime\": \"2020-01-01T00:00:03Z\", \"request\": {\"url\": \"https://b.example/z\"},"
+		"  \"response\": {\"status\": 200, \"bodySize\": 40}, \"connection\": \"1\"}\n"
+		"]}}\n";
+	struct page *p = NULL;
+	struct import_report r;
+	cap_begin();
+	assert_int_equal(imp("s.har", har, NULL, &p, &r), 0);
+	free(cap_end());
+	assert_int_equal(p->n, 4);
+	assert_int_equal(p->res[0].conn, 0);
+	assert_int_equal(p->res[1].conn, 1);
+	assert_int_equal(p->res[2].conn, 0);
+	assert_int_equal(p->res[3].conn, 1);
+	assert_int_equal(r.warnings[IMPORT_WARN_CONN_SPLIT], 1);
+	assert_string_equal(p->name, "s");
+	page_free(p);
+}
+
 static void test_malformed(void **state)
 {
 	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, "tfolab: error: t.har:2:");
@@ -721,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_manifest),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_har),
+		cmocka_unit_test(test_har_conn_split),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_fuzz),
 	};

@@ -214,6 +214,8 @@ static void test_errors(void **state)
 	       "t.page:3: wait_head: no resource is in group 3");
 	EXPECT(HEAD "1 0 h /a 5 400 x - wait_done=1000001\n",
 	       "t.page:3: wait_done: \"1000001\" is over the limit of 1000000");
+	EXPECT(HEAD "1 0 h /a 5 4 x - conn=2\n2 0 h /b 5 4 x - conn=1\n3 0 g /c 5 4 x - conn=2\n",
+	       "t.page:5: conn: connection 2 carries requests to h (line 3), not also to g");
 	EXPECT(HEAD "1 0 h /a 5\0 4 x -\n",
 	       "t.page:3: text: the line holds a NUL byte");
 	/* several errors in one file: all of them, in order */

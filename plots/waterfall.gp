@@ -1,0 +1,36 @@
+# One non-TFO and one TFO load of the same page, request by request, on one
+# time axis.  Per request: the connection's handshake (connect, only on the
+# request that opened it), waiting for the first response byte after the
+# request was sent, and receiving the response.  With TFO the request rides
+# on the SYN, so its wait starts with the handshake instead of after it.
+# Expects: data[2], panel_title[2], nrows[2], plt_ms[2], span_ms, run_title.
+set multiplot layout 2, 1 title "Waterfall: one page load without and with TCP Fast Open (" \
+    . run_title . ")"
+set xrange [0:span_ms * 1.02]
+set xlabel "time since the start of the load (ms)"
+set ylabel "request (in start order)"
+set style fill solid 0.9 noborder
+set key outside right top
+set grid xtics ytics lc rgb "#e8e8e8"
+do for [p=1:2] {
+    set title panel_title[p]
+    set yrange [nrows[p] + 0.5:0.5]
+    set ytics out
+    set arrow 1 from first plt_ms[p], graph 0 to first plt_ms[p], graph 1 nohead \
+        lc rgb "#000000" dt 2 lw 1 front
+    set label 1 sprintf("PLT %.0f ms", plt_ms[p]) at first plt_ms[p], graph 1 \
+        offset 0.5, -1 left front
+    # Columns: 1 row, 5 syn_data, 6 queued, 7 connect_start, 8 connected,
+    # 9 req_sent, 10 first_byte, 11 last_byte.
+    plot data[p] using 6:1:((($7 == $7) ? $7 : $9) - $6):(0) with vectors nohead \
+            lc rgb "#bbbbbb" lw 1 title "queued", \
+         data[p] using (($7 + $8) / 2):1:7:8:($1 - 0.42):($1 + 0.42) with boxxyerror \
+            fc rgb "#009E73" title "connect (handshake)", \
+         data[p] using (($9 + $10) / 2):1:9:10:($1 - 0.25):($1 + 0.25) with boxxyerror \
+            fc rgb "#E69F00" title "wait (sent to first byte)", \
+         data[p] using (($10 + $11) / 2):1:10:11:($1 - 0.25):($1 + 0.25) with boxxyerror \
+            fc rgb "#0072B2" title "receive (first to last byte)", \
+         data[p] using 7:($5 ? $1 : NaN) with points pt 7 ps 0.5 lc rgb "#000000" \
+            title "SYN carried data (acked)"
+}
+unset multiplot

@@ -1,0 +1,42 @@
+# An interrupted run loses nothing and --resume finishes it without
+# duplicating a trial: once after SIGINT, once after SIGKILL.
+. "$(dirname "$0")/../netns/lib.sh"
+require_root
+require_prog nginx
+require_prog sqlite3
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+conf="$TFOLAB_SRC/experiments/smoke.conf"
+set_opts=(--set trials=3 --set warmup=0 --set rtt=20ms)
+q() { sqlite3 "$t/r.db" "$1"; }
+wait_trials() { # wait until at least $1 trials are stored
+  for _ in $(seq 600); do
+    [ "$(q 'select count(*) from trials' 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+"$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" 2>"$t/err1" & pid=$!
+wait_trials 2; kill -INT $pid; wait $pid; rc=$?
+n1=$(q 'select count(*) from trials')
+check "SIGINT: exit 130 ($rc)" [ $rc = 130 ]
+check "SIGINT: the run is marked interrupted" [ "$(q 'select status from runs')" = interrupted ]
+check "SIGINT: some trials stored, not all ($n1 of 6)" between "$n1" 2 5
+check "SIGINT: the message says how to resume" grep -q -- "--resume" "$t/err1"
+check "SIGINT: nothing left" no_leftovers $pid
+
+"$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" --resume 2>"$t/err2" & pid=$!
+wait_trials $((n1 + 1)); kill -KILL $pid; wait $pid 2>/dev/null
+n2=$(q 'select count(*) from trials')
+check "SIGKILL: every trial stored so far is kept ($n2 >= $n1)" [ "$n2" -ge "$n1" ]
+"$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" --resume 2>"$t/err3"; rc=$?
+check "resume finishes (exit $rc)" [ $rc = 0 ]
+check "one run only" [ "$(q 'select count(*) from runs')" = 1 ]
+check "the run is done" [ "$(q 'select status from runs')" = done ]
+check "6 trials, none duplicated" [ "$(q 'select count(*) from trials')" = 6 ]
+check "trial numbers 0..2 in each condition" \
+  [ "$(q 'select group_concat(s) from (select group_concat(seq) s from trials group by condition_id)')" = "0,1,2,0,1,2" ]
+"$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" --resume 2>"$t/err4"; rc=$?
+check "resuming a finished run is refused ($rc)" [ $rc = 1 ]
+"$BIN" cleanup >/dev/null
+check "no namespace of the killed run remains after cleanup" no_leftovers $pid
+finish

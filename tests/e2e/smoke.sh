@@ -1,0 +1,34 @@
+# End to end: experiments/smoke.conf -> SQLite -> Table 1, every trial
+# verified by the kernel's counters, nothing left on the machine.
+. "$(dirname "$0")/../netns/lib.sh"
+require_root
+require_prog nginx
+require_prog sqlite3
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" 2>"$t/err" & pid=$!
+wait $pid; rc=$?
+check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
+q() { sqlite3 "$t/s.db" "$1"; }
+check "the run is recorded as done" [ "$(q 'select status from runs')" = done ]
+check "the run records git describe, kernel, backend and command line" \
+  [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = 'userspace' and command_line like '%smoke.conf%'")" = 1 ]
+check "4 conditions (2 RTTs x TFO off/on)" [ "$(q 'select count(*) from conditions')" = 4 ]
+check "8 trials, all valid" [ "$(q 'select count(*) from trials where valid = 1')" = 8 ]
+check "4 TFO-on trials" [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on'")" = 4 ]
+check "every TFO-on trial carried SYN data on every connection" \
+  [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on' and (t.syn_data_acked_conns != t.conns_opened or t.tfo_active != t.conns_opened)")" = 0 ]
+check "no TFO-off trial did" [ "$(q "select sum(t.syn_data_acked_conns + t.tfo_active) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'off'")" = 0 ]
+check "every request has its timings" [ "$(q 'select count(*) from requests where last_byte_ns < first_byte_ns or first_byte_ns < req_sent_ns')" = 0 ]
+check "29 requests per trial" [ "$(q 'select count(*) from requests')" = $((29 * 8)) ]
+check "link stats per trial and direction" [ "$(q 'select count(*) from link_stats')" = 16 ]
+out=$("$BIN" table --db "$t/s.db"); rc=$?
+check "table exits 0" [ $rc = 0 ]
+check "table has Table 1's columns" grep -q "| Page | RTT (ms) | PLT non-TFO (s) | PLT TFO (s) | Improvement |" <<<"$out"
+check "table has both RTT rows" [ "$(grep -c '^| wikipedia-tcp |' <<<"$out")" = 2 ]
+csv=$("$BIN" table --db "$t/s.db" --format csv)
+check "csv format" grep -q "^page," <<<"$csv"
+"$BIN" table --db "$t/s.db" --format json | python3 -c 'import json,sys; json.load(sys.stdin)'
+check "json format parses" [ $? = 0 ]
+check "no namespace or run directory left" no_leftovers $pid
+check "no nginx left" not running "nginx: master process.*tfl-"
+finish
