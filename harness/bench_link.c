@@ -476,7 +476,7 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 			progress(b, "%s rate %s, repetition %d of %d (%d s transfer)", ops->name, conf,
 				 r + 1, reps, b->secs);
 			params(&lp, 10 * MS, rates[i], 0);
-			int rc = bed_up(b, ops, &lp, "cubic", &tb);
+			int rc = bed_up(b, ops, &lp, "reno", &tb);
 			if (rc == 0) {
 				snprintf(cc, sizeof(cc), "%s", tb->cc);
 				rc = iperf_run(b, tb, 1, b->secs, rate_during, &w, &ip);
@@ -518,8 +518,9 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 			 (long long)rmax);
 		row(b, "goodput", conf, meas, e, extra, ">=97% of ideal", verdict(gm >= 0.97 * ideal));
 	}
-	note(b, "rate: 10 ms RTT, default queue (max(1000p, 4 BDP)), cc %s, which keeps the queue "
-	     "backlogged (bbr's pacing may idle the link); ideal goodput = rate * 1448/1500", cc);
+	note(b, "rate: 10 ms RTT, default queue (max(1000p, 4 BDP)), cc %s, which keeps that queue "
+	     "backlogged (bbr's pacing may idle the link; cubic cannot be set in a namespace here); "
+	     "ideal goodput = rate * 1448/1500", cc);
 	note(b, "rate reference: Mahimahi on this machine: goodput 97.7-99.8%% of ideal");
 	return 0;
 }

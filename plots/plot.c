@@ -264,15 +264,15 @@ static int plot_cdf(struct ctx *x, const struct plot_data *pd)
 		n += pd->conds[i].n > 0;
 	pre_str(p.f, "data", "cdf.dat");
 	fprintf(p.f, "ncond = %zu\narray cond_title[%zu]\narray cond_group[%zu]\n"
-		"array cond_tfo[%zu]\n", n, n, n, n);
+		"array cond_dash[%zu]\n", n, n, n, n);
 	for (size_t i = 0, k = 1; i < pd->nconds; i++) {
 		const struct plot_cond *pc = &pd->conds[i];
 		if (!pc->n)
 			continue;
 		fprintf(p.f, "cond_title[%zu] = ", k);
 		plot_gp_put_str(p.f, pc->title);
-		fprintf(p.f, "\ncond_group[%zu] = %d\ncond_tfo[%zu] = %d\n", k, pc->group + 1, k,
-			pc->c->tfo_mode != STORE_TFO_OFF);
+		fprintf(p.f, "\ncond_group[%zu] = %d\ncond_dash[%zu] = %d\n", k, pc->group + 1, k,
+			pc->c->tfo_mode != STORE_TFO_OFF ? 2 : 1);
 		k++;
 	}
 	return pre_end(x, &p, "cdf", 1200, clampz(300 + 18 * n, 600, 1600));

@@ -20,6 +20,8 @@ do for [p=1:2] {
         lc rgb "#000000" dt 2 lw 1 front
     set label 1 sprintf("PLT %.0f ms", plt_ms[p]) at first plt_ms[p], graph 1 \
         offset 0.5, -1 left front
+    # Rows without SYN data get a point above the plot (y = -1, out of range),
+    # so that a panel without any does not make gnuplot warn of an empty plot.
     # Columns: 1 row, 5 syn_data, 6 queued, 7 connect_start, 8 connected,
     # 9 req_sent, 10 first_byte, 11 last_byte.
     plot data[p] using 6:1:((($7 == $7) ? $7 : $9) - $6):(0) with vectors nohead \
@@ -30,7 +32,7 @@ do for [p=1:2] {
             fc rgb "#E69F00" title "wait (sent to first byte)", \
          data[p] using (($10 + $11) / 2):1:10:11:($1 - 0.25):($1 + 0.25) with boxxyerror \
             fc rgb "#0072B2" title "receive (first to last byte)", \
-         data[p] using 7:($5 ? $1 : NaN) with points pt 7 ps 0.5 lc rgb "#000000" \
-            title "SYN carried data (acked)"
+         data[p] using ($5 > 0 ? $7 : 0):($5 > 0 ? $1 : -1) with points pt 7 ps 0.6 \
+            lc rgb "#000000" title "SYN carried the request (TFO, acked)"
 }
 unset multiplot

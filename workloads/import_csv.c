@@ -266,15 +266,18 @@ int import_manifest(const char *name, const char *buf, size_t len,
 		struct page_res r;
 		page_res_init(&r);
 		int64_t bytes = 0, off = -1;
-		int bad = csv_token(&c, "id", c.f[0]) | csv_token(&c, "host", c.f[2]) |
-			  csv_token(&c, "content_type", c.f[5]) |
-			  csv_token(&c, "discovered_by", c.f[6]) |
-			  csv_num(&c, "bytes", c.f[4], 0, PAGE_MAX_BODY, &bytes) |
-			  csv_num(&c, "ref_offset", c.f[7], -1, PAGE_MAX_BODY, &off);
-		if (!strcmp(c.f[0], "-")) {
+		int bad = csv_token(&c, "id", c.f[0]);
+		if (!bad && !strcmp(c.f[0], "-")) {
 			cerr(&c, "id", "\"-\" cannot be an id");
 			bad = 1;
 		}
+		/* A row with other bad fields is still added (and the import
+		 * fails), so that its children find their parent. */
+		csv_token(&c, "host", c.f[2]);
+		csv_token(&c, "content_type", c.f[5]);
+		csv_token(&c, "discovered_by", c.f[6]);
+		csv_num(&c, "bytes", c.f[4], 0, PAGE_MAX_BODY, &bytes);
+		csv_num(&c, "ref_offset", c.f[7], -1, PAGE_MAX_BODY, &off);
 		if (bad)
 			continue;
 		if (page_find_id(p, c.f[0]) >= 0) {
@@ -316,11 +319,11 @@ int import_manifest(const char *name, const char *buf, size_t len,
 			cerr(&c, "parent", "\"%.40s\" is not the id of any row", parents[i]);
 		p->res[i].parent = j;
 	}
-	if (rc == 0 && p->n > 0 && parents[0]) {
+	if (rc == 0 && c.nerr == 0 && p->n > 0 && parents[0]) {
 		c.line = p->res[0].line;
 		cerr(&c, "parent", "the first row is the root document: its parent must be -1");
 	}
-	if (rc == 0 && (rc = manifest_provenance(name, p)) == 0)
+	if (rc == 0 && c.nerr == 0 && (rc = manifest_provenance(name, p)) == 0)
 		rc = page_add_note(p, "request bytes are estimated (not in the data): GET request line + Host + %zu bytes of typical Chrome 25 headers",
 				   import_typical_headers_len());
 	if (rc == 0 && c.nerr)
@@ -379,7 +382,7 @@ int import_capture(const char *name, const char *buf, size_t len,
 			     (long long)hdr, (long long)resp);
 			bad = 1;
 		}
-		if (!bad && p->n == 0 && seq != 0) {
+		if (!bad && rep->entries == 1 && seq != 0) {
 			cerr(&c, "seq", "the first row must be seq 0, the root document");
 			bad = 1;
 		}

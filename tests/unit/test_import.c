@@ -332,6 +332,16 @@ static void test_malformed(void **state)
 	char buf[1024];
 	snprintf(buf, sizeof(buf), "%s0,-1,h,/,12x,text/html,root,-1\n", mh);
 	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:2: bytes: \"12x\" is not a number\n");
+	/* a bad row is still a parent: its children do not cascade */
+	snprintf(buf, sizeof(buf), "%s0,-1,h,/,1x,text/html,root,-1\n1,0,h,/a,1,x,js,-1\n", mh);
+	{
+		struct page *p = NULL;
+		cap_begin();
+		assert_int_equal(imp("t.csv", buf, NULL, &p, NULL), -EINVAL);
+		char *got = cap_end();
+		assert_string_equal(got, "tfolab: error: t.csv:2: bytes: \"1x\" is not a number\n");
+		free(got);
+	}
 	snprintf(buf, sizeof(buf), "%s0,-1,h,/,1,text/html,root,-1\n1,7,h,/a,1,x,js,-1\n", mh);
 	expect_fail("t.csv", buf, NULL, "tfolab: error: t.csv:3: parent: \"7\" is not the id of any row\n");
 	snprintf(buf, sizeof(buf), "%s0,-1,h,\"/a,1,x,js,-1\n", mh);

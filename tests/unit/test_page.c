@@ -409,6 +409,7 @@ static const char *const fuzz_tokens[] = {
 	" ", "\n", "\t", "#", "-", "-1", "0", "1", "5", "=", "conn=", "group=", "wait_head=",
 	"wait_done=", "via=", "name ", "date ", "note ", "source ", "1073741825", "\r\n",
 	"99999999999999999999", "/", "\0", "\xff", "4", "6", "group=6", "wait_head=4",
+	" via=#x", " conn=1", " conn=3", "name", "%",
 };
 
 /* Failures must be seen: stderr comes back before failing. */
