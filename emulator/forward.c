@@ -224,55 +224,85 @@ static int set_buf(int fd, int force, int plain, int bytes)
 	return setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
 }
 
-int forward_socket_open(const char *ifname, char *err, int errlen)
+/* An AF_PACKET socket bound to @idx; @proto 0 binds without receiving. */
+static int packet_open(const char *ifname, unsigned idx, uint16_t proto, char *err, int errlen)
 {
-	unsigned idx = if_nametoindex(ifname);
-	if (idx == 0)
-		return fail(err, errlen, errno, "interface %s: if_nametoindex", ifname);
 	/* Protocol 0 until bind, so no frame of another interface slips in. */
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return fail(err, errlen, errno, "interface %s: socket(AF_PACKET)", ifname);
-	int one = 1, rc;
-	if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_RCVBUF)", ifname);
-		goto error;
-	}
-	if (set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, 8 << 20) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_SNDBUF)", ifname);
-		goto error;
-	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_IGNORE_OUTGOING)",
-			  ifname);
-		goto error;
-	}
-	if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_QDISC_BYPASS)",
-			  ifname);
-		goto error;
-	}
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_ALL),
+		.sll_protocol = htons(proto),
 		.sll_ifindex = (int)idx,
 	};
+	int one = 1, rc;
+	if (proto) {
+		if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20) < 0) {
+			rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_RCVBUF)",
+				  ifname);
+			goto error;
+		}
+		if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
+			rc = fail(err, errlen, errno,
+				  "interface %s: setsockopt(PACKET_IGNORE_OUTGOING)", ifname);
+			goto error;
+		}
+	} else {
+		if (set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, 8 << 20) < 0) {
+			rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_SNDBUF)",
+				  ifname);
+			goto error;
+		}
+		if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
+			rc = fail(err, errlen, errno,
+				  "interface %s: setsockopt(PACKET_QDISC_BYPASS)", ifname);
+			goto error;
+		}
+	}
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		rc = fail(err, errlen, errno, "interface %s: bind(AF_PACKET)", ifname);
-		goto error;
-	}
-	/* A bridge takes every frame; veth does not filter by address, but
-	 * other devices do.  The membership ends with the socket. */
-	struct packet_mreq mr = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
-	if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_MR_PROMISC)",
-			  ifname);
 		goto error;
 	}
 	return fd;
 error:
 	close(fd);
 	return rc;
+}
+
+int forward_port_open(struct forward_port *port, const char *ifname, char *err, int errlen)
+{
+	port->rx = port->tx = -1;
+	unsigned idx = if_nametoindex(ifname);
+	if (idx == 0)
+		return fail(err, errlen, errno, "interface %s: if_nametoindex", ifname);
+	int rc = port->tx = packet_open(ifname, idx, 0, err, errlen);
+	if (rc < 0)
+		goto error;
+	rc = port->rx = packet_open(ifname, idx, ETH_P_ALL, err, errlen);
+	if (rc < 0)
+		goto error;
+	/* A bridge takes every frame; veth does not filter by address, but
+	 * other devices do.  The membership ends with the socket. */
+	struct packet_mreq mr = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
+	if (setsockopt(port->rx, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
+		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_MR_PROMISC)",
+			  ifname);
+		goto error;
+	}
+	return 0;
+error:
+	forward_port_close(port);
+	return rc;
+}
+
+void forward_port_close(struct forward_port *port)
+{
+	if (port->rx >= 0)
+		close(port->rx);
+	if (port->tx >= 0)
+		close(port->tx);
+	port->rx = port->tx = -1;
 }
 
 /* --- the forwarder ------------------------------------------------------- */
@@ -354,8 +384,9 @@ static int dir_init(struct forward *f, int i, const struct link_dir *ld, uint64_
 	return 0;
 }
 
-int forward_new(const struct link_params *p, const struct forward_opts *o, int fd_client,
-		int fd_server, const char *event_log, struct forward_shared *sh,
+int forward_new(const struct link_params *p, const struct forward_opts *o,
+		const struct forward_port *client, const struct forward_port *server,
+		const char *event_log, struct forward_shared *sh,
 		struct forward **out, char *err, int errlen)
 {
 	struct forward *f = calloc(1, sizeof(*f));
@@ -381,10 +412,11 @@ int forward_new(const struct link_params *p, const struct forward_opts *o, int f
 	}
 	uint64_t t0 = mono_ns();
 	/* Distinct loss streams per direction from one seed. */
-	rc = dir_init(f, 0, &p->up, p->seed, fd_client, fd_server, event_log, t0, err, errlen);
+	rc = dir_init(f, 0, &p->up, p->seed, client->rx, server->tx, event_log, t0, err,
+		      errlen);
 	if (rc == 0)
-		rc = dir_init(f, 1, &p->down, p->seed ^ 0x9e3779b97f4a7c15ull, fd_server,
-			      fd_client, event_log, t0, err, errlen);
+		rc = dir_init(f, 1, &p->down, p->seed ^ 0x9e3779b97f4a7c15ull, server->rx,
+			      client->tx, event_log, t0, err, errlen);
 	if (rc < 0)
 		goto error;
 	*out = f;

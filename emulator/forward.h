@@ -129,24 +129,39 @@ struct forward_opts {
 #define FORWARD_OPTS_DEFAULT { .spin_ns = FORWARD_SPIN_NS, .linger_ns = FORWARD_LINGER_NS }
 
 /*
- * forward_socket_open - an AF_PACKET SOCK_RAW socket for all EtherTypes bound
- * to @ifname, non-blocking, that ignores its own transmissions, bypasses the
- * qdisc on send and has large buffers.  Returns the fd, or a negative errno
- * with a message naming @ifname and the failed call in @err.
+ * One interface: a socket that reads every frame the interface receives
+ * (AF_PACKET, all EtherTypes, its own transmissions ignored, promiscuous,
+ * a large buffer) and a socket that only sends (bound without a protocol,
+ * so it receives nothing, and bypassing the qdisc).  Two sockets because
+ * a socket that is both waited on and sent from takes the wait queue's lock
+ * for every frame sent, when the kernel frees it.
  */
-int forward_socket_open(const char *ifname, char *err, int errlen);
+struct forward_port {
+	int rx, tx;
+};
+
+/*
+ * forward_port_open - opens and binds both sockets of @ifname, non-blocking.
+ * Returns 0, or a negative errno with a message naming @ifname and the
+ * failed call in @err and both fds -1.
+ */
+int forward_port_open(struct forward_port *port, const char *ifname, char *err, int errlen);
+/* forward_port_close - closes both sockets; the fds become -1. */
+void forward_port_close(struct forward_port *port);
 
 struct forward;
 
 /*
- * forward_new - the forwarder between the bound sockets @fd_client and
- * @fd_server (not owned) for link @p, with options @o (NULL = defaults).  @event_log, if not NULL, is a path
+ * forward_new - the forwarder between the ports @client and @server (not
+ * owned) for link @p, with options @o (NULL = defaults).  @event_log, if
+ * not NULL, is a path
  * prefix: the events of each direction go to "<event_log>.up" and
  * "<event_log>.down".  Returns 0 and *@out, or a negative errno with a
  * message in @err and nothing left behind.
  */
-int forward_new(const struct link_params *p, const struct forward_opts *o, int fd_client,
-		int fd_server, const char *event_log, struct forward_shared *sh,
+int forward_new(const struct link_params *p, const struct forward_opts *o,
+		const struct forward_port *client, const struct forward_port *server,
+		const char *event_log, struct forward_shared *sh,
 		struct forward **out, char *err, int errlen);
 
 /*

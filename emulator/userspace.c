@@ -81,7 +81,8 @@ child_main(pid_t parent, int pfd, const struct link_params *p, const struct forw
 	   struct forward_shared *sh)
 {
 	char err[400];
-	int rc, fd_client = -1, fd_server = -1, sfd = -1;
+	int rc, sfd = -1;
+	struct forward_port client, server;
 	struct forward *f = NULL;
 
 	child_close_fds(pfd);
@@ -94,10 +95,17 @@ child_main(pid_t parent, int pfd, const struct link_params *p, const struct forw
 			 strerror(errno));
 		goto error;
 	}
+	/*
+	 * Only the parent stops the forwarder (SIGTERM).  Its own process group
+	 * keeps a terminal's ^C away from it: tfolab finishes the trial under
+	 * way over a working link, then tears down.
+	 */
+	setpgid(0, 0);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
@@ -105,13 +113,13 @@ child_main(pid_t parent, int pfd, const struct link_params *p, const struct forw
 		snprintf(err, sizeof(err), "userspace link: signalfd: %s", strerror(errno));
 		goto error;
 	}
-	rc = fd_client = forward_socket_open(if_client, err, sizeof(err));
+	rc = forward_port_open(&client, if_client, err, sizeof(err));
 	if (rc < 0)
 		goto error;
-	rc = fd_server = forward_socket_open(if_server, err, sizeof(err));
+	rc = forward_port_open(&server, if_server, err, sizeof(err));
 	if (rc < 0)
 		goto error;
-	rc = forward_new(p, o, fd_client, fd_server, event_log, sh, &f, err, sizeof(err));
+	rc = forward_new(p, o, &client, &server, event_log, sh, &f, err, sizeof(err));
 	if (rc < 0)
 		goto error;
 	child_say(pfd, 0, "ready");

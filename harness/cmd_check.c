@@ -21,6 +21,7 @@
 #include "harness/commands.h"
 #include "harness/iface.h"
 #include "harness/netns.h"
+#include "harness/proc.h"
 
 static int failed;
 
@@ -30,20 +31,6 @@ static void verdict(const char *item, int ok, int required, const char *detail)
 	if (!ok && required)
 		failed = 1;
 	printf("%-28s %-8s %s\n", item, v, detail);
-}
-
-static int has_cap(int bit)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return (caps >> bit) & 1;
 }
 
 static int in_path(const char *prog, char *found, size_t len)
@@ -123,7 +110,7 @@ int cmd_check(int argc, char **argv)
 		return 2;
 	}
 	failed = 0;
-	int root = has_cap(21) && has_cap(12);
+	int root = proc_has_admin_caps();
 	verdict("root (CAP_SYS_ADMIN+NET_ADMIN)", root, 1,
 		root ? "yes" : "run as root to create namespaces");
 	int tun = access("/dev/net/tun", R_OK | W_OK) == 0;

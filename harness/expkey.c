@@ -181,7 +181,7 @@ const struct key_def expkeys[K_COUNT] = {
 	[K_TRIALS] = { "trials", NULL, KIND_SCALAR, parse_trials, "a number of trials",
 		       COUNT_FORM "10", "1 to 100000", "10" },
 	[K_WARMUP] = { "warmup", NULL, KIND_SCALAR, parse_warmup, "a number of loads",
-		       COUNT_FORM "2 or 0", "0 to 100000", "2" },
+		       COUNT_FORM "2 or 0", "0 to 100000", "1" },
 	[K_TIMEOUT] = { "timeout", NULL, KIND_SCALAR, parse_timeout, "a time", UNITS_TIME_FORM,
 			"a time above 0 and at most 60min", "30s" },
 	[K_BACKEND] = { "backend", NULL, KIND_SCALAR, parse_backend, "a backend",

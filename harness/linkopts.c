@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "emulator/units.h"
+#include "harness/proc.h"
 
 void linkopts_init(struct linkopts *lo)
 {
@@ -147,25 +148,9 @@ const char *linkopts_tfo_name(enum tfo_mode mode)
 	return mode == TFO_ON ? "on" : mode == TFO_COOKIE ? "cookie" : "off";
 }
 
-/* Effective capability bits from /proc/self/status. */
-static unsigned long long cap_eff(void)
-{
-	char line[256];
-	unsigned long long caps = 0;
-	FILE *f = fopen("/proc/self/status", "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %llx", &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
 int need_root(const char *cmd)
 {
-	const unsigned long long net_admin = 1ull << 12, sys_admin = 1ull << 21;
-	if ((cap_eff() & (net_admin | sys_admin)) == (net_admin | sys_admin))
+	if (proc_has_admin_caps())
 		return 0;
 	fprintf(stderr, "tfolab %s: needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) to create network "
 		"namespaces; run it as root, e.g. with sudo\n", cmd);

@@ -1,6 +1,7 @@
 #include "harness/proc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -86,4 +87,20 @@ int proc_exit_code(int status)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return 1;
+}
+
+int proc_has_admin_caps(void)
+{
+	const unsigned long long net_admin = 1ull << 12, sys_admin = 1ull << 21;
+	unsigned long long caps = 0;
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &caps) == 1)
+			break;
+	fclose(f);
+	return (caps & (net_admin | sys_admin)) == (net_admin | sys_admin);
 }

@@ -33,4 +33,7 @@ int proc_stop(pid_t pid, int grace_ms);
 /* proc_exit_code - the shell's view of a wait status: code, or 128+signal. */
 int proc_exit_code(int status);
 
+/* proc_has_admin_caps - 1 if we hold CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces). */
+int proc_has_admin_caps(void);
+
 #endif

@@ -7,6 +7,6 @@ set xlabel "page load time (s)"
 set ylabel "fraction of trials"
 set yrange [0:1.02]
 set xrange [0:*]
-set key outside right top
+set key outside right top reverse Left
 plot for [i=1:ncond] data index (i - 1) using 3:4 with steps lt cond_group[i] \
         dt cond_dash[i] title cond_title[i]

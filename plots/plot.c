@@ -197,6 +197,25 @@ static void imp_range(struct plot_series *s, size_t n, FILE *f)
 	}
 }
 
+/* The distinct RTTs of the tested cells, as gnuplot's nrtt and rtt_list[]. */
+static void rtt_list(const struct plot_data *pd, FILE *f)
+{
+	double *v = calloc(pd->set.n ? pd->set.n : 1, sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; v && i < pd->set.n; i++) {
+		double r = (double)cell_cond(&pd->set.cells[i])->rtt_ns / 1e6;
+		size_t k = 0;
+		while (k < n && v[k] != r)
+			k++;
+		if (pd->set.cells[i].tested && k == n)
+			v[n++] = r;
+	}
+	fprintf(f, "nrtt = %zu\narray rtt_list[%zu]\n", n, n ? n : 1);
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "rtt_list[%zu] = %.10g\n", k + 1, v[k]);
+	free(v);
+}
+
 static int plot_improvement(struct ctx *x, const struct plot_data *pd)
 {
 	struct pre p;
@@ -216,6 +235,7 @@ static int plot_improvement(struct ctx *x, const struct plot_data *pd)
 			rtt_max = (double)cell_cond(&pd->set.cells[i])->rtt_ns / 1e6;
 	pre_str(p.f, "data", "improvement.dat");
 	pre_num(p.f, "rtt_max", rtt_max);
+	rtt_list(pd, p.f);
 	imp_range(pd->imp, pd->nimp, p.f);
 	pre_num(p.f, "ci_pct", pd->opts.level * 100);
 	return pre_end(x, &p, "improvement", 960, 600);
@@ -326,7 +346,7 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	}
 	pre_num(p.f, "span_ms", wf.span_ms);
 	plot_waterfall_release(&wf);
-	return pre_end(x, &p, "waterfall", 1200, 2 * clampz(60 + 6 * rows, 260, 900) + 60);
+	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 260, 900) + 60);
 }
 
 static void run_title_format(struct store *st, int64_t run_id, char *buf, size_t len)

@@ -10,16 +10,22 @@ set xrange [0:span_ms * 1.02]
 set xlabel "time since the start of the load (ms)"
 set ylabel "request (in start order)"
 set style fill solid 0.9 noborder
-set key outside right top
+# Both panels get the same margins, so that their time axes line up; the key
+# sits in the right margin of the top panel only.
+set lmargin at screen 0.07
+set rmargin at screen 0.74
+set key at screen 0.755, screen 0.92 left top reverse Left
 set grid xtics ytics lc rgb "#e8e8e8"
+set style textbox opaque noborder
 do for [p=1:2] {
+    if (p == 2) { unset key }
     set title panel_title[p]
     set yrange [nrows[p] + 0.5:0.5]
     set ytics out
     set arrow 1 from first plt_ms[p], graph 0 to first plt_ms[p], graph 1 nohead \
         lc rgb "#000000" dt 2 lw 1 front
     set label 1 sprintf("PLT %.0f ms", plt_ms[p]) at first plt_ms[p], graph 1 \
-        offset 0.5, -1 left front
+        offset -0.5, -1 right front boxed
     # Rows without SYN data get a point above the plot (y = -1, out of range),
     # so that a panel without any does not make gnuplot warn of an empty plot.
     # Columns: 1 row, 5 syn_data, 6 queued, 7 connect_start, 8 connected,

@@ -148,7 +148,7 @@ static void test_table1(void **state)
 		assert_int_equal(c[i].per_conn, 2);
 		assert_int_equal(c[i].conns_per_host, 6);
 		assert_int_equal(c[i].trials, 10);
-		assert_int_equal(c[i].warmup, 2);
+		assert_int_equal(c[i].warmup, 1);
 		assert_int_equal(c[i].timeout_ns, 30 * S);
 		assert_int_equal(c[i].backend, CONDITION_BACKEND_AUTO);
 		assert_string_equal(c[i].cc, "");
@@ -232,7 +232,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].per_conn, 2);
 	assert_int_equal(c[0].conns_per_host, 6);
 	assert_int_equal(c[0].trials, 10);
-	assert_int_equal(c[0].warmup, 2);
+	assert_int_equal(c[0].warmup, 1);
 	assert_int_equal(c[0].timeout_ns, 30 * S);
 	assert_int_equal(c[0].backend, CONDITION_BACKEND_AUTO);
 	assert_string_equal(c[0].cc, "");
