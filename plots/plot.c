@@ -279,23 +279,35 @@ static int plot_cdf(struct ctx *x, const struct plot_data *pd)
 		rc = pre_begin(&p);
 	if (rc < 0)
 		return rc;
-	size_t n = 0;
-	for (size_t i = 0; i < pd->nconds; i++)
-		n += pd->conds[i].n > 0;
+	size_t n = pd->ncdf, np = pd->npages;
 	pre_str(p.f, "data", "cdf.dat");
-	fprintf(p.f, "ncond = %zu\narray cond_title[%zu]\narray cond_group[%zu]\n"
-		"array cond_dash[%zu]\n", n, n, n, n);
-	for (size_t i = 0, k = 1; i < pd->nconds; i++) {
-		const struct plot_cond *pc = &pd->conds[i];
-		if (!pc->n)
-			continue;
-		fprintf(p.f, "cond_title[%zu] = ", k);
-		plot_gp_put_str(p.f, pc->title);
-		fprintf(p.f, "\ncond_group[%zu] = %d\ncond_dash[%zu] = %d\n", k, pc->group + 1, k,
-			pc->c->tfo_mode != STORE_TFO_OFF ? 2 : 1);
-		k++;
+	/* A panel per page; its blocks in cdf.dat are page_first..page_last. */
+	fprintf(p.f, "npages = %zu\narray page_title[%zu]\narray page_first[%zu]\n"
+		"array page_last[%zu]\n", np, np, np, np);
+	for (size_t k = 0; k < np; k++) {
+		size_t first = 0, last = 0;
+		for (size_t i = 0; i < n; i++)
+			if (pd->conds[pd->cdf[i]].page == (int)k) {
+				if (!first)
+					first = i + 1;
+				last = i + 1;
+			}
+		fprintf(p.f, "page_title[%zu] = ", k + 1);
+		plot_gp_put_str(p.f, pd->pages[k]);
+		fprintf(p.f, "\npage_first[%zu] = %zu\npage_last[%zu] = %zu\n", k + 1, first, k + 1,
+			last);
 	}
-	return pre_end(x, &p, "cdf", 1200, clampz(300 + 18 * n, 600, 1600));
+	fprintf(p.f, "ncond = %zu\narray cond_title[%zu]\narray cond_color[%zu]\n"
+		"array cond_dash[%zu]\n", n, n, n, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct plot_cond *pc = &pd->conds[pd->cdf[i]];
+		fprintf(p.f, "cond_title[%zu] = ", i + 1);
+		plot_gp_put_str(p.f, pc->short_title);
+		fprintf(p.f, "\ncond_color[%zu] = %d\ncond_dash[%zu] = %d\n", i + 1, pc->group + 1,
+			i + 1, pc->c->tfo_mode != STORE_TFO_OFF ? 2 : 1);
+	}
+	size_t cols = np > 1 ? 2 : 1, rows = (np + cols - 1) / cols;
+	return pre_end(x, &p, "cdf", 680 * cols, 80 + 440 * rows);
 }
 
 static int wf_side(struct ctx *x, const struct plot_data *pd, const struct plot_wf_side *s,

@@ -67,8 +67,11 @@ static int cmp_double(const void *a, const void *b)
 static int conds_load(struct store *st, struct plot_data *pd)
 {
 	pd->nconds = pd->set.nconds;
-	pd->conds = calloc(pd->nconds ? pd->nconds : 1, sizeof(*pd->conds));
-	if (!pd->conds)
+	size_t cap = pd->nconds ? pd->nconds : 1;
+	pd->conds = calloc(cap, sizeof(*pd->conds));
+	pd->pages = calloc(cap, sizeof(*pd->pages));
+	pd->cdf = calloc(cap, sizeof(*pd->cdf));
+	if (!pd->conds || !pd->pages || !pd->cdf)
 		return -ENOMEM;
 	for (size_t i = 0; i < pd->nconds; i++) {
 		struct plot_cond *pc = &pd->conds[i];
@@ -88,21 +91,38 @@ static int conds_load(struct store *st, struct plot_data *pd)
 			pc->plt_s[k] = (double)ns[k] / 1e9;
 		free(ns);
 		qsort(pc->plt_s, pc->n, sizeof(*pc->plt_s), cmp_double);
-		/* Conditions of a pair share a colour; the first of its pair_key names it. */
-		pc->group = (int)pd->ngroups;
-		for (size_t k = 0; k < i; k++)
-			if (pd->conds[k].c->pair_key == c->pair_key) {
-				pc->group = pd->conds[k].group;
+		pc->page = (int)pd->npages;
+		for (size_t k = 0; k < pd->npages; k++)
+			if (!strcmp(pd->pages[k], c->page))
+				pc->page = (int)k;
+		if (pc->page == (int)pd->npages)
+			pd->pages[pd->npages++] = c->page;
+		/* Conditions of a pair share a colour, distinct within the page. */
+		pc->group = 0;
+		for (size_t k = 0; k < i; k++) {
+			const struct plot_cond *o = &pd->conds[k];
+			if (o->page != pc->page)
+				continue;
+			if (o->c->pair_key == c->pair_key) {
+				pc->group = o->group;
 				break;
 			}
-		if (pc->group == (int)pd->ngroups)
-			pd->ngroups++;
+			if (o->group >= pc->group)
+				pc->group = o->group + 1;
+		}
 		title_of(pd, c, 1, CELL_VARY_ALL, pc->title, sizeof(pc->title));
 		size_t used = strlen(pc->title);
 		if (used < sizeof(pc->title))
 			snprintf(pc->title + used, sizeof(pc->title) - used, ", %s",
 				 mode_title(c->tfo_mode));
+		size_t skip = strlen(c->page) + 2;  /* "page, " */
+		snprintf(pc->short_title, sizeof(pc->short_title), "%s",
+			 strlen(pc->title) > skip ? pc->title + skip : pc->title);
 	}
+	for (size_t p = 0; p < pd->npages; p++)
+		for (size_t i = 0; i < pd->nconds; i++)
+			if (pd->conds[i].page == (int)p && pd->conds[i].n)
+				pd->cdf[pd->ncdf++] = i;
 	return 0;
 }
 
@@ -231,6 +251,8 @@ void plot_data_release(struct plot_data *pd)
 	for (size_t i = 0; i < pd->nconds; i++)
 		free(pd->conds[i].plt_s);
 	free(pd->conds);
+	free(pd->pages);
+	free(pd->cdf);
 	series_free(pd->imp, pd->nimp);
 	series_free(pd->pers, pd->npers);
 	free(pd->per_conn);
@@ -332,14 +354,10 @@ int plot_write_cdf(const struct plot_data *pd, FILE *f)
 	fputs("# one block per condition, blocks separated by two blank lines; each block starts "
 	      "at (min, 0), then (x_i, i/n) for the sorted PLTs\n", f);
 	fputs("# condition\ttfo\tplt_s\tcdf\n", f);
-	int first = 1;
-	for (size_t i = 0; i < pd->nconds; i++) {
-		const struct plot_cond *pc = &pd->conds[i];
-		if (!pc->n)
-			continue;
-		if (!first)
+	for (size_t i = 0; i < pd->ncdf; i++) {
+		const struct plot_cond *pc = &pd->conds[pd->cdf[i]];
+		if (i)
 			fputs("\n\n", f);
-		first = 0;
 		for (size_t k = 0; k <= pc->n; k++) {
 			plot_put_text(f, pc->title);
 			fprintf(f, "\t%s\t", store_tfo_mode_name(pc->c->tfo_mode));

@@ -28,8 +28,10 @@ struct plot_cond {
 	double *plt_s;
 	size_t n;
 	size_t invalid;
-	int group;               /* the index of its pair_key among the run's, for colours */
-	char title[PLOT_TITLE_MAX];
+	int page;                /* the index of its page among the run's (first seen first) */
+	int group;               /* the index of its pair_key among its page's, for colours */
+	char title[PLOT_TITLE_MAX];  /* "amazon, 20 ms, TFO" */
+	char short_title[PLOT_TITLE_MAX];  /* the same without the page */
 };
 
 /* A line of a plot: cells of one page (and setting) in x order. */
@@ -45,7 +47,10 @@ struct plot_data {
 	struct cell_set set;
 	struct plot_cond *conds;     /* parallel to set.conds */
 	size_t nconds;
-	size_t ngroups;              /* distinct pair_keys */
+	size_t npages;               /* distinct pages */
+	const char **pages;          /* their names (in set.conds) */
+	size_t *cdf;                 /* the conditions with valid trials, grouped by page */
+	size_t ncdf;
 	struct plot_series *imp;     /* improvement vs RTT: tested cells only */
 	size_t nimp;
 	struct plot_series *pers;    /* improvement vs requests per connection */
@@ -86,8 +91,9 @@ int plot_write_plt(const struct plot_data *pd, FILE *f);
  * improvement_pct, ci_lo_pct, ci_hi_pct, off_n, tfo_n, p (Welch). */
 int plot_write_improvement(const struct plot_data *pd, FILE *f);
 
-/* cdf.dat: a block per condition: condition, tfo, plt_s, cdf; the first row
- * of a block is (min, 0), then (x_i, i/n) for the sorted PLTs. */
+/* cdf.dat: a block per condition with valid trials, in pd->cdf order (by
+ * page): condition, tfo, plt_s, cdf; the first row of a block is (min, 0),
+ * then (x_i, i/n) for the sorted PLTs. */
 int plot_write_cdf(const struct plot_data *pd, FILE *f);
 
 /* persistence.dat: a block per pd->pers series: series, page, rtt_ms,
