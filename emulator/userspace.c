@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +104,13 @@ child_main(pid_t parent, int pfd, const struct link_params *p, const struct forw
 	setpgid(0, 0);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	if (o->rt_prio > 0) {
+		struct sched_param sp = { .sched_priority = o->rt_prio };
+		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+			log_warn("userspace link: sched_setscheduler(SCHED_FIFO %d): %s; "
+				 "the delays will be less accurate", o->rt_prio,
+				 strerror(errno));
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -158,6 +166,9 @@ int userspace_start_opts(const struct link_params *p, const struct forward_opts 
 			 const char *if_client, const char *if_server, const char *event_log,
 			 struct link_backend **out)
 {
+	struct forward_opts def = FORWARD_OPTS_DEFAULT;
+	if (!o)
+		o = &def;
 	struct link_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
 		log_err("userspace link: calloc: %s", strerror(ENOMEM));

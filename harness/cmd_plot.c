@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tfolab plot [--db PATH] [--run ID] --out DIR [--format png,svg] [--seed N]\n"
+		"usage: tfolab plot [--db PATH] [--run ID] --out DIR [--format png,svg] [--page NAME]\n"
+		"                   [--seed N]\n"
 		"Draw the figures of a stored run with gnuplot into DIR: plt (PLT per page and RTT,\n"
 		"mean +- sd), improvement (against RTT, 95%% CI, the paper's 4-41%%), waterfall (the\n"
 		"median loads of one cell at the largest RTT), persistence (against requests per\n"
@@ -27,6 +28,7 @@ static void usage(FILE *f)
 		"  --run ID        the run to plot (default: the latest)\n"
 		"  --out DIR       where to write (created if missing)\n"
 		"  --format LIST   png, svg or png,svg (default png,svg)\n"
+		"  --page NAME     the page of the waterfall (default: the first measured)\n"
 		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n"
 		"  -h, --help      this text\n\n"
 		"Needs gnuplot (Debian package %s); $TFOLAB_PLOTS_DIR overrides where the\n"
@@ -71,6 +73,7 @@ int cmd_plot(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "page", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -120,6 +123,9 @@ int cmd_plot(int argc, char **argv)
 				return 2;
 			}
 			o.cells.seed = v;
+			break;
+		case 'p':
+			o.waterfall_page = optarg;
 			break;
 		case 'h':
 			usage(stdout);

@@ -13,9 +13,10 @@ if (fmt eq "svg") {
 set output out . "." . fmt
 set termoption noenhanced
 
-# Tab-separated columns (names may hold spaces), "NaN" where a value is missing.
+# Tab-separated columns (names may hold spaces).  A missing value is "NaN",
+# which gnuplot reads as not-a-number: points that need it are not drawn,
+# while expressions can still test for it (x == x is false for NaN).
 set datafile separator "\t"
-set datafile missing "NaN"
 
 # Colours that stay apart in print and for colour-blind readers (Okabe-Ito).
 set linetype 1 lc rgb "#0072B2" lw 2 pt 7 ps 1.1

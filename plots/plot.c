@@ -167,9 +167,20 @@ static int plot_plt(struct ctx *x, const struct plot_data *pd)
 		rc = pre_begin(&p);
 	if (rc < 0)
 		return rc;
+	/* Each cell is as wide as its longest label line (about 8 px a character). */
+	size_t chars = 10;
+	for (size_t i = 0; i < pd->set.n; i++) {
+		char setting[PLOT_TITLE_MAX];
+		const struct cell *c = &pd->set.cells[i];
+		cell_row_setting(&pd->set, c, CELL_VARY_ALL, setting, sizeof(setting));
+		size_t l = strlen(setting) > strlen(cell_cond(c)->page) ? strlen(setting)
+									: strlen(cell_cond(c)->page);
+		if (l > chars)
+			chars = l;
+	}
 	pre_str(p.f, "data", "plt.dat");
 	pre_num(p.f, "ncells", (double)pd->set.n);
-	return pre_end(x, &p, "plt", clampz(140 + 95 * pd->set.n, 800, 4000), 600);
+	return pre_end(x, &p, "plt", clampz(140 + (chars * 8 + 16) * pd->set.n, 800, 6000), 600);
 }
 
 /* The y range of improvement plots: every CI, 0 and the paper's band. */
@@ -328,8 +339,15 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	int rc = plot_db_open(x->o->db_path, &db);
 	if (rc < 0)
 		return rc;
-	rc = plot_waterfall_load(pd, db, &wf);
+	const char *page = x->o->waterfall_page;
+	rc = plot_waterfall_load(pd, db, page, &wf);
 	plot_db_close(db);
+	if (rc == -ENODATA && page) {
+		log_err("plot: waterfall: run %lld has no cell of page \"%s\" with a valid trial and "
+			"its requests both with and without TFO", (long long)pd->run_id, page);
+		plot_waterfall_release(&wf);
+		return rc;
+	}
 	if (rc == -ENODATA) {
 		log_warn("plot: waterfall skipped: run %lld has no cell with a valid trial and its "
 			 "requests both with and without TFO", (long long)pd->run_id);
@@ -358,7 +376,7 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	}
 	pre_num(p.f, "span_ms", wf.span_ms);
 	plot_waterfall_release(&wf);
-	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 260, 900) + 60);
+	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 300, 900) + 60);
 }
 
 static void run_title_format(struct store *st, int64_t run_id, char *buf, size_t len)

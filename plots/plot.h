@@ -27,6 +27,7 @@ struct plot_opts {
 	const char *out_dir;     /* created if missing */
 	int png, svg;            /* the image formats to write */
 	const char *gnuplot;     /* its path; NULL = write data files and scripts only */
+	const char *waterfall_page;  /* the waterfall's page; NULL = the first measured */
 	struct cell_opts cells;  /* statistics, as tfolab table's */
 };
 

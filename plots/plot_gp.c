@@ -200,6 +200,10 @@ int plot_gp_run(const char *gnuplot, const char *dir, const char *name, const ch
 			log_err("gnuplot %s/%s (format %s) killed by signal %d:\n%s", dir, script,
 				fmt, WTERMSIG(status), msg);
 		rc = -EIO;
+		/* Do not leave a half-drawn image behind to be mistaken for a plot. */
+		char out[4096];
+		snprintf(out, sizeof(out), "%s/%s.%s", dir, name, fmt);
+		unlink(out);
 	} else if (err && *err) {
 		log_warn("gnuplot %s/%s (format %s) said:\n%s", dir, script, fmt, msg);
 	}

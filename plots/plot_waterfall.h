@@ -2,7 +2,8 @@
  * The waterfall plot's data: one non-TFO and one TFO page load of the same
  * cell, side by side, so that the round trip TFO saves on every new
  * connection shows.  The cell is the first (in matrix order) at the run's
- * largest RTT whose both sides have a valid trial with stored requests;
+ * largest RTT whose both sides have a valid trial with stored requests
+ * (of one page, if the caller names it);
  * from each side it takes the median-PLT valid trial (the lower median,
  * ties by seq), a real load rather than an average of loads.
  */
@@ -33,12 +34,13 @@ struct plot_waterfall {
 };
 
 /*
- * Picks the cell and trials and loads their requests.  Returns 0, -ENODATA
- * when no cell qualifies (not logged: the caller says why the plot is
- * skipped), or a database error (logged).  Release with
- * plot_waterfall_release, also on failure.
+ * Picks the cell and trials and loads their requests; with page not NULL,
+ * only among that page's cells.  Returns 0, -ENODATA when no cell qualifies
+ * (not logged: the caller says why the plot is skipped), or a database
+ * error (logged).  Release with plot_waterfall_release, also on failure.
  */
-int plot_waterfall_load(const struct plot_data *pd, struct plot_db *db, struct plot_waterfall *wf);
+int plot_waterfall_load(const struct plot_data *pd, struct plot_db *db, const char *page,
+			struct plot_waterfall *wf);
 void plot_waterfall_release(struct plot_waterfall *wf);
 
 /*

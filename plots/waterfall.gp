@@ -14,7 +14,7 @@ set style fill solid 0.9 noborder
 # sits in the right margin of the top panel only.
 set lmargin at screen 0.07
 set rmargin at screen 0.74
-set key at screen 0.755, screen 0.92 left top reverse Left
+set key at screen 0.755, graph 1 left top reverse Left
 set grid xtics ytics lc rgb "#e8e8e8"
 set style textbox opaque noborder
 do for [p=1:2] {

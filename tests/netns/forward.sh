@@ -74,6 +74,8 @@ stop_drive() {
 	kill -TERM "$DRIVE_PID"
 	wait "$DRIVE_PID" || fail "forward_drive exited with status $?"
 	DRIVE_PID=
+	# The forwarder's own failures (or a sanitizer's) only reach stderr.
+	! grep -qi 'error\|sanitizer\|warning' "$TMP/drive.err" || fail "forward_drive complained"
 }
 
 # counter DIR NAME: a counter printed by forward_drive.
@@ -82,8 +84,15 @@ counter() {
 		split($i, kv, "="); if (kv[1] == k) print kv[2] } }' "$TMP/drive.out"
 }
 
+# 0. A failure in the forwarder reaches the caller, naming the interface and the call.
+if ip netns exec "$L" "$DRIVE" lc tfl-nosuch >"$TMP/bad.out" 2>"$TMP/bad.err"; then
+	fail "forward_drive started on a missing interface"
+fi
+grep -q 'tfl-nosuch.*if_nametoindex' "$TMP/bad.err" || fail "no useful message for a missing interface"
+rm -f "$TMP/bad.out" "$TMP/bad.err"
+
 # 1. Delay: 50 ms each way gives a 100 ms RTT.
-start_drive --up-delay 50ms --down-delay 50ms
+start_drive --up-delay 50ms --down-delay 50ms --log "$TMP/ev"
 # The first ping also resolves ARP through the link; keep it out of the average.
 ip netns exec "$C" ping -c 1 -W 2 198.18.0.2 >/dev/null || fail "no ping through the link"
 ip netns exec "$C" ping -c 10 -i 0.2 -q 198.18.0.2 >"$TMP/ping.out" 2>&1 || fail "ping"
@@ -99,6 +108,12 @@ echo "forward: counters up $up down $down pkts"
 # 11 echo requests and replies, plus ARP.
 [ "${up:-0}" -ge 11 ] && [ "${down:-0}" -ge 11 ] || fail "counters up=$up down=$down, expected >= 11"
 [ "$(counter up drops_queue)" = 0 ] || fail "queue drops in the ping test"
+[ "$(counter down send_errors)" = 0 ] || fail "send errors in the ping test"
+# The event log, flushed at exit, has one delivery line per counted packet.
+for d in up down; do
+	n=$(grep -c '^[0-9.]* - ' "$TMP/ev.$d")
+	[ "$n" = "$(counter $d pkts)" ] || fail "event log $d: $n deliveries, counters $(counter $d pkts)"
+done
 
 # 2. Rate: 1 Mbit/s down limits a reverse (server -> client) transfer.
 start_drive --down-rate 1mbit

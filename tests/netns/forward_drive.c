@@ -3,7 +3,7 @@
  * the current namespace, for tests/netns/forward.sh and for measurements.
  *
  *   forward_drive IF_CLIENT IF_SERVER [--up-delay T] [--down-delay T]
- *                 [--up-rate R] [--down-rate R] [--spin T] [--linger T] [--log PATH]
+ *                 [--up-rate R] [--down-rate R] [--spin T] [--linger T] [--rt PRIO] [--log PATH]
  *
  * Prints "ready" on stdout once the link forwards, then waits for SIGTERM
  * or SIGINT and prints the counters of each direction and the forwarder's
@@ -47,6 +47,7 @@ int main(int argc, char **argv)
 		{ "down-rate", required_argument, NULL, 'D' },
 		{ "spin", required_argument, NULL, 's' },
 		{ "linger", required_argument, NULL, 'g' },
+		{ "rt", required_argument, NULL, 'r' },
 		{ "log", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,13 +82,16 @@ int main(int argc, char **argv)
 			if (units_parse_time(optarg, &fo.linger_ns))
 				usage_exit("--linger: expected " UNITS_TIME_FORM);
 			break;
+		case 'r':
+			fo.rt_prio = atoi(optarg);
+			break;
 		case 'l':
 			log_path = optarg;
 			break;
 		default:
 			usage_exit("usage: forward_drive IF_CLIENT IF_SERVER [--up-delay T] "
 				   "[--down-delay T] [--up-rate R] [--down-rate R] [--spin T] "
-				   "[--linger T] [--log PATH]");
+				   "[--linger T] [--rt PRIO] [--log PATH]");
 		}
 	}
 	if (argc - optind != 2)

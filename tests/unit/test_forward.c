@@ -1,5 +1,6 @@
 /* Pure parts of the userspace forwarder: pool, frames, wake-ups, counters. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -150,6 +151,63 @@ static void shared_roundtrip(void **state)
 	assert_int_equal(ru.pkts, 70);
 }
 
+/* A reader racing a writer never sees a mix of two publications. */
+struct race {
+	struct forward_shared sh;
+	int done;
+};
+
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	for (uint64_t k = 1; k <= 200000; k++) {
+		struct link_stats s = { .pkts = k, .bytes = k, .drops_queue = k, .last_ns = k };
+		struct forward_dir_stats f = { .rx = k, .send_errors = k };
+		forward_shared_publish(&r->sh, &s, &s, &f, &f);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void shared_no_torn_read(void **state)
+{
+	static struct race r;
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, race_writer, &r), 0);
+	uint64_t last = 0, reads = 0;
+	int bad = 0;
+	while (!__atomic_load_n(&r.done, __ATOMIC_ACQUIRE) || reads == 0) {
+		struct link_stats u, d;
+		struct forward_dir_stats fu, fd;
+		forward_shared_read(&r.sh, &u, &d, &fu, &fd);
+		uint64_t k = u.pkts;
+		if (u.bytes != k || u.drops_queue != k || u.last_ns != k || d.pkts != k ||
+		    d.last_ns != k || fu.rx != k || fd.send_errors != k || k < last)
+			bad++;
+		last = k;
+		reads++;
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(bad, 0);
+	struct link_stats u;
+	forward_shared_read(&r.sh, &u, NULL, NULL, NULL);
+	assert_int_equal(u.pkts, 200000);
+}
+
+/* Opening a port names the interface and the call that failed; no root
+ * is needed, the name lookup fails first. */
+static void port_open_error(void **state)
+{
+	struct forward_port port = { 7, 7 };
+	char err[256] = "";
+	int rc = forward_port_open(&port, "tfl-no-such-if", err, sizeof(err));
+	assert_int_equal(rc, -ENODEV);
+	assert_int_equal(port.rx, -1);
+	assert_int_equal(port.tx, -1);
+	assert_non_null(strstr(err, "tfl-no-such-if"));
+	assert_non_null(strstr(err, "if_nametoindex"));
+}
+
 /* The conversion and the queue together: a frame's IP bytes set its
  * serialisation time (1000 IP bytes at 8 Mbit/s = 1 ms). */
 static void frame_through_queue(void **state)
@@ -182,6 +240,8 @@ int main(void)
 		cmocka_unit_test(frame_fill),
 		cmocka_unit_test(wait_ns),
 		cmocka_unit_test(shared_roundtrip),
+		cmocka_unit_test(shared_no_torn_read),
+		cmocka_unit_test(port_open_error),
 		cmocka_unit_test(frame_through_queue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "harness/commands.h"
 #include "plots/plot.h"
 #include "plots/plot_data.h"
 #include "plots/plot_db.h"
@@ -372,10 +373,16 @@ static void test_cdf(void **state)
 	free(text);
 	free(got);
 	free(expect);
-	/* A pair shares its colour group. */
-	assert_int_equal(pd.ngroups, 4);
-	assert_int_equal(pd.conds[0].group, pd.conds[1].group);
-	assert_int_not_equal(pd.conds[1].group, pd.conds[2].group);
+	/* A panel per page; a pair shares its colour, distinct within the page. */
+	assert_int_equal(pd.npages, 2);
+	assert_string_equal(pd.pages[1], "wsj");
+	assert_int_equal(pd.ncdf, 8);
+	static const int page[8] = { 0, 0, 0, 0, 1, 1, 1, 1 }, group[8] = { 0, 0, 1, 1, 0, 0, 1, 1 };
+	for (int i = 0; i < 8; i++) {
+		assert_int_equal(pd.conds[i].page, page[i]);
+		assert_int_equal(pd.conds[i].group, group[i]);
+	}
+	assert_string_equal(pd.conds[3].short_title, "100 ms, TFO");
 	plot_data_release(&pd);
 }
 
@@ -422,7 +429,15 @@ static void test_waterfall(void **state)
 	struct plot_waterfall wf;
 	assert_int_equal(plot_data_load(f->st, f->grid, &f->opts, &pd), 0);
 	assert_int_equal(plot_db_open(f->path, &db), 0);
-	assert_int_equal(plot_waterfall_load(&pd, db, &wf), 0);
+	/* A page: its own largest RTT; a page without measurements: none. */
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", &wf), 0);
+	assert_string_equal(wf.tfo.cond->page, "wsj");
+	assert_int_equal(wf.tfo.cond->rtt_ns, 100000000);
+	assert_int_equal(wf.tfo.trial.plt_ns, 800000000);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", &wf), -ENODATA);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, NULL, &wf), 0);
 	plot_db_close(db);
 
 	/* The largest RTT, first page: amazon 100 ms; its median trials. */
@@ -636,6 +651,64 @@ static void test_gp_quote(void **state)
 	free(text);
 }
 
+static int run_cmd(char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return cmd_plot(argc, argv);
+}
+
+/* The command line: usage errors are 2, a missing database 1, a run 0. */
+static void test_cmd(void **state)
+{
+	struct fixture *f = *state;
+	char out[128], path[192];
+	snprintf(out, sizeof(out), "%s/cmd", f->dir);
+	char *help[] = { "plot", "--help", NULL };
+	char *no_out[] = { "plot", "--db", f->path, NULL };
+	char *bad_fmt[] = { "plot", "--db", f->path, "--out", out, "--format", "gif", NULL };
+	char *bad_run[] = { "plot", "--db", f->path, "--out", out, "--run", "x", NULL };
+	char *no_db[] = { "plot", "--db", "/nonexistent/t.db", "--out", out, NULL };
+	char *no_run[] = { "plot", "--db", f->path, "--out", out, "--run", "999", NULL };
+	char bid[16];
+	snprintf(bid, sizeof(bid), "%lld", (long long)f->broken);
+	char *broken[] = { "plot", "--db", f->path, "--out", out, "--run", bid, NULL };
+	assert_int_equal(run_cmd(help), 0);
+	assert_int_equal(run_cmd(no_out), 2);
+	assert_int_equal(run_cmd(bad_fmt), 2);
+	assert_int_equal(run_cmd(bad_run), 2);
+	assert_int_equal(run_cmd(no_db), 1);
+	assert_int_equal(access("/nonexistent/t.db", F_OK), -1);  /* not created */
+	char gnuplot[4096];
+	if (plot_gp_find(gnuplot, sizeof(gnuplot)) < 0)
+		return;
+	assert_int_equal(run_cmd(no_run), 1);
+	assert_int_equal(run_cmd(broken), 1);
+	char run[16];
+	snprintf(run, sizeof(run), "%lld", (long long)f->sweep);
+	char *ok[] = { "plot", "--db", f->path, "--out", out, "--run", run, "--format", "svg", NULL };
+	assert_int_equal(run_cmd(ok), 0);
+	snprintf(path, sizeof(path), "%s/persistence.svg", out);
+	assert_int_equal(access(path, R_OK), 0);
+	snprintf(path, sizeof(path), "%s/persistence.png", out);
+	assert_int_equal(access(path, F_OK), -1);
+	char gid[16];
+	snprintf(gid, sizeof(gid), "%lld", (long long)f->grid);
+	char *page[] = { "plot", "--db", f->path, "--out", out, "--run", gid, "--format", "png",
+			 "--page", "wsj", NULL };
+	assert_int_equal(run_cmd(page), 0);
+	snprintf(path, sizeof(path), "%s/waterfall_tfo.dat", out);
+	size_t len;
+	char *text = slurp(path, &len);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "wsj, 100 ms, TFO"));
+	free(text);
+	char *no_page[] = { "plot", "--db", f->path, "--out", out, "--run", gid, "--page", "nytimes",
+			    NULL };
+	assert_int_equal(run_cmd(no_page), 1);
+}
+
 int main(void)
 {
 	/* Templates from this source tree, whatever the build configured. */
@@ -656,6 +729,7 @@ int main(void)
 		cmocka_unit_test(test_images),
 		cmocka_unit_test(test_gnuplot_fails),
 		cmocka_unit_test(test_gp_quote),
+		cmocka_unit_test(test_cmd),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
