@@ -444,7 +444,7 @@ static int dir_read(struct forward *f, struct fdir *d, char *err, int errlen)
 {
 	int total = 0;
 	uint32_t cap = forward_pool_data_cap(f->pool);
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < FORWARD_READ_ROUNDS; round++) {
 		uint32_t n = forward_pool_avail(f->pool);
 		int scratch = n == 0;
 		if (n > FORWARD_BATCH || scratch)

@@ -30,6 +30,10 @@
 #define FORWARD_BUF_SIZE 2048u
 /* Frames read or sent per system call. */
 #define FORWARD_BATCH 64u
+/* Batches read from one socket before the due packets are sent. */
+#ifndef FORWARD_READ_ROUNDS
+#define FORWARD_READ_ROUNDS 1
+#endif
 #define FORWARD_ETH_HLEN 14u
 /* Default busy-wait before a delivery time; see struct forward_opts. */
 #define FORWARD_SPIN_NS 100000u

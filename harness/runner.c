@@ -57,8 +57,27 @@ static enum store_tfo_mode tfo_store(enum condition_tfo t)
 										   : STORE_TFO_OFF;
 }
 
+/*
+ * The congestion control a condition runs with: its cc key, or else what a
+ * new namespace starts with, which is the host's default (recorded, never
+ * changed).
+ */
+static void cc_in_use(const struct condition_spec *c, char *buf, size_t len)
+{
+	FILE *f;
+	snprintf(buf, len, "%s", c->cc);
+	if (c->cc[0] || !(f = fopen("/proc/sys/net/ipv4/tcp_congestion_control", "r")))
+		return;
+	if (!fgets(buf, (int)len, f))
+		snprintf(buf, len, "unknown");
+	buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
 static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t *id)
 {
+	char cc[32];
+	cc_in_use(c, cc, sizeof(cc));
 	struct store_condition sc = {
 		.run_id = r->run_id, .idx = (int)c->index, .pair_key = (int)c->pair, .page = c->page,
 		.rtt_ns = (int64_t)c->rtt_ns, .down_bps = (int64_t)c->link.down.rate_bps,
@@ -67,7 +86,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.tfo_mode = tfo_store(c->tfo), .tfo_sysctl = c->tfo_sysctl, .per_conn = (int)c->per_conn,
 		.conns_per_host = (int)c->conns_per_host, .trials = (int)c->trials, .warmup = (int)c->warmup,
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->backend,
-		.cc = c->cc[0] ? c->cc : "default",
+		.cc = cc,
 	};
 	return store_condition_insert(r->st, &sc, id);
 }

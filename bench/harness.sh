@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the harness's overhead and what --jobs buys.
+#
+#   bench/harness.sh [--trials N] [--db PATH]
+#       runs experiments/table1.conf sequentially, then with --jobs 2, into
+#       one database, then analyses both runs as below.
+#   bench/harness.sh --analyze DB SEQ_RUN PAR_RUN
+#       analyses two finished runs of the same experiment.
+#
+# It prints, per run, the wall time, the sum of the counted trials' PLTs and
+# their ratio (target for the sequential run: <= 1.15; the rest is testbed
+# set-up, nginx start, warm-up loads and database writes); the parallel
+# run's wall time over the sequential one's (target <= 0.6 with --jobs 2 on
+# 2 cores); and, per cell, both improvements and whether the parallel one
+# lies inside the sequential run's 95% CI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${TFOLAB_BIN:-build/tfolab}
+
+analyze() {
+  local db=$1 seq=$2 par=$3
+  for r in "$seq" "$par"; do
+    sqlite3 -separator ' ' "$db" "
+      select r.id, r.experiment_name, (r.ended_at - r.started_at) / 1e9,
+             (select sum(t.plt_ns) / 1e9 from trials t join conditions c on c.id = t.condition_id
+               where c.run_id = r.id and t.plt_ns > 0),
+             (select count(*) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
+             r.command_line
+      from runs r where r.id = $r" |
+    while read -r id name wall plt n cmd; do
+      awk -v id="$id" -v w="$wall" -v p="$plt" -v n="$n" -v cmd="$cmd" 'BEGIN {
+        printf "run %s: %d trials, wall %.1f s, sum of PLTs %.1f s, wall/PLT %.3f   (%s)\n", id, n, w, p, w / p, cmd }'
+    done
+  done
+  local ws wp
+  ws=$(sqlite3 "$db" "select (ended_at - started_at) / 1e9 from runs where id = $seq")
+  wp=$(sqlite3 "$db" "select (ended_at - started_at) / 1e9 from runs where id = $par")
+  awk -v a="$wp" -v b="$ws" 'BEGIN { printf "parallel / sequential wall time: %.3f (target <= 0.6)\n", a / b }'
+  "$BIN" table --db "$db" --run "$seq" --format json > /tmp/tfolab-bench-seq.$$.json
+  "$BIN" table --db "$db" --run "$par" --format json > /tmp/tfolab-bench-par.$$.json
+  python3 - /tmp/tfolab-bench-seq.$$.json /tmp/tfolab-bench-par.$$.json <<'PY'
+import json, sys
+seq = json.load(open(sys.argv[1])); par = json.load(open(sys.argv[2]))
+key = lambda c: (c["page"], c["rtt_ms"], c.get("per_conn"), c.get("tfo_mode"))
+p = {key(c): c for c in par["cells"]}
+inside = total = 0
+print("%-15s %6s %22s %10s  %s" % ("page", "rtt", "sequential [95% CI]", "parallel", "inside"))
+for c in seq["cells"]:
+    q = p.get(key(c))
+    if not q or c.get("improvement_pct") is None or q.get("improvement_pct") is None:
+        continue
+    lo, hi = c["improvement_ci_pct"]
+    ok = lo <= q["improvement_pct"] <= hi
+    inside += ok; total += 1
+    print("%-15s %6.0f %7.1f%% [%5.1f, %5.1f] %9.1f%%  %s" % (c["page"], c["rtt_ms"], c["improvement_pct"], lo, hi, q["improvement_pct"], "yes" if ok else "NO"))
+print("parallel improvements inside the sequential 95%% CI: %d of %d" % (inside, total))
+PY
+  rm -f /tmp/tfolab-bench-seq.$$.json /tmp/tfolab-bench-par.$$.json
+}
+
+if [ "${1:-}" = --analyze ]; then
+  analyze "$2" "$3" "$4"
+  exit 0
+fi
+trials=10 db=results/bench-harness.db
+while [ $# -gt 0 ]; do
+  case $1 in
+    --trials) trials=$2; shift 2 ;;
+    --db) db=$2; shift 2 ;;
+    *) echo "usage: bench/harness.sh [--trials N] [--db PATH] | --analyze DB SEQ_RUN PAR_RUN" >&2; exit 2 ;;
+  esac
+done
+"$BIN" run experiments/table1.conf --db "$db" --set trials="$trials"
+seq=$(sqlite3 "$db" "select max(id) from runs")
+"$BIN" run experiments/table1.conf --db "$db" --set trials="$trials" --jobs 2
+par=$(sqlite3 "$db" "select max(id) from runs")
+analyze "$db" "$seq" "$par"
