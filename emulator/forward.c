@@ -158,6 +158,15 @@ int64_t forward_wait_ns(uint64_t now_ns, uint64_t next_up, uint64_t next_down,
 	return w > INT64_MAX ? INT64_MAX : (int64_t)w;
 }
 
+uint64_t forward_stamp(uint64_t rx_real_ns, uint64_t real_off_ns, uint64_t now_ns,
+		       uint64_t last_ns)
+{
+	uint64_t t = now_ns;
+	if (rx_real_ns > real_off_ns && rx_real_ns - real_off_ns < now_ns)
+		t = rx_real_ns - real_off_ns;
+	return t < last_ns ? last_ns : t;
+}
+
 /* --- counters ------------------------------------------------------------ */
 
 void forward_shared_publish(struct forward_shared *sh, const struct link_stats *up,
@@ -238,14 +247,26 @@ static int packet_open(const char *ifname, unsigned idx, uint16_t proto, char *e
 	};
 	int one = 1, rc;
 	if (proto) {
-		if (set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, 32 << 20) < 0) {
-			rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_RCVBUF)",
-				  ifname);
-			goto error;
-		}
 		if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
 			rc = fail(err, errlen, errno,
 				  "interface %s: setsockopt(PACKET_IGNORE_OUTGOING)", ifname);
+			goto error;
+		}
+		int v = TPACKET_V2;
+		if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
+			rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_VERSION)",
+				  ifname);
+			goto error;
+		}
+		struct tpacket_req req = {
+			.tp_block_size = FORWARD_RING_BLOCK,
+			.tp_block_nr = FORWARD_RING_BLOCKS,
+			.tp_frame_size = FORWARD_RING_FRAME,
+			.tp_frame_nr = FORWARD_RING_BLOCKS * (FORWARD_RING_BLOCK / FORWARD_RING_FRAME),
+		};
+		if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
+			rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_RX_RING)",
+				  ifname);
 			goto error;
 		}
 	} else {
@@ -272,6 +293,7 @@ error:
 
 int forward_port_open(struct forward_port *port, const char *ifname, char *err, int errlen)
 {
+	memset(port, 0, sizeof(*port));
 	port->rx = port->tx = -1;
 	unsigned idx = if_nametoindex(ifname);
 	if (idx == 0)
@@ -282,6 +304,15 @@ int forward_port_open(struct forward_port *port, const char *ifname, char *err, 
 	rc = port->rx = packet_open(ifname, idx, ETH_P_ALL, err, errlen);
 	if (rc < 0)
 		goto error;
+	port->frame_size = FORWARD_RING_FRAME;
+	port->frame_nr = FORWARD_RING_BLOCKS * (FORWARD_RING_BLOCK / FORWARD_RING_FRAME);
+	port->ring_len = (size_t)FORWARD_RING_BLOCKS * FORWARD_RING_BLOCK;
+	port->ring = mmap(NULL, port->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, port->rx, 0);
+	if (port->ring == MAP_FAILED) {
+		port->ring = NULL;
+		rc = fail(err, errlen, errno, "interface %s: mmap(PACKET_RX_RING)", ifname);
+		goto error;
+	}
 	/* A bridge takes every frame; veth does not filter by address, but
 	 * other devices do.  The membership ends with the socket. */
 	struct packet_mreq mr = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
@@ -298,6 +329,9 @@ error:
 
 void forward_port_close(struct forward_port *port)
 {
+	if (port->ring)
+		munmap(port->ring, port->ring_len);
+	port->ring = NULL;
 	if (port->rx >= 0)
 		close(port->rx);
 	if (port->tx >= 0)
@@ -307,13 +341,16 @@ void forward_port_close(struct forward_port *port)
 
 /* --- the forwarder ------------------------------------------------------- */
 
-/* One direction: frames read on @rx_fd go through @q and out on @tx_fd. */
+/* One direction: frames read on @rx go through @q and out on @tx_fd. */
 struct fdir {
 	const char *name;       /* "up" or "down", for messages */
-	int rx_fd, tx_fd;
+	struct forward_port rx; /* its ring and rx fd (not owned) */
+	uint32_t ring_idx;      /* the next frame of the ring to look at */
+	int tx_fd;
 	struct queue *q;
 	FILE *log;
 	struct forward_dir_stats st;
+	uint64_t last_ns;       /* the latest time given to the queue */
 	int warned_send, warned_recv;
 };
 
@@ -323,18 +360,24 @@ struct forward {
 	struct forward_shared *sh;
 	uint64_t spin_ns;
 	uint64_t linger_ns;
-	/* Per-call scratch: one batch of messages, and buffers that absorb
-	 * frames when the pool is empty so that they can be counted. */
+	uint64_t kstats_ns;     /* when the kernel's drop counts were last read */
+	/* One batch of frames to send. */
 	struct mmsghdr msgs[FORWARD_BATCH];
 	struct iovec iov[FORWARD_BATCH];
 	struct qpkt *bufs[FORWARD_BATCH];
-	unsigned char (*scratch)[FORWARD_BUF_SIZE];
 };
 
 static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
@@ -357,17 +400,16 @@ void forward_free(struct forward *f)
 				 strerror(errno));
 	}
 	forward_pool_free(f->pool);
-	free(f->scratch);
 	free(f);
 }
 
 static int dir_init(struct forward *f, int i, const struct link_dir *ld, uint64_t seed,
-		    int rx_fd, int tx_fd, const char *event_log, uint64_t t0,
-		    char *err, int errlen)
+		    const struct forward_port *rx, int tx_fd, const char *event_log,
+		    uint64_t t0, char *err, int errlen)
 {
 	struct fdir *d = &f->dir[i];
 	d->name = i == 0 ? "up" : "down";
-	d->rx_fd = rx_fd;
+	d->rx = *rx;
 	d->tx_fd = tx_fd;
 	d->q = queue_new(ld, seed);
 	if (!d->q)
@@ -405,17 +447,11 @@ int forward_new(const struct link_params *p, const struct forward_opts *o,
 		rc = fail(err, errlen, errno, "userspace link: pool of %u buffers", n);
 		goto error;
 	}
-	f->scratch = malloc(FORWARD_BATCH * sizeof(*f->scratch));
-	if (!f->scratch) {
-		rc = fail(err, errlen, ENOMEM, "userspace link: scratch buffers");
-		goto error;
-	}
 	uint64_t t0 = mono_ns();
 	/* Distinct loss streams per direction from one seed. */
-	rc = dir_init(f, 0, &p->up, p->seed, client->rx, server->tx, event_log, t0, err,
-		      errlen);
+	rc = dir_init(f, 0, &p->up, p->seed, client, server->tx, event_log, t0, err, errlen);
 	if (rc == 0)
-		rc = dir_init(f, 1, &p->down, p->seed ^ 0x9e3779b97f4a7c15ull, server->rx,
+		rc = dir_init(f, 1, &p->down, p->seed ^ 0x9e3779b97f4a7c15ull, server,
 			      client->tx, event_log, t0, err, errlen);
 	if (rc < 0)
 		goto error;
@@ -426,86 +462,89 @@ error:
 	return rc;
 }
 
-static void publish(struct forward *f)
+/*
+ * Frames that found the ring full never reached the forwarder; the kernel
+ * counts them (and resets its count on each read).  A system call, so it
+ * is read at most every 10 ms, and at exit.
+ */
+static void read_kernel_drops(struct forward *f, int force)
+{
+	uint64_t now = mono_ns();
+	if (!force && now - f->kstats_ns < 10000000)
+		return;
+	f->kstats_ns = now;
+	for (int i = 0; i < 2; i++) {
+		struct tpacket_stats ks;
+		socklen_t len = sizeof(ks);
+		if (getsockopt(f->dir[i].rx.rx, SOL_PACKET, PACKET_STATISTICS, &ks, &len) == 0)
+			f->dir[i].st.drops_ring += ks.tp_drops;
+	}
+}
+
+static void publish(struct forward *f, int force)
 {
 	struct link_stats s[2];
+	read_kernel_drops(f, force);
 	for (int i = 0; i < 2; i++) {
 		s[i] = *queue_stats(f->dir[i].q);
-		s[i].drops_queue += f->dir[i].st.drops_pool;
+		s[i].drops_queue += f->dir[i].st.drops_pool + f->dir[i].st.drops_ring;
 	}
 	forward_shared_publish(f->sh, &s[0], &s[1], &f->dir[0].st, &f->dir[1].st);
 }
 
 /*
- * Reads up to 4 batches from one direction's socket and queues them.
- * Returns the number of frames read, or a negative errno.
+ * Takes up to FORWARD_READ_MAX frames from one direction's ring and queues
+ * each at its kernel receive time.  A frame that finds the pool empty is
+ * counted as a pool drop.  Returns the number of frames taken.
  */
-static int dir_read(struct forward *f, struct fdir *d, char *err, int errlen)
+static int dir_read(struct forward *f, struct fdir *d)
 {
-	int total = 0;
 	uint32_t cap = forward_pool_data_cap(f->pool);
-	for (int round = 0; round < FORWARD_READ_ROUNDS; round++) {
-		uint32_t n = forward_pool_avail(f->pool);
-		int scratch = n == 0;
-		if (n > FORWARD_BATCH || scratch)
-			n = FORWARD_BATCH;
-		for (uint32_t i = 0; i < n; i++) {
-			if (scratch) {
-				f->iov[i].iov_base = f->scratch[i];
-				f->iov[i].iov_len = FORWARD_BUF_SIZE;
-			} else {
-				f->bufs[i] = forward_pool_get(f->pool);
-				f->iov[i].iov_base = f->bufs[i]->data;
-				f->iov[i].iov_len = cap;
-			}
-			memset(&f->msgs[i].msg_hdr, 0, sizeof(f->msgs[i].msg_hdr));
-			f->msgs[i].msg_hdr.msg_iov = &f->iov[i];
-			f->msgs[i].msg_hdr.msg_iovlen = 1;
-		}
-		int r = recvmmsg(d->rx_fd, f->msgs, n, MSG_DONTWAIT, NULL);
-		int e = errno;
-		uint64_t now = mono_ns();
-		int got = r < 0 ? 0 : r;
-		for (uint32_t i = 0; i < n; i++) {
-			if (scratch) {
-				if (i < (uint32_t)got)
-					d->st.drops_pool++;
-				continue;
-			}
-			struct qpkt *p = f->bufs[i];
-			if (i >= (uint32_t)got) {
-				forward_pool_put(f->pool, p);
-				continue;
-			}
-			struct msghdr *h = &f->msgs[i].msg_hdr;
-			if (forward_frame_fill(p, f->msgs[i].msg_len, h->msg_flags & MSG_TRUNC,
-					       cap) < 0) {
-				d->st.drops_bad++;
-				forward_pool_put(f->pool, p);
-				continue;
-			}
-			if (queue_push(d->q, p, now) != QUEUE_QUEUED)
+	uint64_t now = mono_ns();
+	uint64_t off = real_ns() - now;
+	int got = 0;
+	while (got < FORWARD_READ_MAX) {
+		struct tpacket2_hdr *h =
+			(void *)(d->rx.ring + (size_t)d->ring_idx * d->rx.frame_size);
+		if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
+			break;
+		got++;
+		struct qpkt *p = forward_pool_get(f->pool);
+		if (!p) {
+			d->st.drops_pool++;
+		} else if (forward_frame_fill(p, h->tp_snaplen, h->tp_snaplen < h->tp_len, cap) < 0) {
+			/* Frames beyond the MTU mean GRO or TSO is on. */
+			if (!d->st.drops_bad)
+				log_warn("userspace link (%s): dropped a frame of %u bytes "
+					 "(buffers hold %u; are GRO/TSO/GSO off?)", d->name,
+					 h->tp_len, cap);
+			d->st.drops_bad++;
+			forward_pool_put(f->pool, p);
+		} else {
+			memcpy(p->data, (unsigned char *)h + h->tp_mac, p->len);
+			uint64_t rx = (uint64_t)h->tp_sec * 1000000000ull + h->tp_nsec;
+			d->last_ns = forward_stamp(rx, off, now, d->last_ns);
+			if (queue_push(d->q, p, d->last_ns) != QUEUE_QUEUED)
 				forward_pool_put(f->pool, p);
 		}
-		d->st.rx += (uint64_t)got;
-		total += got;
-		if (r < 0) {
-			if (e == EAGAIN || e == EINTR)
-				return total;
-			/* The interface went down or away (the testbed is being
-			 * torn down): not worth dying for. */
-			if (e == ENETDOWN || e == ENXIO || e == ENODEV) {
-				if (!d->warned_recv++)
-					log_warn("userspace link (%s): recvmmsg: %s", d->name,
-						 strerror(e));
-				return total;
-			}
-			return fail(err, errlen, e, "userspace link (%s): recvmmsg", d->name);
-		}
-		if ((uint32_t)r < n)
-			return total;
+		__atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+		if (++d->ring_idx == d->rx.frame_nr)
+			d->ring_idx = 0;
 	}
-	return total;
+	d->st.rx += (uint64_t)got;
+	return got;
+}
+
+/* A pending socket error (the interface went down or away: the testbed is
+ * being torn down) is not worth dying for, but must be cleared, or epoll
+ * reports it forever. */
+static void dir_clear_error(struct fdir *d)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+	getsockopt(d->rx.rx, SOL_SOCKET, SO_ERROR, &e, &len);
+	if (e && !d->warned_recv++)
+		log_warn("userspace link (%s): receive: %s", d->name, strerror(e));
 }
 
 static void dir_flush(struct forward *f, struct fdir *d, uint32_t n)
@@ -544,6 +583,7 @@ static int dir_send(struct forward *f, struct fdir *d, uint64_t now_ns)
 	uint32_t n = 0;
 	int total = 0;
 	struct qpkt *p;
+	d->last_ns = now_ns;
 	while ((p = queue_pop(d->q, now_ns))) {
 		/* How late the forwarder is: the accuracy of the emulation. */
 		uint64_t late = now_ns - p->deliver_ns;
@@ -588,7 +628,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 		rc = fail(err, errlen, errno, "userspace link: timerfd_create");
 		goto end;
 	}
-	int fds[4] = { f->dir[0].rx_fd, f->dir[1].rx_fd, stop_fd, tfd };
+	int fds[4] = { f->dir[0].rx.rx, f->dir[1].rx.rx, stop_fd, tfd };
 	for (int i = 0; i < 4; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
@@ -596,7 +636,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 			goto end;
 		}
 	}
-	publish(f);
+	publish(f, 1);
 	uint64_t armed = 0;        /* expiry of the timer, 0 = disarmed/fired */
 	uint64_t poll_until = 0;   /* keep polling after work until then */
 	for (;;) {
@@ -620,9 +660,9 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 			rc = fail(err, errlen, errno, "userspace link: epoll_wait");
 			goto end;
 		}
-		int ready[4] = { 0, 0, 0, 0 };
+		uint32_t ready[4] = { 0, 0, 0, 0 };
 		for (int i = 0; i < n; i++)
-			ready[evs[i].data.u32] = 1;
+			ready[evs[i].data.u32] = evs[i].events;
 		if (ready[2])
 			break;
 		if (ready[3]) {
@@ -635,26 +675,22 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 		}
 		int work = 0;
 		for (int i = 0; i < 2; i++) {
-			if (!ready[i])
-				continue;
-			int r = dir_read(f, &f->dir[i], err, errlen);
-			if (r < 0) {
-				rc = r;
-				goto end;
-			}
-			work += r;
+			if (ready[i] & EPOLLERR)
+				dir_clear_error(&f->dir[i]);
+			if (ready[i] & EPOLLIN)
+				work += dir_read(f, &f->dir[i]);
 		}
 		now = mono_ns();
 		for (int i = 0; i < 2; i++)
 			work += dir_send(f, &f->dir[i], now);
 		if (work) {
-			publish(f);
+			publish(f, 0);
 			if (f->linger_ns)
 				poll_until = mono_ns() + f->linger_ns;
 		}
 	}
 end:
-	publish(f);
+	publish(f, 1);
 	if (tfd >= 0)
 		close(tfd);
 	close(ep);

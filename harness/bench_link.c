@@ -193,6 +193,34 @@ static int rate_during(struct bench *b, struct testbed *tb, uint64_t t0, void *a
 	return 0;
 }
 
+/*
+ * One repetition at @rate: the link's own rate during a reno transfer,
+ * which keeps the queue backlogged, then the goodput of a transfer with the
+ * namespace's default congestion control, the one the experiments use.
+ */
+static int rate_rep(struct bench *b, const struct link_backend_ops *ops, uint64_t rate,
+		    struct rate_window *w, struct bench_iperf *ip, char *cc, int cclen)
+{
+	struct link_params lp;
+	struct testbed *tb;
+	struct bench_iperf reno;
+
+	bench_link_params(&lp, 10 * BENCH_MS, rate, 0);
+	int rc = bench_testbed_up(b, ops, &lp, "reno", &tb);
+	if (rc < 0)
+		return rc;
+	rc = bench_iperf(b, tb, 1, b->secs, rate_during, w, &reno);
+	testbed_down(tb);
+	if (rc < 0)
+		return rc;
+	if ((rc = bench_testbed_up(b, ops, &lp, NULL, &tb)) < 0)
+		return rc;
+	snprintf(cc, cclen, "%s", tb->cc);
+	rc = bench_iperf(b, tb, 1, b->secs, NULL, NULL, ip);
+	testbed_down(tb);
+	return rc;
+}
+
 static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 {
 	static const uint64_t rates[] = { 256000, 4000000, 100000000 };
@@ -206,19 +234,11 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 		char conf[32];
 		units_format_rate(rates[i], conf, sizeof(conf));
 		for (int r = 0; r < reps; r++) {
-			struct link_params lp;
-			struct testbed *tb;
 			struct rate_window w;
 			struct bench_iperf ip;
-			bench_progress(b, "%s rate %s, repetition %d of %d (%d s transfer)",
+			bench_progress(b, "%s rate %s, repetition %d of %d (2 transfers of %d s)",
 				       ops->name, conf, r + 1, reps, b->secs);
-			bench_link_params(&lp, 10 * BENCH_MS, rates[i], 0);
-			int rc = bench_testbed_up(b, ops, &lp, "reno", &tb);
-			if (rc == 0) {
-				snprintf(cc, sizeof(cc), "%s", tb->cc);
-				rc = bench_iperf(b, tb, 1, b->secs, rate_during, &w, &ip);
-				testbed_down(tb);
-			}
+			int rc = rate_rep(b, ops, rates[i], &w, &ip, cc, sizeof(cc));
 			if (rc == -EINTR || b->sig)
 				return -EINTR;
 			if (rc < 0) {
@@ -245,20 +265,21 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 		bench_rate_human(lm, h, sizeof(h));
 		snprintf(meas, sizeof(meas), "median %s", h);
 		snprintf(e, sizeof(e), "error %+.3f%%", lerr);
-		snprintf(extra, sizeof(extra), "link counters over %.1f s of bulk TCP", win);
+		snprintf(extra, sizeof(extra), "link counters over %.1f s of reno bulk TCP", win);
 		bench_row(b, "rate", conf, meas, e, extra, "|error| <=0.5%", fabs(lerr) <= 0.5);
 		bench_rate_human(gm, h, sizeof(h));
 		snprintf(meas, sizeof(meas), "median %s", h);
 		snprintf(e, sizeof(e), "%.2f%% of ideal", gm / ideal * 100);
 		bench_rate_human(ideal, h, sizeof(h));
-		snprintf(extra, sizeof(extra), "iperf3 -R -t %d; ideal %s; retrans <=%lld", b->secs,
-			 h, (long long)rmax);
+		snprintf(extra, sizeof(extra), "iperf3 -R -t %d, %s; ideal %s; retrans <=%lld",
+			 b->secs, cc, h, (long long)rmax);
 		bench_row(b, "goodput", conf, meas, e, extra, ">=97% of ideal", gm >= 0.97 * ideal);
 	}
-	bench_note(b, "rate: 10 ms RTT, default queue (max(1000p, 4 BDP)), cc %s, which keeps that "
-		   "queue backlogged (bbr's pacing may idle the link; cubic cannot be set in a "
-		   "namespace here); ideal goodput = rate * 1448/1500", cc);
-	bench_note(b, "rate reference: Mahimahi on this machine: goodput 97.7-99.8%% of ideal");
+	bench_note(b, "rate: 10 ms RTT, default queue (max(1000p, 4 BDP)); the link's rate is "
+		   "measured under reno, which keeps that queue backlogged (%s's pacing may idle "
+		   "the link), the goodput under %s, the namespace default", cc, cc);
+	bench_note(b, "rate: ideal goodput = rate * 1448/1500; Mahimahi on this machine: "
+		   "97.7-99.8%% of ideal");
 	return 0;
 }
 

@@ -4,8 +4,9 @@
  *
  *   rtt       ping at RTT 20/100/200 ms: median error <= 0.2 ms, mdev <= 0.1 ms
  *   rate      256 kbit/s, 4 and 100 Mbit/s down: the link's delivered bytes
- *             within 0.5% of the rate; a bulk TCP transfer >= 97% of the
- *             ideal goodput rate * 1448/1500
+ *             within 0.5% of the rate (under reno, which keeps the queue
+ *             backlogged); a bulk TCP transfer with the default congestion
+ *             control >= 97% of the ideal goodput rate * 1448/1500
  *   overhead  zero delay, no rate limit: RTT added over a bare veth pair
  *             <= 80 us; one TCP flow >= 2.5 Gbit/s; the forwarder's CPU time
  *             per packet

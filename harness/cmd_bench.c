@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/bench_fetch.h"
 #include "harness/bench_link.h"
 #include "harness/cleanup.h"
 #include "harness/commands.h"
@@ -83,17 +84,17 @@ static int bench_link(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case ':':
-			fprintf(stderr, "tfolab bench link: %s needs a value (see tfolab bench --help)\n",
+			fprintf(stderr, "tfolab bench link: %s needs a value (see tfolab bench link --help)\n",
 				argv[optind - 1]);
 			return 2;
 		default:
-			fprintf(stderr, "tfolab bench link: unknown option '%s' (see tfolab bench --help)\n",
+			fprintf(stderr, "tfolab bench link: unknown option '%s' (see tfolab bench link --help)\n",
 				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "tfolab bench link: unexpected argument '%s' (see tfolab bench --help)\n",
+		fprintf(stderr, "tfolab bench link: unexpected argument '%s' (see tfolab bench link --help)\n",
 			argv[optind]);
 		return 2;
 	}
@@ -116,18 +117,33 @@ static int bench_link(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
+/* The kinds of benchmark; each parses its own options (argv[0] = its name). */
+static const struct command kinds[] = {
+	{ "link", bench_link, "the emulated link's accuracy and cost" },
+	{ "fetch", bench_fetch, "the fetcher's resource use as pages grow" },
+};
+
+static void kinds_list(FILE *f)
+{
+	fprintf(f, "usage: tfolab bench KIND [OPTIONS]   (tfolab bench KIND --help for each)\n\n"
+		   "kinds:\n");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		fprintf(f, "  %-8s %s\n", kinds[i].name, kinds[i].summary);
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "tfolab bench: no benchmark given (use: tfolab bench link [OPTIONS])\n");
+		fprintf(stderr, "tfolab bench: no benchmark given (use: tfolab bench link|fetch ...)\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		usage(stdout);
+		kinds_list(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[1], "link"))
-		return bench_link(argc - 1, argv + 1);
-	fprintf(stderr, "tfolab bench: unknown benchmark '%s' (use link)\n", argv[1]);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(argv[1], kinds[i].name))
+			return kinds[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tfolab bench: unknown benchmark '%s' (use link or fetch)\n", argv[1]);
 	return 2;
 }

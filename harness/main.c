@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "plot", cmd_plot, "draw the figures of a stored run with gnuplot" },
 	{ "pages", cmd_pages, "list the page specs" },
 	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
+	{ "bench", cmd_bench, "measure the emulated link and the fetcher" },
 	{ "check", cmd_check, "report what this machine supports" },
 	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
 };

@@ -30,5 +30,5 @@ check "csv format" grep -q "^page," <<<"$csv"
 "$BIN" table --db "$t/s.db" --format json | python3 -c 'import json,sys; json.load(sys.stdin)'
 check "json format parses" [ $? = 0 ]
 check "no namespace or run directory left" no_leftovers $pid
-check "no nginx left" not running "nginx: master process.*tfl-"
+check "no nginx of the run left" not running "nginx.*tfl-$pid-"
 finish

@@ -122,6 +122,22 @@ static void wait_ns(void **state)
 	assert_true(forward_wait_ns(0, E - 1, E, 0) > 0);
 }
 
+static void stamp(void **state)
+{
+	const uint64_t off = 1700000000000000000ull;  /* realtime - monotonic */
+	/* The kernel's stamp, converted to the monotonic clock. */
+	assert_int_equal(forward_stamp(off + 5000, off, 9000, 0), 5000);
+	/* No stamp: the read time. */
+	assert_int_equal(forward_stamp(0, off, 9000, 0), 9000);
+	/* A stamp from the future (the clock was stepped back): the read time. */
+	assert_int_equal(forward_stamp(off + 9500, off, 9000, 0), 9000);
+	/* A stamp before the epoch of the offset (stepped forward): the read time. */
+	assert_int_equal(forward_stamp(off - 1, off, 9000, 0), 9000);
+	/* Never before the latest time the queue was given. */
+	assert_int_equal(forward_stamp(off + 5000, off, 9000, 7000), 7000);
+	assert_int_equal(forward_stamp(0, off, 9000, 9000), 9000);
+}
+
 static void shared_roundtrip(void **state)
 {
 	struct forward_shared sh;
@@ -198,7 +214,7 @@ static void shared_no_torn_read(void **state)
  * is needed, the name lookup fails first. */
 static void port_open_error(void **state)
 {
-	struct forward_port port = { 7, 7 };
+	struct forward_port port = { .rx = 7, .tx = 7 };
 	char err[256] = "";
 	int rc = forward_port_open(&port, "tfl-no-such-if", err, sizeof(err));
 	assert_int_equal(rc, -ENODEV);
@@ -239,6 +255,7 @@ int main(void)
 		cmocka_unit_test(pool_size_from_params),
 		cmocka_unit_test(frame_fill),
 		cmocka_unit_test(wait_ns),
+		cmocka_unit_test(stamp),
 		cmocka_unit_test(shared_roundtrip),
 		cmocka_unit_test(shared_no_torn_read),
 		cmocka_unit_test(port_open_error),
