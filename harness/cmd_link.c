@@ -24,6 +24,7 @@
 #include "harness/proc.h"
 #include "harness/session.h"
 #include "harness/testbed.h"
+#include "harness/tool.h"
 #include "workloads/origin.h"
 #include "workloads/pages.h"
 
@@ -49,33 +50,6 @@ static void usage(FILE *f)
 		"example:\n"
 		"  tfolab link --rtt 100ms --down 4mbit --up 256kbit -- ping -c 5 '$TFOLAB_SERVER'\n"
 		"  (CMD is not run through a shell: use sh -c '...' to expand $TFOLAB_SERVER)\n");
-}
-
-/* True once some socket in the namespace listens on TCP or is bound on UDP. */
-static int ns_listening(struct testbed *tb)
-{
-	static const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp" };
-	FILE *f[3];
-	int saved, found = 0;
-
-	if (testbed_enter(tb, TESTBED_SERVER, &saved) < 0)
-		return 0;
-	for (int i = 0; i < 3; i++)
-		f[i] = fopen(files[i], "r");
-	netns_leave(saved);
-	for (int i = 0; i < 3; i++) {
-		char line[512];
-		if (!f[i])
-			continue;
-		while (!found && fgets(line, sizeof(line), f[i])) {
-			unsigned st;
-			/* "sl local rem st": st 0A = TCP LISTEN, 07 = UDP unconnected */
-			if (sscanf(line, " %*s %*s %*s %x", &st) == 1)
-				found = (i < 2 && st == 0x0A) || (i == 2 && st == 0x07);
-		}
-		fclose(f[i]);
-	}
-	return found;
 }
 
 static void print_stats(struct testbed *tb)
@@ -243,7 +217,7 @@ int cmd_link(int argc, char **argv)
 		if (server < 0)
 			goto end;
 		int waited = 0;
-		while (!ns_listening(tb) && waited < 5000) {
+		while (!tool_listening(tb, TESTBED_SERVER, 0) && waited < 5000) {
 			if (proc_wait_child(server, &status, 10) == 0) {
 				log_err("server command exited with status %d before listening: %s",
 					proc_exit_code(status), server_cmd);

@@ -137,7 +137,7 @@ static int run_parallel(struct runner *r, const size_t *starts, size_t ngroups, 
 		}
 		r->done_trials = count_done(r->st, r->run_id);
 		r->done_here = r->done_trials; /* ETA from this invocation's pace */
-		runner_progress(r, "parallel", -1);
+		runner_progress(r, "in parallel jobs", -1);
 		struct timespec ts = { 0, 200 * 1000000 };
 		nanosleep(&ts, NULL);
 	}

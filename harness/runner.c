@@ -44,7 +44,11 @@ void runner_progress(struct runner *r, const char *what, double plt_s)
 		double s = elapsed / r->done_here * left;
 		snprintf(eta, sizeof(eta), "%dm%02ds", (int)(s / 60), (int)s % 60);
 	}
-	fprintf(stderr, "\r\033[K[%zu/%zu trials] %s", r->done_trials, r->total_trials, what);
+	if (r->cond_now)
+		fprintf(stderr, "\r\033[K[condition %zu/%zu, %zu/%zu trials] %s", r->cond_now, r->n,
+			r->done_trials, r->total_trials, what);
+	else
+		fprintf(stderr, "\r\033[K[%zu/%zu trials] %s", r->done_trials, r->total_trials, what);
 	if (plt_s >= 0)
 		fprintf(stderr, "  PLT %.3f s", plt_s);
 	fprintf(stderr, "  ETA %s", eta);
@@ -200,6 +204,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	};
 	for (uint32_t w = 0; w < g->warmup && rc == 0; w++)
 		for (size_t k = 0; k < count && rc == 0; k++) {
+			r->cond_now = g[k].index + 1;
 			snprintf(what, sizeof(what), "%s rtt %s: warm-up %u/%u", g->page, rtt, w + 1, g->warmup);
 			runner_progress(r, what, -1);
 			to.tfo_sysctl = g[k].tfo_sysctl;
@@ -215,6 +220,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 			to.tfo_sysctl = g[k].tfo_sysctl;
 			to.warm = false;
 			to.flush_metrics = true;
+			r->cond_now = g[k].index + 1;
 			if (g[k].tfo == CONDITION_TFO_COOKIE) {
 				/* Fresh metrics, then one load to fetch the cookies, then the
 				 * counted load with the cookies warm. */

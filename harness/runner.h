@@ -26,6 +26,7 @@ struct runner {
 	size_t total_trials;     /* counted trials of the whole run */
 	size_t done_trials;      /* stored so far, this invocation included */
 	size_t done_here;        /* stored by this invocation */
+	size_t cond_now;         /* 1-based index of the condition under way */
 	int64_t t0_ns;           /* start of this invocation */
 	const char *backend;     /* name of the backend in use, for the record */
 };

@@ -126,25 +126,26 @@ int tool_run(struct testbed *tb, enum testbed_side side, char *const argv[], int
 
 int tool_listening(struct testbed *tb, enum testbed_side side, int port)
 {
-	static const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
-	FILE *f[2];
+	static const char *files[] = { "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp" };
+	FILE *f[3];
 	int saved, found = 0;
 
 	/* /proc/net resolves to the namespace of the opener, at open time. */
 	if (testbed_enter(tb, side, &saved) < 0)
 		return 0;
-	for (int i = 0; i < 2; i++)
-		f[i] = fopen(files[i], "r");
+	for (int i = 0; i < 3; i++)
+		f[i] = port ? (i < 2 ? fopen(files[i], "r") : NULL) : fopen(files[i], "r");
 	netns_leave(saved);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		char line[512];
 		if (!f[i])
 			continue;
 		while (!found && fgets(line, sizeof(line), f[i])) {
 			unsigned lport, st;
-			/* "sl local_address:port rem_address:port st ..."; 0A = LISTEN */
+			/* "sl local_address:port rem_address:port st ...": 0A = TCP
+			 * LISTEN, 07 = an unconnected (bound) UDP socket */
 			if (sscanf(line, " %*s %*[0-9A-Fa-f]:%x %*s %x", &lport, &st) == 2)
-				found = lport == (unsigned)port && st == 0x0A;
+				found = (!port || lport == (unsigned)port) && st == (i < 2 ? 0x0Au : 0x07u);
 		}
 		fclose(f[i]);
 	}

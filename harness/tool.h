@@ -44,7 +44,10 @@ char *tool_read(int fd);
 int tool_run(struct testbed *tb, enum testbed_side side, char *const argv[], int timeout_ms,
 	     int *sig, char **out);
 
-/* tool_listening - 1 if some TCP socket of @side listens on @port, else 0. */
+/*
+ * tool_listening - 1 if some TCP socket of @side listens on @port, else 0.
+ * Port 0: any TCP listener or bound UDP socket (a server of any kind is up).
+ */
 int tool_listening(struct testbed *tb, enum testbed_side side, int port);
 
 /*
