@@ -8,13 +8,13 @@
 
 #include "harness/log.h"
 #include "plots/plot_data.h"
-#include "plots/plot_db.h"
 #include "plots/plot_gp.h"
 #include "plots/plot_waterfall.h"
 
 #define PATH_LEN 4096
 
 struct ctx {
+	struct store *st;
 	const struct plot_opts *o;
 	FILE *list;
 	char run_title[256];
@@ -333,15 +333,10 @@ static int wf_side(struct ctx *x, const struct plot_data *pd, const struct plot_
 
 static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 {
-	struct plot_db *db;
 	struct plot_waterfall wf;
 	struct pre p;
-	int rc = plot_db_open(x->o->db_path, &db);
-	if (rc < 0)
-		return rc;
 	const char *page = x->o->waterfall_page;
-	rc = plot_waterfall_load(pd, db, page, &wf);
-	plot_db_close(db);
+	int rc = plot_waterfall_load(pd, x->st, page, &wf);
 	if (rc == -ENODATA && page) {
 		log_err("plot: waterfall: run %lld has no cell of page \"%s\" with a valid trial and "
 			"its requests both with and without TFO", (long long)pd->run_id, page);
@@ -404,7 +399,7 @@ int plot_run(struct store *st, int64_t run_id, const struct plot_opts *o, FILE *
 		return rc;
 	store_run_release(&run);
 
-	struct ctx x = { .o = o, .list = list };
+	struct ctx x = { .st = st, .o = o, .list = list };
 	run_title_format(st, run_id, x.run_title, sizeof(x.run_title));
 	struct plot_data pd;
 	rc = plot_data_load(st, run_id, &o->cells, &pd);

@@ -23,7 +23,7 @@
 #include "results/store.h"
 
 struct plot_opts {
-	const char *db_path;     /* the database st was opened from (read again read-only) */
+	const char *db_path;     /* the database st was opened from, for messages */
 	const char *out_dir;     /* created if missing */
 	int png, svg;            /* the image formats to write */
 	const char *gnuplot;     /* its path; NULL = write data files and scripts only */

@@ -7,7 +7,7 @@
 
 static int cmp_trial(const void *a, const void *b)
 {
-	const struct plot_trial *x = a, *y = b;
+	const struct store_trial_ref *x = a, *y = b;
 	if (x->plt_ns != y->plt_ns)
 		return (x->plt_ns > y->plt_ns) - (x->plt_ns < y->plt_ns);
 	return (x->seq > y->seq) - (x->seq < y->seq);
@@ -15,20 +15,20 @@ static int cmp_trial(const void *a, const void *b)
 
 static void side_release(struct plot_wf_side *s)
 {
-	plot_db_requests_free(s->req, s->n);
+	store_requests_free(s->req, s->n);
 	memset(s, 0, sizeof(*s));
 }
 
 /* Loads the median trial of cond with its requests; -ENODATA if it has no
  * valid trial or its trial no requests. */
-static int side_load(const struct plot_data *pd, struct plot_db *db,
+static int side_load(const struct plot_data *pd, struct store *db,
 		     const struct store_condition *cond, struct plot_wf_side *s)
 {
-	struct plot_trial *t = NULL;
+	struct store_trial_ref *t = NULL;
 	size_t nt = 0;
 	memset(s, 0, sizeof(*s));
 	s->cond = cond;
-	int rc = plot_db_trials(db, cond->id, &t, &nt);
+	int rc = store_condition_trials(db, cond->id, &t, &nt);
 	if (rc < 0)
 		return rc;
 	if (nt == 0) {
@@ -39,7 +39,7 @@ static int side_load(const struct plot_data *pd, struct plot_db *db,
 	s->trial = t[(nt - 1) / 2];
 	s->ntrials = nt;
 	free(t);
-	rc = plot_db_requests(db, s->trial.id, &s->req, &s->n);
+	rc = store_trial_requests(db, s->trial.id, &s->req, &s->n);
 	if (rc < 0)
 		return rc;
 	if (s->n == 0)
@@ -82,7 +82,7 @@ static int candidate(const struct cell *c, const char *page)
 	return c->off.n && c->tfo.n && (!page || !strcmp(cell_cond(c)->page, page));
 }
 
-int plot_waterfall_load(const struct plot_data *pd, struct plot_db *db, const char *page,
+int plot_waterfall_load(const struct plot_data *pd, struct store *db, const char *page,
 			struct plot_waterfall *wf)
 {
 	memset(wf, 0, sizeof(*wf));

@@ -14,11 +14,11 @@
 #include <stdio.h>
 
 #include "plots/plot_data.h"
-#include "plots/plot_db.h"
+#include "results/store.h"
 
 struct plot_wf_side {
 	const struct store_condition *cond;
-	struct plot_trial trial;     /* the median-PLT valid trial */
+	struct store_trial_ref trial;     /* the median-PLT valid trial */
 	size_t ntrials;              /* valid trials it is the median of */
 	struct store_request *req;   /* its requests, by res_idx */
 	size_t n;
@@ -39,7 +39,7 @@ struct plot_waterfall {
  * (not logged: the caller says why the plot is skipped), or a database
  * error (logged).  Release with plot_waterfall_release, also on failure.
  */
-int plot_waterfall_load(const struct plot_data *pd, struct plot_db *db, const char *page,
+int plot_waterfall_load(const struct plot_data *pd, struct store *db, const char *page,
 			struct plot_waterfall *wf);
 void plot_waterfall_release(struct plot_waterfall *wf);
 

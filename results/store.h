@@ -215,4 +215,25 @@ int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 /* How many valid and invalid trials the run has in all. */
 int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid);
 
+/* A valid trial of a condition, as store_condition_trials lists them. */
+struct store_trial_ref {
+	int64_t id;
+	int seq;
+	int64_t plt_ns;
+};
+
+/*
+ * The valid trials of a condition ordered by seq, in a new array the caller
+ * frees (NULL when there are none).  0 or a negative errno (logged).
+ */
+int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial_ref **out,
+			   size_t *n);
+
+/*
+ * The requests of a trial ordered by res_idx, with owned strings, in a new
+ * array (free with store_requests_free).  Absent times read as -1.
+ */
+int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n);
+void store_requests_free(struct store_request *r, size_t n);
+
 #endif

@@ -33,7 +33,6 @@
 #include "harness/commands.h"
 #include "plots/plot.h"
 #include "plots/plot_data.h"
-#include "plots/plot_db.h"
 #include "plots/plot_gp.h"
 #include "plots/plot_waterfall.h"
 #include "results/stats.h"
@@ -425,10 +424,9 @@ static void test_waterfall(void **state)
 {
 	struct fixture *f = *state;
 	struct plot_data pd;
-	struct plot_db *db;
+	struct store *db = f->st;
 	struct plot_waterfall wf;
 	assert_int_equal(plot_data_load(f->st, f->grid, &f->opts, &pd), 0);
-	assert_int_equal(plot_db_open(f->path, &db), 0);
 	/* A page: its own largest RTT; a page without measurements: none. */
 	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", &wf), 0);
 	assert_string_equal(wf.tfo.cond->page, "wsj");
@@ -438,7 +436,6 @@ static void test_waterfall(void **state)
 	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", &wf), -ENODATA);
 	plot_waterfall_release(&wf);
 	assert_int_equal(plot_waterfall_load(&pd, db, NULL, &wf), 0);
-	plot_db_close(db);
 
 	/* The largest RTT, first page: amazon 100 ms; its median trials. */
 	assert_string_equal(wf.off.cond->page, "amazon");

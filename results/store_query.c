@@ -1,58 +1,13 @@
-#include "plots/plot_db.h"
-
+/*
+ * Reading single trials back: the valid trials of a condition and the
+ * requests of one trial, for the figures that show one load (waterfalls).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "results/store_db.h"
 
-#include "harness/log.h"
-
-struct plot_db {
-	sqlite3 *db;
-	char *path;
-};
-
-static int fail(struct plot_db *db, const char *what)
-{
-	int rc = sqlite3_errcode(db->db);
-	log_err("%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
-	return rc == SQLITE_NOMEM ? -ENOMEM : rc == SQLITE_BUSY ? -EBUSY : -EIO;
-}
-
-int plot_db_open(const char *path, struct plot_db **out)
-{
-	struct plot_db *db = calloc(1, sizeof(*db));
-	if (!db || !(db->path = strdup(path))) {
-		free(db);
-		return -ENOMEM;
-	}
-	int rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK) {
-		if (rc == SQLITE_CANTOPEN) {
-			log_err("%s: no such database", path);
-			rc = -ENOENT;
-		} else {
-			rc = db->db ? fail(db, "open") : -ENOMEM;
-		}
-		plot_db_close(db);
-		return rc;
-	}
-	sqlite3_busy_timeout(db->db, 5000);
-	*out = db;
-	return 0;
-}
-
-void plot_db_close(struct plot_db *db)
-{
-	if (!db)
-		return;
-	sqlite3_close(db->db);
-	free(db->path);
-	free(db);
-}
-
-/* Grows *arr (of elements of size sz) so that it holds len + 1. */
 static int grow(void **arr, size_t *cap, size_t len, size_t sz)
 {
 	if (len < *cap)
@@ -66,29 +21,29 @@ static int grow(void **arr, size_t *cap, size_t len, size_t sz)
 	return 0;
 }
 
-int plot_db_trials(struct plot_db *db, int64_t cond_id, struct plot_trial **out, size_t *n)
+int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial_ref **out, size_t *n)
 {
 	static const char what[] = "SELECT trials";
 	sqlite3_stmt *stmt;
-	struct plot_trial *arr = NULL;
+	struct store_trial_ref *arr = NULL;
 	size_t len = 0, cap = 0;
-	if (sqlite3_prepare_v2(db->db, "SELECT id, seq, plt_ns FROM trials"
-			       " WHERE condition_id = ? AND valid = 1 ORDER BY seq",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return fail(db, what);
+	int prc = store_db_prep(st, what, "SELECT id, seq, plt_ns FROM trials"
+			       " WHERE condition_id = ? AND valid = 1 ORDER BY seq", &stmt);
+	if (prc < 0)
+		return prc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
 	int s, rc = 0;
 	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if ((rc = grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
 			goto error;
-		arr[len++] = (struct plot_trial){
+		arr[len++] = (struct store_trial_ref){
 			.id = sqlite3_column_int64(stmt, 0),
 			.seq = sqlite3_column_int(stmt, 1),
 			.plt_ns = sqlite3_column_int64(stmt, 2),
 		};
 	}
 	if (s != SQLITE_DONE) {
-		rc = fail(db, what);
+		rc = store_db_fail(st, what);
 		goto error;
 	}
 	sqlite3_finalize(stmt);
@@ -118,17 +73,18 @@ static int64_t time_col(sqlite3_stmt *stmt, int i)
 	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, i);
 }
 
-int plot_db_requests(struct plot_db *db, int64_t trial_id, struct store_request **out, size_t *n)
+int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n)
 {
 	static const char what[] = "SELECT requests";
 	sqlite3_stmt *stmt;
 	struct store_request *arr = NULL;
 	size_t len = 0, cap = 0;
-	if (sqlite3_prepare_v2(db->db, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
+	int prc = store_db_prep(st, what, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
 			       " syn_data, queued_ns, connect_start_ns, connected_ns, req_sent_ns,"
 			       " first_byte_ns, last_byte_ns, body_bytes, status FROM requests"
-			       " WHERE trial_id = ? ORDER BY res_idx", -1, &stmt, NULL) != SQLITE_OK)
-		return fail(db, what);
+			       " WHERE trial_id = ? ORDER BY res_idx", &stmt);
+	if (prc < 0)
+		return prc;
 	sqlite3_bind_int64(stmt, 1, trial_id);
 	int s, rc = 0, nomem = 0;
 	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -159,7 +115,7 @@ int plot_db_requests(struct plot_db *db, int64_t trial_id, struct store_request 
 		}
 	}
 	if (s != SQLITE_DONE) {
-		rc = fail(db, what);
+		rc = store_db_fail(st, what);
 		goto error;
 	}
 	sqlite3_finalize(stmt);
@@ -168,11 +124,11 @@ int plot_db_requests(struct plot_db *db, int64_t trial_id, struct store_request 
 	return 0;
 error:
 	sqlite3_finalize(stmt);
-	plot_db_requests_free(arr, len);
+	store_requests_free(arr, len);
 	return rc;
 }
 
-void plot_db_requests_free(struct store_request *r, size_t n)
+void store_requests_free(struct store_request *r, size_t n)
 {
 	if (!r)
 		return;
