@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,20 +13,6 @@
 #include "harness/netns.h"
 #include "harness/rundir.h"
 #include "harness/testbed.h"
-
-int cleanup_pid_alive(int pid)
-{
-	char path[64], comm[64] = "";
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	comm[strcspn(comm, "\n")] = 0;
-	return strcmp(comm, "tfolab") == 0;
-}
 
 /* The pid in "tfl-<pid>-...", or -1 if @name is not one of ours. */
 static int prefix_pid(const char *name)
@@ -40,12 +27,31 @@ static int prefix_pid(const char *name)
 	return (int)pid;
 }
 
+/*
+ * Whether the resource @name (a namespace "tfl-P-N-x" or a run directory
+ * "tfl-P-N") belongs to a crashed run.  The run's lock says so, whatever the
+ * binary is called; without a lock file (a run between creating its
+ * directory and locking it, or one whose directory is gone) the pid does.
+ */
 static int wanted(const char *name, int all)
 {
+	char prefix[64], dir[PATH_MAX];
 	int pid = prefix_pid(name);
 	if (pid < 0 || pid == getpid())
 		return 0;
-	return all || !cleanup_pid_alive(pid);
+	if (all)
+		return 1;
+	/* The prefix is "tfl-P-N": cut a namespace's "-x" side suffix. */
+	snprintf(prefix, sizeof(prefix), "%s", name);
+	char *dash = strchr(prefix + strlen(TESTBED_PREFIX), '-');
+	if (dash && (dash = strchr(dash + 1, '-')))
+		*dash = 0;
+	snprintf(dir, sizeof(dir), "%s/%s", RUNDIR_BASE, prefix);
+	char lock[PATH_MAX + 8];
+	snprintf(lock, sizeof(lock), "%s/.lock", dir);
+	if (access(lock, F_OK) == 0)
+		return !rundir_live(dir);
+	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 int cleanup_stale(int all, int verbose, struct cleanup_report *rep)

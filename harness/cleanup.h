@@ -2,8 +2,9 @@
  * Finding and removing what a run left behind.  A run's resources all carry
  * its prefix "tfl-<pid>-<n>": the namespaces /run/netns/tfl-<pid>-<n>-{c,l,s}
  * (with every process inside them and every interface) and the run directory
- * /run/tfolab/tfl-<pid>-<n>.  A prefix is stale when no tfolab process with
- * that pid is alive.
+ * /run/tfolab/tfl-<pid>-<n>.  A prefix is stale when nobody holds its run
+ * lock (/run/tfolab/tfl-<pid>-<n>/.lock, an flock the kernel drops when the
+ * run dies), or, before the lock exists, when its pid is gone.
  */
 #ifndef TFOLAB_HARNESS_CLEANUP_H
 #define TFOLAB_HARNESS_CLEANUP_H
@@ -21,8 +22,5 @@ struct cleanup_report {
  * something could not be removed (logged).
  */
 int cleanup_stale(int all, int verbose, struct cleanup_report *rep);
-
-/* cleanup_pid_alive - 1 if @pid is a live tfolab process. */
-int cleanup_pid_alive(int pid);
 
 #endif

@@ -1,6 +1,8 @@
 #include "harness/rundir.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,4 +47,34 @@ int rundir_remove(const char *path)
 		return -ENOTEMPTY;
 	}
 	return 0;
+}
+
+int rundir_lock(const char *path)
+{
+	char lock[4096];
+	snprintf(lock, sizeof(lock), "%s/.lock", path);
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		log_err("run lock %s: open: %s", lock, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		log_err("run lock %s: flock: %s", lock, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+int rundir_live(const char *path)
+{
+	char lock[4096];
+	snprintf(lock, sizeof(lock), "%s/.lock", path);
+	int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	int live = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	close(fd); /* releases the lock if we took it */
+	return live;
 }

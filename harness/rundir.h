@@ -17,4 +17,19 @@ int rundir_create(const char *prefix, char *out, size_t len);
 /* rundir_remove - remove @path and everything below it (no symlinks followed). */
 int rundir_remove(const char *path);
 
+/*
+ * rundir_lock - take the run's lock: an exclusive flock on @path/.lock, held
+ * for as long as the returned fd (O_CLOEXEC) stays open, and released by the
+ * kernel when the process dies, however it dies.  `tfolab cleanup` takes a
+ * prefix for stale exactly when it can take this lock itself.  Returns the
+ * fd or a negative errno (logged).
+ */
+int rundir_lock(const char *path);
+
+/*
+ * rundir_live - 1 if the run directory @path is locked by a live run, 0 if
+ * not (no lock file, or the lock could be taken), never blocks.
+ */
+int rundir_live(const char *path);
+
 #endif

@@ -202,7 +202,7 @@ static int link_start(struct testbed *tb, const struct testbed_opts *o)
 int testbed_up(const struct testbed_opts *o, struct testbed **out)
 {
 	struct testbed *tb;
-	uint32_t base;
+	uint32_t base = 0;
 	int rc;
 
 	if (o->nservers < 1 || o->nservers > TESTBED_MAX_SERVERS) {
@@ -216,6 +216,7 @@ int testbed_up(const struct testbed_opts *o, struct testbed **out)
 	if (!tb)
 		return -ENOMEM;
 	tb->fd[0] = tb->fd[1] = tb->fd[2] = -1;
+	tb->lock_fd = -1;
 	snprintf(tb->prefix, sizeof(tb->prefix), TESTBED_PREFIX "%d-%d", (int)getpid(),
 		 atomic_fetch_add(&testbed_seq, 1));
 	tb->client_addr.s_addr = htonl(base + 1);
@@ -224,6 +225,10 @@ int testbed_up(const struct testbed_opts *o, struct testbed **out)
 		tb->server_addr[i].s_addr = htonl(base + 2 + i);
 
 	rc = rundir_create(tb->prefix, tb->run_dir, sizeof(tb->run_dir));
+	if (rc < 0)
+		goto error;
+	/* Held until testbed_down: while it is, no cleanup takes us for a crash. */
+	rc = tb->lock_fd = rundir_lock(tb->run_dir);
 	if (rc < 0)
 		goto error;
 	for (int s = 0; s < 3; s++) {
@@ -296,6 +301,8 @@ int testbed_down(struct testbed *tb)
 		if (e < 0 && rc == 0)
 			rc = e;
 	}
+	if (tb->lock_fd >= 0)
+		close(tb->lock_fd);
 	free(tb);
 	return rc;
 }

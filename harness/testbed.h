@@ -49,7 +49,8 @@ struct testbed {
 	const struct link_backend_ops *ops;
 	struct link_backend *link;
 	char cc[16];                           /* congestion control in use */
-	char run_dir[96];                      /* /run/tfolab/<prefix>, 0700, removed by testbed_down */
+	char run_dir[96];                      /* /run/tfolab/<prefix>, 0711, removed by testbed_down */
+	int lock_fd;                           /* the run's lock (rundir_lock), -1 = none */
 };
 
 /*

@@ -52,6 +52,18 @@ check "SIGKILL: leftovers present" not no_leftovers $RUN
 "$BIN" link -- true
 check "the next run removed the crashed run's leftovers" no_leftovers $RUN
 
+# A live run is never taken for a crashed one, whatever its binary is
+# called: the run's lock says it is alive.
+cp "$BIN" "/tmp/tfl-renamed.$$"
+"/tmp/tfl-renamed.$$" link -- sleep "$NAP" & R=$!
+for _ in $(seq 200); do ls /run/netns 2>/dev/null | grep -q "^tfl-$R-.*-c$" && break; sleep 0.05; done
+"$BIN" cleanup >/dev/null
+check "cleanup leaves a live run of a renamed binary alone" not no_leftovers $R
+check "its command still runs" running "^sleep $NAP"
+kill -TERM $R; wait $R
+check "and it cleans up after itself" no_leftovers $R
+rm -f "/tmp/tfl-renamed.$$"
+
 # Two runs at the same time, each pinging through its own link.
 t=$(mktemp -d)
 "$BIN" link --rtt 40ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/a" 2>&1 & A=$!
