@@ -31,4 +31,11 @@ check "csv format" grep -q "^page," <<<"$csv"
 check "json format parses" [ $? = 0 ]
 check "no namespace or run directory left" no_leftovers $pid
 check "no nginx of the run left" not running "nginx.*tfl-$pid-"
+# --jobs 2: two condition groups at once, each in its own testbed, one database
+"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --jobs 2 2>"$t/errj" & pid=$!
+wait $pid; rc=$?
+check "--jobs 2 exits 0 ($rc)" [ $rc = 0 ] || cat "$t/errj"
+check "--jobs 2: 4 trials, all valid" [ "$(sqlite3 "$t/j.db" 'select count(*) from trials where valid = 1')" = 4 ]
+check "--jobs 2: one run, done" [ "$(sqlite3 "$t/j.db" 'select count(*) || status from runs')" = 1done ]
+check "--jobs 2: nothing left" no_leftovers $pid
 finish
