@@ -129,6 +129,19 @@ static int errno_of(int rc)
 }
 
 /* Logs the database's last error for statement `what`; returns its errno. */
+int store_db_grow(void **arr, size_t *cap, size_t len, size_t size)
+{
+	if (len < *cap)
+		return 0;
+	size_t ncap = *cap ? 2 * *cap : 16;
+	void *p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
 int store_db_fail(struct store *st, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);

@@ -32,4 +32,11 @@ int store_db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 /* A malloc'd copy of a text column, NULL for NULL (or no memory). */
 char *store_db_strdup(sqlite3_stmt *stmt, int i);
 
+/*
+ * store_db_grow - make room for one more element of @size bytes in the
+ * array *@arr of capacity *@cap holding @len elements (doubling).  0, or
+ * -ENOMEM with *@arr unchanged.
+ */
+int store_db_grow(void **arr, size_t *cap, size_t len, size_t size);
+
 #endif

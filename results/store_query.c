@@ -8,19 +8,6 @@
 
 #include "results/store_db.h"
 
-static int grow(void **arr, size_t *cap, size_t len, size_t sz)
-{
-	if (len < *cap)
-		return 0;
-	size_t ncap = *cap ? 2 * *cap : 16;
-	void *p = realloc(*arr, ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial_ref **out, size_t *n)
 {
 	static const char what[] = "SELECT trials";
@@ -34,7 +21,7 @@ int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial
 	sqlite3_bind_int64(stmt, 1, cond_id);
 	int s, rc = 0;
 	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
 			goto error;
 		arr[len++] = (struct store_trial_ref){
 			.id = sqlite3_column_int64(stmt, 0),
@@ -88,7 +75,7 @@ int store_trial_requests(struct store *st, int64_t trial_id, struct store_reques
 	sqlite3_bind_int64(stmt, 1, trial_id);
 	int s, rc = 0, nomem = 0;
 	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
 			goto error;
 		struct store_request *r = &arr[len++];
 		*r = (struct store_request){

@@ -292,16 +292,8 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	sqlite3_bind_int64(stmt, 1, run_id);
 	int s;
 	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 16;
-			struct store_condition *p = realloc(arr, ncap * sizeof(*p));
-			if (!p) {
-				rc = -ENOMEM;
-				goto error;
-			}
-			arr = p;
-			cap = ncap;
-		}
+		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+			goto error;
 		rc = condition_read(stmt, &arr[len++]);
 		if (rc < 0)
 			goto error;
@@ -338,16 +330,8 @@ int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 			bad++;
 			continue;
 		}
-		if (len == cap) {
-			size_t ncap = cap ? 2 * cap : 32;
-			int64_t *p = realloc(arr, ncap * sizeof(*p));
-			if (!p) {
-				rc = -ENOMEM;
-				goto error;
-			}
-			arr = p;
-			cap = ncap;
-		}
+		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+			goto error;
 		arr[len++] = sqlite3_column_int64(stmt, 1);
 	}
 	if (s != SQLITE_DONE) {
