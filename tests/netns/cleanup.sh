@@ -56,7 +56,10 @@ check "the next run removed the crashed run's leftovers" no_leftovers $RUN
 # called: the run's lock says it is alive.
 cp "$BIN" "/tmp/tfl-renamed.$$"
 "/tmp/tfl-renamed.$$" link -- sleep "$NAP" & R=$!
-for _ in $(seq 200); do ls /run/netns 2>/dev/null | grep -q "^tfl-$R-.*-c$" && break; sleep 0.05; done
+for _ in $(seq 200); do
+  ls /run/netns 2>/dev/null | grep -q "^tfl-$R-.*-c$" && running "^sleep $NAP" && break
+  sleep 0.05
+done
 "$BIN" cleanup >/dev/null
 check "cleanup leaves a live run of a renamed binary alone" not no_leftovers $R
 check "its command still runs" running "^sleep $NAP"

@@ -18,8 +18,16 @@ plt() { # plt MODE -> seconds, from --json
   "$BIN" load "$t/one.page" --rtt 100ms --tfo "$1" --json |
     python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["plt_s"], j["connections"], j["syn_data_acked"], j["valid"], j["client_counters"]["TCPFastOpenActive"])'
 }
-read -r p_off c_off s_off v_off a_off <<<"$(plt off)"
-read -r p_on c_on s_on v_on a_on <<<"$(plt on)"
+# The median of 3 loads: one stall of this shared machine must not decide.
+median3() { sort -g | sed -n 2p; }
+for mode in off on; do
+  for i in 1 2 3; do plt $mode; done > "$t/$mode"
+  # the PLT is the median; the other fields come from that same load
+  med=$(cut -d' ' -f1 "$t/$mode" | median3)
+  grep -m1 "^$med " "$t/$mode" > "$t/$mode.med"
+done
+read -r p_off c_off s_off v_off a_off < "$t/off.med"
+read -r p_on c_on s_on v_on a_on < "$t/on.med"
 check "off: about 2 RTT, 200 ms +-5% ($p_off s)" between "${p_off:-0}" 0.190 0.210
 check "on: about 1 RTT, 100 ms +-5% ($p_on s)" between "${p_on:-0}" 0.095 0.105
 check "off: 1 connection, no SYN data, valid ($c_off $s_off $v_off)" [ "$c_off $s_off $v_off" = "1 0 True" ]
@@ -33,7 +41,8 @@ curl_time() {
   "$BIN" link --rtt 100ms --tfo "$1" --serve "$t/one.page" -- \
     sh -c 'curl -s --tcp-fastopen -o /dev/null -w "%{time_total}" http://$TFOLAB_SERVER/small.html'
 }
-c_off=$(curl_time off); c_on=$(curl_time on)
+c_off=$(for i in 1 2 3; do curl_time off; echo; done | median3)
+c_on=$(for i in 1 2 3; do curl_time on; echo; done | median3)
 check "curl agrees with the fetcher within 5%, TFO off ($c_off vs $p_off)" \
   awk -v a="$c_off" -v b="$p_off" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b) }'
 check "curl agrees with the fetcher within 5%, TFO on ($c_on vs $p_on)" \
