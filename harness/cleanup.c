@@ -47,10 +47,9 @@ static int wanted(const char *name, int all)
 	if (dash && (dash = strchr(dash + 1, '-')))
 		*dash = 0;
 	snprintf(dir, sizeof(dir), "%s/%s", RUNDIR_BASE, prefix);
-	char lock[PATH_MAX + 8];
-	snprintf(lock, sizeof(lock), "%s/.lock", dir);
-	if (access(lock, F_OK) == 0)
-		return !rundir_live(dir);
+	int live = rundir_live(dir);
+	if (live >= 0)
+		return !live;
 	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 

@@ -222,9 +222,7 @@ int cmd_run(int argc, char **argv)
 		goto end;
 
 	const struct link_backend_ops *ops;
-	const char *bname = cells[0].backend == CONDITION_BACKEND_NETEM ? "netem"
-			    : cells[0].backend == CONDITION_BACKEND_USERSPACE ? "userspace" : "auto";
-	if (link_backend_choose(bname, &ops, NULL, 0) < 0)
+	if (link_backend_choose(condition_backend_name(cells[0].backend), &ops, NULL, 0) < 0)
 		goto end;
 	size_t ngroups = runner_groups(cells, n, &starts);
 	if (!starts)

@@ -73,7 +73,7 @@ int rundir_live(const char *path)
 	snprintf(lock, sizeof(lock), "%s/.lock", path);
 	int fd = open(lock, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return 0;
+		return -ENOENT;
 	int live = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd); /* releases the lock if we took it */
 	return live;

@@ -28,7 +28,7 @@ int rundir_lock(const char *path);
 
 /*
  * rundir_live - 1 if the run directory @path is locked by a live run, 0 if
- * not (no lock file, or the lock could be taken), never blocks.
+ * its lock could be taken, -ENOENT if it has no lock file; never blocks.
  */
 int rundir_live(const char *path);
 

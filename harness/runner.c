@@ -144,9 +144,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 static const struct link_backend_ops *backend_of(const struct condition_spec *c)
 {
 	const struct link_backend_ops *ops = NULL;
-	const char *name = c->backend == CONDITION_BACKEND_NETEM ? "netem"
-			   : c->backend == CONDITION_BACKEND_USERSPACE ? "userspace" : "auto";
-	return link_backend_choose(name, &ops, NULL, 0) < 0 ? NULL : ops;
+	return link_backend_choose(condition_backend_name(c->backend), &ops, NULL, 0) < 0 ? NULL : ops;
 }
 
 /* One load that is not counted. */

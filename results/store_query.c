@@ -43,13 +43,11 @@ error:
 	return rc;
 }
 
+/* store_db_strdup, telling an out-of-memory NULL from a NULL column. */
 static const char *dup_col(sqlite3_stmt *stmt, int i, int *nomem)
 {
-	const unsigned char *s = sqlite3_column_text(stmt, i);
-	if (!s)
-		return NULL;
-	char *d = strdup((const char *)s);
-	if (!d)
+	char *d = store_db_strdup(stmt, i);
+	if (!d && sqlite3_column_type(stmt, i) != SQLITE_NULL)
 		*nomem = 1;
 	return d;
 }
