@@ -604,6 +604,46 @@ static void test_images(void **state)
 	free(list);
 }
 
+/*
+ * One cell with one valid trial each side: its sd is NaN in the data, and
+ * gnuplot 5.4 used to crash (SIGSEGV) drawing plt from it.
+ */
+static void test_images_one_trial(void **state)
+{
+	struct fixture *f = *state;
+	char gnuplot[4096], out[128];
+	if (plot_gp_find(gnuplot, sizeof(gnuplot)) < 0) {
+		skip();
+		return;
+	}
+	struct store_run r = { .started_at = 1700000000LL * 1000000000LL, .experiment_name = "one",
+			       .link_backend = "userspace" };
+	int64_t run;
+	assert_int_equal(store_run_begin(f->st, &r, &run), 0);
+	for (int m = 0; m < 2; m++) {
+		struct store_condition c = {
+			.run_id = run, .idx = m, .pair_key = 0, .page = "wikipedia-tcp",
+			.rtt_ns = 20000000, .down_bps = 4000000, .up_bps = 256000, .queue_pkts = 1000,
+			.tfo_mode = m ? STORE_TFO_ON : STORE_TFO_OFF, .tfo_sysctl = m ? 519 : 0,
+			.per_conn = 2, .conns_per_host = 6, .trials = 1, .backend = "userspace",
+			.cc = "bbr",
+		};
+		struct store_request q[3];
+		struct store_trial t = { .seq = 0, .valid = 1, .plt_ns = m ? 1912000000 : 1940000000 };
+		int64_t id;
+		assert_int_equal(store_condition_insert(f->st, &c, &id), 0);
+		make_requests(20, m, q);
+		assert_int_equal(store_trial_insert(f->st, id, &t, q, 3, NULL), 0);
+	}
+	snprintf(out, sizeof(out), "%s/one", f->dir);
+	struct plot_opts o = opts_for(f, out, gnuplot);
+	char *list = run_plot(f, run, &o, 0);
+	check_image(out, "plt", "png", list);
+	check_image(out, "plt", "svg", list);
+	check_image(out, "cdf", "png", list);
+	free(list);
+}
+
 /* A template gnuplot rejects: plot_run fails with -EIO. */
 static void test_gnuplot_fails(void **state)
 {
@@ -724,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_no_images),
 		cmocka_unit_test(test_images),
+		cmocka_unit_test(test_images_one_trial),
 		cmocka_unit_test(test_gnuplot_fails),
 		cmocka_unit_test(test_gp_quote),
 		cmocka_unit_test(test_cmd),
