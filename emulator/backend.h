@@ -28,6 +28,8 @@ struct link_backend_ops {
 		     struct link_backend **out);
 	/* Counters so far; up = client -> server.  0 or negative errno. */
 	int (*stats)(struct link_backend *b, struct link_stats *up, struct link_stats *down);
+	/* Start a new window of late_max_ns; NULL where lateness is unknown. */
+	void (*mark)(struct link_backend *b);
 	/* Undo start(); frees @b.  NULL is a no-op. */
 	void (*stop)(struct link_backend *b);
 };

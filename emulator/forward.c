@@ -169,6 +169,23 @@ uint64_t forward_stamp(uint64_t rx_real_ns, uint64_t real_off_ns, uint64_t now_n
 
 /* --- counters ------------------------------------------------------------ */
 
+void forward_late_note(struct forward_dir_stats *st, uint64_t late_ns, uint32_t epoch)
+{
+	if (st->win_epoch != epoch) {
+		st->win_epoch = epoch;
+		st->win_max_ns = 0;
+	}
+	if (late_ns > st->win_max_ns)
+		st->win_max_ns = late_ns;
+	st->late_sum_ns += late_ns;
+	if (late_ns > st->late_max_ns)
+		st->late_max_ns = late_ns;
+	if (late_ns >= LINK_LATE_NS) {
+		st->late_pkts++;
+		st->late_ns += late_ns;
+	}
+}
+
 void forward_shared_publish(struct forward_shared *sh, const struct link_stats *up,
 			    const struct link_stats *down, const struct forward_dir_stats *fup,
 			    const struct forward_dir_stats *fdown)
@@ -181,6 +198,11 @@ void forward_shared_publish(struct forward_shared *sh, const struct link_stats *
 	sh->fup = *fup;
 	sh->fdown = *fdown;
 	__atomic_store_n(&sh->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+void forward_shared_mark(struct forward_shared *sh)
+{
+	__atomic_add_fetch(&sh->epoch, 1, __ATOMIC_RELAXED);
 }
 
 void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
@@ -200,6 +222,10 @@ void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
 		if (__atomic_load_n(&sh->seq, __ATOMIC_RELAXED) == s)
 			break;
 	}
+	/* The window's maximum, or 0 when no frame has left since the mark. */
+	uint32_t epoch = __atomic_load_n(&sh->epoch, __ATOMIC_RELAXED);
+	c.up.late_max_ns = c.fup.win_epoch == epoch ? c.fup.win_max_ns : 0;
+	c.down.late_max_ns = c.fdown.win_epoch == epoch ? c.fdown.win_max_ns : 0;
 	if (up)
 		*up = c.up;
 	if (down)
@@ -488,6 +514,8 @@ static void publish(struct forward *f, int force)
 	for (int i = 0; i < 2; i++) {
 		s[i] = *queue_stats(f->dir[i].q);
 		s[i].drops_queue += f->dir[i].st.drops_pool + f->dir[i].st.drops_ring;
+		s[i].late_pkts = f->dir[i].st.late_pkts;
+		s[i].late_ns = f->dir[i].st.late_ns;
 	}
 	forward_shared_publish(f->sh, &s[0], &s[1], &f->dir[0].st, &f->dir[1].st);
 }
@@ -586,10 +614,8 @@ static int dir_send(struct forward *f, struct fdir *d, uint64_t now_ns)
 	d->last_ns = now_ns;
 	while ((p = queue_pop(d->q, now_ns))) {
 		/* How late the forwarder is: the accuracy of the emulation. */
-		uint64_t late = now_ns - p->deliver_ns;
-		d->st.late_sum_ns += late;
-		if (late > d->st.late_max_ns)
-			d->st.late_max_ns = late;
+		forward_late_note(&d->st, now_ns - p->deliver_ns,
+				  __atomic_load_n(&f->sh->epoch, __ATOMIC_RELAXED));
 		f->bufs[n++] = p;
 		total++;
 		if (n == FORWARD_BATCH) {

@@ -135,7 +135,19 @@ struct forward_dir_stats {
 	uint64_t send_errors;   /* sendmmsg refused the frame */
 	uint64_t late_sum_ns;   /* sum over sent frames of send time - delivery time */
 	uint64_t late_max_ns;   /* the largest of those */
+	uint64_t late_pkts;     /* frames sent LINK_LATE_NS or more late */
+	uint64_t late_ns;       /* the sum of their lateness */
+	uint32_t win_epoch;     /* the window win_max_ns belongs to */
+	uint64_t win_max_ns;    /* the largest lateness in that window */
 };
+
+/*
+ * forward_late_note - account a frame sent @late_ns after its delivery
+ * time in @st: the sum and maximum of all lateness, the count and sum of
+ * the frames late by LINK_LATE_NS or more (emulation faults), and the
+ * maximum within window @epoch (a new epoch starts a new window).
+ */
+void forward_late_note(struct forward_dir_stats *st, uint64_t late_ns, uint32_t epoch);
 
 /*
  * The forwarder's counters, in memory shared between the forwarder and its
@@ -144,6 +156,9 @@ struct forward_dir_stats {
  */
 struct forward_shared {
 	uint32_t seq;           /* odd while the writer is inside */
+	/* The one field the parent writes: a new value starts a new window of
+	 * late_max_ns (forward_shared_mark). */
+	uint32_t epoch;
 	struct link_stats up, down;
 	struct forward_dir_stats fup, fdown;
 };
@@ -152,6 +167,8 @@ struct forward_shared {
 void forward_shared_publish(struct forward_shared *sh, const struct link_stats *up,
 			    const struct link_stats *down, const struct forward_dir_stats *fup,
 			    const struct forward_dir_stats *fdown);
+/* forward_shared_mark - start a new window of late_max_ns (the parent). */
+void forward_shared_mark(struct forward_shared *sh);
 /* forward_shared_read - a consistent copy; any output may be NULL. */
 void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
 			 struct link_stats *down, struct forward_dir_stats *fup,

@@ -15,6 +15,14 @@
 
 #define LINK_MAX_DELAY_NS (10ull * 1000 * 1000 * 1000)
 #define LINK_MIN_QUEUE_PKTS 1000u
+/*
+ * A packet that leaves the link this much after its due time was not
+ * emulated faithfully: the emulator did not run when it had to (on our VMs,
+ * the host steals the CPU for tens of ms at a time).  A millisecond is 5% of
+ * the shortest RTT the experiments use and 100 times the forwarder's usual
+ * lateness.
+ */
+#define LINK_LATE_NS 1000000ull
 
 struct link_dir {
 	uint64_t rate_bps;     /* bits per second of IP bytes; 0 = unlimited */
@@ -39,6 +47,10 @@ struct link_stats {
 	uint32_t max_queue_pkts;
 	uint64_t max_queue_bytes;
 	uint64_t first_ns, last_ns; /* delivery times of the first/last packet */
+	/* Emulation faults; only backends that can see them count them. */
+	uint64_t late_pkts;    /* delivered LINK_LATE_NS or more after their due time */
+	uint64_t late_ns;      /* the sum of their lateness */
+	uint64_t late_max_ns;  /* the latest delivery since link_mark (not a delta) */
 };
 
 /*

@@ -127,6 +127,8 @@ child_main(pid_t parent, int pfd, const struct link_params *p, const struct forw
 	child_close_fds(pfd);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(1);
+	/* A name to find it by in ps (and for tests/e2e/stall.sh). */
+	prctl(PR_SET_NAME, "tfolab-link", 0, 0, 0);
 	/* Nanosecond-precise sleeps: the default slack is 50 us. */
 	if (prctl(PR_SET_TIMERSLACK, 1UL) < 0) {
 		rc = -errno;
@@ -293,6 +295,11 @@ static int userspace_stats(struct link_backend *b, struct link_stats *up,
 	return 0;
 }
 
+static void userspace_mark(struct link_backend *b)
+{
+	forward_shared_mark(b->sh);
+}
+
 int userspace_fstats(struct link_backend *b, struct forward_dir_stats *up,
 		     struct forward_dir_stats *down)
 {
@@ -339,5 +346,6 @@ const struct link_backend_ops link_userspace_ops = {
 	.probe = userspace_probe,
 	.start = userspace_start,
 	.stats = userspace_stats,
+	.mark = userspace_mark,
 	.stop = userspace_stop,
 };

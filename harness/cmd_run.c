@@ -88,9 +88,9 @@ static int run_share(struct runner *r, const size_t *starts, size_t ngroups, int
 
 static size_t count_done(struct store *st, int64_t run_id)
 {
-	size_t v = 0, inv = 0;
-	store_run_trial_counts(st, run_id, &v, &inv);
-	return v + inv;
+	size_t v = 0, inv = 0, stalled = 0;
+	store_run_trial_counts(st, run_id, &v, &inv, &stalled);
+	return v + inv - stalled;
 }
 
 /* --jobs N: one child process per job, each with its own testbeds and its
@@ -286,10 +286,10 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "\n");
 	const char *status = rc == 0 ? "done" : "interrupted";
 	store_run_end(st, r.run_id, status, now_ns());
-	size_t valid = 0, invalid = 0;
-	store_run_trial_counts(st, r.run_id, &valid, &invalid);
-	fprintf(stderr, "tfolab: run %lld %s: %zu valid and %zu invalid trials in %s\n", (long long)r.run_id,
-		status, valid, invalid, db);
+	size_t valid = 0, invalid = 0, stalled = 0;
+	store_run_trial_counts(st, r.run_id, &valid, &invalid, &stalled);
+	fprintf(stderr, "tfolab: run %lld %s: %zu valid and %zu invalid trials (%zu of them host stalls,"
+		" repeated) in %s\n", (long long)r.run_id, status, valid, invalid, stalled, db);
 	if (rc == -EINTR)
 		fprintf(stderr, "tfolab: continue it with: tfolab run %s --resume%s\n", argv[optind],
 			nsets ? " (with the same --set options)" : "");

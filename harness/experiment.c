@@ -464,6 +464,7 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
 		x->trials = (uint32_t)s[K_TRIALS].vals[0].u;
 		x->warmup = (uint32_t)s[K_WARMUP].vals[0].u;
 		x->timeout_ns = s[K_TIMEOUT].vals[0].u;
+		x->stall_limit_ns = s[K_STALL_LIMIT].vals[0].u;
 		x->backend = (enum condition_backend)s[K_BACKEND].vals[0].u;
 		if (s[K_CC].n)
 			snprintf(x->cc, sizeof(x->cc), "%s", s[K_CC].items[0]);

@@ -60,6 +60,8 @@ struct condition_spec {
 	uint32_t trials;       /* loads that are counted */
 	uint32_t warmup;       /* loads before them, not counted */
 	uint64_t timeout_ns;   /* per request */
+	uint64_t stall_limit_ns;  /* a trial whose link delivered a packet this
+	                             late is a host stall, repeated; 0 = never */
 	enum condition_backend backend;
 	char cc[CONDITION_CC_MAX];  /* congestion control; "" = the kernel's default */
 };

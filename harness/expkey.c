@@ -125,6 +125,19 @@ static int parse_timeout(const char *s, union key_val *v)
 	return rc;
 }
 
+/* 'off' is 0: no trial counts as stalled. */
+static int parse_stall_limit(const char *s, union key_val *v)
+{
+	if (strcmp(s, "off") == 0) {
+		v->u = 0;
+		return 0;
+	}
+	int rc = units_parse_time(s, &v->u);
+	if (rc == 0 && (v->u == 0 || v->u > 10ull * 1000 * 1000 * 1000))
+		rc = -ERANGE;
+	return rc;
+}
+
 /* A word of @extra and alphanumerics, shorter than @max. */
 static int parse_word(const char *s, const char *extra, size_t max)
 {
@@ -184,6 +197,9 @@ const struct key_def expkeys[K_COUNT] = {
 		       COUNT_FORM "2 or 0", "0 to 100000", "1" },
 	[K_TIMEOUT] = { "timeout", NULL, KIND_SCALAR, parse_timeout, "a time", UNITS_TIME_FORM,
 			"a time above 0 and at most 60min", "30s" },
+	[K_STALL_LIMIT] = { "stall_limit", NULL, KIND_SCALAR, parse_stall_limit, "a time",
+			    "a time such as 10ms, 50ms or 0.1s, or 'off'", "a time above 0 and at most 10s, or 'off'",
+			    "10ms" },
 	[K_BACKEND] = { "backend", NULL, KIND_SCALAR, parse_backend, "a backend",
 			"auto, userspace or netem", "auto, userspace or netem", "auto" },
 	[K_CC] = { "cc", NULL, KIND_SCALAR, parse_cc, "a congestion control name",

@@ -90,6 +90,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.tfo_mode = tfo_store(c->tfo), .tfo_sysctl = c->tfo_sysctl, .per_conn = (int)c->per_conn,
 		.conns_per_host = (int)c->conns_per_host, .trials = (int)c->trials, .warmup = (int)c->warmup,
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->backend,
+		.stall_limit_ns = (int64_t)c->stall_limit_ns,
 		.cc = cc,
 	};
 	return store_condition_insert(r->st, &sc, id);
@@ -127,6 +128,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		.retrans_segs = (int64_t)(t->client.retrans_segs + t->server.retrans_segs),
 		.link_drops = (int64_t)(t->up.drops_queue + t->up.drops_loss + t->down.drops_queue +
 					t->down.drops_loss),
+		.stalled = t->stalled, .steal_ns = (int64_t)t->steal_ns,
 	};
 	struct store_link_stats ls[2];
 	const struct link_stats *d[2] = { &t->up, &t->down };
@@ -135,6 +137,8 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 			.pkts = (int64_t)d[i]->pkts, .bytes = (int64_t)d[i]->bytes,
 			.drops_queue = (int64_t)d[i]->drops_queue, .drops_loss = (int64_t)d[i]->drops_loss,
 			.max_queue_pkts = d[i]->max_queue_pkts, .max_queue_bytes = (int64_t)d[i]->max_queue_bytes,
+			.late_pkts = (int64_t)d[i]->late_pkts, .late_ns = (int64_t)d[i]->late_ns,
+			.late_max_ns = (int64_t)d[i]->late_max_ns,
 		};
 	int rc = store_trial_insert(r->st, cond_id, &st, reqs, f->n, ls);
 	free(reqs);
@@ -158,11 +162,59 @@ static int warm_load(struct session *s, struct trial_opts *to)
 	return rc;
 }
 
+/*
+ * One counted trial of cell @k of the group @g, stored with @seq; @num is
+ * its 1-based number among the cell's counted trials.  *@again
+ * is set when the host stalled during it (stored invalid; the caller
+ * repeats it).  0, or a negative errno when the testbed or store failed.
+ */
+static int trial_once(struct runner *r, const struct condition_spec *g, size_t k, int64_t cond_id,
+		      int seq, int num, struct session *s, const struct page *pg, struct trial_opts *to,
+		      const char *rtt, bool *again)
+{
+	char what[400];
+	int rc;
+
+	*again = false;
+	to->tfo_sysctl = g[k].tfo_sysctl;
+	to->warm = false;
+	to->flush_metrics = true;
+	r->cond_now = g[k].index + 1;
+	if (g[k].tfo == CONDITION_TFO_COOKIE) {
+		/* Fresh metrics, then one load to fetch the cookies, then the
+		 * counted load with the cookies warm. */
+		if ((rc = warm_load(s, to)) < 0)
+			return rc;
+		to->warm = true;
+		to->flush_metrics = false;
+	}
+	struct trial_result tr;
+	if ((rc = trial_run(s, to, &tr)) < 0)
+		return rc;
+	rc = trial_store(r, cond_id, seq, pg, &tr);
+	if (rc == 0) {
+		const char *mode = condition_tfo_name(g[k].tfo);
+		*again = tr.stalled;
+		if (!tr.stalled) {
+			r->done_trials++;
+			r->done_here++;
+		}
+		snprintf(what, sizeof(what), "%s rtt %s tfo %s trial %d/%u%s", g->page, rtt, mode,
+			 num, g[k].trials, tr.stalled ? " STALLED, again" : tr.valid ? "" : " INVALID");
+		runner_progress(r, what, tr.fetch.plt_ns >= 0 ? tr.fetch.plt_ns / 1e9 : -1);
+		if (!tr.valid)
+			log_warn("%s rtt %s tfo %s trial %d is invalid%s: %s", g->page, rtt, mode, num,
+				 tr.stalled ? " (repeated)" : "", tr.reason);
+	}
+	trial_result_release(&tr);
+	return rc;
+}
+
 int runner_group(struct runner *r, size_t first, size_t count)
 {
 	const struct condition_spec *g = r->cells + first;
 	int64_t ids[8];
-	int done[8], need = 0, rc;
+	int done[8], stalled[8], need = 0, rc;
 	char path[PATH_MAX], what[400], rtt[32];
 
 	if (count > 8) {
@@ -170,7 +222,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < count; k++) {
-		if ((rc = cond_insert(r, &g[k], &ids[k])) < 0 || (rc = store_trials_done(r->st, ids[k], &done[k])) < 0)
+		if ((rc = cond_insert(r, &g[k], &ids[k])) < 0 || (rc = store_trials_done(r->st, ids[k], &done[k], &stalled[k])) < 0)
 			return rc;
 		if (done[k] < (int)g[k].trials)
 			need = 1;
@@ -196,7 +248,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		return rc;
 	}
 	struct trial_opts to = {
-		.flush_metrics = true, .timeout_ns = g->timeout_ns,
+		.flush_metrics = true, .timeout_ns = g->timeout_ns, .stall_limit_ns = g->stall_limit_ns,
 		.sched = { .max_per_host = (int)g->conns_per_host, .per_conn = (int)g->per_conn,
 			   .follow_plan = true },
 	};
@@ -213,39 +265,30 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		}
 	for (uint32_t t = 0; t < g->trials && rc == 0; t++) {
 		for (size_t k = 0; k < count && rc == 0; k++) {
-			if ((int)t < done[k])
-				continue;
-			to.tfo_sysctl = g[k].tfo_sysctl;
-			to.warm = false;
-			to.flush_metrics = true;
-			r->cond_now = g[k].index + 1;
-			if (g[k].tfo == CONDITION_TFO_COOKIE) {
-				/* Fresh metrics, then one load to fetch the cookies, then the
-				 * counted load with the cookies warm. */
-				if ((rc = warm_load(s, &to)) < 0)
+			/* A trial that a host stall spoiled is stored and then repeated
+			 * at once, so the alternation stays ABAB; at most `trials`
+			 * repeats per condition, so a machine that always stalls ends. */
+			while (rc == 0 && done[k] <= (int)t) {
+				bool again;
+				rc = trial_once(r, g, k, ids[k], done[k] + stalled[k], done[k] + 1, s,
+						pg, &to, rtt, &again);
+				if (rc < 0)
 					break;
-				to.warm = true;
-				to.flush_metrics = false;
+				if (!again) {
+					done[k]++;
+				} else if (++stalled[k] > (int)g[k].trials) {
+					log_warn("%s rtt %s tfo %s: %d host stalls; no more repeats, this "
+						 "condition keeps fewer trials", g->page, rtt,
+						 condition_tfo_name(g[k].tfo), stalled[k]);
+					break;
+				} else {
+					/* Stalls come in bursts: give this one a second to pass. */
+					struct timespec pause = { 1, 0 };
+					nanosleep(&pause, NULL);
+				}
+				if (proc_interrupted())
+					rc = -EINTR;
 			}
-			struct trial_result tr;
-			rc = trial_run(s, &to, &tr);
-			if (rc < 0)
-				break;
-			rc = trial_store(r, ids[k], (int)t, pg, &tr);
-			if (rc == 0) {
-				r->done_trials++;
-				r->done_here++;
-				snprintf(what, sizeof(what), "%s rtt %s tfo %s trial %u/%u%s", g->page, rtt,
-					 condition_tfo_name(g[k].tfo), t + 1, g->trials,
-					 tr.valid ? "" : " INVALID");
-				runner_progress(r, what, tr.fetch.plt_ns >= 0 ? tr.fetch.plt_ns / 1e9 : -1);
-				if (!tr.valid)
-					log_warn("%s rtt %s tfo %s trial %u is invalid: %s", g->page, rtt,
-						 condition_tfo_name(g[k].tfo), t + 1, tr.reason);
-			}
-			trial_result_release(&tr);
-			if (rc == 0 && proc_interrupted())
-				rc = -EINTR;
 		}
 	}
 	session_down(s);

@@ -9,6 +9,7 @@
 #include "harness/log.h"
 #include "harness/netns.h"
 #include "harness/rundir.h"
+#include "harness/stall.h"
 #include "harness/tcpmetrics.h"
 #include "workloads/origin.h"
 
@@ -125,6 +126,23 @@ static void stats_delta(struct link_stats *d, const struct link_stats *before,
 	d->bytes -= before->bytes;
 	d->drops_queue -= before->drops_queue;
 	d->drops_loss -= before->drops_loss;
+	d->late_pkts -= before->late_pkts;
+	d->late_ns -= before->late_ns;
+}
+
+/* "a; b", "a" or "b" into @dst, cut to @len (a reason is for people). */
+static void reason_join(char *dst, size_t len, const char *a, const char *b)
+{
+	const char *part[3] = { a, a && b ? "; " : NULL, b };
+	size_t o = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t l = part[i] ? strlen(part[i]) : 0;
+		if (l > len - 1 - o)
+			l = len - 1 - o;
+		memcpy(dst + o, part[i] ? part[i] : "", l);
+		o += l;
+	}
+	dst[o] = 0;
 }
 
 int trial_run(struct session *s, const struct trial_opts *o, struct trial_result *r)
@@ -153,10 +171,15 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		.tfo = (o->tfo_sysctl & 0x1) != 0, .sched = o->sched, .timeout_ns = o->timeout_ns,
 	};
 	struct load_args a = { .s = s, .fo = &fo, .r = r };
+	uint64_t steal0 = 0, steal1 = 0;
+	testbed_link_mark(s->tb);
+	int steal_ok = stall_steal_read("/proc/stat", &steal0) == 0;
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->started_at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
 		return rc;
+	if (steal_ok && stall_steal_read("/proc/stat", &steal1) == 0 && steal1 >= steal0)
+		r->steal_ns = steal1 - steal0;
 
 	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c1)) < 0 ||
 	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s1)) < 0 ||
@@ -167,10 +190,16 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	stats_delta(&r->up, &up0, &up1);
 	stats_delta(&r->down, &down0, &down1);
 
+	/* A stall is named first: it explains whatever else went wrong. */
+	char stall[160];
+	r->stalled = o->stall_limit_ns &&
+		     stall_verdict(&r->up, &r->down, o->stall_limit_ns, stall, sizeof(stall));
 	if (a.rc < 0) {
 		r->valid = false;
-		snprintf(r->reason, sizeof(r->reason), "load failed: %s",
+		char why[300];
+		snprintf(why, sizeof(why), "load failed: %s",
 			 r->fetch.error[0] ? r->fetch.error : strerror(-a.rc));
+		reason_join(r->reason, sizeof(r->reason), r->stalled ? stall : NULL, why);
 		return 0;
 	}
 	bool *syn = calloc(r->fetch.nconns ? r->fetch.nconns : 1, sizeof(bool));
@@ -184,6 +213,12 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	};
 	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
 	free(syn);
+	if (r->stalled) {
+		char tfo[sizeof(r->reason)];
+		snprintf(tfo, sizeof(tfo), "%s", r->reason);
+		reason_join(r->reason, sizeof(r->reason), stall, r->valid ? NULL : tfo);
+		r->valid = false;
+	}
 	return 0;
 }
 

@@ -57,6 +57,7 @@ struct trial_opts {
 	bool flush_metrics;      /* flush tcp_metrics on both sides first */
 	struct sched_opts sched;
 	uint64_t timeout_ns;     /* per request */
+	uint64_t stall_limit_ns; /* see stall_verdict; 0 = no verdict */
 };
 
 struct trial_result {
@@ -64,7 +65,10 @@ struct trial_result {
 	int64_t started_at_us;           /* wall clock (CLOCK_REALTIME) of the start */
 	int tfo_sysctl;
 	bool valid;
+	bool stalled;                    /* invalid because the host stalled (stall.h):
+					  * a repeat may succeed */
 	char reason[320];                /* why invalid; the TFO verdict when valid */
+	uint64_t steal_ns;               /* the guest's steal time over the load */
 	struct tfo_counters client;      /* deltas over the load */
 	struct tfo_counters server;
 	struct link_stats up, down;      /* deltas over the load */

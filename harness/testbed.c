@@ -270,6 +270,12 @@ int testbed_link_stats(struct testbed *tb, struct link_stats *up, struct link_st
 	return tb->ops->stats(tb->link, up, down);
 }
 
+void testbed_link_mark(struct testbed *tb)
+{
+	if (tb->ops && tb->ops->mark)
+		tb->ops->mark(tb->link);
+}
+
 int testbed_down(struct testbed *tb)
 {
 	int rc = 0;

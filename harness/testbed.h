@@ -70,6 +70,12 @@ int testbed_down(struct testbed *tb);
 /* testbed_enter - move the calling thread to a side; see netns_enter/netns_leave. */
 int testbed_enter(struct testbed *tb, enum testbed_side side, int *saved);
 
+/*
+ * testbed_link_mark - start a new window of the link's late_max_ns (a no-op
+ * where the backend cannot see lateness).
+ */
+void testbed_link_mark(struct testbed *tb);
+
 /* testbed_link_stats - the backend's counters (zeros with no backend). */
 int testbed_link_stats(struct testbed *tb, struct link_stats *up, struct link_stats *down);
 

@@ -271,7 +271,8 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 		if (rc < 0)
 			return rc;
 	}
-	rc = store_run_trial_counts(st, run_id, &set->valid_trials, &set->invalid_trials);
+	rc = store_run_trial_counts(st, run_id, &set->valid_trials, &set->invalid_trials,
+				    &set->stalled_trials);
 	if (rc < 0)
 		return rc;
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);

@@ -81,6 +81,7 @@ struct cell_set {
 	size_t n;
 	size_t valid_trials;
 	size_t invalid_trials;
+	size_t stalled_trials;   /* of the invalid: host stalls, repeated */
 	unsigned varying;        /* enum cell_vary bits that differ across cells */
 	int has_cookie;          /* some cell's TFO side uses real cookies */
 };

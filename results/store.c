@@ -83,6 +83,22 @@ static const char *const migrations[] = {
 	"         c.tfo_mode, c.per_conn, t.seq, t.plt_ns / 1e9 AS plt_s,"
 	"         t.valid, t.invalid_reason"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
+
+	/* 3: host stalls (harness/stall.h): the trial is repeated, so its row
+	 * says so; the guest's steal time; the link's late deliveries. */
+	"ALTER TABLE trials ADD COLUMN stalled INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (stalled IN (0, 1));"
+	"ALTER TABLE trials ADD COLUMN steal_ns INTEGER;"
+	"ALTER TABLE conditions ADD COLUMN stall_limit_ns INTEGER;"
+	"ALTER TABLE link_stats ADD COLUMN late_pkts INTEGER;"
+	"ALTER TABLE link_stats ADD COLUMN late_ns INTEGER;"
+	"ALTER TABLE link_stats ADD COLUMN late_max_ns INTEGER;"
+	"DROP VIEW plt;"
+	"CREATE VIEW plt AS"
+	"  SELECT c.run_id, c.idx, c.pair_key, c.page, c.rtt_ns / 1000000.0 AS rtt_ms,"
+	"         c.tfo_mode, c.per_conn, t.seq, t.plt_ns / 1e9 AS plt_s,"
+	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms"
+	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -23,7 +23,7 @@
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -81,6 +81,7 @@ struct store_condition {
 	int trials;
 	int warmup;
 	int64_t timeout_ns;
+	int64_t stall_limit_ns;  /* 0 = stalls not detected */
 	const char *backend;
 	const char *cc;          /* congestion control */
 };
@@ -103,6 +104,8 @@ struct store_trial {
 	int64_t bytes_total;
 	int64_t retrans_segs;
 	int64_t link_drops;
+	int stalled;             /* invalid because the host stalled; repeated */
+	int64_t steal_ns;        /* the guest's steal time over the load */
 };
 
 /* One request of a trial; times are ns from the trial's start. */
@@ -131,6 +134,9 @@ struct store_link_stats {
 	int64_t drops_loss;
 	int64_t max_queue_pkts;
 	int64_t max_queue_bytes;
+	int64_t late_pkts;       /* delivered LINK_LATE_NS or more late */
+	int64_t late_ns;         /* their summed lateness */
+	int64_t late_max_ns;     /* the latest delivery of the trial */
 };
 
 const char *store_tfo_mode_name(enum store_tfo_mode m);
@@ -194,8 +200,13 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 		       const struct store_request *reqs, size_t n,
 		       const struct store_link_stats link[2]);
 
-/* How many trials (valid or not) the condition has, for resume. */
-int store_trials_done(struct store *st, int64_t cond_id, int *n);
+/*
+ * For resume: how many trials the condition has that count (valid, or
+ * invalid for a reason a repeat would not cure) in *@done, and how many
+ * host stalls, which the runner repeats, in *@stalled.  The next trial's
+ * seq is their sum.
+ */
+int store_trials_done(struct store *st, int64_t cond_id, int *done, int *stalled);
 
 /*
  * All conditions of a run ordered by (idx, tfo_mode), in a new array
@@ -212,8 +223,12 @@ void store_conditions_free(struct store_condition *c, size_t n);
 int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 			 size_t *n_valid, size_t *n_invalid);
 
-/* How many valid and invalid trials the run has in all. */
-int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid);
+/*
+ * How many valid and invalid trials the run has in all, and how many of the
+ * invalid ones were host stalls (@n_stalled may be NULL).
+ */
+int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid,
+			   size_t *n_stalled);
 
 /* A valid trial of a condition, as store_condition_trials lists them. */
 struct store_trial_ref {

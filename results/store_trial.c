@@ -59,8 +59,9 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	int rc = store_db_prep(st, what,
 		      "INSERT INTO conditions (run_id, idx, page, rtt_ns, down_bps, up_bps,"
 		      " queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn,"
-		      " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		      " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key,"
+		      " stall_limit_ns)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		      " ON CONFLICT (run_id, idx, tfo_mode) DO NOTHING", &stmt);
 	if (rc < 0)
 		return rc;
@@ -83,6 +84,7 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	store_db_bind_text(stmt, 17, c->backend);
 	store_db_bind_text(stmt, 18, c->cc);
 	sqlite3_bind_int(stmt, 19, c->pair_key);
+	sqlite3_bind_int64(stmt, 20, c->stall_limit_ns);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc < 0)
 		return rc;
@@ -130,6 +132,9 @@ static int insert_link(struct store *st, sqlite3_stmt *stmt, int64_t trial_id,
 	sqlite3_bind_int64(stmt, 6, l->drops_loss);
 	sqlite3_bind_int64(stmt, 7, l->max_queue_pkts);
 	sqlite3_bind_int64(stmt, 8, l->max_queue_bytes);
+	sqlite3_bind_int64(stmt, 9, l->late_pkts);
+	sqlite3_bind_int64(stmt, 10, l->late_ns);
+	sqlite3_bind_int64(stmt, 11, l->late_max_ns);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return store_db_fail(st, "INSERT link_stats");
 	return 0;
@@ -144,8 +149,8 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 		      "INSERT INTO trials (condition_id, seq, started_at, plt_ns, valid,"
 		      " invalid_reason, tfo_active, tfo_active_fail, tfo_passive,"
 		      " tfo_passive_fail, tfo_cookie_reqd, syn_data_acked_conns,"
-		      " conns_opened, bytes_total, retrans_segs, link_drops)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
+		      " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
@@ -164,6 +169,8 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 	sqlite3_bind_int64(stmt, 14, t->bytes_total);
 	sqlite3_bind_int64(stmt, 15, t->retrans_segs);
 	sqlite3_bind_int64(stmt, 16, t->link_drops);
+	sqlite3_bind_int(stmt, 17, t->stalled ? 1 : 0);
+	sqlite3_bind_int64(stmt, 18, t->steal_ns);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
 		*trial_id = sqlite3_last_insert_rowid(st->db);
@@ -196,8 +203,8 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 	if (link) {
 		rc = store_db_prep(st, "INSERT link_stats",
 			  "INSERT INTO link_stats (trial_id, direction, pkts, bytes, drops_queue,"
-			  " drops_loss, max_queue_pkts, max_queue_bytes)"
-			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &link_stmt);
+			  " drops_loss, max_queue_pkts, max_queue_bytes, late_pkts, late_ns,"
+			  " late_max_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &link_stmt);
 		if (rc == 0)
 			rc = insert_link(st, link_stmt, trial_id, "up", &link[STORE_DIR_UP]);
 		if (rc == 0)
@@ -220,17 +227,20 @@ error:
 	return rc;
 }
 
-int store_trials_done(struct store *st, int64_t cond_id, int *n)
+int store_trials_done(struct store *st, int64_t cond_id, int *done, int *stalled)
 {
 	static const char what[] = "SELECT count(trials)";
 	sqlite3_stmt *stmt;
-	int rc = store_db_prep(st, what, "SELECT count(*) FROM trials WHERE condition_id = ?", &stmt);
+	int rc = store_db_prep(st, what,
+			       "SELECT count(*) - total(stalled), total(stalled) FROM trials"
+			       " WHERE condition_id = ?", &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		*n = sqlite3_column_int(stmt, 0);
-	else
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		*done = sqlite3_column_int(stmt, 0);
+		*stalled = sqlite3_column_int(stmt, 1);
+	} else
 		rc = store_db_fail(st, what);
 	sqlite3_finalize(stmt);
 	return rc;
@@ -349,12 +359,14 @@ error:
 	return rc;
 }
 
-int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid)
+int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid,
+			   size_t *n_stalled)
 {
 	static const char what[] = "SELECT count(trials) of run";
 	sqlite3_stmt *stmt;
 	int rc = store_db_prep(st, what,
-		      "SELECT coalesce(sum(t.valid), 0), coalesce(sum(1 - t.valid), 0)"
+		      "SELECT coalesce(sum(t.valid), 0), coalesce(sum(1 - t.valid), 0),"
+		      " coalesce(sum(t.stalled), 0)"
 		      " FROM trials t JOIN conditions c ON c.id = t.condition_id"
 		      " WHERE c.run_id = ?", &stmt);
 	if (rc < 0)
@@ -363,6 +375,8 @@ int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, si
 	if (sqlite3_step(stmt) == SQLITE_ROW) {
 		*n_valid = (size_t)sqlite3_column_int64(stmt, 0);
 		*n_invalid = (size_t)sqlite3_column_int64(stmt, 1);
+		if (n_stalled)
+			*n_stalled = (size_t)sqlite3_column_int64(stmt, 2);
 	} else {
 		rc = store_db_fail(st, what);
 	}

@@ -157,7 +157,12 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 
 	fprintf(f, "\nNotes:\n");
 	fprintf(f, "- PLT: mean ± sample sd over the valid trials (n); %zu valid trials used, "
-		"%zu invalid trials excluded.\n", set->valid_trials, set->invalid_trials);
+		"%zu invalid trials excluded", set->valid_trials, set->invalid_trials);
+	if (set->stalled_trials)
+		fprintf(f, " (%zu of them caught a host stall: the link delivered a packet "
+			"later than the experiment's stall_limit; each was repeated)",
+			set->stalled_trials);
+	fprintf(f, ".\n");
 	fprintf(f, "- Improvement: 1 − mean TFO / mean non-TFO, with its %g%% percentile-bootstrap "
 		"CI (%u resamples, seed %llu); Welch's t-test: ** p < %g, * p < %g, ns otherwise.\n",
 		100 * o->level, o->resamples, (unsigned long long)o->seed, CELL_ALPHA_STRONG,
@@ -313,7 +318,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 	size_t ntested;
 	double mean = mean_improvement(set, &ntested);
 	json_t *doc = json_pack(
-		"{s:o, s:o, s:{s:f, s:f, s:f, s:s}, s:I, s:I, s:o, s:o, s:o}",
+		"{s:o, s:o, s:{s:f, s:f, s:f, s:s}, s:I, s:I, s:I, s:o, s:o, s:o}",
 		"run", render_json_run(run),
 		"method", render_json_method(o),
 		"paper", "improvement_min_pct", 100 * PAPER_IMPROVEMENT_MIN,
@@ -322,6 +327,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 		"trend", "the gain grows with RTT",
 		"valid_trials", (json_int_t)set->valid_trials,
 		"invalid_trials", (json_int_t)set->invalid_trials,
+		"stalled_trials", (json_int_t)set->stalled_trials,
 		"mean_improvement_pct", render_json_num(100 * mean),
 		"cells", cells, "trends", trends);
 	return render_json_dump(f, doc);

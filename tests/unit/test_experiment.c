@@ -16,6 +16,7 @@
 
 #include "emulator/units.h"
 #include "harness/experiment.h"
+#include "harness/stall.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -234,6 +235,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].trials, 10);
 	assert_int_equal(c[0].warmup, 1);
 	assert_int_equal(c[0].timeout_ns, 30 * S);
+	assert_int_equal(c[0].stall_limit_ns, STALL_LIMIT_NS);
 	assert_int_equal(c[0].backend, CONDITION_BACKEND_AUTO);
 	assert_string_equal(c[0].cc, "");
 	free(c);
@@ -266,6 +268,7 @@ static void test_matrix_order(void **state)
 		"trials = 3\n"
 		"warmup = 0\n"
 		"timeout = 5s\n"
+		"stall_limit = 0.1s\n"
 		"backend = userspace\n"
 		"cc = reno\n");
 	struct condition_spec *c;
@@ -294,6 +297,7 @@ static void test_matrix_order(void **state)
 		assert_int_equal(c[i].trials, 3);
 		assert_int_equal(c[i].warmup, 0);
 		assert_int_equal(c[i].timeout_ns, 5 * S);
+		assert_int_equal(c[i].stall_limit_ns, 100 * MS);
 		assert_int_equal(c[i].backend, CONDITION_BACKEND_USERSPACE);
 		assert_string_equal(c[i].cc, "reno");
 	}
@@ -323,6 +327,7 @@ static void test_values(void **state)
 		"tfo = cookie\n"
 		"loss = 0.5%\n"
 		"backend = netem\n"
+		"stall_limit = off\n"
 		"name = my-exp.v2\n");
 	struct condition_spec *c;
 	size_t n;
@@ -343,6 +348,7 @@ static void test_values(void **state)
 	assert_int_equal(c[0].tfo_sysctl, 3);
 	assert_true(c[0].link.up.loss == 0.005 && c[0].link.down.loss == 0.005);
 	assert_int_equal(c[0].backend, CONDITION_BACKEND_NETEM);
+	assert_int_equal(c[0].stall_limit_ns, 0);  /* off: no trial is a stall */
 	assert_string_equal(condition_tfo_name(c[0].tfo), "cookie");
 	assert_string_equal(condition_backend_name(c[0].backend), "netem");
 	condition_format(&c[0], buf, sizeof(buf));
@@ -356,6 +362,10 @@ static void test_values(void **state)
 static void test_error_unknown_key(void **state)
 {
 	expect_one("pages = a\nrrt = 20ms\n", "t.conf:2: rrt: unknown key (did you mean rtt?)");
+	expect_one("pages = a\nstall_limit = 0\n",
+		   "t.conf:2: stall_limit: \"0\" is out of range (use a time above 0 and at most 10s, or 'off')");
+	expect_one("pages = a\nstall_limit = never\n", "t.conf:2: stall_limit: \"never\" is not a time (use a time such as 10ms, 50ms "
+		   "or 0.1s, or 'off')");
 	expect_one("timout = 1s\n", "t.conf:1: timout: unknown key (did you mean timeout?)");
 	expect_one("requests_per_conn = 1\n",
 		   "t.conf:1: requests_per_conn: unknown key (did you mean requests_per_connection?)");
@@ -456,7 +466,7 @@ static void test_error_all_reported(void **state)
 	assert_error(err, "t.conf:4: trials: takes one value, not a list "
 		     "(use a whole number such as 10)");
 	assert_error(err, "t.conf:5: bogus: unknown key (use one of pages, rtt, down, up, queue, "
-		     "loss, per_conn, conns_per_host, tfo, trials, warmup, timeout, backend, cc, "
+		     "loss, per_conn, conns_per_host, tfo, trials, warmup, timeout, stall_limit, backend, cc, "
 		     "name, description)");
 	assert_error(err, "t.conf:7: tfo: given twice (first at line 6; give each key once)");
 }

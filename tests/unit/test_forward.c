@@ -122,6 +122,53 @@ static void wait_ns(void **state)
 	assert_true(forward_wait_ns(0, E - 1, E, 0) > 0);
 }
 
+static void late_note(void **state)
+{
+	struct forward_dir_stats st = { 0 };
+	forward_late_note(&st, 3000, 0);
+	forward_late_note(&st, LINK_LATE_NS - 1, 0);
+	/* Ordinary lateness is measured but is no fault. */
+	assert_int_equal(st.late_pkts, 0);
+	assert_int_equal(st.late_max_ns, LINK_LATE_NS - 1);
+	forward_late_note(&st, LINK_LATE_NS, 0);
+	forward_late_note(&st, 40 * LINK_LATE_NS, 0);
+	forward_late_note(&st, 0, 0);
+	assert_int_equal(st.win_max_ns, 40 * LINK_LATE_NS);
+	assert_int_equal(st.late_pkts, 2);
+	assert_int_equal(st.late_ns, 41 * LINK_LATE_NS);
+	assert_int_equal(st.late_max_ns, 40 * LINK_LATE_NS);
+	assert_int_equal(st.late_sum_ns, 3000 + (LINK_LATE_NS - 1) + 41 * LINK_LATE_NS);
+	/* A new window forgets the old maximum; the totals go on. */
+	forward_late_note(&st, 5000, 1);
+	assert_int_equal(st.win_epoch, 1);
+	assert_int_equal(st.win_max_ns, 5000);
+	assert_int_equal(st.late_max_ns, 40 * LINK_LATE_NS);
+	assert_int_equal(st.late_pkts, 2);
+}
+
+/* The parent's mark opens a window; a window no frame has seen reads 0. */
+static void shared_window(void **state)
+{
+	struct forward_shared sh = { 0 };
+	struct link_stats up = { 0 }, down = { 0 }, u, d;
+	struct forward_dir_stats fu = { 0 }, fd = { 0 };
+	forward_late_note(&fu, 7 * LINK_LATE_NS, sh.epoch);
+	forward_late_note(&fd, 2 * LINK_LATE_NS, sh.epoch);
+	forward_shared_publish(&sh, &up, &down, &fu, &fd);
+	forward_shared_read(&sh, &u, &d, NULL, NULL);
+	assert_int_equal(u.late_max_ns, 7 * LINK_LATE_NS);
+	assert_int_equal(d.late_max_ns, 2 * LINK_LATE_NS);
+	forward_shared_mark(&sh);
+	forward_shared_read(&sh, &u, &d, NULL, NULL);
+	assert_int_equal(u.late_max_ns, 0);
+	assert_int_equal(d.late_max_ns, 0);
+	forward_late_note(&fu, 3000, sh.epoch);
+	forward_shared_publish(&sh, &up, &down, &fu, &fd);
+	forward_shared_read(&sh, &u, &d, NULL, NULL);
+	assert_int_equal(u.late_max_ns, 3000);
+	assert_int_equal(d.late_max_ns, 0);
+}
+
 static void stamp(void **state)
 {
 	const uint64_t off = 1700000000000000000ull;  /* realtime - monotonic */
@@ -256,6 +303,8 @@ int main(void)
 		cmocka_unit_test(frame_fill),
 		cmocka_unit_test(wait_ns),
 		cmocka_unit_test(stamp),
+		cmocka_unit_test(late_note),
+		cmocka_unit_test(shared_window),
 		cmocka_unit_test(shared_roundtrip),
 		cmocka_unit_test(shared_no_torn_read),
 		cmocka_unit_test(port_open_error),

@@ -140,7 +140,7 @@ static void test_migration(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'plt'"), 0);
 
 	assert_int_equal(store_open(f->path, &st), 0);
-	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	int64_t latest;
 	assert_int_equal(store_run_latest(st, &latest), 0);
 	assert_int_equal(latest, run);
@@ -150,9 +150,10 @@ static void test_migration(void **state)
 	struct store_trial t = { .seq = 0, .plt_ns = 1500000000, .valid = 1 };
 	assert_int_equal(store_trial_insert(st, cid, &t, NULL, 0, NULL), 0);
 	store_close(st);
-	/* The version-2 view exists and sees the old run's data. */
+	/* The view exists and sees the old run's data; version 3's columns
+	 * read as "not stalled" for a trial from before them. */
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE tfo_mode = 'on'"
-				 " AND plt_s = 1.5 AND rtt_ms = 100"), 1);
+				 " AND plt_s = 1.5 AND rtt_ms = 100 AND stalled = 0"), 1);
 
 	/* A database from a newer tfolab is refused, not damaged. */
 	raw_exec(f->path, "PRAGMA user_version = 99");
@@ -265,17 +266,26 @@ static void test_trials(void **state)
 	struct store_trial dup = { .seq = 1, .plt_ns = 5, .valid = 1 };
 	assert_int_equal(store_trial_insert(st, off, &dup, NULL, 0, NULL), -EEXIST);
 
-	int n = -1;
-	assert_int_equal(store_trials_done(st, off, &n), 0);
+	/* A host stall: stored, invalid, and not counted as done (it is repeated). */
+	struct store_link_stats late[2] = { { .pkts = 9 }, { .pkts = 30, .late_pkts = 4,
+							   .late_ns = 90000000 } };
+	struct store_trial stall = { .seq = 4, .plt_ns = 9000000000, .valid = 0, .stalled = 1,
+				     .steal_ns = 70000000, .invalid_reason = "host stall" };
+	assert_int_equal(store_trial_insert(st, off, &stall, NULL, 0, late), 0);
+
+	int n = -1, ns = -1;
+	assert_int_equal(store_trials_done(st, off, &n, &ns), 0);
 	assert_int_equal(n, 4);
-	assert_int_equal(store_trials_done(st, on, &n), 0);
+	assert_int_equal(ns, 1);
+	assert_int_equal(store_trials_done(st, on, &n, &ns), 0);
 	assert_int_equal(n, 0);
+	assert_int_equal(ns, 0);
 
 	int64_t *v = NULL;
 	size_t nv = 0, ni = 0;
 	assert_int_equal(store_condition_plts(st, off, &v, &nv, &ni), 0);
 	assert_int_equal(nv, 3);
-	assert_int_equal(ni, 1);
+	assert_int_equal(ni, 2);
 	assert_memory_equal(v, plts, sizeof(plts));
 	free(v);
 	assert_int_equal(store_condition_plts(st, on, &v, &nv, &ni), 0);
@@ -283,10 +293,11 @@ static void test_trials(void **state)
 	assert_int_equal(ni, 0);
 	assert_null(v);
 
-	size_t tv = 0, ti = 0;
-	assert_int_equal(store_run_trial_counts(st, run, &tv, &ti), 0);
+	size_t tv = 0, ti = 0, ts = 0;
+	assert_int_equal(store_run_trial_counts(st, run, &tv, &ti, &ts), 0);
 	assert_int_equal(tv, 3);
-	assert_int_equal(ti, 1);
+	assert_int_equal(ti, 2);
+	assert_int_equal(ts, 1);
 
 	struct store_condition *cs;
 	size_t nc;
@@ -309,7 +320,10 @@ static void test_trials(void **state)
 	store_close(st);
 
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM requests"), 3 * 5 + 2);
-	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM link_stats"), 4 * 2);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM link_stats"), 5 * 2);
+	assert_int_equal(raw_int(f->path, "SELECT late_ns FROM link_stats WHERE direction = 'down'"
+				 " AND late_pkts = 4"), 90000000);
+	assert_int_equal(raw_int(f->path, "SELECT round(steal_ms) FROM plt WHERE stalled = 1"), 70);
 	assert_int_equal(raw_int(f->path, "SELECT sum(body_bytes) FROM requests r JOIN trials t"
 				 " ON t.id = r.trial_id WHERE t.seq = 0"), 5 * 1000 + 10);
 	assert_int_equal(raw_int(f->path, "SELECT drops_queue FROM link_stats WHERE direction = 'down'"
@@ -334,15 +348,16 @@ static void test_atomic(void **state)
 	q[2].host = NULL;  /* violates NOT NULL after two requests went in */
 	struct store_trial t = { .seq = 0, .plt_ns = 1000, .valid = 1 };
 	assert_int_equal(store_trial_insert(st, cid, &t, q, 4, link), -EINVAL);
-	int n = -1;
-	assert_int_equal(store_trials_done(st, cid, &n), 0);
+	int n = -1, ns = -1;
+	assert_int_equal(store_trials_done(st, cid, &n, &ns), 0);
 	assert_int_equal(n, 0);
 
 	/* The store is usable afterwards and the same seq now goes in whole. */
 	q[2].host = "h";
 	assert_int_equal(store_trial_insert(st, cid, &t, q, 4, link), 0);
-	assert_int_equal(store_trials_done(st, cid, &n), 0);
+	assert_int_equal(store_trials_done(st, cid, &n, &ns), 0);
 	assert_int_equal(n, 1);
+	assert_int_equal(ns, 0);
 	store_close(st);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM trials"), 1);
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM requests"), 4);
