@@ -7,7 +7,8 @@
 #   bench/harness.sh --analyze DB SEQ_RUN PAR_RUN
 #       analyses two finished runs of the same experiment.
 #
-# It prints, per run, the wall time, the sum of the counted trials' PLTs and
+# It prints, per run, the wall time, the sum of the measured trials' PLTs
+# (host stalls and their repeats included: they are measurements) and
 # their ratio (target for the sequential run: <= 1.15; the rest is testbed
 # set-up, nginx start, warm-up loads and database writes); the parallel
 # run's wall time over the sequential one's (target <= 0.6 with --jobs 2 on
@@ -25,11 +26,12 @@ analyze() {
              (select sum(t.plt_ns) / 1e9 from trials t join conditions c on c.id = t.condition_id
                where c.run_id = r.id and t.plt_ns > 0),
              (select count(*) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
+             (select sum(t.stalled) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
              r.command_line
       from runs r where r.id = $r" |
-    while read -r id name wall plt n cmd; do
-      awk -v id="$id" -v w="$wall" -v p="$plt" -v n="$n" -v cmd="$cmd" 'BEGIN {
-        printf "run %s: %d trials, wall %.1f s, sum of PLTs %.1f s, wall/PLT %.3f   (%s)\n", id, n, w, p, w / p, cmd }'
+    while read -r id name wall plt n stalls cmd; do
+      awk -v id="$id" -v w="$wall" -v p="$plt" -v n="$n" -v s="$stalls" -v cmd="$cmd" 'BEGIN {
+        printf "run %s: %d trials (%d of them host stalls, repeated), wall %.1f s, sum of PLTs %.1f s, wall/PLT %.3f   (%s)\n", id, n, s, w, p, w / p, cmd }'
     done
   done
   local ws wp
