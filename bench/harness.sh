@@ -26,7 +26,7 @@ analyze() {
              (select sum(t.plt_ns) / 1e9 from trials t join conditions c on c.id = t.condition_id
                where c.run_id = r.id and t.plt_ns > 0),
              (select count(*) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
-             (select sum(t.stalled) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
+             (select total(t.stalled) from trials t join conditions c on c.id = t.condition_id where c.run_id = r.id),
              r.command_line
       from runs r where r.id = $r" |
     while read -r id name wall plt n stalls cmd; do

@@ -132,8 +132,10 @@ static int parse_stall_limit(const char *s, union key_val *v)
 		v->u = 0;
 		return 0;
 	}
+	/* Below LINK_LATE_NS every trial would stall; above the longest delay
+	 * no packet could. */
 	int rc = units_parse_time(s, &v->u);
-	if (rc == 0 && (v->u == 0 || v->u > 10ull * 1000 * 1000 * 1000))
+	if (rc == 0 && (v->u < LINK_LATE_NS || v->u > LINK_MAX_DELAY_NS))
 		rc = -ERANGE;
 	return rc;
 }
@@ -198,7 +200,7 @@ const struct key_def expkeys[K_COUNT] = {
 	[K_TIMEOUT] = { "timeout", NULL, KIND_SCALAR, parse_timeout, "a time", UNITS_TIME_FORM,
 			"a time above 0 and at most 60min", "30s" },
 	[K_STALL_LIMIT] = { "stall_limit", NULL, KIND_SCALAR, parse_stall_limit, "a time",
-			    "a time such as 10ms, 50ms or 0.1s, or 'off'", "a time above 0 and at most 10s, or 'off'",
+			    "a time such as 10ms, 50ms or 0.1s, or 'off'", "a time from 1ms to 10s, or 'off'",
 			    "10ms" },
 	[K_BACKEND] = { "backend", NULL, KIND_SCALAR, parse_backend, "a backend",
 			"auto, userspace or netem", "auto, userspace or netem", "auto" },

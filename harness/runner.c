@@ -21,6 +21,16 @@ static int64_t mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+int runner_stall_pause_s(int streak)
+{
+	return streak < 1 ? 0 : streak > 5 ? 16 : 1 << (streak - 1);
+}
+
+int runner_wants_trial(int done, int stalled, uint32_t trials, uint32_t t)
+{
+	return done <= (int)t && stalled <= (int)trials;
+}
+
 size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **starts)
 {
 	size_t k = 0;
@@ -78,6 +88,19 @@ static void cc_in_use(const struct condition_spec *c, char *buf, size_t len)
 	fclose(f);
 }
 
+static const struct link_backend_ops *backend_of(const struct condition_spec *c)
+{
+	const struct link_backend_ops *ops = NULL;
+	return link_backend_choose(condition_backend_name(c->backend), &ops, NULL, 0) < 0 ? NULL : ops;
+}
+
+/* Whether the condition's backend can tell a host stall (struct link_backend_ops.mark). */
+static bool backend_sees_lateness(const struct condition_spec *c)
+{
+	const struct link_backend_ops *ops = backend_of(c);
+	return ops && ops->mark;
+}
+
 static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t *id)
 {
 	char cc[32];
@@ -90,7 +113,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.tfo_mode = tfo_store(c->tfo), .tfo_sysctl = c->tfo_sysctl, .per_conn = (int)c->per_conn,
 		.conns_per_host = (int)c->conns_per_host, .trials = (int)c->trials, .warmup = (int)c->warmup,
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->backend,
-		.stall_limit_ns = (int64_t)c->stall_limit_ns,
+		.stall_limit_ns = backend_sees_lateness(c) ? (int64_t)c->stall_limit_ns : -1,
 		.cc = cc,
 	};
 	return store_condition_insert(r->st, &sc, id);
@@ -128,7 +151,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		.retrans_segs = (int64_t)(t->client.retrans_segs + t->server.retrans_segs),
 		.link_drops = (int64_t)(t->up.drops_queue + t->up.drops_loss + t->down.drops_queue +
 					t->down.drops_loss),
-		.stalled = t->stalled, .steal_ns = (int64_t)t->steal_ns,
+		.stalled = t->stalled, .steal_ns = t->steal_ns,
 	};
 	struct store_link_stats ls[2];
 	const struct link_stats *d[2] = { &t->up, &t->down };
@@ -137,19 +160,15 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 			.pkts = (int64_t)d[i]->pkts, .bytes = (int64_t)d[i]->bytes,
 			.drops_queue = (int64_t)d[i]->drops_queue, .drops_loss = (int64_t)d[i]->drops_loss,
 			.max_queue_pkts = d[i]->max_queue_pkts, .max_queue_bytes = (int64_t)d[i]->max_queue_bytes,
-			.late_pkts = (int64_t)d[i]->late_pkts, .late_ns = (int64_t)d[i]->late_ns,
-			.late_max_ns = (int64_t)d[i]->late_max_ns,
+			.late_pkts = t->late_known ? (int64_t)d[i]->late_pkts : -1,
+			.late_ns = t->late_known ? (int64_t)d[i]->late_ns : -1,
+			.late_max_ns = t->late_known ? (int64_t)d[i]->late_max_ns : -1,
 		};
 	int rc = store_trial_insert(r->st, cond_id, &st, reqs, f->n, ls);
 	free(reqs);
 	return rc;
 }
 
-static const struct link_backend_ops *backend_of(const struct condition_spec *c)
-{
-	const struct link_backend_ops *ops = NULL;
-	return link_backend_choose(condition_backend_name(c->backend), &ops, NULL, 0) < 0 ? NULL : ops;
-}
 
 /* One load that is not counted. */
 static int warm_load(struct session *s, struct trial_opts *to)
@@ -222,9 +241,10 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		return -EINVAL;
 	}
 	for (size_t k = 0; k < count; k++) {
-		if ((rc = cond_insert(r, &g[k], &ids[k])) < 0 || (rc = store_trials_done(r->st, ids[k], &done[k], &stalled[k])) < 0)
+		if ((rc = cond_insert(r, &g[k], &ids[k])) < 0 ||
+		    (rc = store_trials_done(r->st, ids[k], &done[k], &stalled[k])) < 0)
 			return rc;
-		if (done[k] < (int)g[k].trials)
+		if (g[k].trials && runner_wants_trial(done[k], stalled[k], g[k].trials, g[k].trials - 1))
 			need = 1;
 	}
 	if (!need)
@@ -265,10 +285,8 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		}
 	for (uint32_t t = 0; t < g->trials && rc == 0; t++) {
 		for (size_t k = 0; k < count && rc == 0; k++) {
-			/* A trial that a host stall spoiled is stored and then repeated
-			 * at once, so the alternation stays ABAB; at most `trials`
-			 * repeats per condition, so a machine that always stalls ends. */
-			while (rc == 0 && done[k] <= (int)t) {
+			int streak = 0;  /* stalls in a row of this load */
+			while (rc == 0 && runner_wants_trial(done[k], stalled[k], g[k].trials, t)) {
 				bool again;
 				rc = trial_once(r, g, k, ids[k], done[k] + stalled[k], done[k] + 1, s,
 						pg, &to, rtt, &again);
@@ -278,12 +296,10 @@ int runner_group(struct runner *r, size_t first, size_t count)
 					done[k]++;
 				} else if (++stalled[k] > (int)g[k].trials) {
 					log_warn("%s rtt %s tfo %s: %d host stalls; no more repeats, this "
-						 "condition keeps fewer trials", g->page, rtt,
-						 condition_tfo_name(g[k].tfo), stalled[k]);
-					break;
+						 "condition keeps %d trials", g->page, rtt,
+						 condition_tfo_name(g[k].tfo), stalled[k], done[k]);
 				} else {
-					/* Stalls come in bursts: give this one a second to pass. */
-					struct timespec pause = { 1, 0 };
+					struct timespec pause = { runner_stall_pause_s(++streak), 0 };
 					nanosleep(&pause, NULL);
 				}
 				if (proc_interrupted())

@@ -42,6 +42,24 @@ size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **star
  */
 int runner_group(struct runner *r, size_t first, size_t count);
 
+/*
+ * runner_wants_trial - whether a condition with @done counted trials and
+ * @stalled host stalls (store_trials_done) runs another load in round @t
+ * (from 0) of its @trials.  A stalled load is repeated at once, in the same
+ * round, so the alternation stays ABAB; after more than @trials stalls the
+ * condition gives up for good (a machine that always stalls still ends),
+ * and keeps the trials it has.
+ */
+int runner_wants_trial(int done, int stalled, uint32_t trials, uint32_t t);
+
+/*
+ * runner_stall_pause_s - seconds to wait before repeating a load after the
+ * @streak-th host stall in a row: 1, 2, 4, 8, then 16.  Stalls come in
+ * bursts that last seconds to minutes on a shared VM; waiting costs less
+ * than a load spoiled again.
+ */
+int runner_stall_pause_s(int streak);
+
 /* runner_progress - the TTY progress line (no-op when not on a TTY). */
 void runner_progress(struct runner *r, const char *what, double plt_s);
 

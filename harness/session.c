@@ -171,15 +171,19 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		.tfo = (o->tfo_sysctl & 0x1) != 0, .sched = o->sched, .timeout_ns = o->timeout_ns,
 	};
 	struct load_args a = { .s = s, .fo = &fo, .r = r };
+	/* Steal time is context, not a verdict: a machine without it warns once. */
+	static bool no_steal;
 	uint64_t steal0 = 0, steal1 = 0;
-	testbed_link_mark(s->tb);
-	int steal_ok = stall_steal_read("/proc/stat", &steal0) == 0;
+	r->late_known = testbed_link_mark(s->tb);
+	r->steal_ns = -1;
+	bool steal_ok = !no_steal && stall_steal_read("/proc/stat", &steal0) == 0;
+	no_steal = !steal_ok;
 	clock_gettime(CLOCK_REALTIME, &now);
 	r->started_at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
 		return rc;
 	if (steal_ok && stall_steal_read("/proc/stat", &steal1) == 0 && steal1 >= steal0)
-		r->steal_ns = steal1 - steal0;
+		r->steal_ns = (int64_t)(steal1 - steal0);
 
 	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c1)) < 0 ||
 	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s1)) < 0 ||
@@ -192,7 +196,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 
 	/* A stall is named first: it explains whatever else went wrong. */
 	char stall[160];
-	r->stalled = o->stall_limit_ns &&
+	r->stalled = o->stall_limit_ns && r->late_known &&
 		     stall_verdict(&r->up, &r->down, o->stall_limit_ns, stall, sizeof(stall));
 	if (a.rc < 0) {
 		r->valid = false;

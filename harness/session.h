@@ -68,7 +68,8 @@ struct trial_result {
 	bool stalled;                    /* invalid because the host stalled (stall.h):
 					  * a repeat may succeed */
 	char reason[320];                /* why invalid; the TFO verdict when valid */
-	uint64_t steal_ns;               /* the guest's steal time over the load */
+	int64_t steal_ns;                /* the guest's steal time over the load; -1 unknown */
+	bool late_known;                 /* the backend measures lateness (up/down.late_*) */
 	struct tfo_counters client;      /* deltas over the load */
 	struct tfo_counters server;
 	struct link_stats up, down;      /* deltas over the load */

@@ -13,7 +13,7 @@ int stall_steal_read(const char *path, uint64_t *ns)
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		int e = errno;
-		log_err("%s: open: %s", path, strerror(e));
+		log_warn("%s: open: %s (steal time not recorded)", path, strerror(e));
 		return -e;
 	}
 	char line[512];
@@ -24,7 +24,7 @@ int stall_steal_read(const char *path, uint64_t *ns)
 			   &v[3], &v[4], &v[5], &v[6], &v[7]);
 	fclose(f);
 	if (n != 8) {
-		log_err("%s:1: cpu: no steal field (the 8th)", path);
+		log_warn("%s:1: cpu: no steal field, the 8th (steal time not recorded)", path);
 		return -EINVAL;
 	}
 	long hz = sysconf(_SC_CLK_TCK);

@@ -30,7 +30,8 @@
 /*
  * stall_steal_read - the steal time of all CPUs so far, in ns, from the
  * "cpu" line of @path (/proc/stat; a parameter for tests).  0 or a negative
- * errno (-ENOENT, -EINVAL when the line has no steal field), logged.
+ * errno (-ENOENT, -EINVAL when the line has no steal field), with a warning;
+ * callers that read it per trial stop asking after a failure.
  */
 int stall_steal_read(const char *path, uint64_t *ns);
 

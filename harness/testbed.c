@@ -270,10 +270,12 @@ int testbed_link_stats(struct testbed *tb, struct link_stats *up, struct link_st
 	return tb->ops->stats(tb->link, up, down);
 }
 
-void testbed_link_mark(struct testbed *tb)
+bool testbed_link_mark(struct testbed *tb)
 {
-	if (tb->ops && tb->ops->mark)
-		tb->ops->mark(tb->link);
+	if (!tb->ops || !tb->ops->mark)
+		return false;
+	tb->ops->mark(tb->link);
+	return true;
 }
 
 int testbed_down(struct testbed *tb)

@@ -16,6 +16,7 @@
 #define TFOLAB_HARNESS_TESTBED_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "emulator/backend.h"
@@ -71,10 +72,10 @@ int testbed_down(struct testbed *tb);
 int testbed_enter(struct testbed *tb, enum testbed_side side, int *saved);
 
 /*
- * testbed_link_mark - start a new window of the link's late_max_ns (a no-op
- * where the backend cannot see lateness).
+ * testbed_link_mark - start a new window of the link's late_max_ns.  false
+ * (and nothing done) where the backend cannot see lateness (netem).
  */
-void testbed_link_mark(struct testbed *tb);
+bool testbed_link_mark(struct testbed *tb);
 
 /* testbed_link_stats - the backend's counters (zeros with no backend). */
 int testbed_link_stats(struct testbed *tb, struct link_stats *up, struct link_stats *down);

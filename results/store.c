@@ -192,6 +192,11 @@ int store_db_bind_text(sqlite3_stmt *stmt, int i, const char *s)
 	return s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, i);
 }
 
+int store_db_bind_opt(sqlite3_stmt *stmt, int i, int64_t v)
+{
+	return v < 0 ? sqlite3_bind_null(stmt, i) : sqlite3_bind_int64(stmt, i, v);
+}
+
 char *store_db_strdup(sqlite3_stmt *stmt, int i)
 {
 	const unsigned char *s = sqlite3_column_text(stmt, i);

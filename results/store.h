@@ -81,7 +81,7 @@ struct store_condition {
 	int trials;
 	int warmup;
 	int64_t timeout_ns;
-	int64_t stall_limit_ns;  /* 0 = stalls not detected */
+	int64_t stall_limit_ns;  /* 0 = stalls not detected; -1 = the backend cannot (NULL) */
 	const char *backend;
 	const char *cc;          /* congestion control */
 };
@@ -105,7 +105,7 @@ struct store_trial {
 	int64_t retrans_segs;
 	int64_t link_drops;
 	int stalled;             /* invalid because the host stalled; repeated */
-	int64_t steal_ns;        /* the guest's steal time over the load */
+	int64_t steal_ns;        /* the guest's steal time over the load; -1 unknown (NULL) */
 };
 
 /* One request of a trial; times are ns from the trial's start. */
@@ -134,6 +134,7 @@ struct store_link_stats {
 	int64_t drops_loss;
 	int64_t max_queue_pkts;
 	int64_t max_queue_bytes;
+	/* -1 where the backend does not measure lateness (stored as NULL) */
 	int64_t late_pkts;       /* delivered LINK_LATE_NS or more late */
 	int64_t late_ns;         /* their summed lateness */
 	int64_t late_max_ns;     /* the latest delivery of the trial */

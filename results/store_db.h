@@ -29,6 +29,9 @@ int store_db_step_done(struct store *st, const char *what, sqlite3_stmt *stmt);
 /* Binds s, or NULL when s is NULL. */
 int store_db_bind_text(sqlite3_stmt *stmt, int i, const char *s);
 
+/* Binds v, or NULL when v is negative (not measured). */
+int store_db_bind_opt(sqlite3_stmt *stmt, int i, int64_t v);
+
 /* A malloc'd copy of a text column, NULL for NULL (or no memory). */
 char *store_db_strdup(sqlite3_stmt *stmt, int i);
 

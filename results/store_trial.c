@@ -84,7 +84,7 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	store_db_bind_text(stmt, 17, c->backend);
 	store_db_bind_text(stmt, 18, c->cc);
 	sqlite3_bind_int(stmt, 19, c->pair_key);
-	sqlite3_bind_int64(stmt, 20, c->stall_limit_ns);
+	store_db_bind_opt(stmt, 20, c->stall_limit_ns);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc < 0)
 		return rc;
@@ -132,9 +132,9 @@ static int insert_link(struct store *st, sqlite3_stmt *stmt, int64_t trial_id,
 	sqlite3_bind_int64(stmt, 6, l->drops_loss);
 	sqlite3_bind_int64(stmt, 7, l->max_queue_pkts);
 	sqlite3_bind_int64(stmt, 8, l->max_queue_bytes);
-	sqlite3_bind_int64(stmt, 9, l->late_pkts);
-	sqlite3_bind_int64(stmt, 10, l->late_ns);
-	sqlite3_bind_int64(stmt, 11, l->late_max_ns);
+	store_db_bind_opt(stmt, 9, l->late_pkts);
+	store_db_bind_opt(stmt, 10, l->late_ns);
+	store_db_bind_opt(stmt, 11, l->late_max_ns);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return store_db_fail(st, "INSERT link_stats");
 	return 0;
@@ -170,7 +170,7 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 	sqlite3_bind_int64(stmt, 15, t->retrans_segs);
 	sqlite3_bind_int64(stmt, 16, t->link_drops);
 	sqlite3_bind_int(stmt, 17, t->stalled ? 1 : 0);
-	sqlite3_bind_int64(stmt, 18, t->steal_ns);
+	store_db_bind_opt(stmt, 18, t->steal_ns);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
 		*trial_id = sqlite3_last_insert_rowid(st->db);

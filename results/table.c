@@ -160,7 +160,8 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 		"%zu invalid trials excluded", set->valid_trials, set->invalid_trials);
 	if (set->stalled_trials)
 		fprintf(f, " (%zu of them caught a host stall: the link delivered a packet "
-			"later than the experiment's stall_limit; each was repeated)",
+			"later than the experiment's stall_limit, and was repeated, up to `trials` "
+			"times per condition)",
 			set->stalled_trials);
 	fprintf(f, ".\n");
 	fprintf(f, "- Improvement: 1 − mean TFO / mean non-TFO, with its %g%% percentile-bootstrap "

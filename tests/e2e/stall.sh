@@ -13,19 +13,17 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 q() { sqlite3 "$t/s.db" "$1" 2>/dev/null; }
 "$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" --set trials=3 --set warmup=0 \
   --set rtt=100ms --set stall_limit=100ms 2>"$t/err" & pid=$!
-# Each time a trial is stored the next load starts within milliseconds;
-# stop the forwarder 300 ms into it.  Until a stall is recorded, or the
-# run ends (it then fails the checks below).
-seen=0
+# Once the first trial is stored, loads follow each other with gaps of a
+# few ms: stop the forwarder for 300 ms every 0.7 s until a stall is
+# recorded (a stop that lands in a gap, with the queues empty, is no stall),
+# or the run ends (it then fails the checks below).
 for _ in $(seq 600); do
   kill -0 $pid 2>/dev/null || break
   [ "$(q 'select count(*) from trials where stalled = 1')" -ge 1 ] 2>/dev/null && break
-  n=$(q 'select count(*) from trials'); n=${n:-0}
-  if [ "$n" -gt "$seen" ]; then
-    seen=$n
-    sleep 0.3
+  if [ "$(q 'select count(*) from trials')" -ge 1 ] 2>/dev/null; then
     fwd=$(pgrep -x tfolab-link -P $pid)
     if [ -n "$fwd" ]; then kill -STOP $fwd; sleep 0.3; kill -CONT $fwd; fi
+    sleep 0.4
   fi
   sleep 0.05
 done

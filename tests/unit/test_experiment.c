@@ -363,7 +363,9 @@ static void test_error_unknown_key(void **state)
 {
 	expect_one("pages = a\nrrt = 20ms\n", "t.conf:2: rrt: unknown key (did you mean rtt?)");
 	expect_one("pages = a\nstall_limit = 0\n",
-		   "t.conf:2: stall_limit: \"0\" is out of range (use a time above 0 and at most 10s, or 'off')");
+		   "t.conf:2: stall_limit: \"0\" is out of range (use a time from 1ms to 10s, or 'off')");
+	expect_one("pages = a\nstall_limit = 999us\n",
+		   "t.conf:2: stall_limit: \"999us\" is out of range (use a time from 1ms to 10s, or 'off')");
 	expect_one("pages = a\nstall_limit = never\n", "t.conf:2: stall_limit: \"never\" is not a time (use a time such as 10ms, 50ms "
 		   "or 0.1s, or 'off')");
 	expect_one("timout = 1s\n", "t.conf:1: timout: unknown key (did you mean timeout?)");
