@@ -232,7 +232,7 @@ int cmd_run(int argc, char **argv)
 	record = experiment_record(e);
 	cmdline = join_args(argc + 1, argv - 1);
 	struct runner r = {
-		.st = st, .cells = cells, .n = n, .tty = isatty(2), .backend = ops->name,
+		.st = st, .cells = cells, .n = n, .tty = isatty(2), .ops = ops,
 	};
 	for (size_t i = 0; i < n; i++)
 		r.total_trials += cells[i].trials;

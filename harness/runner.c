@@ -88,19 +88,6 @@ static void cc_in_use(const struct condition_spec *c, char *buf, size_t len)
 	fclose(f);
 }
 
-static const struct link_backend_ops *backend_of(const struct condition_spec *c)
-{
-	const struct link_backend_ops *ops = NULL;
-	return link_backend_choose(condition_backend_name(c->backend), &ops, NULL, 0) < 0 ? NULL : ops;
-}
-
-/* Whether the condition's backend can tell a host stall (struct link_backend_ops.mark). */
-static bool backend_sees_lateness(const struct condition_spec *c)
-{
-	const struct link_backend_ops *ops = backend_of(c);
-	return ops && ops->mark;
-}
-
 static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t *id)
 {
 	char cc[32];
@@ -112,8 +99,9 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.queue_bytes = (int64_t)c->link.down.limit_bytes, .loss = c->link.down.loss,
 		.tfo_mode = tfo_store(c->tfo), .tfo_sysctl = c->tfo_sysctl, .per_conn = (int)c->per_conn,
 		.conns_per_host = (int)c->conns_per_host, .trials = (int)c->trials, .warmup = (int)c->warmup,
-		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->backend,
-		.stall_limit_ns = backend_sees_lateness(c) ? (int64_t)c->stall_limit_ns : -1,
+		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->ops->name,
+		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
+		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
 		.cc = cc,
 	};
 	return store_condition_insert(r->st, &sc, id);
@@ -252,14 +240,9 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	struct page *pg;
 	if ((rc = pages_find(g->page, path, sizeof(path))) < 0 || (rc = page_parse(path, &pg)) < 0)
 		return rc;
-	const struct link_backend_ops *ops = backend_of(g);
-	if (!ops) {
-		page_free(pg);
-		return -EOPNOTSUPP;
-	}
 	units_format_time(g->rtt_ns, rtt, sizeof(rtt));
 	struct session_opts so = {
-		.pg = pg, .backend = ops, .link = g->link, .cc = g->cc[0] ? g->cc : NULL,
+		.pg = pg, .backend = r->ops, .link = g->link, .cc = g->cc[0] ? g->cc : NULL,
 		.fastopen_qlen = 4096, .seed = 1,
 	};
 	struct session *s;

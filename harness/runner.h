@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emulator/backend.h"
 #include "harness/experiment.h"
 #include "results/store.h"
 
@@ -28,7 +29,10 @@ struct runner {
 	size_t done_here;        /* stored by this invocation */
 	size_t cond_now;         /* 1-based index of the condition under way */
 	int64_t t0_ns;           /* start of this invocation */
-	const char *backend;     /* name of the backend in use, for the record */
+	/* The link backend of every condition (the key takes one value), chosen
+	 * once by the caller: choosing "auto" probes for netem in a new
+	 * namespace, which is not work to repeat per condition. */
+	const struct link_backend_ops *ops;
 };
 
 /* runner_groups - start index of each group into *starts (malloc'd); returns the count. */
