@@ -5,7 +5,10 @@ require_root
 require_prog nginx
 require_prog sqlite3
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" 2>"$t/err" & pid=$!
+# stall_limit=off: this test checks the chain and counts trials exactly; on
+# a host that steals CPU for minutes every load could be a stall, and
+# tests/e2e/stall.sh checks stall handling with a stall it makes itself.
+"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" --set stall_limit=off 2>"$t/err" & pid=$!
 wait $pid; rc=$?
 check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
 q() { sqlite3 "$t/s.db" "$1"; }
@@ -13,17 +16,14 @@ check "the run is recorded as done" [ "$(q 'select status from runs')" = done ]
 check "the run records git describe, kernel, backend and command line" \
   [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = 'userspace' and command_line like '%smoke.conf%'")" = 1 ]
 check "4 conditions (2 RTTs x TFO off/on)" [ "$(q 'select count(*) from conditions')" = 4 ]
-# A trial that caught a host stall is kept, invalid, and repeated (at most
-# `trials` times per condition, so a machine that stalls all along ends).
-check "2 valid trials per condition, unless its repeats ran out" \
-  [ "$(q 'select count(*) from (select sum(valid) v, sum(stalled) s from trials group by condition_id) where v != 2 and s <= 2')" = 0 ]
-check "no invalid trial but host stalls" [ "$(q 'select count(*) from trials where valid = 0 and stalled = 0')" = 0 ]
-check "every valid TFO-on trial carried SYN data on every connection" \
-  [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on' and t.valid = 1 and (t.syn_data_acked_conns != t.conns_opened or t.tfo_active != t.conns_opened)")" = 0 ]
+check "8 trials, all valid" [ "$(q 'select count(*) from trials where valid = 1')" = 8 ]
+check "4 TFO-on trials" [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on'")" = 4 ]
+check "every TFO-on trial carried SYN data on every connection" \
+  [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on' and (t.syn_data_acked_conns != t.conns_opened or t.tfo_active != t.conns_opened)")" = 0 ]
 check "no TFO-off trial did" [ "$(q "select sum(t.syn_data_acked_conns + t.tfo_active) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'off'")" = 0 ]
 check "every request has its timings" [ "$(q 'select count(*) from requests where last_byte_ns < first_byte_ns or first_byte_ns < req_sent_ns')" = 0 ]
-check "29 requests per trial" [ "$(q 'select count(*) from requests')" = $((29 * $(q 'select count(*) from trials'))) ]
-check "link stats per trial and direction" [ "$(q 'select count(*) from link_stats')" = $((2 * $(q 'select count(*) from trials'))) ]
+check "29 requests per trial" [ "$(q 'select count(*) from requests')" = $((29 * 8)) ]
+check "link stats per trial and direction" [ "$(q 'select count(*) from link_stats')" = 16 ]
 out=$("$BIN" table --db "$t/s.db"); rc=$?
 check "table exits 0" [ $rc = 0 ]
 check "table has Table 1's columns" grep -q "| Page | RTT (ms) | PLT non-TFO (s) | PLT TFO (s) | Improvement |" <<<"$out"
@@ -35,13 +35,11 @@ check "json format parses" [ $? = 0 ]
 check "no namespace or run directory left" no_leftovers $pid
 check "no nginx of the run left" not running "nginx.*tfl-$pid-"
 # --jobs 2: two condition groups at once, each in its own testbed, one database
-"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --jobs 2 2>"$t/errj" & pid=$!
+"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --set stall_limit=off \
+  --jobs 2 2>"$t/errj" & pid=$!
 wait $pid; rc=$?
 check "--jobs 2 exits 0 ($rc)" [ $rc = 0 ] || cat "$t/errj"
-check "--jobs 2: 1 valid trial per condition, unless its repeats ran out" \
-  [ "$(sqlite3 "$t/j.db" 'select count(*) from (select sum(valid) v, sum(stalled) s from trials group by condition_id) where v != 1 and s <= 1')" = 0 ]
-check "--jobs 2: 4 conditions, no invalid trial but host stalls" \
-  [ "$(sqlite3 "$t/j.db" 'select count(distinct condition_id) || sum(valid = 0 and stalled = 0) from trials')" = 40 ]
+check "--jobs 2: 4 trials, all valid" [ "$(sqlite3 "$t/j.db" 'select count(*) from trials where valid = 1')" = 4 ]
 check "--jobs 2: one run, done" [ "$(sqlite3 "$t/j.db" 'select count(*) || status from runs')" = 1done ]
 check "--jobs 2: nothing left" no_leftovers $pid
 finish
