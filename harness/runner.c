@@ -140,6 +140,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		.link_drops = (int64_t)(t->up.drops_queue + t->up.drops_loss + t->down.drops_queue +
 					t->down.drops_loss),
 		.stalled = t->stalled, .steal_ns = t->steal_ns,
+		.cc_used = NULL, .fallbacks = -1, .fallback_ns = -1,
 	};
 	struct store_link_stats ls[2];
 	const struct link_stats *d[2] = { &t->up, &t->down };

@@ -99,6 +99,23 @@ static const char *const migrations[] = {
 	"         c.tfo_mode, c.per_conn, t.seq, t.plt_ns / 1e9 AS plt_s,"
 	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
+
+	/* 4: the workload on the wire and what the kernel did: the page's
+	 * encoding (wire or decoded bodies); the congestion control that the
+	 * trial's connections reported (TCP_CONGESTION); TFO fallbacks after
+	 * a SYN with data was dropped on the link (valid trials), with the
+	 * time they cost.  NULL where not measured (older runs). */
+	"ALTER TABLE conditions ADD COLUMN encoding TEXT;"
+	"ALTER TABLE trials ADD COLUMN cc_used TEXT;"
+	"ALTER TABLE trials ADD COLUMN fallbacks INTEGER;"
+	"ALTER TABLE trials ADD COLUMN fallback_ns INTEGER;"
+	"DROP VIEW plt;"
+	"CREATE VIEW plt AS"
+	"  SELECT c.run_id, c.idx, c.pair_key, c.page, c.rtt_ns / 1000000.0 AS rtt_ms,"
+	"         c.tfo_mode, c.per_conn, c.encoding, t.seq, t.plt_ns / 1e9 AS plt_s,"
+	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms,"
+	"         t.cc_used, t.fallbacks, t.fallback_ns / 1e6 AS fallback_ms"
+	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -23,7 +23,7 @@
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -84,6 +84,7 @@ struct store_condition {
 	int64_t stall_limit_ns;  /* 0 = stalls not detected; -1 = the backend cannot (NULL) */
 	const char *backend;
 	const char *cc;          /* congestion control */
+	const char *encoding;    /* "wire" or "decoded" bodies; NULL before schema 4 */
 };
 
 /* One page load.  invalid_reason is borrowed, NULL when valid. */
@@ -106,6 +107,14 @@ struct store_trial {
 	int64_t link_drops;
 	int stalled;             /* invalid because the host stalled; repeated */
 	int64_t steal_ns;        /* the guest's steal time over the load; -1 unknown (NULL) */
+	const char *cc_used;     /* congestion control the connections reported
+	                            (TCP_CONGESTION), "mixed" if they differed;
+	                            NULL unknown.  Borrowed. */
+	int64_t fallbacks;       /* connections whose SYN data was not acked after
+	                            a drop on the link (RFC 7413 fallback, a valid
+	                            trial); -1 unknown (NULL) */
+	int64_t fallback_ns;     /* what they cost: summed connect time beyond
+	                            the trial's fastest handshake; -1 unknown */
 };
 
 /* One request of a trial; times are ns from the trial's start. */

@@ -60,8 +60,8 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 		      "INSERT INTO conditions (run_id, idx, page, rtt_ns, down_bps, up_bps,"
 		      " queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn,"
 		      " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key,"
-		      " stall_limit_ns)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+		      " stall_limit_ns, encoding)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 		      " ON CONFLICT (run_id, idx, tfo_mode) DO NOTHING", &stmt);
 	if (rc < 0)
 		return rc;
@@ -85,6 +85,7 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	store_db_bind_text(stmt, 18, c->cc);
 	sqlite3_bind_int(stmt, 19, c->pair_key);
 	store_db_bind_opt(stmt, 20, c->stall_limit_ns);
+	store_db_bind_text(stmt, 21, c->encoding);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc < 0)
 		return rc;
@@ -149,8 +150,9 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 		      "INSERT INTO trials (condition_id, seq, started_at, plt_ns, valid,"
 		      " invalid_reason, tfo_active, tfo_active_fail, tfo_passive,"
 		      " tfo_passive_fail, tfo_cookie_reqd, syn_data_acked_conns,"
-		      " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
+		      " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns,"
+		      " cc_used, fallbacks, fallback_ns)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
@@ -171,6 +173,9 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 	sqlite3_bind_int64(stmt, 16, t->link_drops);
 	sqlite3_bind_int(stmt, 17, t->stalled ? 1 : 0);
 	store_db_bind_opt(stmt, 18, t->steal_ns);
+	store_db_bind_text(stmt, 19, t->cc_used);
+	store_db_bind_opt(stmt, 20, t->fallbacks);
+	store_db_bind_opt(stmt, 21, t->fallback_ns);
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
 		*trial_id = sqlite3_last_insert_rowid(st->db);
@@ -254,6 +259,7 @@ void store_conditions_free(struct store_condition *c, size_t n)
 		free((char *)c[i].page);
 		free((char *)c[i].backend);
 		free((char *)c[i].cc);
+		free((char *)c[i].encoding);
 	}
 	free(c);
 }
@@ -282,6 +288,7 @@ static int condition_read(sqlite3_stmt *stmt, struct store_condition *c)
 	c->backend = store_db_strdup(stmt, 17);
 	c->cc = store_db_strdup(stmt, 18);
 	c->pair_key = sqlite3_column_int(stmt, 19);
+	c->encoding = store_db_strdup(stmt, 20);
 	return c->page ? 0 : -ENOMEM;
 }
 
@@ -294,7 +301,7 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	int rc = store_db_prep(st, what,
 		      "SELECT id, run_id, idx, page, rtt_ns, down_bps, up_bps, queue_pkts,"
 		      " queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
-		      " trials, warmup, timeout_ns, backend, cc, pair_key FROM conditions"
+		      " trials, warmup, timeout_ns, backend, cc, pair_key, encoding FROM conditions"
 		      " WHERE run_id = ? ORDER BY idx,"
 		      " CASE tfo_mode WHEN 'off' THEN 0 WHEN 'on' THEN 1 ELSE 2 END", &stmt);
 	if (rc < 0)

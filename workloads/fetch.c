@@ -252,12 +252,19 @@ static int res_complete(struct load *L, int id, int64_t now)
 		return fail(L, -EBADMSG, "res %s (%s%s): status %d, expected 200",
 			    p->id, host_name(L, p->host), p->path,
 			    c->resp.status);
-	if (c->resp.content_length != p->body_bytes)
+	if (c->resp.content_length != p->wire_bytes)
 		return fail(L, -EBADMSG, "res %s (%s%s): Content-Length %llu "
-			    "but the page says %llu body bytes", p->id,
+			    "but the page says %llu wire bytes", p->id,
 			    host_name(L, p->host), p->path,
 			    (unsigned long long)c->resp.content_length,
-			    (unsigned long long)p->body_bytes);
+			    (unsigned long long)p->wire_bytes);
+	/* The fetcher does not decode: the header must say what the page
+	 * says the bytes are, so that a browser would treat them alike. */
+	const char *want = p->enc == PAGE_ENC_IDENTITY ? "" : page_enc_name(p->enc);
+	if (strcmp(c->resp.encoding, want) != 0)
+		return fail(L, -EBADMSG, "res %s (%s%s): Content-Encoding \"%s\" "
+			    "but the page says %s", p->id, host_name(L, p->host),
+			    p->path, c->resp.encoding, page_enc_name(p->enc));
 	c->res = -1;
 	int rc = sched_on_done(L->s, res, (uint64_t)now);
 	if (rc)

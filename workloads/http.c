@@ -232,8 +232,33 @@ partial:
 	return -2;
 }
 
+int http_head_value(const char *buf, size_t len, const char *name,
+		    char *out, size_t outlen)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n, adv, nl = strlen(name);
+	out[0] = 0;
+	if (!(adv = line_end(p, end, &n)))
+		return 0;
+	for (p += adv; (adv = line_end(p, end, &n)) && n > 0; p += adv) {
+		if (n <= nl || p[nl] != ':' || strncasecmp(p, name, nl))
+			continue;
+		const char *v = p + nl + 1, *ve = p + n;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		size_t k = (size_t)(ve - v) < outlen - 1 ? (size_t)(ve - v) : outlen - 1;
+		memcpy(out, v, k);
+		out[k] = 0;
+		return 1;
+	}
+	return 0;
+}
+
 void http_resp_init(struct http_resp *r)
 {
+	r->encoding[0] = 0;
 	r->status = 0;
 	r->content_length = 0;
 	r->head_bytes = 0;
@@ -268,6 +293,8 @@ ssize_t http_resp_feed(struct http_resp *r, const char *buf, size_t len)
 		if (h < 0)
 			return -1;
 		r->head_bytes = (size_t)h;
+		http_head_value(r->head, r->head_bytes, "Content-Encoding",
+				r->encoding, sizeof(r->encoding));
 		off = (size_t)h - old;
 		r->total_bytes += off;
 	}

@@ -48,6 +48,15 @@ int http_parse_head(const char *buf, size_t len, int *status,
 		    uint64_t *content_length, const char **reason);
 
 /*
+ * Copies the value of the first header called name (any case) of the
+ * complete head buf[0..len) into out (NUL-terminated, truncated to
+ * outlen - 1 bytes, blanks around it trimmed).  Returns 1 if found, 0 if
+ * not (out = "").  For a head http_parse_head accepted.
+ */
+int http_head_value(const char *buf, size_t len, const char *name,
+		    char *out, size_t outlen);
+
+/*
  * One response being received on a connection.  http_resp_init, then
  * http_resp_feed with each chunk read from the socket.
  */
@@ -59,6 +68,7 @@ struct http_resp {
 	uint64_t total_bytes;   /* all bytes of this response received */
 	int done;               /* the whole body has arrived */
 	const char *reason;     /* why feeding failed, or NULL */
+	char encoding[16];      /* Content-Encoding, "" if none */
 	size_t head_len;        /* bytes buffered while the head is partial */
 	char head[HTTP_HEAD_MAX];
 };

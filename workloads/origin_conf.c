@@ -218,12 +218,14 @@ int origin_page_check(const struct page *pg)
 			return -EINVAL;
 		}
 		long j = dup_of(pg, i);
-		if (j >= 0 && pg->res[j].body_bytes != r->body_bytes) {
+		if (j >= 0 && (pg->res[j].wire_bytes != r->wire_bytes ||
+			       pg->res[j].enc != r->enc)) {
 			log_err("origin: resource %s (line %d): same URL as %s (line %d) "
-				"with another size (%llu vs %llu bytes)", r->id, r->line,
-				pg->res[j].id, pg->res[j].line,
-				(unsigned long long)r->body_bytes,
-				(unsigned long long)pg->res[j].body_bytes);
+				"with another size (%llu vs %llu wire bytes, %s vs %s)",
+				r->id, r->line, pg->res[j].id, pg->res[j].line,
+				(unsigned long long)r->wire_bytes,
+				(unsigned long long)pg->res[j].wire_bytes,
+				page_enc_name(r->enc), page_enc_name(pg->res[j].enc));
 			return -EINVAL;
 		}
 	}
@@ -257,7 +259,8 @@ int origin_docroot_build(const struct page *pg, const char *dir, uint64_t seed)
 			continue;
 		char name[BODY_NAME_MAX];
 		body_name(pg->hosts[pg->res[i].host], pg->res[i].path, name, sizeof(name));
-		rc = body_write(dfd, name, pg->res[i].body_bytes,
+		/* The file holds the body as the network carried it. */
+		rc = body_write(dfd, name, pg->res[i].wire_bytes,
 				origin_body_seed(pg, i, seed));
 		if (rc < 0)
 			log_err("origin: docroot %s: resource %s (line %d) not written",
@@ -342,6 +345,18 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 			fprintf(f, " \"/%s\";\n", name);
 		}
 		fputs("\t}\n", f);
+		/* The encoded bodies' Content-Encoding; add_header sends no
+		 * header for the empty default. */
+		fprintf(f, "\tmap $request_uri $tfl_enc_%zu {\n\t\tdefault \"\";\n", h);
+		for (size_t i = 0; i < pg->n; i++) {
+			if ((size_t)pg->res[i].host != h || dup_of(pg, i) >= 0 ||
+			    pg->res[i].enc == PAGE_ENC_IDENTITY)
+				continue;
+			fputs("\t\t", f);
+			put_map_key(f, pg, i);
+			fprintf(f, " \"%s\";\n", page_enc_name(pg->res[i].enc));
+		}
+		fputs("\t}\n", f);
 	}
 
 	snprintf(path, sizeof(path), "%s/docroot", rundir);
@@ -364,7 +379,8 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 		fprintf(f, "%.*s", (int)strcspn(pg->hosts[h], ":"), pg->hosts[h]);
 		fputs("\";\n\t\tlocation / {\n\t\t\troot ", f);
 		put_quoted(f, path);
-		fprintf(f, ";\n\t\t\ttry_files $tfl_file_%zu =404;\n\t\t}\n\t}\n", h);
+		fprintf(f, ";\n\t\t\ttry_files $tfl_file_%zu =404;\n"
+			"\t\t\tadd_header Content-Encoding $tfl_enc_%zu;\n\t\t}\n\t}\n", h, h);
 	}
 	fputs("}\n", f);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -20,6 +20,8 @@ void page_res_init(struct page_res *r)
 	r->parent = -1;
 	r->host = -1;
 	r->ref_offset = -1;
+	r->wire_bytes = PAGE_WIRE_SAME;
+	r->enc = PAGE_ENC_IDENTITY;
 	r->conn = -1;
 	r->group = -1;
 	r->wait_head_group = -1;
@@ -132,6 +134,8 @@ int page_add(struct page *p, const struct page_res *r, const char *host)
 	p->res = v;
 	struct page_res c = *r;
 	c.host = h;
+	if (c.wire_bytes == PAGE_WIRE_SAME)
+		c.wire_bytes = c.body_bytes;
 	if (dup_opt(&c.id, r->id) || dup_opt(&c.path, r->path) ||
 	    dup_opt(&c.ctype, r->ctype) || dup_opt(&c.via, r->via)) {
 		res_release(&c);
@@ -147,6 +151,52 @@ uint64_t page_total_bytes(const struct page *p)
 	for (size_t i = 0; i < p->n; i++)
 		sum += p->res[i].body_bytes;
 	return sum;
+}
+
+uint64_t page_total_wire(const struct page *p)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < p->n; i++)
+		sum += p->res[i].wire_bytes;
+	return sum;
+}
+
+/* Index = enum page_enc; HTTP's own Content-Encoding tokens. */
+static const char *const enc_names[PAGE_ENC_COUNT] = {
+	[PAGE_ENC_IDENTITY] = "identity",
+	[PAGE_ENC_GZIP] = "gzip",
+	[PAGE_ENC_DEFLATE] = "deflate",
+	[PAGE_ENC_BR] = "br",
+	[PAGE_ENC_ZSTD] = "zstd",
+};
+
+const char *page_enc_name(enum page_enc e)
+{
+	return (unsigned)e < PAGE_ENC_COUNT ? enc_names[e] : "?";
+}
+
+int page_enc_parse(const char *s, size_t len)
+{
+	for (int e = 0; e < PAGE_ENC_COUNT; e++)
+		if (strlen(enc_names[e]) == len && !memcmp(enc_names[e], s, len))
+			return e;
+	return -1;
+}
+
+uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off)
+{
+	if (r->body_bytes == 0)
+		return 0;
+	/* Both are <= 2^30 (PAGE_MAX_BODY), so the product fits 64 bits. */
+	return (decoded_off * r->wire_bytes + r->body_bytes - 1) / r->body_bytes;
+}
+
+void page_use_decoded(struct page *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		p->res[i].wire_bytes = p->res[i].body_bytes;
+		p->res[i].enc = PAGE_ENC_IDENTITY;
+	}
 }
 
 int page_find_host(const struct page *p, const char *host)
@@ -230,6 +280,7 @@ int page_equal(const struct page *a, const struct page *b)
 		    !str_eq(x->path, y->path) || x->body_bytes != y->body_bytes ||
 		    x->req_bytes != y->req_bytes || !str_eq(x->ctype, y->ctype) ||
 		    x->ref_offset != y->ref_offset || x->conn != y->conn ||
+		    x->wire_bytes != y->wire_bytes || x->enc != y->enc ||
 		    x->group != y->group ||
 		    x->wait_head_group != y->wait_head_group ||
 		    x->wait_done_group != y->wait_done_group ||
@@ -308,7 +359,7 @@ static int write_meta(const struct page *p, FILE *f)
 		fprintf(f, "date %s\n", p->date);
 	for (size_t i = 0; i < p->nnotes; i++)
 		fprintf(f, "note %s\n", p->notes[i]);
-	fprintf(f, "# id parent host path body_bytes req_bytes ctype ref_offset [conn= group= wait_head= wait_done= via=]\n");
+	fprintf(f, "# id parent host path body_bytes req_bytes ctype ref_offset [wire= enc= conn= group= wait_head= wait_done= via=]\n");
 	return 0;
 }
 
@@ -355,6 +406,10 @@ static int write_res(const struct page *p, size_t i, FILE *f)
 		fputc('-', f);
 	else
 		fprintf(f, "%lld", (long long)r->ref_offset);
+	if (r->wire_bytes != r->body_bytes)
+		fprintf(f, " wire=%llu", (unsigned long long)r->wire_bytes);
+	if (r->enc != PAGE_ENC_IDENTITY)
+		fprintf(f, " enc=%s", page_enc_name(r->enc));
 	if (r->conn >= 0)
 		fprintf(f, " conn=%d", r->conn);
 	if (r->group >= 0)

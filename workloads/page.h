@@ -10,6 +10,10 @@
  *   - wait_head_group >= 0: once every request of that group has received
  *     its first PAGE_HEAD_BYTES bytes;
  *   - wait_done_group >= 0: once every request of that group has completed.
+ * Offsets count bytes of the decoded body (what the browser parses), while
+ * the network carries wire_bytes (the body as sent, gzip'd for text): the
+ * parent has delivered decoded offset X once page_wire_offset() of its wire
+ * bytes have arrived, X * wire / decoded rounded up.
  * A resource with none of these (parent -1 and no waits) is requested when
  * the load starts: normally only res[0], the root document.  Captures give
  * no parents at all: their group waits drive them.  page_parse guarantees
@@ -27,13 +31,34 @@
 #define PAGE_MAX_GROUP 1000000       /* conn, group and wait values */
 #define PAGE_HEAD_BYTES 4000         /* what wait_head waits for (capture) */
 
+/*
+ * Content-Encoding of a body on the wire: one table of names
+ * (page_enc_name, page_enc_parse) for the page format, the origin and the
+ * importers.
+ */
+enum page_enc {
+	PAGE_ENC_IDENTITY,
+	PAGE_ENC_GZIP,
+	PAGE_ENC_DEFLATE,
+	PAGE_ENC_BR,
+	PAGE_ENC_ZSTD,
+	PAGE_ENC_COUNT
+};
+
+/* page_res_init's wire_bytes: "same as body_bytes", resolved by page_add. */
+#define PAGE_WIRE_SAME UINT64_MAX
+
 struct page_res {
 	char *id;               /* unique within the page, as written in the file */
 	int parent;             /* index of the parent in page.res, or -1 */
 	int host;               /* index into page.hosts */
 	char *path;             /* path + query as requested (no whitespace;
 	                           written percent-encoded by whoever made it) */
-	uint64_t body_bytes;    /* response body bytes, <= PAGE_MAX_BODY */
+	uint64_t body_bytes;    /* decoded response body bytes, <= PAGE_MAX_BODY:
+	                           what ref_offset counts */
+	uint64_t wire_bytes;    /* body bytes on the wire (encoded), <=
+	                           PAGE_MAX_BODY; = body_bytes when not encoded */
+	enum page_enc enc;      /* the wire body's Content-Encoding */
 	uint32_t req_bytes;     /* request bytes (headers included); 0 = unknown */
 	char *ctype;            /* content type, e.g. text/html, or "other" */
 	int64_t ref_offset;     /* bytes of the parent after which this may be
@@ -111,8 +136,27 @@ int page_add_note(struct page *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void page_res_init(struct page_res *r);   /* all -1 / NULL / 0 */
 
+/* "identity", "gzip", ... for e < PAGE_ENC_COUNT, else "?". */
+const char *page_enc_name(enum page_enc e);
+/* The encoding named s (exact, lower case), or -1. */
+int page_enc_parse(const char *s, size_t len);
+
+/*
+ * The wire bytes of parent r that carry its decoded bytes [0, decoded_off):
+ * decoded_off * wire_bytes / body_bytes, rounded up (0 for an empty body).
+ * Pure; a browser can parse decoded offset X once these have arrived.
+ */
+uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off);
+
+/*
+ * Makes every resource go out at its decoded size, unencoded (the
+ * experiment key encoding = decoded): wire_bytes = body_bytes, identity.
+ */
+void page_use_decoded(struct page *p);
+
 /* Small queries. */
 uint64_t page_total_bytes(const struct page *p);          /* sum of bodies */
+uint64_t page_total_wire(const struct page *p);           /* sum of wire bodies */
 int page_find_host(const struct page *p, const char *host); /* index or -1 */
 int page_find_id(const struct page *p, const char *id);     /* index or -1 */
 const char *page_host(const struct page *p, const struct page_res *r);

@@ -80,6 +80,12 @@ static void check_offsets(struct parser *ps)
 		     "the first resource is the root document and waits for nothing");
 	for (size_t i = 0; i < p->n; i++) {
 		struct page_res *r = &p->res[i];
+		/* An unencoded body is its own wire form: two sizes for it
+		 * would be two truths. */
+		if (r->enc == PAGE_ENC_IDENTITY && r->wire_bytes != r->body_bytes)
+			page_perr(ps, r->line, "wire", "%llu differs from bytes (%llu) but enc is identity "
+				  "(give enc=gzip, or drop wire=)", (unsigned long long)r->wire_bytes,
+				  (unsigned long long)r->body_bytes);
 		if (r->ref_offset < 0)
 			continue;
 		if (!ps->parent_id[i])

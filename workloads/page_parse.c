@@ -191,7 +191,9 @@ static int is_meta_key(struct tok t)
 static int extra_field(struct parser *ps, int line, struct tok t, struct page_res *r,
 		       unsigned *seen)
 {
-	static const char *const keys[] = { "conn", "group", "wait_head", "wait_done", "via" };
+	static const char *const keys[] = { "conn", "group", "wait_head", "wait_done", "via",
+					    "wire", "enc" };
+	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
 	char qb[256];
 	const char *eq = memchr(t.s, '=', t.len);
 	if (!eq) {
@@ -201,11 +203,11 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 	struct tok k = { t.s, (size_t)(eq - t.s) };
 	struct tok v = { eq + 1, t.len - k.len - 1 };
 	size_t i;
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < NKEYS; i++)
 		if (tok_is(k, keys[i]))
 			break;
-	if (i == 5) {
-		page_perr(ps, line, "extra", "unknown key %s (known: conn group wait_head wait_done via)",
+	if (i == NKEYS) {
+		page_perr(ps, line, "extra", "unknown key %s (known: conn group wait_head wait_done via wire enc)",
 		     Q(k, qb));
 		return 0;
 	}
@@ -222,6 +224,20 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 		return (r->via = tok_dup(v)) ? 0 : -ENOMEM;
 	}
 	uint64_t n;
+	if (i == 5) {
+		if (num_field(ps, line, "wire", v, PAGE_MAX_BODY, " (1 GiB)", &n) == 0)
+			r->wire_bytes = n;
+		return 0;
+	}
+	if (i == 6) {
+		int e = page_enc_parse(v.s, v.len);
+		if (e < 0)
+			page_perr(ps, line, "enc", "%s is not an encoding (use identity, gzip, "
+				  "deflate, br or zstd)", Q(v, qb));
+		else
+			r->enc = (enum page_enc)e;
+		return 0;
+	}
 	if (num_field(ps, line, keys[i], v, PAGE_MAX_GROUP, "", &n) < 0)
 		return 0;
 	int *dst[] = { &r->conn, &r->group, &r->wait_head_group, &r->wait_done_group };

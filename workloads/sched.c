@@ -73,8 +73,11 @@ static bool deps_ok(const struct page *pg, const struct rstate *r, size_t i)
 		/* A script's requests come after it ran, not where it is
 		 * referenced: the parent must be complete. */
 		bool after = x->ref_offset < 0 || (x->via && !strcmp(x->via, "js"));
+		/* ref_offset counts decoded bytes; p->body counts what the
+		 * network delivered, the wire form. */
 		if (!p->done &&
-		    (after || p->body < (uint64_t)x->ref_offset))
+		    (after || p->body < page_wire_offset(&pg->res[x->parent],
+							 (uint64_t)x->ref_offset)))
 			return false;
 	}
 	if (x->wait_head_group >= 0 &&
