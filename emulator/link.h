@@ -30,6 +30,9 @@ struct link_dir {
 	uint32_t limit_pkts;   /* droptail limit in packets; 0 = no packet limit */
 	uint64_t limit_bytes;  /* droptail limit in bytes; 0 = no byte limit */
 	double loss;           /* random loss probability in [0, 1) */
+	uint32_t drop_syn_data; /* drop the first N TCP SYNs that carry data
+	                           (fault injection: TFO's fallback); counted
+	                           as losses; userspace backend only */
 };
 
 struct link_params {

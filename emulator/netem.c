@@ -184,6 +184,12 @@ static int qdisc_send(struct nl_sock *sk, struct nl_msg *msg, const char *kind,
 static int dir_install(struct link_backend *b, int i, const struct link_dir *d)
 {
 	struct nl_msg *nm, *tm;
+	if (d->drop_syn_data) {
+		/* netem drops at random; it cannot pick out SYNs with data. */
+		log_err("qdisc netem on %s (%s): drop-syn-data needs the userspace link "
+			"(--link userspace)", b->dir[i].name, dir_name(i));
+		return -EOPNOTSUPP;
+	}
 	int rc = netem_build_msgs(d, b->dir[i].index, &nm, &tm);
 	if (rc < 0) {
 		log_err("qdisc netem on %s (%s): building RTM_NEWQDISC: %s",

@@ -28,6 +28,7 @@
 #include "emulator/queue.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct queue {
 	uint64_t last_sent_ns;   /* sent_ns of the last accepted packet */
 	uint64_t rem;            /* its remainder: exact end = last_sent + rem/rate */
 
+	uint32_t syn_drops_left; /* d.drop_syn_data not yet used */
 	struct link_stats st;
 	FILE *log;
 	uint64_t t0_ns;
@@ -75,6 +77,7 @@ struct queue *queue_new(const struct link_dir *d, uint64_t seed)
 		return NULL;
 	q->d = *d;
 	q->rng = seed;
+	q->syn_drops_left = d->drop_syn_data;
 	return q;
 }
 
@@ -143,9 +146,29 @@ static int drop(struct queue *q, struct qpkt *p, uint64_t now_ns, int verdict)
 	return verdict;
 }
 
+int queue_is_syn_data(const unsigned char *f, uint32_t len)
+{
+	enum { ETH = 14 };
+	if (len < ETH + 20 || f[12] != 0x08 || f[13] != 0x00 || (f[ETH] >> 4) != 4 ||
+	    f[ETH + 9] != 6 /* TCP */)
+		return 0;
+	uint32_t ihl = (uint32_t)(f[ETH] & 0x0f) * 4;
+	uint32_t tot = (uint32_t)f[ETH + 2] << 8 | f[ETH + 3];
+	if (ihl < 20 || len < ETH + ihl + 20 || tot < ihl + 20)
+		return 0;
+	const unsigned char *t = f + ETH + ihl;
+	uint32_t doff = (uint32_t)(t[12] >> 4) * 4;
+	bool syn = t[13] & 0x02, ack = t[13] & 0x10;
+	return syn && !ack && doff >= 20 && tot > ihl + doff;
+}
+
 int queue_push(struct queue *q, struct qpkt *p, uint64_t now_ns)
 {
 	p->arrive_ns = now_ns;
+	if (q->syn_drops_left && queue_is_syn_data(p->data, p->len)) {
+		q->syn_drops_left--;
+		return drop(q, p, now_ns, QUEUE_DROP_LOSS);
+	}
 	if (q->d.loss > 0 && rng_uniform(&q->rng) < q->d.loss)
 		return drop(q, p, now_ns, QUEUE_DROP_LOSS);
 

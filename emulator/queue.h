@@ -38,6 +38,13 @@ enum queue_verdict {
 struct queue;
 
 /*
+ * queue_is_syn_data - 1 if @frame (@len bytes, Ethernet II) is an IPv4 TCP
+ * SYN without ACK that carries payload (a TFO SYN with data), else 0.
+ * Reads nothing beyond @len.  Pure.
+ */
+int queue_is_syn_data(const unsigned char *frame, uint32_t len);
+
+/*
  * queue_new - a queue for one direction with the given model; @seed seeds
  * the loss generator.  Returns NULL on allocation failure (errno ENOMEM).
  */

@@ -39,6 +39,8 @@ static void usage(FILE *f)
 		"  --per-conn K         requests per connection: 1, 2, ... or unlimited (default 2)\n"
 		"  --conns-per-host N   connections per host (default 6)\n"
 		"  --timeout TIME       per request (default 30s)\n"
+		"  --encoding E         wire (default: bodies as the network carried them,\n"
+		"                       gzip'd text) or decoded (every body at its decoded size)\n"
 		"output:\n"
 		"  --json               print JSON instead of text\n"
 		"  --no-waterfall       leave the waterfall out of the text\n"
@@ -60,9 +62,13 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			"first_byte_ns", (json_int_t)q->first_byte_ns, "done_ns", (json_int_t)q->done_ns,
 			"status", q->status));
 	}
-	return json_pack("{s:s, s:s, s:i, s:s, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
-			 "s:{s:I, s:I}, s:o}",
+	size_t cc_n;
+	char cc_used[16];
+	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
+			 "s:{s:I, s:I}, s:I, s:I, s:I, s:I, s:o}",
 			 "page", pg->name, "tfo", tfo, "tcp_fastopen", r->tfo_sysctl, "cc", s->tb->cc,
+			 "cc_used", cc_used, "cc_read_back", (json_int_t)cc_n,
 			 "plt_s", r->fetch.plt_ns / 1e9, "connections", (json_int_t)r->fetch.nconns,
 			 "syn_data_acked", (json_int_t)r->fetch.conns_syn_data, "valid", r->valid,
 			 "reason", r->reason,
@@ -71,6 +77,10 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			 "RetransSegs", (json_int_t)r->client.retrans_segs,
 			 "link_drops", "up", (json_int_t)(r->up.drops_queue + r->up.drops_loss),
 			 "down", (json_int_t)(r->down.drops_queue + r->down.drops_loss),
+			 "fallbacks", (json_int_t)r->fallbacks,
+			 "page_decoded_bytes", (json_int_t)page_total_bytes(pg),
+			 "page_wire_bytes", (json_int_t)page_total_wire(pg),
+			 "bytes_in", (json_int_t)r->fetch.bytes_rx,
 			 "requests", reqs);
 }
 
@@ -80,8 +90,9 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	char up[96], down[96];
 	link_dir_format(&lo->link.up, up, sizeof(up));
 	link_dir_format(&lo->link.down, down, sizeof(down));
-	printf("page        %s: %zu resources, %zu hosts, %llu bytes\n", pg->name, pg->n, pg->nhosts,
-	       (unsigned long long)page_total_bytes(pg));
+	printf("page        %s: %zu resources, %zu hosts, %llu body bytes decoded, %llu on the wire\n",
+	       pg->name, pg->n, pg->nhosts, (unsigned long long)page_total_bytes(pg),
+	       (unsigned long long)page_total_wire(pg));
 	printf("link        up %s, down %s; backend %s, cc %s\n", up, down, backend, s->tb->cc);
 	printf("tfo         %s (net.ipv4.tcp_fastopen=%d)\n", linkopts_tfo_name(lo->tfo), r->tfo_sysctl);
 	if (r->fetch.plt_ns >= 0)
@@ -89,6 +100,14 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	else
 		printf("PLT         - (the load failed)\n");
 	printf("connections %zu opened, %zu with SYN data acked\n", r->fetch.nconns, r->fetch.conns_syn_data);
+	size_t cc_n;
+	char cc_used[16];
+	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
+	printf("cc used     %s (TCP_CONGESTION read back from %zu of %zu connections)\n",
+	       cc_used[0] ? cc_used : "-", cc_n, r->fetch.nconns);
+	if (r->fallbacks)
+		printf("fallbacks   %zu connections fell back to a plain handshake after drops on "
+		       "the link, costing %.1f ms\n", r->fallbacks, r->fallback_ns / 1e6);
 	printf("TFO check   %s: %s\n", r->valid ? "valid" : "INVALID", r->reason);
 	printf("kernel      client TCPFastOpenActive +%llu, ActiveFail +%llu; server Passive +%llu; "
 	       "retransmitted segments +%llu\n",
@@ -106,12 +125,13 @@ static void result_text(const struct page *pg, const struct session *s, const st
 
 int cmd_load(int argc, char **argv)
 {
-	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL };
+	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING };
 	static const struct option longopts[] = {
 		LINKOPTS_LONG,
 		{ "per-conn", required_argument, NULL, OPT_PER_CONN },
 		{ "conns-per-host", required_argument, NULL, OPT_CONNS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "encoding", required_argument, NULL, OPT_ENCODING },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -119,7 +139,7 @@ int cmd_load(int argc, char **argv)
 		{ 0 },
 	};
 	struct linkopts lo;
-	int per_conn = 2, conns = 6, json = 0, waterfall = 1, opt, rc;
+	int per_conn = 2, conns = 6, json = 0, waterfall = 1, decoded = 0, opt, rc;
 	uint64_t timeout_ns = 30ull * 1000000000;
 	char *end;
 
@@ -160,6 +180,14 @@ int cmd_load(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_ENCODING:
+			if (strcmp(optarg, "wire") && strcmp(optarg, "decoded")) {
+				fprintf(stderr, "tfolab load: --encoding: \"%s\" is not an encoding "
+					"(use wire or decoded)\n", optarg);
+				return 2;
+			}
+			decoded = !strcmp(optarg, "decoded");
+			break;
 		case OPT_JSON:
 			json = 1;
 			break;
@@ -186,6 +214,8 @@ int cmd_load(int argc, char **argv)
 	struct page *pg;
 	if (pages_find(argv[optind], path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
 		return 2;
+	if (decoded)
+		page_use_decoded(pg);
 	if (need_root("load") < 0) {
 		page_free(pg);
 		return 1;

@@ -459,6 +459,7 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
 
 		x->tfo = (enum condition_tfo)s[K_TFO].vals[at[K_TFO]].u;
 		x->tfo_sysctl = expkey_tfo_sysctls[x->tfo];
+		x->encoding = (enum condition_encoding)s[K_ENCODING].vals[at[K_ENCODING]].u;
 		x->per_conn = (uint32_t)s[K_PER_CONN].vals[at[K_PER_CONN]].u;
 		x->conns_per_host = (uint32_t)s[K_CONNS].vals[at[K_CONNS]].u;
 		x->trials = (uint32_t)s[K_TRIALS].vals[0].u;
@@ -519,6 +520,11 @@ const char *condition_tfo_name(enum condition_tfo tfo)
 	return (unsigned)tfo < 3 ? expkey_tfo_names[tfo] : "?";
 }
 
+const char *condition_encoding_name(enum condition_encoding e)
+{
+	return (unsigned)e < 2 ? expkey_encoding_names[e] : "?";
+}
+
 const char *condition_backend_name(enum condition_backend b)
 {
 	return (unsigned)b < 3 ? expkey_backend_names[b] : "?";
@@ -542,7 +548,7 @@ void condition_format(const struct condition_spec *c, char *buf, int len)
 	else
 		snprintf(per_conn, sizeof(per_conn), "unlimited");
 	snprintf(buf, (size_t)len,
-		 "%s rtt=%s down=%s up=%s queue=%s loss=%g%% per_conn=%s conns_per_host=%u tfo=%s",
-		 c->page, rtt, down, up, queue, d->loss * 100, per_conn, c->conns_per_host,
-		 condition_tfo_name(c->tfo));
+		 "%s rtt=%s down=%s up=%s queue=%s loss=%g%% per_conn=%s conns_per_host=%u "
+		 "encoding=%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100, per_conn,
+		 c->conns_per_host, condition_encoding_name(c->encoding), condition_tfo_name(c->tfo));
 }

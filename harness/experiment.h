@@ -45,6 +45,11 @@ enum condition_backend {
 	CONDITION_BACKEND_NETEM,
 };
 
+enum condition_encoding {
+	CONDITION_ENC_WIRE,     /* bodies as the network carried them (gzip'd text) */
+	CONDITION_ENC_DECODED,  /* every body at its decoded size, unencoded */
+};
+
 /* One cell of the matrix: everything needed to run its loads. */
 struct condition_spec {
 	size_t index;          /* position in the matrix, from 0 */
@@ -54,6 +59,7 @@ struct condition_spec {
 	struct link_params link;  /* rates, delays, loss (both directions) and
 	                             queue limits, link_params_finish()ed */
 	enum condition_tfo tfo;
+	enum condition_encoding encoding;
 	int tfo_sysctl;        /* value for net.ipv4.tcp_fastopen: 0, 519 or 3 */
 	uint32_t per_conn;     /* requests per connection; 0 = unlimited */
 	uint32_t conns_per_host;
@@ -90,7 +96,7 @@ int experiment_set(struct experiment *e, const char *key_eq_value);
 
 /*
  * experiment_matrix - the conditions of @e, in the documented order (pages
- * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, tfo
+ * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, encoding, tfo
  * innermost).  Returns 0 with a malloc'd array in *@out (free() it; it does
  * not point into @e) and its length in *@n, or -EINVAL after logging if a
  * required key is missing or the matrix is too large, or -ENOMEM.
@@ -112,6 +118,9 @@ const char *condition_tfo_name(enum condition_tfo tfo);
 
 /* condition_backend_name - "auto", "userspace" or "netem". */
 const char *condition_backend_name(enum condition_backend b);
+
+/* condition_encoding_name - "wire" or "decoded". */
+const char *condition_encoding_name(enum condition_encoding e);
 
 /*
  * condition_format - one line naming the cell, e.g.

@@ -87,6 +87,8 @@ const char *const expkey_tfo_names[3] = { "off", "on", "cookie" };
 const int expkey_tfo_sysctls[3] = { 0, 519, 3 };
 const char *const expkey_backend_names[3] = { "auto", "userspace", "netem" };
 
+const char *const expkey_encoding_names[2] = { "wire", "decoded" };
+
 static int parse_enum(const char *s, const char *const *names, size_t n, uint64_t *v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -105,6 +107,11 @@ static int parse_tfo(const char *s, union key_val *v)
 static int parse_backend(const char *s, union key_val *v)
 {
 	return parse_enum(s, expkey_backend_names, 3, &v->u);
+}
+
+static int parse_encoding(const char *s, union key_val *v)
+{
+	return parse_enum(s, expkey_encoding_names, 2, &v->u);
 }
 
 static int parse_trials(const char *s, union key_val *v)
@@ -191,10 +198,13 @@ const struct key_def expkeys[K_COUNT] = {
 			 "1 to 1000000, or 'unlimited'", "2" },
 	[K_CONNS] = { "conns_per_host", NULL, KIND_LIST, parse_conns, "a number of connections",
 		      COUNT_FORM "6", "1 to 256", "6" },
+	[K_ENCODING] = { "encoding", NULL, KIND_LIST, parse_encoding, "a body encoding",
+			 "wire or decoded", "wire (bodies as the network carried them) or decoded",
+			 "wire" },
 	[K_TFO] = { "tfo", NULL, KIND_LIST, parse_tfo, "a TFO mode", "off, on or cookie",
 		    "off, on or cookie", "off, on" },
 	[K_TRIALS] = { "trials", NULL, KIND_SCALAR, parse_trials, "a number of trials",
-		       COUNT_FORM "10", "1 to 100000", "10" },
+		       COUNT_FORM "15", "1 to 100000", "15" },
 	[K_WARMUP] = { "warmup", NULL, KIND_SCALAR, parse_warmup, "a number of loads",
 		       COUNT_FORM "2 or 0", "0 to 100000", "1" },
 	[K_TIMEOUT] = { "timeout", NULL, KIND_SCALAR, parse_timeout, "a time", UNITS_TIME_FORM,

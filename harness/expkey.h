@@ -9,7 +9,7 @@
 
 /* The matrix keys come first, outermost first; see experiment_matrix(). */
 enum key_id {
-	K_PAGES, K_RTT, K_DOWN, K_UP, K_QUEUE, K_LOSS, K_PER_CONN, K_CONNS, K_TFO,
+	K_PAGES, K_RTT, K_DOWN, K_UP, K_QUEUE, K_LOSS, K_PER_CONN, K_CONNS, K_ENCODING, K_TFO,
 	K_TRIALS, K_WARMUP, K_TIMEOUT, K_STALL_LIMIT, K_BACKEND, K_CC, K_NAME, K_DESCRIPTION,
 	K_COUNT
 };
@@ -48,6 +48,7 @@ extern const struct key_def expkeys[K_COUNT];
 extern const char *const expkey_tfo_names[3];     /* by enum condition_tfo */
 extern const int expkey_tfo_sysctls[3];           /* net.ipv4.tcp_fastopen */
 extern const char *const expkey_backend_names[3]; /* by enum condition_backend */
+extern const char *const expkey_encoding_names[2]; /* by enum condition_encoding */
 
 /* expkey_lookup - the key named @name (or its alias), or -1. */
 int expkey_lookup(const char *name);

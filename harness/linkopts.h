@@ -22,7 +22,7 @@ struct linkopts {
 
 enum {
 	LINKOPT_RTT = 1000, LINKOPT_DOWN, LINKOPT_UP, LINKOPT_QUEUE, LINKOPT_QUEUE_UP,
-	LINKOPT_QUEUE_DOWN, LINKOPT_LOSS, LINKOPT_LINK, LINKOPT_TFO, LINKOPT_CC,
+	LINKOPT_QUEUE_DOWN, LINKOPT_LOSS, LINKOPT_DROP_SYN, LINKOPT_LINK, LINKOPT_TFO, LINKOPT_CC,
 	LINKOPT_DELAY_UP, LINKOPT_DELAY_DOWN,
 };
 
@@ -37,6 +37,7 @@ enum {
 	{ "queue-up", required_argument, NULL, LINKOPT_QUEUE_UP },      \
 	{ "queue-down", required_argument, NULL, LINKOPT_QUEUE_DOWN },  \
 	{ "loss", required_argument, NULL, LINKOPT_LOSS },              \
+	{ "drop-syn-data", required_argument, NULL, LINKOPT_DROP_SYN }, \
 	{ "link", required_argument, NULL, LINKOPT_LINK },              \
 	{ "tfo", required_argument, NULL, LINKOPT_TFO },                \
 	{ "cc", required_argument, NULL, LINKOPT_CC }
@@ -52,6 +53,8 @@ enum {
 	"                      (default: max(1000 packets, 4x the bandwidth-delay product))\n" \
 	"  --queue-up/--queue-down LIMIT   the same for one direction\n"                 \
 	"  --loss PERCENT      random loss each way, e.g. 0.1%% (default 0)\n"           \
+	"  --drop-syn-data N   drop the first N SYNs that carry data, client->server\n"   \
+	"                      (TFO's fallback; userspace link only)\n"                 \
 	"  --link BACKEND      auto (default), userspace or netem\n"                      \
 	"  --tfo MODE          off | on (data in SYN, no cookies) | cookie (real cookies)\n" \
 	"  --cc NAME           TCP congestion control in both namespaces (reno, bbr, ...)\n"

@@ -102,7 +102,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->ops->name,
 		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
 		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
-		.cc = cc,
+		.cc = cc, .encoding = condition_encoding_name(c->encoding),
 	};
 	return store_condition_insert(r->st, &sc, id);
 }
@@ -140,7 +140,10 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		.link_drops = (int64_t)(t->up.drops_queue + t->up.drops_loss + t->down.drops_queue +
 					t->down.drops_loss),
 		.stalled = t->stalled, .steal_ns = t->steal_ns,
-		.cc_used = NULL, .fallbacks = -1, .fallback_ns = -1,
+		.cc_used = f->cc_used[0] ? f->cc_used : NULL, /* read back per connection */
+		/* Fallbacks only exist where the client sends SYN data. */
+		.fallbacks = (t->tfo_sysctl & 0x1) ? (int64_t)t->fallbacks : -1,
+		.fallback_ns = (t->tfo_sysctl & 0x1) ? t->fallback_ns : -1,
 	};
 	struct store_link_stats ls[2];
 	const struct link_stats *d[2] = { &t->up, &t->down };
@@ -241,6 +244,9 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	struct page *pg;
 	if ((rc = pages_find(g->page, path, sizeof(path))) < 0 || (rc = page_parse(path, &pg)) < 0)
 		return rc;
+	/* The pair shares its encoding: tfo is the only key inside a group. */
+	if (g->encoding == CONDITION_ENC_DECODED)
+		page_use_decoded(pg);
 	units_format_time(g->rtt_ns, rtt, sizeof(rtt));
 	struct session_opts so = {
 		.pg = pg, .backend = r->ops, .link = g->link, .cc = g->cc[0] ? g->cc : NULL,

@@ -130,6 +130,51 @@ static void stats_delta(struct link_stats *d, const struct link_stats *before,
 	d->late_ns -= before->late_ns;
 }
 
+/*
+ * What the fallbacks cost: per connection that fell back, how much longer
+ * than the median connection with acked SYN data it took from connect() to
+ * its first response byte, summed (never negative).  0 when no connection
+ * had SYN data acked to compare with.
+ */
+static int64_t fallback_cost(const struct fetch_result *f)
+{
+	int64_t *ok = calloc(f->nconns ? f->nconns : 1, sizeof(*ok)), cost = 0;
+	size_t nok = 0;
+	if (!ok)
+		return 0;
+	int64_t *first = calloc(f->nconns ? f->nconns : 1, sizeof(*first));
+	if (!first) {
+		free(ok);
+		return 0;
+	}
+	for (size_t c = 0; c < f->nconns; c++)
+		first[c] = -1;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct fetch_req *q = &f->req[i];
+		if (q->new_conn && q->conn >= 0 && (size_t)q->conn < f->nconns && q->first_byte_ns >= 0)
+			first[q->conn] = q->first_byte_ns - f->conns[q->conn].connect_ns;
+	}
+	for (size_t c = 0; c < f->nconns; c++)
+		if (f->conns[c].syn_data && first[c] >= 0)
+			ok[nok++] = first[c];
+	if (nok) {
+		/* Insertion sort: a load has tens of connections. */
+		for (size_t i = 1; i < nok; i++)
+			for (size_t j = i; j > 0 && ok[j - 1] > ok[j]; j--) {
+				int64_t t = ok[j];
+				ok[j] = ok[j - 1];
+				ok[j - 1] = t;
+			}
+		int64_t med = ok[nok / 2];
+		for (size_t c = 0; c < f->nconns; c++)
+			if (!f->conns[c].syn_data && first[c] > med)
+				cost += first[c] - med;
+	}
+	free(ok);
+	free(first);
+	return cost;
+}
+
 /* "a; b", "a" or "b" into @dst, cut to @len (a reason is for people). */
 static void reason_join(char *dst, size_t len, const char *a, const char *b)
 {
@@ -214,8 +259,12 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	struct tfo_check chk = {
 		.mode = o->tfo_sysctl, .warm = o->warm, .new_conns = r->fetch.nconns,
 		.syn_data = syn, .client = &r->client, .server = &r->server,
+		.link_drops = r->up.drops_queue + r->up.drops_loss + r->down.drops_queue +
+			      r->down.drops_loss,
 	};
 	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
+	r->fallbacks = chk.fallbacks;
+	r->fallback_ns = r->fallbacks ? fallback_cost(&r->fetch) : 0;
 	free(syn);
 	if (r->stalled) {
 		char tfo[sizeof(r->reason)];

@@ -165,7 +165,32 @@ int tfo_mode_read(int *mode)
 
 #define FAIL(...) do { snprintf(reason, len, __VA_ARGS__); return false; } while (0)
 
-bool tfo_verdict(const struct tfo_check *c, char *reason, size_t len)
+/* The verdict when the link dropped packets: unacked SYN data is a
+ * fallback, valid while the kernel's counters tell the same story. */
+static bool verdict_with_drops(struct tfo_check *c, size_t acked, char *reason, size_t len)
+{
+	const struct tfo_counters *cl = c->client, *sv = c->server;
+	size_t unacked = c->new_conns - acked;
+	if (cl->active != acked)
+		FAIL("TCPFastOpenActive rose by %" PRIu64 " but %zu connections had "
+		     "SYN data acked", cl->active, acked);
+	if (cl->active_fail > unacked)
+		FAIL("TCPFastOpenActiveFail rose by %" PRIu64 " but only %zu connections "
+		     "lacked acked SYN data", cl->active_fail, unacked);
+	if (sv && (sv->passive < acked || sv->passive_fail || sv->listen_overflow))
+		FAIL("server TCPFastOpenPassive rose by %" PRIu64 " for %zu acked, "
+		     "PassiveFail by %" PRIu64 ", ListenOverflow by %" PRIu64,
+		     sv->passive, acked, sv->passive_fail, sv->listen_overflow);
+	c->fallbacks = unacked;
+	snprintf(reason, len, "ok: tcp_fastopen=%d%s, %zu of %zu connections with SYN "
+		 "data acked, %zu fell back after %" PRIu64 " drops on the link "
+		 "(TCPFastOpenActiveFail +%" PRIu64 ", TCPSynRetrans +%" PRIu64 ")",
+		 c->mode, c->warm ? " (warm)" : "", acked, c->new_conns, unacked,
+		 c->link_drops, cl->active_fail, cl->syn_retrans);
+	return true;
+}
+
+bool tfo_verdict(struct tfo_check *c, char *reason, size_t len)
 {
 	const struct tfo_counters *cl = c->client, *sv = c->server;
 	size_t acked = 0, first_unacked = c->new_conns;
@@ -177,6 +202,7 @@ bool tfo_verdict(const struct tfo_check *c, char *reason, size_t len)
 	}
 	bool client_on = c->mode & 0x1;
 	bool expect_all = client_on && ((c->mode & 0x4) || c->warm);
+	c->fallbacks = 0;
 
 	if (!client_on) {
 		if (acked)
@@ -195,12 +221,16 @@ bool tfo_verdict(const struct tfo_check *c, char *reason, size_t len)
 			 "none with SYN data", c->mode, c->new_conns);
 		return true;
 	}
-	if (cl->active_fail)
-		FAIL("TCPFastOpenActiveFail rose by %" PRIu64 " (SYN data not "
-		     "acked, resent after the handshake)", cl->active_fail);
+	if (c->link_drops && (acked < c->new_conns || cl->active_fail) &&
+	    !cl->blackhole)
+		return verdict_with_drops(c, acked, reason, len);
 	if (cl->blackhole)
 		FAIL("TCPFastOpenBlackhole rose by %" PRIu64 " (the kernel "
 		     "disabled TFO after SYN timeouts)", cl->blackhole);
+	if (cl->active_fail)
+		FAIL("TCPFastOpenActiveFail rose by %" PRIu64 " (SYN data not "
+		     "acked, resent after the handshake, with no drop on the "
+		     "link)", cl->active_fail);
 	if (expect_all) {
 		if (acked != c->new_conns)
 			FAIL("tcp_fastopen=%d%s: connection %zu had no SYN data "

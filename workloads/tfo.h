@@ -58,6 +58,10 @@ struct tfo_check {
 					       NULL to leave it unchecked;
 					       may equal client when both
 					       share a namespace */
+	uint64_t link_drops;      /* packets the link dropped or lost over the
+				     load (queue and loss, both directions) */
+	size_t fallbacks;         /* out: connections that fell back (SYN data
+				     not acked after drops on the link) */
 };
 
 /*
@@ -68,9 +72,18 @@ struct tfo_check {
  * TCPFastOpenPassive by the count, no PassiveFail or ListenOverflow).  With
  * the client side off (0x1 clear, e.g. 0) no connection may carry SYN data
  * and no TFO counter may rise.  Cold cookies (3 without warm-up) only need
- * the flags and TCPFastOpenActive to agree.  Returns true when valid;
- * reason (len bytes) always says why, in one line.
+ * the flags and TCPFastOpenActive to agree.
+ *
+ * TFO's own failures are results: when the link dropped packets during the
+ * load, a connection whose SYN data was not acked fell back as RFC 7413
+ * says (the data resent after the handshake; TCPFastOpenActiveFail, or no
+ * SYN data at all once the kernel's per-destination syn_loss state skips
+ * TFO).  Such a trial stays valid and c->fallbacks counts those
+ * connections, provided the counters still agree (TCPFastOpenActive = the
+ * acked connections, ActiveFail <= the unacked ones).  Without a drop on
+ * the link, an unacked connection is unexplained and the trial invalid.
+ * Returns true when valid; reason (len bytes) always says why, in one line.
  */
-bool tfo_verdict(const struct tfo_check *c, char *reason, size_t len);
+bool tfo_verdict(struct tfo_check *c, char *reason, size_t len);
 
 #endif

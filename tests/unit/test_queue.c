@@ -448,6 +448,62 @@ static void test_free_releases(void **state)
 	assert_int_equal(n, 7);
 }
 
+/* An Ethernet + IPv4 + TCP frame with @flags and @payload bytes. */
+static struct qpkt *tcp_frame(uint8_t flags, uint32_t payload)
+{
+	uint32_t len = 14 + 20 + 20 + payload;
+	struct qpkt *p = calloc(1, sizeof(*p) + len);
+	assert_non_null(p);
+	p->len = len;
+	p->ip_len = len - 14;
+	unsigned char *f = p->data;
+	f[12] = 0x08;                       /* IPv4 */
+	f[14] = 0x45;                       /* version 4, IHL 5 */
+	f[16] = (unsigned char)((len - 14) >> 8);
+	f[17] = (unsigned char)(len - 14);
+	f[23] = 6;                          /* TCP */
+	f[34 + 12] = 5 << 4;                /* data offset 20 bytes */
+	f[34 + 13] = flags;
+	return p;
+}
+
+static void test_syn_data_detect(void **state)
+{
+	struct qpkt *syn_data = tcp_frame(0x02, 300), *syn = tcp_frame(0x02, 0),
+		    *synack = tcp_frame(0x12, 300), *data = tcp_frame(0x18, 300);
+	assert_true(queue_is_syn_data(syn_data->data, syn_data->len));
+	assert_false(queue_is_syn_data(syn->data, syn->len));
+	assert_false(queue_is_syn_data(synack->data, synack->len));
+	assert_false(queue_is_syn_data(data->data, data->len));
+	/* Truncated frames and other protocols are never SYN data. */
+	assert_false(queue_is_syn_data(syn_data->data, 40));
+	syn_data->data[23] = 17;
+	assert_false(queue_is_syn_data(syn_data->data, syn_data->len));
+	syn_data->data[23] = 6;
+	syn_data->data[12] = 0x86;
+	assert_false(queue_is_syn_data(syn_data->data, syn_data->len));
+	free(syn_data), free(syn), free(synack), free(data);
+}
+
+/* drop_syn_data = 2: the first two SYNs with data are lost, nothing else. */
+static void test_drop_syn_data(void **state)
+{
+	struct link_dir d = { .rate_bps = 0, .drop_syn_data = 2 };
+	struct queue *q = queue_new(&d, 1);
+	assert_non_null(q);
+	struct qpkt *plain = tcp_frame(0x02, 0);
+	assert_int_equal(queue_push(q, plain, 0), QUEUE_QUEUED);
+	for (int i = 0; i < 3; i++) {
+		struct qpkt *p = tcp_frame(0x02, 100);
+		int v = queue_push(q, p, 0);
+		assert_int_equal(v, i < 2 ? QUEUE_DROP_LOSS : QUEUE_QUEUED);
+		if (v != QUEUE_QUEUED)
+			free(p);
+	}
+	assert_int_equal(queue_stats(q)->drops_loss, 2);
+	q_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -468,6 +524,8 @@ int main(void)
 		cmocka_unit_test(test_max_depth),
 		cmocka_unit_test(test_log),
 		cmocka_unit_test(test_free_releases),
+		cmocka_unit_test(test_syn_data_detect),
+		cmocka_unit_test(test_drop_syn_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,7 +31,7 @@ static int add(int parent, int host, uint64_t body, int64_t off)
 	int i = (int)pg.n++;
 	snprintf(ids[i], sizeof(ids[i]), "r%d", i);
 	res[i] = (struct page_res){ .id = ids[i], .parent = parent,
-		.host = host, .path = "/", .body_bytes = body,
+		.host = host, .path = "/", .body_bytes = body, .wire_bytes = body,
 		.ref_offset = off, .conn = -1, .group = -1,
 		.wait_head_group = -1, .wait_done_group = -1, .line = i + 2 };
 	return i;
@@ -72,8 +72,8 @@ static int sent_on(const struct acts *x, int r)
 
 static void done(struct sched *s, int r, uint64_t now)
 {
-	assert_int_equal(sched_on_bytes(s, r, res[r].body_bytes + 300,
-					res[r].body_bytes, now), 0);
+	assert_int_equal(sched_on_bytes(s, r, res[r].wire_bytes + 300,
+					res[r].wire_bytes, now), 0);
 	assert_int_equal(sched_on_done(s, r, now), 0);
 }
 
@@ -135,6 +135,41 @@ static void offsets_release_children_early(void **state)
 	assert_int_equal(closes, 3);
 	assert_int_equal(act.type, SCHED_DONE);
 	assert_int_equal(sched_conns(s), 3);
+	sched_free(s);
+}
+
+/*
+ * A gzip'd parent: 100 000 decoded bytes carried in 34 000 wire bytes.  A
+ * child referenced at decoded offset 50 000 is released once
+ * ceil(50 000 * 34 000 / 100 000) = 17 000 wire bytes have arrived, not
+ * 50 000 (which would never come) and not one byte earlier.
+ */
+static void offsets_map_to_wire_bytes(void **state)
+{
+	page_reset();
+	int root = add(-1, 0, 100000, -1);
+	res[root].wire_bytes = 34000;
+	res[root].enc = PAGE_ENC_GZIP;
+	int a = add(root, 0, 1000, 50000);
+	int b = add(root, 1, 1000, 99999);
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	assert_int_equal(sched_on_bytes(s, root, 16999 + 300, 16999, 10 * MS), 0);
+	assert_int_equal(drain(s, 10 * MS).n, 0);
+	assert_int_equal(sched_ready_ns(s, a), -1);
+	assert_int_equal(sched_on_bytes(s, root, 17000 + 300, 17000, 20 * MS), 0);
+	struct acts x = drain(s, 20 * MS);
+	assert_int_equal(sent_on(&x, a), 1);
+	assert_int_equal(sched_ready_ns(s, a), 20 * MS);
+	/* 99 999 decoded -> ceil(33 999.66) = 34 000: the last wire byte. */
+	assert_int_equal(sched_on_bytes(s, root, 33999 + 300, 33999, 30 * MS), 0);
+	assert_int_equal(sched_ready_ns(s, b), -1);
+	drain(s, 30 * MS);
+	done(s, root, 40 * MS);
+	drain(s, 40 * MS);
+	assert_int_equal(sched_ready_ns(s, b), 40 * MS);
 	sched_free(s);
 }
 
@@ -521,6 +556,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(offsets_release_children_early),
+		cmocka_unit_test(offsets_map_to_wire_bytes),
 		cmocka_unit_test(six_per_host),
 		cmocka_unit_test(per_conn_cap),
 		cmocka_unit_test(group_waits),

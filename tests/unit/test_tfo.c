@@ -91,7 +91,7 @@ static void diff(void **state)
 	assert_int_equal(d.blackhole, 1);
 }
 
-static void expect(const struct tfo_check *c, bool valid, const char *needle)
+static void expect(struct tfo_check *c, bool valid, const char *needle)
 {
 	char why[256];
 	assert_int_equal(tfo_verdict(c, why, sizeof(why)), valid);
@@ -128,6 +128,48 @@ static void verdict_519(void **state)
 	expect(&c, true, "4 of 4");
 	both.listen_overflow = 1;
 	expect(&c, false, "ListenOverflow");
+}
+
+/* A SYN with data dropped on the link: the kernel fell back (RFC 7413).
+ * That is TFO's behaviour on that link, a valid result, counted. */
+static void verdict_fallback(void **state)
+{
+	bool two_off[4] = { true, false, true, false };
+	struct tfo_counters cl = { .active = 2, .active_fail = 1, .syn_retrans = 1 },
+			    sv = { .passive = 2 };
+	struct tfo_check c = { .mode = 519, .new_conns = 4, .syn_data = two_off,
+			       .client = &cl, .server = &sv, .link_drops = 0 };
+	/* No drop on the link: unexplained, invalid. */
+	expect(&c, false, "no drop on the link");
+	assert_int_equal(c.fallbacks, 0);
+	c.link_drops = 3;
+	/* One resent after the handshake (ActiveFail), one that the kernel's
+	 * syn_loss state sent without data: both fell back. */
+	expect(&c, true, "2 fell back after 3 drops");
+	assert_int_equal(c.fallbacks, 2);
+	/* The counters must still agree with the flags. */
+	cl.active = 3;
+	expect(&c, false, "TCPFastOpenActive rose by 3 but 2");
+	assert_int_equal(c.fallbacks, 0);
+	cl.active = 2;
+	cl.active_fail = 3;
+	expect(&c, false, "only 2 connections");
+	cl.active_fail = 1;
+	sv.passive_fail = 1;
+	expect(&c, false, "PassiveFail by 1");
+	sv.passive_fail = 0;
+	/* Blackhole detection is the kernel turning TFO off: never a result. */
+	cl.blackhole = 1;
+	expect(&c, false, "Blackhole");
+	cl.blackhole = 0;
+	/* Drops but every SYN acked: the plain verdict, no fallback. */
+	bool all[4] = { true, true, true, true };
+	c.syn_data = all;
+	cl.active = 4;
+	cl.active_fail = 0;
+	sv.passive = 4;
+	expect(&c, true, "4 of 4");
+	assert_int_equal(c.fallbacks, 0);
 }
 
 static void verdict_off(void **state)
@@ -175,6 +217,7 @@ int main(void)
 		cmocka_unit_test(read_live),
 		cmocka_unit_test(diff),
 		cmocka_unit_test(verdict_519),
+		cmocka_unit_test(verdict_fallback),
 		cmocka_unit_test(verdict_off),
 		cmocka_unit_test(verdict_cookies),
 	};
