@@ -17,7 +17,7 @@ struct row {
 	const char *dir;
 	char *name, *file, *source;
 	size_t requests, hosts;
-	unsigned long long bytes;
+	unsigned long long bytes, wire;   /* decoded and wire body bytes */
 	int bad;
 };
 
@@ -72,6 +72,7 @@ static int scan_dir(const char *dir, struct row **rows, size_t *n)
 			r->requests = p->n;
 			r->hosts = p->nhosts;
 			r->bytes = page_total_bytes(p);
+			r->wire = page_total_wire(p);
 		}
 		page_free(p);
 		free(names[i]);
@@ -92,8 +93,9 @@ int cmd_pages(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			printf("usage: tfolab pages [DIR...]\n"
-			       "List the pages (.page files) with their request count, host count,\n"
-			       "total body bytes and source.  Without DIR: the directories of\n"
+			       "List the pages (.page files): request count, host count, total body\n"
+			       "bytes decoded (what the browser parses) and on the wire (what the link\n"
+			       "carries), wire/decoded (W/D), and source.  Without DIR: the directories of\n"
 			       "$TFOLAB_PAGES (colon-separated), then the source tree's workloads/pages,\n"
 			       "then ../workloads/pages next to the binary.\n");
 			return 0;
@@ -124,7 +126,8 @@ int cmd_pages(int argc, char **argv)
 		status |= rows[i].bad;
 	}
 	if (n)
-		printf("%-*s %8s %6s %12s  %s\n", wn, "NAME", "REQUESTS", "HOSTS", "BYTES", "SOURCE");
+		printf("%-*s %8s %6s %12s %12s %6s  %s\n", wn, "NAME", "REQUESTS", "HOSTS", "DECODED",
+		       "WIRE", "W/D", "SOURCE");
 	for (size_t i = 0; i < n; i++) {
 		struct row *r = &rows[i];
 		/* several directories: say which rows come from where (a name
@@ -132,11 +135,15 @@ int cmd_pages(int argc, char **argv)
 		if (nd > 1 && (i == 0 || strcmp(r->dir, rows[i - 1].dir)))
 			printf("# %s\n", r->dir);
 		if (r->bad)
-			printf("%-*s %8s %6s %12s  %s\n", wn, r->name ? r->name : "?", "-", "-", "-",
-			       r->source ? r->source : "");
+			printf("%-*s %8s %6s %12s %12s %6s  %s\n", wn, r->name ? r->name : "?", "-", "-",
+			       "-", "-", "-", r->source ? r->source : "");
+		else if (r->bytes == 0)
+			printf("%-*s %8zu %6zu %12llu %12llu %6s  %s\n", wn, r->name ? r->name : "?",
+			       r->requests, r->hosts, r->bytes, r->wire, "-", r->source ? r->source : "");
 		else
-			printf("%-*s %8zu %6zu %12llu  %s\n", wn, r->name ? r->name : "?", r->requests,
-			       r->hosts, r->bytes, r->source ? r->source : "");
+			printf("%-*s %8zu %6zu %12llu %12llu %6.3f  %s\n", wn, r->name ? r->name : "?",
+			       r->requests, r->hosts, r->bytes, r->wire, (double)r->wire / (double)r->bytes,
+			       r->source ? r->source : "");
 		free(r->name);
 		free(r->file);
 		free(r->source);

@@ -6,12 +6,18 @@
  * Manifest: one row per saved file.  id, parent (-1 = root), ref_offset and
  * discovered_by (kept as via=) are taken as given; request bytes are not in
  * the data and come from import_req_estimate.  Provenance (repository,
- * commit, date) is read from the README.md next to the CSV.
+ * commit, date) is read from the README.md next to the CSV.  bytes is the
+ * decoded body (what ref_offset counts); the body as it crossed the network
+ * comes from X.wire.csv beside X.csv (id,wire_bytes,encoding, one row per
+ * manifest row, matched by id).  Without that file every body goes out
+ * unencoded at its decoded size, and the page says so in a note.
  *
  * Capture: one row per request, replayed exactly: conn, group and waits as
  * given, body = response_bytes - response_header_bytes, request bytes as
- * given.  No row has a parent (the group waits order them); seq 0, the first
- * row, is the root document.
+ * given.  Those sizes are already what crossed the wire and the capture has
+ * no decoded sizes, so each body is replayed unencoded at that size.  No row
+ * has a parent (the group waits order them); seq 0, the first row, is the
+ * root document.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -199,26 +205,50 @@ static char *readme_date(const char *text)
 	return NULL;
 }
 
-/* Provenance from the README.md beside the manifest; absent is fine. */
-static int manifest_provenance(const char *name, struct page *p)
+/*
+ * The whole file at path, NUL-terminated, in *text (free it) and its length
+ * in *len.  Returns 0, or the negative errno of opening it (not logged:
+ * ENOENT is often fine), or -ENOMEM / -EIO (logged).
+ */
+static int read_beside(const char *path, char **text, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	*text = NULL;
+	*len = 0;
+	if (!f)
+		return -errno;
+	FILE *m = open_memstream(text, len);
+	char chunk[4096];
+	size_t got;
+	while (m && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, got, m);
+	int rc = ferror(f) ? -EIO : 0;
+	if (!m || fclose(m) != 0 || !*text)
+		rc = -ENOMEM;
+	fclose(f);
+	if (rc < 0) {
+		log_err("%s: %s", path, rc == -EIO ? "read error" : "out of memory");
+		free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+/* Provenance from the README.md beside the manifest; absent is fine.  The
+ * README's text (or NULL) is left in *readme_text for the caller. */
+static int manifest_provenance(const char *name, struct page *p, char **readme_text)
 {
 	const char *base = import_basename(name);
 	char *readme = NULL, *text = NULL, *repo = NULL, *commit = NULL, *src = NULL;
+	size_t len;
 	int rc = 0;
 	if (asprintf(&readme, "%.*sREADME.md", (int)(base - name), name) < 0)
 		return -ENOMEM;
-	FILE *f = fopen(readme, "r");
-	if (f) {
-		size_t len = 0;
-		FILE *m = open_memstream(&text, &len);
-		char chunk[4096];
-		size_t got;
-		while (m && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, got, m);
-		if (m)
-			fclose(m);
-		fclose(f);
+	if ((rc = read_beside(readme, &text, &len)) == -ENOMEM || rc == -EIO) {
+		free(readme);
+		return rc;
 	}
+	rc = 0;   /* not there (or not readable): no provenance */
 	if (text) {
 		repo = readme_field(text, "repository `");
 		commit = readme_field(text, "commit `");
@@ -239,9 +269,138 @@ static int manifest_provenance(const char *name, struct page *p)
 	}
 	free(src);
 	free(readme);
-	free(text);
+	*readme_text = text;
 	free(repo);
 	free(commit);
+	return rc;
+}
+
+/* "dir/x.csv" -> "dir/x.wire.csv"; a name not ending in .csv gets
+ * ".wire.csv" appended.  NULL on ENOMEM. */
+static char *wire_path(const char *name)
+{
+	size_t len = strlen(name);
+	char *s = NULL;
+	if (len > 4 && !strcmp(name + len - 4, ".csv"))
+		len -= 4;
+	return asprintf(&s, "%.*s.wire.csv", (int)len, name) < 0 ? NULL : s;
+}
+
+/*
+ * The body sizes on the wire, from the .wire.csv beside the manifest
+ * (header id,wire_bytes,encoding; one row per manifest row, same id, any
+ * order).  Sets wire_bytes and enc of every resource of p.  Without the
+ * file the page stays as built (wire = decoded, identity), *found = 0.
+ * Every problem is logged as FILE:LINE: FIELD: PROBLEM: a row of the wire
+ * file (bad number, unknown encoding or id, an id given twice, identity
+ * with wire_bytes != bytes) names that file; a manifest row with no wire
+ * row names the manifest.  Returns 0, -EINVAL after logging, -ENOMEM, or
+ * the negative errno of opening the file (logged; not ENOENT).
+ */
+static int manifest_wire(const char *name, struct page *p, int *found, size_t *nenc)
+{
+	char *path = wire_path(name), *text = NULL;
+	int *seen = calloc(p->n + 1, sizeof(*seen));   /* wire line per resource */
+	struct csv c = { .name = path };
+	int rc = path && seen ? read_beside(path, &text, &c.len) : -ENOMEM;
+	*found = text != NULL;
+	*nenc = 0;
+	if (rc < 0 && rc != -ENOMEM && rc != -EIO && rc != -ENOENT)
+		log_err("%s: open: %s", path, strerror(-rc));
+	if (rc < 0) {
+		rc = rc == -ENOENT ? 0 : rc;
+		goto end;
+	}
+	c.buf = text;
+	if ((rc = expect_header(&c, "id,wire_bytes,encoding")) == -EINVAL && c.nerr == 0) {
+		c.line = 1;
+		cerr(&c, "header", "none (the file is empty)");
+	}
+	while (rc == 0 && (rc = csv_next(&c)) == 1) {
+		rc = 0;
+		if (c.nf == 0)
+			continue;
+		if (c.nf != 3) {
+			cerr(&c, "row", "%zu fields, expected 3", c.nf);
+			continue;
+		}
+		int64_t wire = 0;
+		int i = page_find_id(p, c.f[0]);
+		int e = page_enc_parse(c.f[2], strlen(c.f[2]));
+		int bad = csv_num(&c, "wire_bytes", c.f[1], 0, PAGE_MAX_BODY, &wire) < 0;
+		if (e < 0) {
+			cerr(&c, "encoding", "\"%.20s\" is not an encoding (use identity or gzip; "
+			     "also deflate, br, zstd)", c.f[2]);
+			bad = 1;
+		}
+		if (i < 0) {
+			cerr(&c, "id", "\"%.40s\" is not the id of any row of %s", c.f[0],
+			     import_basename(name));
+			continue;
+		}
+		if (seen[i]) {
+			cerr(&c, "id", "\"%.40s\" is given twice (first on line %d)", c.f[0], seen[i]);
+			continue;
+		}
+		seen[i] = c.line;
+		if (bad)
+			continue;
+		struct page_res *r = &p->res[i];
+		if (e == PAGE_ENC_IDENTITY && (uint64_t)wire != r->body_bytes) {
+			cerr(&c, "wire_bytes", "%lld differs from the manifest's bytes (%llu) but the "
+			     "encoding is identity", (long long)wire, (unsigned long long)r->body_bytes);
+			continue;
+		}
+		r->wire_bytes = (uint64_t)wire;
+		r->enc = (enum page_enc)e;
+		*nenc += e != PAGE_ENC_IDENTITY;
+	}
+	/* every manifest row needs its wire row: reported on the manifest */
+	const char *wire_base = import_basename(path);
+	for (size_t i = 0; rc == 0 && i < p->n; i++) {
+		if (seen[i])
+			continue;
+		c.name = name;
+		c.line = p->res[i].line;
+		cerr(&c, "id", "\"%.40s\" has no row in %s", p->res[i].id, wire_base);
+	}
+	if (c.nerr > CSV_MAX_ERRORS)
+		log_err("%s: %d more errors not shown", path, c.nerr - CSV_MAX_ERRORS);
+	if (rc == 0 && c.nerr)
+		rc = -EINVAL;
+end:
+	if (rc == -ENOMEM)
+		log_err("%s: out of memory", name);
+	free(c.scratch);
+	free(path);
+	free(seen);
+	free(text);
+	return rc;
+}
+
+/* Sets the wire sizes and notes where they came from. */
+static int manifest_wire_note(const char *name, struct page *p, const char *readme)
+{
+	size_t nenc = 0;
+	int found = 0;
+	int rc = manifest_wire(name, p, &found, &nenc);
+	char *path = wire_path(name);
+	const char *base = path ? import_basename(path) : NULL;
+	if (rc == 0 && !path)
+		rc = -ENOMEM;
+	if (rc == 0 && !found) {
+		log_warn("import: no %s beside %s; wire sizes = decoded sizes", base,
+			 import_basename(name));
+		rc = page_add_note(p, "wire sizes = decoded sizes: no %s beside the manifest, so every body goes out unencoded at its decoded size",
+				   base);
+	} else if (rc == 0) {
+		/* the reference README says how its gzip sizes were made.  (A
+		 * note is one line of at most 32 words: page_parse's limit.) */
+		int level6 = readme && strstr(readme, "gzip level 6");
+		rc = page_add_note(p, "wire sizes (wire= enc=) from %s: %zu of %zu bodies encoded%s; bytes and ref_offset are decoded",
+				   base, nenc, p->n, level6 ? " (gzip level 6, per the README beside it)" : "");
+	}
+	free(path);
 	return rc;
 }
 
@@ -323,9 +482,13 @@ int import_manifest(const char *name, const char *buf, size_t len,
 		c.line = p->res[0].line;
 		cerr(&c, "parent", "the first row is the root document: its parent must be -1");
 	}
-	if (rc == 0 && c.nerr == 0 && (rc = manifest_provenance(name, p)) == 0)
+	char *readme = NULL;
+	if (rc == 0 && c.nerr == 0 && (rc = manifest_provenance(name, p, &readme)) == 0)
 		rc = page_add_note(p, "request bytes are estimated (not in the data): GET request line + Host + %zu bytes of typical Chrome 25 headers",
 				   import_typical_headers_len());
+	if (rc == 0 && c.nerr == 0)
+		rc = manifest_wire_note(name, p, readme);
+	free(readme);
 	if (rc == 0 && c.nerr)
 		rc = -EINVAL;
 	if (c.nerr > CSV_MAX_ERRORS)
@@ -431,6 +594,8 @@ int import_capture(const char *name, const char *buf, size_t len,
 	if (rc == 0)
 		rc = page_add_note(p, "body bytes = response_bytes - response_header_bytes; no parents: group waits (wait_head: first %d bytes of every request of the group; wait_done: all of them completed) order the requests",
 				   PAGE_HEAD_BYTES);
+	if (rc == 0)
+		rc = page_add_note(p, "sizes are as captured on the wire (the capture has no decoded sizes): each body is replayed unencoded at that size");
 	if (rc == 0 && c.nerr)
 		rc = -EINVAL;
 	if (c.nerr > CSV_MAX_ERRORS)

@@ -10,12 +10,19 @@
  * Order and ids: entries are sorted by startedDateTime (file order among
  * equal or unreadable times) and numbered 0, 1, ...; entry 0 is the root.
  *
- * Sizes: response.bodySize (the body bytes as transferred, which is what
- * the emulated link carries), else response.content.size, else _objectSize
- * (WebPageTest's body size), else _bytesIn (WebPageTest, headers included).
- * A value counts when it is a number >= 0 or a string holding one.  Taking a
- * fallback is a counted warning; when none exists the body is 0 bytes and
- * that is another counted warning, never silent.
+ * Sizes: the wire size (the body as transferred, which is what the
+ * emulated link carries) is response.bodySize, else response._transferSize
+ * (or the entry's) minus response.headersSize when both are known, else
+ * response.content.size, else _objectSize (WebPageTest's body size), else
+ * _bytesIn (WebPageTest, headers included).  The decoded size (what the
+ * browser parses) is response.content.size, else the wire size.  The
+ * encoding is the response's Content-Encoding header when it is gzip,
+ * deflate, br or zstd, else identity; an identity body has one size, so
+ * when the two differ without such a header the wire size is used for both
+ * (a counted warning).  A value counts when it is a number >= 0 or a string
+ * holding one.  Taking a fallback for the wire size is a counted warning;
+ * when none exists the body is 0 bytes and that is another counted warning,
+ * never silent.
  *
  * Request bytes: request.headersSize (> 0) plus request.bodySize (> 0); when
  * headersSize is unknown, import_req_estimate plus the body.
@@ -38,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "harness/log.h"
@@ -52,7 +60,8 @@ struct hentry {
 	const char *initiator;  /* borrowed, or NULL */
 	char *conn_key;         /* connection or _socket as text, or NULL */
 	char *host, *path, *ctype;
-	uint64_t body;
+	uint64_t body, wire;    /* decoded and wire body bytes */
+	enum page_enc enc;
 	uint32_t req;
 	int parent, conn;
 };
@@ -63,6 +72,7 @@ struct har {
 	struct import_report *rep;
 	struct hentry *e;
 	size_t n;
+	size_t enc_mismatch;    /* counted warning: sizes differ, identity */
 };
 
 static void herr(struct har *h, size_t i, const char *field, const char *fmt, ...)
@@ -243,35 +253,86 @@ static int failed(const json_t *e, const json_t *resp)
 	       status == 0;
 }
 
-static uint64_t pick_size(struct har *h, size_t i, const json_t *e, const json_t *resp)
+/* The response's Content-Encoding when it is one coding we replay (gzip,
+ * deflate, br, zstd; any case, blanks around it), else identity. */
+static enum page_enc resp_enc(const json_t *resp)
 {
-	static const char *const src[] = {
-		"response.bodySize", "response.content.size", "_objectSize", "_bytesIn",
-	};
-	const json_t *v[] = {
-		json_object_get(resp, "bodySize"),
-		json_object_get(json_object_get(resp, "content"), "size"),
-		json_object_get(e, "_objectSize"),
-		json_object_get(e, "_bytesIn"),
-	};
-	for (int k = 0; k < 4; k++) {
-		long long n;
-		if (jnum(v[k], &n) || n < 0)
+	size_t i;
+	const json_t *hd;
+	json_array_foreach(json_object_get(resp, "headers"), i, hd) {
+		const char *n = json_string_value(json_object_get(hd, "name"));
+		const char *v = json_string_value(json_object_get(hd, "value"));
+		if (!n || !v || strcasecmp(n, "content-encoding"))
 			continue;
-		if (k > 0) {
-			h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK]++;
-			log_info("%s: log.entries[%zu]: no usable response.bodySize, size %lld from %s",
-				 h->name, i, n, src[k]);
-		}
-		if ((unsigned long long)n > PAGE_MAX_BODY) {
-			herr(h, i, src[k], "%lld is over the 1 GiB limit", n);
-			return 0;
-		}
-		return (uint64_t)n;
+		char low[16];
+		v += strspn(v, " \t");
+		size_t len = strlen(v);
+		while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (len >= sizeof(low))
+			return PAGE_ENC_IDENTITY;
+		for (size_t k = 0; k < len; k++)
+			low[k] = (char)tolower((unsigned char)v[k]);
+		int e = page_enc_parse(low, len);
+		return e > 0 ? (enum page_enc)e : PAGE_ENC_IDENTITY;
 	}
-	h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN]++;
-	log_info("%s: log.entries[%zu]: no size in any field: 0 bytes", h->name, i);
-	return 0;
+	return PAGE_ENC_IDENTITY;
+}
+
+/* Sets x->wire, x->body and x->enc by the rules at the top of the file. */
+static void pick_sizes(struct har *h, size_t i, const json_t *e, const json_t *resp,
+		       struct hentry *x)
+{
+	long long ts = -1, hs = -1, cs = -1, n = -1;
+	const json_t *content = json_object_get(resp, "content");
+	const json_t *tj = json_object_get(resp, "_transferSize");
+	if (!tj)
+		tj = json_object_get(e, "_transferSize");
+	int has_cs = jnum(json_object_get(content, "size"), &cs) == 0 && cs >= 0;
+	int has_tx = jnum(tj, &ts) == 0 && ts >= 0 &&
+		     jnum(json_object_get(resp, "headersSize"), &hs) == 0 && hs >= 0 && ts >= hs;
+	const char *src = NULL;
+	x->wire = x->body = 0;
+	x->enc = resp_enc(resp);
+	if (jnum(json_object_get(resp, "bodySize"), &n) == 0 && n >= 0) {
+		src = "response.bodySize";
+	} else if (has_tx) {
+		n = ts - hs;
+		src = "_transferSize - response.headersSize";
+	} else if (has_cs) {
+		n = cs;
+		src = "response.content.size";
+	} else if (jnum(json_object_get(e, "_objectSize"), &n) == 0 && n >= 0) {
+		src = "_objectSize";
+	} else if (jnum(json_object_get(e, "_bytesIn"), &n) == 0 && n >= 0) {
+		src = "_bytesIn";
+	}
+	if (!src) {
+		h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN]++;
+		log_info("%s: log.entries[%zu]: no size in any field: 0 bytes", h->name, i);
+		return;
+	}
+	if (strcmp(src, "response.bodySize")) {
+		h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK]++;
+		log_info("%s: log.entries[%zu]: no usable response.bodySize, size %lld from %s",
+			 h->name, i, n, src);
+	}
+	if ((unsigned long long)n > PAGE_MAX_BODY) {
+		herr(h, i, src, "%lld is over the 1 GiB limit", n);
+		return;
+	}
+	if (has_cs && (unsigned long long)cs > PAGE_MAX_BODY) {
+		herr(h, i, "response.content.size", "%lld is over the 1 GiB limit", cs);
+		return;
+	}
+	x->wire = (uint64_t)n;
+	x->body = has_cs ? (uint64_t)cs : x->wire;
+	if (x->enc == PAGE_ENC_IDENTITY && x->body != x->wire) {
+		h->enc_mismatch++;
+		log_info("%s: log.entries[%zu]: %s %lld differs from response.content.size %lld "
+			 "without Content-Encoding: %lld for both", h->name, i, src, n, cs, n);
+		x->body = x->wire;
+	}
 }
 
 static uint32_t pick_req(struct har *h, struct hentry *x, const json_t *req)
@@ -332,7 +393,7 @@ static int read_entry(struct har *h, size_t i, const json_t *e)
 		log_info("%s: log.entries[%zu]: %.20s replayed as a GET", h->name, i,
 			 json_string_value(m));
 	}
-	x->body = pick_size(h, i, e, resp);
+	pick_sizes(h, i, e, resp, x);
 	x->req = pick_req(h, x, req);
 	const json_t *mt = json_object_get(json_object_get(resp, "content"), "mimeType");
 	if (!json_is_string(mt) || !*json_string_value(mt))
@@ -470,6 +531,8 @@ static int build(struct har *h, struct page *p)
 		r.parent = x->parent;
 		r.path = x->path;
 		r.body_bytes = x->body;
+		r.wire_bytes = x->wire;
+		r.enc = x->enc;
 		r.req_bytes = x->req;
 		r.ctype = x->ctype;
 		r.conn = x->conn;
@@ -484,14 +547,19 @@ static int build(struct har *h, struct page *p)
 		    page_set_str(&p->date, d) < 0)
 			return -ENOMEM;
 	}
-	int rc = page_add_note(p, "sizes: response.bodySize (bytes transferred), else content.size, _objectSize, _bytesIn; parents: _initiator naming an earlier entry, else the root; request bytes: request.headersSize + bodySize, else estimated");
+	/* (a note is one line of at most 32 words: page_parse's limit) */
+	int rc = page_add_note(p, "wire sizes: response.bodySize (bytes transferred), else _transferSize - headersSize, content.size, _objectSize, _bytesIn");
 	if (rc == 0)
-		rc = page_add_note(p, "entries %zu, kept %zu, skipped: data %zu, blob %zu, other scheme %zu, failed %zu; size fallbacks %zu, sizes unknown %zu",
+		rc = page_add_note(p, "decoded sizes: content.size, else the wire size; encoding: Content-Encoding if gzip, deflate, br or zstd, else identity (one size: the wire size)");
+	if (rc == 0)
+		rc = page_add_note(p, "parents: _initiator naming an earlier entry, else the root; request bytes: request.headersSize + bodySize, else estimated");
+	if (rc == 0)
+		rc = page_add_note(p, "entries %zu, kept %zu, skipped: data %zu, blob %zu, other scheme %zu, failed %zu; size fallbacks %zu, sizes unknown %zu, sizes differing without Content-Encoding %zu",
 				   h->rep->entries, h->n, h->rep->skipped[IMPORT_SKIP_DATA],
 				   h->rep->skipped[IMPORT_SKIP_BLOB], h->rep->skipped[IMPORT_SKIP_SCHEME],
 				   h->rep->skipped[IMPORT_SKIP_FAILED],
 				   h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK],
-				   h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN]);
+				   h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN], h->enc_mismatch);
 	return rc;
 }
 
@@ -554,6 +622,10 @@ int import_har(const char *name, const char *buf, size_t len,
 			log_warn("%s: %zu entr%s: %s%s", name, rep->warnings[w],
 				 rep->warnings[w] == 1 ? "y" : "ies", import_warn_name(w),
 				 log_verbose ? "" : " (-v lists them)");
+	if (h.enc_mismatch)
+		log_warn("%s: %zu entr%s: bodySize differs from content.size without Content-Encoding; used bodySize%s",
+			 name, h.enc_mismatch, h.enc_mismatch == 1 ? "y" : "ies",
+			 log_verbose ? "" : " (-v lists them)");
 	rep->kept = h.n;
 	if (h.nerr > HAR_MAX_ERRORS)
 		log_err("%s: %d more errors not shown", name, h.nerr - HAR_MAX_ERRORS);

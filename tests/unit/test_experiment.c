@@ -152,7 +152,7 @@ static void test_table1(void **state)
 		assert_int_equal(c[i].warmup, 1);
 		assert_int_equal(c[i].timeout_ns, 30 * S);
 		assert_int_equal(c[i].backend, CONDITION_BACKEND_AUTO);
-		assert_string_equal(c[i].cc, "");
+		assert_string_equal(c[i].cc, "cubic"); /* the paper's, set per route */
 	}
 	/* Even at 200ms, 4x the BDP of 4mbit is 267 packets: the floor applies. */
 	assert_int_equal(c[5].link.down.limit_pkts, LINK_MIN_QUEUE_PKTS);
@@ -176,6 +176,7 @@ static void test_persistence(void **state)
 		assert_int_equal(c[i].per_conn, per_conn[(i / 2) % 3]);
 		assert_int_equal(c[i].rtt_ns, rtts[(i / 6) % 3]);
 		assert_int_equal(c[i].tfo, i % 2);
+		assert_string_equal(c[i].cc, "cubic");
 	}
 	assert_string_equal(c[0].page, "amazon");
 	assert_string_equal(c[71].page, "wikipedia-tcp");
@@ -264,6 +265,7 @@ static void test_matrix_order(void **state)
 		"loss = 0, 1%\n"
 		"per_conn = 1, 2\n"
 		"conns_per_host = 3, 4\n"
+		"encoding = wire, decoded\n"
 		"tfo = off, on\n"
 		"trials = 3\n"
 		"warmup = 0\n"
@@ -275,11 +277,11 @@ static void test_matrix_order(void **state)
 	size_t n;
 
 	assert_int_equal(experiment_matrix(e, &c, &n), 0);
-	assert_int_equal(n, 512);
+	assert_int_equal(n, 1024);
 	for (size_t i = 0; i < n; i++) {
-		size_t b[9];
-		for (int k = 8; k >= 0; k--)
-			b[k] = (i >> (8 - k)) & 1;  /* b[0] = pages ... b[8] = tfo */
+		size_t b[10];
+		for (int k = 9; k >= 0; k--)
+			b[k] = (i >> (9 - k)) & 1;  /* b[0] = pages ... b[9] = tfo */
 		char page[8];
 		snprintf(page, sizeof(page), "p%zu", b[0]);
 		assert_string_equal(c[i].page, page);
@@ -292,7 +294,8 @@ static void test_matrix_order(void **state)
 		assert_true(c[i].link.up.loss == (b[5] ? 0.01 : 0));
 		assert_int_equal(c[i].per_conn, 1 + b[6]);
 		assert_int_equal(c[i].conns_per_host, 3 + b[7]);
-		assert_int_equal(c[i].tfo, b[8]);
+		assert_int_equal(c[i].encoding, b[8]);
+		assert_int_equal(c[i].tfo, b[9]);
 		assert_int_equal(c[i].pair, i / 2);
 		assert_int_equal(c[i].trials, 3);
 		assert_int_equal(c[i].warmup, 0);
@@ -354,7 +357,7 @@ static void test_values(void **state)
 	condition_format(&c[0], buf, sizeof(buf));
 	assert_string_equal(buf, "../my pages/x.page rtt=3ns down=4mbit up=256kbit "
 				 "queue=1000p+1500000B loss=0.5% per_conn=unlimited "
-				 "conns_per_host=6 tfo=cookie");
+				 "conns_per_host=6 encoding=wire tfo=cookie");
 	free(c);
 	experiment_free(e);
 }

@@ -155,7 +155,7 @@ static void add(int parent, const char *path, uint64_t body, uint32_t req)
 	int i = (int)pg.n++;
 	snprintf(paths[i], sizeof(paths[i]), "%s", path);
 	res[i] = (struct page_res){ .id = paths[i], .parent = parent,
-		.path = paths[i], .body_bytes = body, .req_bytes = req,
+		.path = paths[i], .body_bytes = body, .wire_bytes = body, .req_bytes = req,
 		.ref_offset = -1, .conn = -1, .group = -1,
 		.wait_head_group = -1, .wait_done_group = -1 };
 }
@@ -195,6 +195,11 @@ static void loads_and_reuses(void **state)
 	/* 4 children ready at once: the root's connection plus 3 new. */
 	assert_int_equal(r.nconns, 4);
 	assert_true(r.req[0].new_conn);
+	/* Every connection read its congestion control back (loopback: the
+	 * namespace's default), and the load names it. */
+	assert_true(r.cc_used[0] && strcmp(r.cc_used, "mixed"));
+	for (size_t i = 0; i < r.nconns; i++)
+		assert_string_equal(r.conns[i].cc, r.cc_used);
 	fetch_result_free(&r);
 
 	/* k=1: one connection per request. */
@@ -203,6 +208,26 @@ static void loads_and_reuses(void **state)
 	for (size_t i = 0; i < pg.n; i++)
 		assert_true(r.req[i].new_conn);
 	fetch_result_free(&r);
+}
+
+static void cc_summary(void **state)
+{
+	struct fetch_conn c[3] = { { .cc = "cubic" }, { .cc = "" }, { .cc = "cubic" } };
+	char out[16];
+	size_t n;
+	fetch_cc_summary(c, 3, out, &n);
+	assert_string_equal(out, "cubic");
+	assert_int_equal(n, 2);
+	snprintf(c[1].cc, sizeof(c[1].cc), "bbr");
+	fetch_cc_summary(c, 3, out, &n);
+	assert_string_equal(out, "mixed");
+	assert_int_equal(n, 3);
+	fetch_cc_summary(c + 1, 0, out, NULL);
+	assert_string_equal(out, "");
+	c[0].cc[0] = c[1].cc[0] = c[2].cc[0] = 0;
+	fetch_cc_summary(c, 3, out, &n);
+	assert_string_equal(out, "");
+	assert_int_equal(n, 0);
 }
 
 static void expect_failure(const char *path, uint64_t body, int rc,
@@ -267,6 +292,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(loads_and_reuses),
+		cmocka_unit_test(cc_summary),
 		cmocka_unit_test(failures_have_reasons),
 		cmocka_unit_test(refused),
 		cmocka_unit_test(bad_page),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -99,6 +100,15 @@ static char *write_str(const struct page *p, size_t *len)
 	return text;
 }
 
+/* The first note of p that starts with prefix, or NULL. */
+static const char *find_note(const struct page *p, const char *prefix)
+{
+	for (size_t i = 0; i < p->nnotes; i++)
+		if (!strncmp(p->notes[i], prefix, strlen(prefix)))
+			return p->notes[i];
+	return NULL;
+}
+
 /* ---- synthetic inputs ---- */
 
 static void test_manifest(void **state)
@@ -112,9 +122,18 @@ static void test_manifest(void **state)
 	struct page *p = NULL;
 	struct import_report r;
 	struct import_opts o = { .name = "demo" };
-	cap_begin();   /* no README.md beside "t.csv": a warning */
+	cap_begin();   /* no README.md nor t.wire.csv beside "t.csv": warnings */
 	assert_int_equal(imp("t.csv", csv, &o, &p, &r), 0);
-	free(cap_end());
+	char *err = cap_end();
+	assert_non_null(strstr(err, "import: no t.wire.csv beside t.csv; wire sizes = decoded sizes\n"));
+	free(err);
+	/* without wire sizes every body goes out as decoded, and the page says so */
+	assert_int_equal(page_total_wire(p), 1230);
+	for (size_t i = 0; i < p->n; i++) {
+		assert_int_equal(p->res[i].wire_bytes, p->res[i].body_bytes);
+		assert_int_equal(p->res[i].enc, PAGE_ENC_IDENTITY);
+	}
+	assert_non_null(find_note(p, "wire sizes = decoded sizes: no t.wire.csv beside the manifest"));
 	assert_string_equal(r.format, "manifest");
 	assert_int_equal(r.entries, 4);
 	assert_int_equal(p->n, 4);
@@ -176,7 +195,170 @@ static void test_capture(void **state)
 	assert_int_equal(p->res[1].wait_done_group, -1);
 	assert_int_equal(p->res[2].wait_done_group, 1);
 	assert_int_equal(r.req_estimated, 0);
+	/* the capture's sizes are wire sizes: replayed unencoded as they are */
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(p->res[i].wire_bytes, p->res[i].body_bytes);
+		assert_int_equal(p->res[i].enc, PAGE_ENC_IDENTITY);
+	}
+	assert_non_null(find_note(p, "sizes are as captured on the wire (the capture has no decoded sizes)"));
 	page_free(p);
+}
+
+/* A manifest and its .wire.csv as files in a fresh directory. */
+struct wire_dir {
+	char dir[64], csv[128], wire[128], readme[128];
+};
+
+static void wire_files(struct wire_dir *w, const char *csv, const char *wire, const char *readme)
+{
+	snprintf(w->dir, sizeof(w->dir), "/tmp/tfolab-test-import-XXXXXX");
+	assert_non_null(mkdtemp(w->dir));
+	snprintf(w->csv, sizeof(w->csv), "%s/m.csv", w->dir);
+	snprintf(w->wire, sizeof(w->wire), "%s/m.wire.csv", w->dir);
+	snprintf(w->readme, sizeof(w->readme), "%s/README.md", w->dir);
+	const char *paths[] = { w->csv, w->wire, w->readme }, *texts[] = { csv, wire, readme };
+	for (int i = 0; i < 3; i++) {
+		if (!texts[i])
+			continue;
+		FILE *f = fopen(paths[i], "w");
+		assert_non_null(f);
+		fputs(texts[i], f);
+		assert_int_equal(fclose(f), 0);
+	}
+}
+
+static void wire_files_rm(struct wire_dir *w)
+{
+	unlink(w->csv);
+	unlink(w->wire);
+	unlink(w->readme);
+	assert_int_equal(rmdir(w->dir), 0);
+}
+
+static const char *const wire_manifest =
+	"id,parent,host,path,bytes,content_type,discovered_by,ref_offset\n"
+	"0,-1,www.example.com,/,1000,text/html,root,-1\n"
+	"1,0,www.example.com,/a.png,200,image/png,html,10\n"
+	"2,0,www.example.com,/b.css,600,text/css,html,999\n"
+	"3,2,www.example.com,/c.gif,0,image/gif,css,500\n";
+
+/* Imports a manifest whose .wire.csv is wire; must fail, stderr holding
+ * each of want (with the temp directory's path replaced by DIR). */
+static void expect_wire_fail(const char *wire, const char *const *want, size_t nwant)
+{
+	struct wire_dir w;
+	wire_files(&w, wire_manifest, wire, NULL);
+	struct page *p = NULL;
+	cap_begin();
+	int rc = import_file(w.csv, NULL, &p, NULL);
+	char *got = cap_end();
+	for (size_t i = 0; i < nwant; i++) {
+		char line[512];
+		snprintf(line, sizeof(line), "tfolab: error: %s/%s\n", w.dir, want[i]);
+		if (rc != -EINVAL || !strstr(got, line))
+			fail_msg("wire.csv:\n%s\nrc %d\ngot:\n%s\nwant (somewhere): %s", wire, rc, got, line);
+	}
+	assert_null(p);
+	free(got);
+	wire_files_rm(&w);
+}
+
+#define EXPECT_WIRE(wire, ...)                                                \
+	do {                                                                  \
+		const char *const w_[] = { __VA_ARGS__ };                     \
+		expect_wire_fail(wire, w_, sizeof(w_) / sizeof(w_[0]));      \
+	} while (0)
+
+static void test_manifest_wire(void **state)
+{
+	/* rows in any order; the README says how the gzip sizes were made */
+	struct wire_dir w;
+	wire_files(&w, wire_manifest,
+		   "id,wire_bytes,encoding\r\n2,150,gzip\r\n0,340,gzip\r\n\r\n1,200,identity\r\n3,0,identity\r\n",
+		   "From repository `a/b`, commit `c0ffee`, loaded 2013-03-13.\n"
+		   "wire_bytes: the body compressed with gzip level 6.\n");
+	struct page *p = NULL;
+	struct import_report r;
+	cap_begin();
+	assert_int_equal(import_file(w.csv, NULL, &p, &r), 0);
+	char *err = cap_end();
+	assert_string_equal(err, "");   /* nothing missing: nothing to say */
+	free(err);
+	assert_int_equal(p->n, 4);
+	assert_int_equal(p->res[0].body_bytes, 1000);
+	assert_int_equal(p->res[0].wire_bytes, 340);
+	assert_int_equal(p->res[0].enc, PAGE_ENC_GZIP);
+	assert_int_equal(p->res[1].wire_bytes, 200);
+	assert_int_equal(p->res[1].enc, PAGE_ENC_IDENTITY);
+	assert_int_equal(p->res[2].body_bytes, 600);
+	assert_int_equal(p->res[2].wire_bytes, 150);
+	assert_int_equal(p->res[2].enc, PAGE_ENC_GZIP);
+	assert_int_equal(p->res[3].wire_bytes, 0);
+	/* ref_offset stays in decoded bytes */
+	assert_int_equal(p->res[2].ref_offset, 999);
+	assert_int_equal(p->res[3].ref_offset, 500);
+	assert_int_equal(page_wire_offset(&p->res[0], 999), 340);
+	assert_int_equal(page_wire_offset(&p->res[2], 500), 125);
+	assert_int_equal(page_total_bytes(p), 1800);
+	assert_int_equal(page_total_wire(p), 690);
+	assert_string_equal(p->source, "m.csv, derived from GitHub a/b commit c0ffee");
+	assert_string_equal(find_note(p, "wire sizes"),
+			    "wire sizes (wire= enc=) from m.wire.csv: 2 of 4 bodies encoded "
+			    "(gzip level 6, per the README beside it); bytes and ref_offset are decoded");
+	/* and it is written as the extras */
+	size_t len;
+	char *t = write_str(p, &len);
+	assert_non_null(strstr(t, "\n0 - www.example.com / 1000 "));
+	assert_non_null(strstr(t, " text/html - wire=340 enc=gzip\n"));
+	assert_non_null(strstr(t, " image/png 10 via=html\n"));
+	assert_non_null(strstr(t, " text/css 999 wire=150 enc=gzip via=html\n"));
+	free(t);
+	page_free(p);
+	wire_files_rm(&w);
+
+	/* other encodings are understood too; without the README no claim
+	 * about how they were made */
+	wire_files(&w, wire_manifest,
+		   "id,wire_bytes,encoding\n0,300,br\n1,200,identity\n2,150,deflate\n3,0,identity\n", NULL);
+	cap_begin();
+	assert_int_equal(import_file(w.csv, NULL, &p, &r), 0);
+	free(cap_end());
+	assert_int_equal(p->res[0].enc, PAGE_ENC_BR);
+	assert_int_equal(p->res[2].enc, PAGE_ENC_DEFLATE);
+	assert_string_equal(find_note(p, "wire sizes"),
+			    "wire sizes (wire= enc=) from m.wire.csv: 2 of 4 bodies encoded; "
+			    "bytes and ref_offset are decoded");
+	page_free(p);
+	wire_files_rm(&w);
+
+	/* every bad input names its file and line */
+	const char *h = "id,wire_bytes,encoding\n";
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s0,340,gzip\n1,200,identity\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.csv:4: id: \"2\" has no row in m.wire.csv");
+	snprintf(buf, sizeof(buf), "%s0,340,gzip\n1,200,lzma\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:3: encoding: \"lzma\" is not an encoding (use identity or gzip; also deflate, br, zstd)");
+	snprintf(buf, sizeof(buf), "%s0,340,GZIP\n1,200,identity\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:2: encoding: \"GZIP\" is not an encoding (use identity or gzip; also deflate, br, zstd)");
+	snprintf(buf, sizeof(buf), "%s0,34x,gzip\n1,200,identity\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:2: wire_bytes: \"34x\" is not a number");
+	snprintf(buf, sizeof(buf), "%s0,-1,gzip\n1,200,identity\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:2: wire_bytes: -1 is out of range (0 to 1073741824)");
+	snprintf(buf, sizeof(buf), "%s0,340,gzip\n1,150,identity\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:3: wire_bytes: 150 differs from the manifest's bytes (200) but the encoding is identity");
+	snprintf(buf, sizeof(buf), "%s0,340,gzip\n1,200,identity\n2,150,gzip\n3,0,identity\n9,5,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:6: id: \"9\" is not the id of any row of m.csv");
+	snprintf(buf, sizeof(buf), "%s0,340,gzip\n1,200,identity\n2,150,gzip\n3,0,identity\n0,340,gzip\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:6: id: \"0\" is given twice (first on line 2)");
+	snprintf(buf, sizeof(buf), "%s0,340\n1,200,identity\n2,150,gzip\n3,0,identity\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:2: row: 2 fields, expected 3");
+	EXPECT_WIRE("id,wire,enc\n0,340,gzip\n", "m.wire.csv:1: header: expected \"id,wire_bytes,encoding\"");
+	EXPECT_WIRE("", "m.wire.csv:1: header: none (the file is empty)");
+	/* several problems: all of them, the missing rows on the manifest */
+	snprintf(buf, sizeof(buf), "%s0,340,zip\n2,150,gzip\n", h);
+	EXPECT_WIRE(buf, "m.wire.csv:2: encoding: \"zip\" is not an encoding (use identity or gzip; also deflate, br, zstd)",
+		    "m.csv:3: id: \"1\" has no row in m.wire.csv",
+		    "m.csv:5: id: \"3\" has no row in m.wire.csv");
 }
 
 static const char *const har_sample =
@@ -228,6 +410,8 @@ static void test_har(void **state)
 	char *err = cap_end();
 	assert_non_null(strstr(err, "t.har: 2 entries: size from a fallback field"));
 	assert_non_null(strstr(err, "t.har: 1 entry: size unknown (0)"));
+	/* the root: bodySize 1000, content.size 5000, no Content-Encoding */
+	assert_non_null(strstr(err, "t.har: 1 entry: bodySize differs from content.size without Content-Encoding; used bodySize"));
 	free(err);
 	assert_string_equal(r.format, "har");
 	assert_int_equal(r.entries, 8);
@@ -250,6 +434,8 @@ static void test_har(void **state)
 	assert_string_equal(page_host(p, root), "www.example.com");
 	assert_int_equal(root->parent, -1);
 	assert_int_equal(root->body_bytes, 1000);       /* "1000" as a string */
+	assert_int_equal(root->wire_bytes, 1000);       /* unencoded: one size */
+	assert_int_equal(root->enc, PAGE_ENC_IDENTITY);
 	assert_int_equal(root->req_bytes, import_req_estimate("www.example.com", "/"));
 	assert_string_equal(page_host(p, js), "cdn.example.com");
 	assert_string_equal(js->path, "/s.js");
@@ -282,6 +468,79 @@ static void test_har(void **state)
 	page_free(p);
 	o.page = 3;
 	expect_fail("t.har", har_sample, &o, "t.har: --page: 3 is out of range (the file has 2 pages)");
+}
+
+/* Wire and decoded sizes from a HAR: bodySize vs content.size, and the
+ * Content-Encoding header that says which is which. */
+static void test_har_encoding(void **state)
+{
+#define ENTRY(t, url, resp, extra)                                            \
+	" {\"startedDateTime\": \"2020-01-01T00:00:0" t "Z\", \"request\": {\"url\": \"https://a.example" url "\"},"   \
+	"  \"response\": {\"status\": 200, " resp "}" extra "}"
+	const char *har =
+		"{\"log\": {\"entries\": [\n"
+		/* 0: gzip: wire 340, decoded 1000 */
+		ENTRY("0", "/", "\"bodySize\": 340, \"content\": {\"size\": 1000}, "
+		      "\"headers\": [{\"name\": \"Content-Type\", \"value\": \"text/html\"}, "
+		      "{\"name\": \"content-encoding\", \"value\": \"gzip\"}]", "") ",\n"
+		/* 1: sizes differ, no Content-Encoding: bodySize for both */
+		ENTRY("1", "/1", "\"bodySize\": 500, \"content\": {\"size\": 800}, \"headers\": []", "") ",\n"
+		/* 2: the header in capitals, blanks around it */
+		ENTRY("2", "/2", "\"bodySize\": 90, \"content\": {\"size\": 300}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \" BR \"}]", "") ",\n"
+		/* 3: two codings stacked: not one we replay, so identity */
+		ENTRY("3", "/3", "\"bodySize\": 70, \"content\": {\"size\": 300}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"gzip, br\"}]", "") ",\n"
+		/* 4: no bodySize: _transferSize - headersSize is the wire size */
+		ENTRY("4", "/4", "\"bodySize\": -1, \"headersSize\": 200, \"_transferSize\": 700, "
+		      "\"content\": {\"size\": 1500}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"deflate\"}]", "") ",\n"
+		/* 5: only the decoded size: the wire size too */
+		ENTRY("5", "/5", "\"bodySize\": -1, \"content\": {\"size\": 400}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"zstd\"}]", "") ",\n"
+		/* 6: no content.size: decoded = wire (_objectSize, a fallback) */
+		ENTRY("6", "/6", "\"bodySize\": -1, \"content\": {\"size\": -1}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"gzip\"}]",
+		      ", \"_objectSize\": 66") ",\n"
+		/* 7: equal sizes, identity: nothing to say */
+		ENTRY("7", "/7", "\"bodySize\": 10, \"content\": {\"size\": 10}, "
+		      "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"identity\"}]", "") ",\n"
+		/* 8: _transferSize on the entry, headersSize unknown: no use */
+		ENTRY("8", "/8", "\"bodySize\": -1, \"headersSize\": -1, \"content\": {\"size\": 50}",
+		      ", \"_transferSize\": 400") "\n"
+		"]}}\n";
+#undef ENTRY
+	struct page *p = NULL;
+	struct import_report r;
+	cap_begin();
+	assert_int_equal(imp("e.har", har, NULL, &p, &r), 0);
+	char *err = cap_end();
+	assert_non_null(strstr(err, "e.har: 2 entries: bodySize differs from content.size without Content-Encoding; used bodySize"));
+	free(err);
+	assert_int_equal(p->n, 9);
+	static const struct {
+		uint64_t body, wire;
+		enum page_enc enc;
+	} want[] = {
+		{ 1000, 340, PAGE_ENC_GZIP }, { 500, 500, PAGE_ENC_IDENTITY },
+		{ 300, 90, PAGE_ENC_BR }, { 70, 70, PAGE_ENC_IDENTITY },
+		{ 1500, 500, PAGE_ENC_DEFLATE }, { 400, 400, PAGE_ENC_ZSTD },
+		{ 66, 66, PAGE_ENC_GZIP }, { 10, 10, PAGE_ENC_IDENTITY },
+		{ 50, 50, PAGE_ENC_IDENTITY },
+	};
+	for (size_t i = 0; i < 9; i++) {
+		assert_int_equal(p->res[i].body_bytes, want[i].body);
+		assert_int_equal(p->res[i].wire_bytes, want[i].wire);
+		assert_int_equal(p->res[i].enc, want[i].enc);
+	}
+	/* 4 (_transferSize), 5 and 8 (content.size), 6 (_objectSize) */
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_FALLBACK], 4);
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_UNKNOWN], 0);
+	assert_non_null(find_note(p, "decoded sizes: content.size, else the wire size"));
+	const char *counts = find_note(p, "entries 9, kept 9");
+	assert_non_null(counts);
+	assert_non_null(strstr(counts, "sizes differing without Content-Encoding 2"));
+	page_free(p);
 }
 
 static void test_har_conn_split(void **state)
@@ -498,7 +757,35 @@ static int str_in(char **set, size_t n, const char *s)
 	return 0;
 }
 
-static void check_manifest(const char *path)
+/* The wire sizes of the manifest at path (its .wire.csv), checked row by
+ * row against p; returns the total of wire bytes. */
+static unsigned long long check_wire(const char *path, const struct page *p)
+{
+	char wpath[4300];
+	size_t len, rows = 0;
+	snprintf(wpath, sizeof(wpath), "%.*s.wire.csv", (int)(strlen(path) - 4), path);
+	char *text = slurp(wpath, &len);
+	assert_non_null(text);
+	char *save = NULL;
+	unsigned long long wire = 0;
+	strtok_r(text, "\n", &save);   /* header */
+	for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[3];
+		assert_int_equal(simple_csv(line, f, 3), 3);
+		int i = page_find_id(p, f[0]);
+		assert_true(i >= 0);
+		assert_int_equal(p->res[i].wire_bytes, strtoull(f[1], NULL, 10));
+		assert_string_equal(page_enc_name(p->res[i].enc), f[2]);
+		wire += strtoull(f[1], NULL, 10);
+		rows++;
+	}
+	assert_int_equal(rows, p->n);
+	assert_int_equal(page_total_wire(p), wire);
+	free(text);
+	return wire;
+}
+
+static void check_manifest(const char *path, unsigned long long want_wire)
 {
 	size_t len;
 	char *text = slurp(path, &len);
@@ -530,7 +817,11 @@ static void check_manifest(const char *path)
 			hosts[nh++] = f[2];
 		rows++;
 	}
-	print_message("%s: %zu rows, %zu hosts, %llu bytes\n", path, rows, nh, bytes);
+	unsigned long long wire = check_wire(path, p);
+	print_message("%s: %zu rows, %zu hosts, %llu bytes, %llu wire\n", path, rows, nh, bytes, wire);
+	/* the totals the reference README checks against the loads' logs */
+	assert_int_equal(wire, want_wire);
+	assert_non_null(find_note(p, "wire sizes (wire= enc=) from table1-2013-"));
 	assert_int_equal(p->n, rows);
 	assert_int_equal(r.entries, rows);
 	assert_int_equal(p->nhosts, nh);
@@ -548,10 +839,11 @@ static void test_ref_manifests(void **state)
 	if (!ref)
 		skip();
 	const char *names[] = { "amazon", "nytimes", "wsj", "wikipedia-tcp" };
+	const unsigned long long wire[] = { 634665, 2369342, 1238319, 301229 };
 	for (int i = 0; i < 4; i++) {
 		char path[4200];
 		snprintf(path, sizeof(path), "%s/pages/table1-2013-%s.csv", ref, names[i]);
-		check_manifest(path);
+		check_manifest(path, wire[i]);
 	}
 }
 
@@ -600,7 +892,7 @@ static void test_ref_capture(void **state)
  * the fallback chain; hosts from the URL. */
 struct har_count {
 	size_t entries, kept, skipped, hosts;
-	unsigned long long bytes;
+	unsigned long long bytes, wire;   /* decoded and wire */
 };
 
 static int simple_num(const json_t *v, long long *out)
@@ -646,16 +938,39 @@ static void har_count(const json_t *root, int page, struct har_count *c)
 			continue;
 		}
 		c->kept++;
-		const json_t *sizes[] = {
-			json_object_get(resp, "bodySize"),
-			json_object_get(json_object_get(resp, "content"), "size"),
-			json_object_get(e, "_objectSize"), json_object_get(e, "_bytesIn"),
-		};
-		for (int k = 0; k < 4 && size < 0; k++)
-			if (simple_num(sizes[k], &v) && v >= 0)
-				size = v;
-		if (size > 0)
-			c->bytes += (unsigned long long)size;
+		/* wire: bodySize, _transferSize - headersSize, content.size,
+		 * _objectSize, _bytesIn; decoded: content.size, else wire */
+		long long ts = -1, hs = -1, cs = -1;
+		const json_t *tj = json_object_get(resp, "_transferSize");
+		simple_num(tj ? tj : json_object_get(e, "_transferSize"), &ts);
+		simple_num(json_object_get(resp, "headersSize"), &hs);
+		simple_num(json_object_get(json_object_get(resp, "content"), "size"), &cs);
+		if (simple_num(json_object_get(resp, "bodySize"), &v) && v >= 0)
+			size = v;
+		else if (ts >= 0 && hs >= 0 && ts >= hs)
+			size = ts - hs;
+		else if (cs >= 0)
+			size = cs;
+		else if (simple_num(json_object_get(e, "_objectSize"), &v) && v >= 0)
+			size = v;
+		else if (simple_num(json_object_get(e, "_bytesIn"), &v) && v >= 0)
+			size = v;
+		int encoded = 0;
+		size_t hi;
+		const json_t *hd;
+		json_array_foreach(json_object_get(resp, "headers"), hi, hd) {
+			const char *n = json_string_value(json_object_get(hd, "name"));
+			const char *val = json_string_value(json_object_get(hd, "value"));
+			if (n && val && !strcasecmp(n, "content-encoding")) {
+				encoded = !strcasecmp(val, "gzip") || !strcasecmp(val, "br") ||
+					  !strcasecmp(val, "deflate") || !strcasecmp(val, "zstd");
+				break;
+			}
+		}
+		if (size >= 0) {   /* else no size at all, and cs < 0 too */
+			c->wire += (unsigned long long)size;
+			c->bytes += (unsigned long long)(encoded && cs >= 0 ? cs : size);
+		}
 		char host[512];
 		const char *h = strstr(url, "://") + 3;
 		size_t hl = strcspn(h, "/?#:");
@@ -703,13 +1018,14 @@ static void test_ref_hars(void **state)
 			size_t skipped = 0;
 			for (int s = 0; s < IMPORT_SKIP_N; s++)
 				skipped += r.skipped[s];
-			print_message("%s page %d: %zu entries, %zu kept, %zu skipped, %zu hosts, %llu bytes\n",
-				      de->d_name, pg, c.entries, c.kept, c.skipped, c.hosts, c.bytes);
+			print_message("%s page %d: %zu entries, %zu kept, %zu skipped, %zu hosts, %llu bytes decoded, %llu wire\n",
+				      de->d_name, pg, c.entries, c.kept, c.skipped, c.hosts, c.bytes, c.wire);
 			assert_int_equal(r.entries, c.entries);
 			assert_int_equal(p->n, c.kept);
 			assert_int_equal(skipped, c.skipped);
 			assert_int_equal(p->nhosts, c.hosts);
 			assert_int_equal(page_total_bytes(p), c.bytes);
+			assert_int_equal(page_total_wire(p), c.wire);
 			assert_true(c.kept > 0);
 			page_free(p);
 		}
@@ -759,8 +1075,10 @@ int main(void)
 {
 	const struct CMUnitTest local[] = {
 		cmocka_unit_test(test_manifest),
+		cmocka_unit_test(test_manifest_wire),
 		cmocka_unit_test(test_capture),
 		cmocka_unit_test(test_har),
+		cmocka_unit_test(test_har_encoding),
 		cmocka_unit_test(test_har_conn_split),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_fuzz),

@@ -26,16 +26,17 @@ static char nasty[] = "/q\"x\\y$z{;}#'%00?a=/../..&b=${x}";
 static char longpath[5001];
 
 static struct page_res res[] = {
-	{.id = "root", .parent = -1, .host = 0, .path = "/", .body_bytes = 10000},
-	{.id = "css1", .parent = 0, .host = 0, .path = "/style.css?v=1", .body_bytes = 0},
-	{.id = "css2", .parent = 0, .host = 0, .path = "/style.css?v=2", .body_bytes = 70000},
-	{.id = "nasty", .parent = 0, .host = 1, .path = nasty, .body_bytes = 777},
-	{.id = "up", .parent = 0, .host = 1, .path = "/../../etc/passwd", .body_bytes = 5},
-	{.id = "A", .parent = 0, .host = 1, .path = "/Img/A.png", .body_bytes = 11},
-	{.id = "a", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12},
-	{.id = "a2", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12},
-	{.id = "long", .parent = 0, .host = 2, .path = longpath, .body_bytes = 3},
-	{.id = "c-root", .parent = 0, .host = 2, .path = "/", .body_bytes = 4},
+	{.id = "root", .parent = -1, .host = 0, .path = "/", .body_bytes = 10000, .wire_bytes = 10000},
+	{.id = "css1", .parent = 0, .host = 0, .path = "/style.css?v=1", .body_bytes = 0, .wire_bytes = 0},
+	{.id = "css2", .parent = 0, .host = 0, .path = "/style.css?v=2", .body_bytes = 70000,
+	 .wire_bytes = 23456, .enc = PAGE_ENC_GZIP},
+	{.id = "nasty", .parent = 0, .host = 1, .path = nasty, .body_bytes = 777, .wire_bytes = 777},
+	{.id = "up", .parent = 0, .host = 1, .path = "/../../etc/passwd", .body_bytes = 5, .wire_bytes = 5},
+	{.id = "A", .parent = 0, .host = 1, .path = "/Img/A.png", .body_bytes = 11, .wire_bytes = 11},
+	{.id = "a", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12, .wire_bytes = 12},
+	{.id = "a2", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 12, .wire_bytes = 12},
+	{.id = "long", .parent = 0, .host = 2, .path = longpath, .body_bytes = 3, .wire_bytes = 3},
+	{.id = "c-root", .parent = 0, .host = 2, .path = "/", .body_bytes = 4, .wire_bytes = 4},
 };
 static char *hosts[] = {"a.test", "b.test", "c.test:8080"};
 static struct page pg = {.name = "t", .n = sizeof(res) / sizeof(res[0]), .res = res,
@@ -91,6 +92,11 @@ static void test_listen(void **state)
 	assert_int_equal(count(c, "error_log \"/run/tfl x/\\\"r\\\"/error.log\" warn;"), 1);
 	assert_int_equal(count(c, "root \"/run/tfl x/\\\"r\\\"/docroot\";"), 3);
 	assert_int_equal(count(c, "try_files $tfl_file_2 =404;"), 1);
+	/* The gzip'd body gets its Content-Encoding; the others none. */
+	assert_int_equal(count(c, "add_header Content-Encoding $tfl_enc_0;"), 1);
+	assert_int_equal(count(c, "add_header Content-Encoding $tfl_enc_"), 3);
+	assert_int_equal(count(c, "\"/style.css?v=2\" \"gzip\";"), 1);
+	assert_int_equal(count(c, "\"gzip\";"), 1);
 	free(c);
 	c = conf_text(&pg, 0, &rc);
 	assert_int_equal(rc, 0);
@@ -131,8 +137,8 @@ static void test_map_keys(void **state)
 static void test_rejects(void **state)
 {
 	struct page_res r[2] = {
-		{.id = "r", .parent = -1, .host = 0, .path = "/", .body_bytes = 1},
-		{.id = "s", .parent = 0, .host = 0, .path = "/", .body_bytes = 2},
+		{.id = "r", .parent = -1, .host = 0, .path = "/", .body_bytes = 1, .wire_bytes = 1},
+		{.id = "s", .parent = 0, .host = 0, .path = "/", .body_bytes = 2, .wire_bytes = 2},
 	};
 	char *h[] = {"a.test"};
 	struct page p = {.n = 2, .res = r, .nhosts = 1, .hosts = h};
@@ -140,7 +146,7 @@ static void test_rejects(void **state)
 	struct origin_opts o = {.addrs = &a, .naddrs = 1};
 	FILE *f = fopen("/dev/null", "w");
 	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);  /* sizes */
-	r[1].body_bytes = 1;
+	r[1].body_bytes = r[1].wire_bytes = 1;
 	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), 0);
 	r[1].path = "/a b";
 	assert_int_equal(origin_conf_write(f, &p, &o, "/x"), -EINVAL);
@@ -209,7 +215,7 @@ static void test_docroot(void **state)
 		struct stat st;
 		assert_int_equal(lstat(path, &st), 0);
 		assert_true(S_ISREG(st.st_mode));
-		assert_int_equal((uint64_t)st.st_size, res[i].body_bytes);
+		assert_int_equal((uint64_t)st.st_size, res[i].wire_bytes);
 		/* Contents are the stream of the per-URL seed. */
 		unsigned char want[16], got[16];
 		size_t n = st.st_size < 16 ? st.st_size : 16;

@@ -173,7 +173,7 @@ static void test_errors(void **state)
 	EXPECT(HEAD "1 0 h /a 5 400 image/png -\n2 0 h /b 5 400 image/png -\n1 0 h /c 5 400 image/png -\n",
 	       "t.page:5: id: \"1\" is already used on line 3");
 	EXPECT(HEAD "1 0 h /a 5 400 image/png - foo=1\n",
-	       "t.page:3: extra: unknown key \"foo\" (known: conn group wait_head wait_done via)");
+	       "t.page:3: extra: unknown key \"foo\" (known: conn group wait_head wait_done via wire enc)");
 	EXPECT(HEAD "1 0 h /a 5 400 image/png - conn=1 conn=2\n",
 	       "t.page:3: conn: given twice");
 	EXPECT(HEAD "1 0 h /a 5 400 image/png - conn\n",
@@ -322,7 +322,9 @@ static void test_round_trip(void **state)
 		"2 1 www.example.com /\xc3\xa9t\xc3\xa9 0 0 application/javascript - conn=3\n"
 		"3 - cdn.example.com /c 7 500 other - conn=1 group=4 wait_head=5 wait_done=6\n"
 		"4 - cdn.example.com /d 8 500 other - group=5\n"
-		"5 - cdn.example.com /e 9 500 other - group=6\n";
+		"5 - cdn.example.com /e 9 500 other - group=6\n"
+		"6 0 www.example.com /f.css 3000 400 text/css 10 wire=900 enc=gzip via=html\n"
+		"7 0 www.example.com /g.js 300 400 application/javascript - enc=br\n";
 	round_trip("rt.page", text, strlen(text));
 
 	/* page_equal sees a difference in any field */
@@ -335,7 +337,22 @@ static void test_round_trip(void **state)
 	b->res[3].wait_done_group = 6;
 	b->res[1].body_bytes++;
 	assert_false(page_equal(a, b));
+	b->res[1].body_bytes--;
+	b->res[6].wire_bytes++;
+	assert_false(page_equal(a, b));
+	b->res[6].wire_bytes--;
+	b->res[6].enc = PAGE_ENC_DEFLATE;
+	assert_false(page_equal(a, b));
+	b->res[6].enc = PAGE_ENC_GZIP;
+	assert_true(page_equal(a, b));
 	page_free(b);
+
+	/* wire= and enc= go out only when they say something */
+	char *tw = write_str(a, NULL);
+	assert_non_null(strstr(tw, "\n6 0 www.example.com /f.css 3000 400 text/css 10 wire=900 enc=gzip via=html\n"));
+	assert_non_null(strstr(tw, "\n7 0 www.example.com /g.js 300 400 application/javascript - enc=br\n"));
+	assert_non_null(strstr(tw, "\n0 - www.example.com /index.html 5000 420 text/html -\n"));
+	free(tw);
 
 	/* a path with blanks, built in memory, goes out percent-encoded */
 	struct page_res r;
@@ -344,13 +361,13 @@ static void test_round_trip(void **state)
 	r.path = "/with space\tand tab";
 	r.ctype = "text/plain";
 	r.parent = 0;
-	assert_int_equal(page_add(a, &r, "h"), 6);
+	assert_int_equal(page_add(a, &r, "h"), 8);
 	char *t = write_str(a, NULL);
 	assert_non_null(strstr(t, "9 0 h /with%20space%09and%20tab 0 0 text/plain -\n"));
 	free(t);
 	/* and what cannot be written is refused, not written wrong */
-	free(a->res[6].ctype);
-	a->res[6].ctype = strdup("text plain");
+	free(a->res[8].ctype);
+	a->res[8].ctype = strdup("text plain");
 	FILE *f = fopen("/dev/null", "w");
 	cap_begin();
 	assert_int_equal(page_write(a, f), -EINVAL);
@@ -384,6 +401,131 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* ---- wire sizes: wire= enc= and the decoded-to-wire offset map ---- */
+
+static void test_wire(void **state)
+{
+	struct page *p = NULL;
+	assert_int_equal(parse_str("name t\n"
+				   "0 - h / 1000 400 text/html - wire=340 enc=gzip\n"
+				   "1 0 h /a.png 500 400 image/png 999\n"
+				   "2 0 h /b.js 200 400 x - enc=zstd\n"
+				   "3 0 h /c 50 400 x - wire=50 enc=identity\n"
+				   "4 0 h /d 60 400 x - enc=deflate wire=20\n", &p), 0);
+	assert_int_equal(p->res[0].body_bytes, 1000);
+	assert_int_equal(p->res[0].wire_bytes, 340);
+	assert_int_equal(p->res[0].enc, PAGE_ENC_GZIP);
+	/* without wire=: the wire form is the body itself */
+	assert_int_equal(p->res[1].wire_bytes, 500);
+	assert_int_equal(p->res[1].enc, PAGE_ENC_IDENTITY);
+	assert_int_equal(p->res[2].wire_bytes, 200);
+	assert_int_equal(p->res[2].enc, PAGE_ENC_ZSTD);
+	assert_int_equal(p->res[3].wire_bytes, 50);
+	assert_int_equal(p->res[3].enc, PAGE_ENC_IDENTITY);
+	assert_int_equal(p->res[4].wire_bytes, 20);
+	assert_int_equal(p->res[4].enc, PAGE_ENC_DEFLATE);
+	assert_int_equal(page_total_bytes(p), 1000 + 500 + 200 + 50 + 60);
+	assert_int_equal(page_total_wire(p), 340 + 500 + 200 + 50 + 20);
+
+	/* decoded offset X needs ceil(X * wire / decoded) wire bytes */
+	const struct page_res *root = &p->res[0];
+	assert_int_equal(page_wire_offset(root, 0), 0);
+	assert_int_equal(page_wire_offset(root, 1), 1);
+	assert_int_equal(page_wire_offset(root, 500), 170);
+	assert_int_equal(page_wire_offset(root, 501), 171);   /* 170.34 up */
+	assert_int_equal(page_wire_offset(root, 999), 340);   /* 339.66 up */
+	assert_int_equal(page_wire_offset(root, 1000), 340);
+	assert_int_equal(page_wire_offset(&p->res[1], 321), 321);   /* identity */
+	struct page_res empty;
+	page_res_init(&empty);
+	empty.body_bytes = 0;
+	empty.wire_bytes = 20;   /* an empty body gzip'd still has a header */
+	assert_int_equal(page_wire_offset(&empty, 0), 0);
+	empty.body_bytes = PAGE_MAX_BODY;   /* the largest product fits */
+	empty.wire_bytes = PAGE_MAX_BODY;
+	assert_int_equal(page_wire_offset(&empty, PAGE_MAX_BODY - 1), PAGE_MAX_BODY - 1);
+
+	/* encoding = decoded: every body unencoded at its decoded size */
+	page_use_decoded(p);
+	assert_int_equal(page_total_wire(p), page_total_bytes(p));
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->res[i].enc, PAGE_ENC_IDENTITY);
+	page_free(p);
+
+	/* the names, one table */
+	assert_string_equal(page_enc_name(PAGE_ENC_GZIP), "gzip");
+	assert_string_equal(page_enc_name(PAGE_ENC_IDENTITY), "identity");
+	assert_string_equal(page_enc_name(PAGE_ENC_COUNT), "?");
+	assert_int_equal(page_enc_parse("br", 2), PAGE_ENC_BR);
+	assert_int_equal(page_enc_parse("gzipx", 4), PAGE_ENC_GZIP);
+	assert_int_equal(page_enc_parse("GZIP", 4), -1);
+	assert_int_equal(page_enc_parse("", 0), -1);
+
+	/* errors */
+	EXPECT(HEAD "1 0 h /a 5 400 x - enc=lzma\n",
+	       "t.page:3: enc: \"lzma\" is not an encoding (use identity, gzip, deflate, br or zstd)");
+	EXPECT(HEAD "1 0 h /a 5 400 x - enc=\n",
+	       "t.page:3: enc: \"\" is not an encoding (use identity, gzip, deflate, br or zstd)");
+	EXPECT(HEAD "1 0 h /a 5 400 x - enc=GZIP\n",
+	       "t.page:3: enc: \"GZIP\" is not an encoding (use identity, gzip, deflate, br or zstd)");
+	EXPECT(HEAD "1 0 h /a 5 400 x - wire=2x enc=gzip\n",
+	       "t.page:3: wire: \"2x\" is not a number");
+	EXPECT(HEAD "1 0 h /a 5 400 x - wire=1073741825 enc=gzip\n",
+	       "t.page:3: wire: \"1073741825\" is over the limit of 1073741824 (1 GiB)");
+	EXPECT(HEAD "1 0 h /a 5 400 x - wire=2 wire=3 enc=gzip\n",
+	       "t.page:3: wire: given twice");
+	EXPECT(HEAD "1 0 h /a 5 400 x - enc=gzip enc=br\n",
+	       "t.page:3: enc: given twice");
+	/* an unencoded body has one size */
+	EXPECT(HEAD "1 0 h /a 5 400 x - wire=2\n",
+	       "t.page:3: wire: 2 differs from bytes (5) but enc is identity (give enc=gzip, or drop wire=)");
+	EXPECT(HEAD "1 0 h /a 5 400 x - wire=2 enc=identity\n",
+	       "t.page:3: wire: 2 differs from bytes (5) but enc is identity (give enc=gzip, or drop wire=)");
+	/* ref_offset counts the decoded body, not the wire one */
+	assert_int_equal(parse_str("name t\n0 - h / 1000 1 x - wire=100 enc=gzip\n"
+				   "1 0 h /a 1 1 x 999\n", &p), 0);
+	page_free(p);
+	EXPECT("name t\n0 - h / 1000 1 x - wire=100 enc=gzip\n1 0 h /a 1 1 x 1000\n",
+	       "t.page:3: ref_offset: 1000 is not inside the parent's 1000 bytes");
+}
+
+/* parse(write(p)) keeps wire= and enc=, also for pages built in memory */
+static void test_wire_round_trip(void **state)
+{
+	struct page *p = page_new("w");
+	assert_non_null(p);
+	struct page_res r;
+	page_res_init(&r);
+	r.id = "0";
+	r.path = "/";
+	r.ctype = "text/html";
+	r.body_bytes = 1000;
+	r.wire_bytes = 340;
+	r.enc = PAGE_ENC_GZIP;
+	assert_int_equal(page_add(p, &r, "h"), 0);
+	page_res_init(&r);   /* wire_bytes left as PAGE_WIRE_SAME */
+	r.id = "1";
+	r.parent = 0;
+	r.path = "/a.png";
+	r.ctype = "image/png";
+	r.body_bytes = 77;
+	assert_int_equal(page_add(p, &r, "h"), 1);
+	assert_int_equal(p->res[1].wire_bytes, 77);   /* resolved by page_add */
+	size_t len;
+	char *t = write_str(p, &len);
+	assert_non_null(strstr(t, "\n0 - h / 1000 0 text/html - wire=340 enc=gzip\n"));
+	assert_non_null(strstr(t, "\n1 0 h /a.png 77 0 image/png -\n"));
+	struct page *q = NULL;
+	assert_int_equal(page_parse_buf("w.page", t, len, &q), 0);
+	assert_true(page_equal(p, q));
+	assert_int_equal(q->res[0].wire_bytes, 340);
+	assert_int_equal(q->res[0].enc, PAGE_ENC_GZIP);
+	round_trip("w.page", t, len);
+	free(t);
+	page_free(q);
+	page_free(p);
+}
+
 /* ---- fuzz ---- */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -400,7 +542,7 @@ static const char *const fuzz_base =
 	"name fz\nsource s\ndate 2013-03-13\n"
 	"0 - www.example.com / 5000 420 text/html -\n"
 	"1 0 img.example.com /a.png 1200 380 image/png 100 via=html\n"
-	"2 1 www.example.com /b.js 10 0 application/javascript - conn=3\n"
+	"2 1 www.example.com /b.js 10 0 application/javascript - conn=3 wire=4 enc=gzip\n"
 	"3 - cdn.example.com /c 7 500 other - conn=1 group=4 wait_head=5 wait_done=6\n"
 	"4 0 cdn.example.com /d 8 500 other 4999 group=5\n"
 	"5 - cdn.example.com /e 9 500 other - group=6 wait_done=5\n";
@@ -409,7 +551,7 @@ static const char *const fuzz_tokens[] = {
 	" ", "\n", "\t", "#", "-", "-1", "0", "1", "5", "=", "conn=", "group=", "wait_head=",
 	"wait_done=", "via=", "name ", "date ", "note ", "source ", "1073741825", "\r\n",
 	"99999999999999999999", "/", "\0", "\xff", "4", "6", "group=6", "wait_head=4",
-	" via=#x", " conn=1", " conn=3", "name", "%",
+	" via=#x", " conn=1", " conn=3", "name", "%", " wire=3", " enc=gzip", "enc=", " wire=0",
 };
 
 /* Failures must be seen: stderr comes back before failing. */
@@ -436,6 +578,13 @@ static void fuzz_one(const char *buf, size_t len, size_t *ok)
 	fclose(f);
 	FUZZ_CHECK(page_parse_buf("fz2.page", t, l, &q) == 0, "reparse failed:\n%s", t);
 	FUZZ_CHECK(page_equal(p, q), "round trip differs:\n%s", t);
+	/* the whole decoded body needs the whole wire body, and no more */
+	for (size_t i = 0; i < p->n; i++) {
+		const struct page_res *r = &p->res[i];
+		FUZZ_CHECK(page_wire_offset(r, r->body_bytes) == (r->body_bytes ? r->wire_bytes : 0) &&
+			   (r->enc != PAGE_ENC_IDENTITY || r->wire_bytes == r->body_bytes),
+			   "wire of %s:\n%s", r->id, t);
+	}
 	(*ok)++;
 	free(t);
 	page_free(p);
@@ -553,6 +702,8 @@ int main(void)
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_wire),
+		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_pages_find),
 	};
