@@ -317,7 +317,7 @@ static void put_pct(FILE *f, double frac)
 static void put_method(const struct plot_data *pd, FILE *f)
 {
 	fprintf(f, "# improvement = 1 - mean(PLT TFO) / mean(PLT non-TFO), in percent; CI: %g%% "
-		"percentile bootstrap (%u resamples, seed %llu); p: Welch's t-test\n",
+		"bootstrap over pairs (%u resamples, seed %llu); p: paired t-test\n",
 		pd->opts.level * 100, pd->opts.resamples, (unsigned long long)pd->opts.seed);
 	fprintf(f, "# the paper (TCP Fast Open, CoNEXT 2011) reports %.0f-%.0f%%\n",
 		PAPER_IMPROVEMENT_MIN * 100, PAPER_IMPROVEMENT_MAX * 100);
@@ -341,7 +341,7 @@ int plot_write_improvement(const struct plot_data *pd, FILE *f)
 			put_pct(f, c->imp.point);
 			put_pct(f, c->imp.lo);
 			put_pct(f, c->imp.hi);
-			fprintf(f, "\t%zu\t%zu\t%.6g\n", c->off.n, c->tfo.n, c->welch.p);
+			fprintf(f, "\t%zu\t%zu\t%.6g\n", c->off.n, c->tfo.n, c->test.p);
 		}
 	}
 	return finish(f);

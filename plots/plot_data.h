@@ -88,7 +88,7 @@ void plot_cell_title(const struct plot_data *pd, const struct cell *c, int with_
 int plot_write_plt(const struct plot_data *pd, FILE *f);
 
 /* improvement.dat: a block per pd->imp series: series, rtt_ms,
- * improvement_pct, ci_lo_pct, ci_hi_pct, off_n, tfo_n, p (Welch). */
+ * improvement_pct, ci_lo_pct, ci_hi_pct, off_n, tfo_n, p (paired t-test). */
 int plot_write_improvement(const struct plot_data *pd, FILE *f);
 
 /* cdf.dat: a block per condition with valid trials, in pd->cdf order (by

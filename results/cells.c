@@ -8,6 +8,70 @@
 #include "emulator/units.h"
 #include "harness/log.h"
 
+/*
+ * The values the paper states for single cells of its Table 1 (S.
+ * Radhakrishnan et al., "TCP Fast Open", ACM CoNEXT 2011, the text on Table
+ * 1): the content-heavy pages (amazon, nytimes, wsj) gain 4-5% at 20 ms;
+ * the Wikipedia article on TCP gains 16% at 100 ms and 41% at 200 ms.
+ * shared/reference/README.md gives only the 4-41% range (PAPER_IMPROVEMENT_*).
+ * These are the only copy of the statements; cells are compared with them,
+ * nothing is fitted to them.
+ */
+static const struct paper_cell paper_table[] = {
+	{ "amazon", 20, 0.04, 0.05 },
+	{ "nytimes", 20, 0.04, 0.05 },
+	{ "wsj", 20, 0.04, 0.05 },
+	{ "wikipedia-tcp", 100, 0.16, 0.16 },
+	{ "wikipedia-tcp", 200, 0.41, 0.41 },
+};
+
+const struct paper_cell *paper_cells(size_t *n)
+{
+	*n = sizeof(paper_table) / sizeof(paper_table[0]);
+	return paper_table;
+}
+
+const struct paper_cell *paper_cell_find(const char *page, int64_t rtt_ns)
+{
+	for (size_t i = 0; i < sizeof(paper_table) / sizeof(paper_table[0]); i++)
+		if (!strcmp(paper_table[i].page, page) &&
+		    (int64_t)paper_table[i].rtt_ms * 1000000 == rtt_ns)
+			return &paper_table[i];
+	return NULL;
+}
+
+void paper_cell_format(const struct paper_cell *p, char *buf, size_t len)
+{
+	if (p->low == p->high)
+		snprintf(buf, len, "%g%%", 100 * p->low);
+	else
+		snprintf(buf, len, "%g–%g%%", 100 * p->low, 100 * p->high);
+}
+
+void paper_cells_summary(char *buf, size_t len)
+{
+	size_t pos = 0, n;
+	const struct paper_cell *t = paper_cells(&n);
+	char v[32];
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n && pos < len; i++) {
+		/* Statements of one value and RTT share their tail. */
+		int last = i + 1 == n || t[i + 1].rtt_ms != t[i].rtt_ms ||
+			   t[i + 1].low != t[i].low || t[i + 1].high != t[i].high;
+		pos += (size_t)snprintf(buf + pos, len - pos, "%s", t[i].page);
+		if (pos >= len)
+			break;
+		if (!last) {
+			pos += (size_t)snprintf(buf + pos, len - pos, ", ");
+			continue;
+		}
+		paper_cell_format(&t[i], v, sizeof(v));
+		pos += (size_t)snprintf(buf + pos, len - pos, " %s at %d ms%s", v, t[i].rtt_ms,
+					i + 1 < n ? "; " : "");
+	}
+}
+
 static int same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && !strcmp(a, b));
@@ -112,9 +176,9 @@ const char *cell_significance(const struct cell *c)
 {
 	if (!c->tested)
 		return "";
-	if (c->welch.p < CELL_ALPHA_STRONG)
+	if (c->test.p < CELL_ALPHA_STRONG)
 		return "**";
-	if (c->welch.p < CELL_ALPHA)
+	if (c->test.p < CELL_ALPHA)
 		return "*";
 	return "ns";
 }
@@ -130,62 +194,194 @@ const char *cell_verdict_code(enum cell_verdict v)
 	}
 }
 
+const char *cell_paper_check_code(enum cell_paper_check p)
+{
+	switch (p) {
+	case CELL_PAPER_WITHIN: return "within";
+	case CELL_PAPER_BELOW: return "below";
+	case CELL_PAPER_ABOVE: return "above";
+	default: return "";
+	}
+}
+
+int cell_agrees(const struct cell *c)
+{
+	return c->verdict == CELL_WITHIN &&
+	       (c->paper_check == CELL_PAPER_NONE || c->paper_check == CELL_PAPER_WITHIN);
+}
+
 void cell_verdict_format(const struct cell *c, char *buf, size_t len)
 {
 	const char *ci = c->ci_meets_range ? " (CI reaches it)" : "";
+	char v[32];
+	int w;
 	switch (c->verdict) {
 	case CELL_NOT_SIGNIFICANT:
-		snprintf(buf, len, "not significant");
+		w = snprintf(buf, len, "not significant");
 		break;
 	case CELL_WITHIN:
-		snprintf(buf, len, "within %s", PAPER_RANGE_TEXT);
+		w = snprintf(buf, len, "within %s", PAPER_RANGE_TEXT);
 		break;
 	case CELL_BELOW:
-		snprintf(buf, len, "%sbelow paper range%s", c->imp.point < 0 ? "TFO slower, " : "", ci);
+		w = snprintf(buf, len, "%sbelow paper range%s", c->imp.point < 0 ? "TFO slower, " : "", ci);
 		break;
 	case CELL_ABOVE:
-		snprintf(buf, len, "above paper range%s", ci);
+		w = snprintf(buf, len, "above paper range%s", ci);
 		break;
 	default:
-		snprintf(buf, len, "%s", !c->off.cond ? "no non-TFO condition" :
-					 !c->tfo.cond ? "no TFO condition" : "insufficient data");
+		w = snprintf(buf, len, "%s", !c->off.cond ? "no non-TFO condition" :
+					     !c->tfo.cond ? "no TFO condition" :
+					     c->off.n >= 2 && c->tfo.n >= 2 ? "fewer than 2 pairs" :
+					     "insufficient data");
 		break;
 	}
+	if (c->paper_check != CELL_PAPER_NONE && w >= 0 && (size_t)w < len) {
+		paper_cell_format(c->paper, v, sizeof(v));
+		snprintf(buf + w, len - (size_t)w, "; paper %s: %s", v,
+			 cell_paper_check_code(c->paper_check));
+	}
+}
+
+/*
+ * Pairing.  harness/runner.c runs the conditions of one pair_key in rounds:
+ * in round t it loads the off condition's t-th counted trial and then the
+ * on (and cookie) condition's t-th, back to back (ABAB).  A trial that
+ * caught a host stall is stored invalid (stalled = 1) and repeated at once
+ * with the next seq, so it does not count; any other invalid trial (a
+ * timeout, a failed load) counts and is not repeated.  So seq is the number
+ * of counted plus stalled trials before it, and drifts apart between the
+ * sides after a stall: pairing by seq would match trials of different
+ * rounds.  Pairing the k-th valid off with the k-th valid on would too,
+ * once one side has a timeout.  The round of a trial is its rank among its
+ * condition's trials that were not stalls, in seq order; the off and TFO
+ * trials of a round form a pair when both are valid.  A valid trial whose
+ * partner is invalid or missing (a side that gave up after too many
+ * stalls, a run interrupted between the two) is left out of the paired
+ * statistics and counted in cell.unpaired.  A resumed run keeps the rule:
+ * the runner resumes each side at its count of counted trials, though a
+ * round split by the interruption was not run back to back.
+ */
+static void side_free(struct cell_side *s)
+{
+	free(s->plt_s);
+	free(s->round);
+	free(s->cc_used);
+	s->plt_s = NULL;
+	s->round = NULL;
+	s->cc_used = NULL;
+}
+
+/* Folds a trial's cc into the side's: NULL unknown, the value, or "mixed". */
+static int cc_fold(char **acc, const char *cc)
+{
+	if (!cc || (*acc && !strcmp(*acc, cc)))
+		return 0;
+	if (*acc && !strcmp(*acc, "mixed"))
+		return 0;
+	char *d = strdup(*acc ? "mixed" : cc);
+	if (!d)
+		return -ENOMEM;
+	free(*acc);
+	*acc = d;
+	return 0;
 }
 
 static int side_load(struct store *st, const struct store_condition *cond, struct cell_side *s)
 {
-	int64_t *ns = NULL;
+	struct store_trial_stat *t = NULL;
+	size_t nt = 0;
+	int round = 0, rc;
 	s->cond = cond;
+	s->fallbacks = -1;
 	if (!cond)
 		return 0;
-	int rc = store_condition_plts(st, cond->id, &ns, &s->n, &s->invalid);
-	if (rc < 0)
+	if ((rc = store_condition_trial_stats(st, cond->id, &t, &nt)) < 0)
 		return rc;
-	if (s->n > 0) {
-		s->plt_s = malloc(s->n * sizeof(*s->plt_s));
-		if (!s->plt_s) {
-			free(ns);
-			s->n = 0;
-			return -ENOMEM;
-		}
-		for (size_t i = 0; i < s->n; i++)
-			s->plt_s[i] = (double)ns[i] / 1e9;
-		rc = stats_summarize(s->plt_s, s->n, &s->sum);
+	s->plt_s = malloc((nt ? nt : 1) * sizeof(*s->plt_s));
+	s->round = malloc((nt ? nt : 1) * sizeof(*s->round));
+	if (!s->plt_s || !s->round) {
+		rc = -ENOMEM;
+		goto end;
 	}
-	free(ns);
+	for (size_t i = 0; i < nt; i++) {
+		int r = t[i].stalled ? -1 : round++;
+		if (!t[i].valid) {
+			s->invalid++;
+			continue;
+		}
+		s->plt_s[s->n] = (double)t[i].plt_ns / 1e9;
+		s->round[s->n++] = r;
+		if (t[i].fallbacks >= 0)
+			s->fallbacks = (s->fallbacks < 0 ? 0 : s->fallbacks) + t[i].fallbacks;
+		if ((rc = cc_fold(&s->cc_used, t[i].cc_used)) < 0)
+			goto end;
+	}
+	if (s->n > 0)
+		rc = stats_summarize(s->plt_s, s->n, &s->sum);
+end:
+	if (rc < 0) {
+		side_free(s);
+		s->n = 0;
+	}
+	store_trial_stats_free(t, nt);
 	return rc;
+}
+
+/* Joins the two sides on their rounds (both ascending); see "Pairing". */
+static int cell_pair(struct cell *c)
+{
+	const struct cell_side *a = &c->off, *b = &c->tfo;
+	size_t cap = a->n < b->n ? a->n : b->n, i = 0, j = 0;
+	c->pair_off = malloc((cap ? cap : 1) * sizeof(*c->pair_off));
+	c->pair_tfo = malloc((cap ? cap : 1) * sizeof(*c->pair_tfo));
+	if (!c->pair_off || !c->pair_tfo)
+		return -ENOMEM;
+	while (i < a->n && j < b->n) {
+		if (a->round[i] < b->round[j]) {
+			i++;
+		} else if (a->round[i] > b->round[j]) {
+			j++;
+		} else {
+			c->pair_off[c->npairs] = a->plt_s[i++];
+			c->pair_tfo[c->npairs++] = b->plt_s[j++];
+		}
+	}
+	c->unpaired = a->n + b->n - 2 * c->npairs;
+	return 0;
+}
+
+static enum cell_paper_check paper_check(const struct cell *c)
+{
+	if (!c->tested || !c->paper)
+		return CELL_PAPER_NONE;
+	if (c->imp.hi < c->paper->low)
+		return CELL_PAPER_BELOW;
+	if (c->imp.lo > c->paper->high)
+		return CELL_PAPER_ABOVE;
+	return CELL_PAPER_WITHIN;
+}
+
+/* A configured cc the read-back can contradict: a name, not "" or "unknown". */
+static int cc_mismatch(const struct cell_side *s)
+{
+	const char *conf = s->cond ? s->cond->cc : NULL;
+	return s->cc_used && conf && *conf && strcmp(conf, "unknown") && strcmp(conf, s->cc_used);
 }
 
 static int cell_compute(struct cell *c, const struct cell_opts *o)
 {
 	c->verdict = CELL_NO_DATA;
-	if (c->off.n < 2 || c->tfo.n < 2)
+	c->paper = paper_cell_find(cell_cond(c)->page, cell_cond(c)->rtt_ns);
+	c->cc_mismatch = cc_mismatch(&c->off) || cc_mismatch(&c->tfo);
+	if (!c->off.cond || !c->tfo.cond)
 		return 0;
-	int rc = stats_welch(c->off.plt_s, c->off.n, c->tfo.plt_s, c->tfo.n, o->level, &c->welch);
+	int rc = cell_pair(c);
+	if (rc < 0 || c->npairs < 2)
+		return rc;
+	rc = stats_paired_t(c->pair_off, c->pair_tfo, c->npairs, o->level, &c->test);
 	if (rc == 0)
-		rc = stats_boot_improvement(c->off.plt_s, c->off.n, c->tfo.plt_s, c->tfo.n,
-					    o->resamples, o->seed, o->level, &c->imp);
+		rc = stats_boot_paired_improvement(c->pair_off, c->pair_tfo, c->npairs,
+						   o->resamples, o->seed, o->level, &c->imp);
 	if (rc == -EDOM) {
 		/* A PLT of 0 is a measurement bug, not a result: say so, skip the cell. */
 		log_warn("condition %lld: a valid trial has PLT 0; cell not tested",
@@ -196,7 +392,8 @@ static int cell_compute(struct cell *c, const struct cell_opts *o)
 		return rc;
 	c->tested = 1;
 	c->ci_meets_range = c->imp.hi >= PAPER_IMPROVEMENT_MIN && c->imp.lo <= PAPER_IMPROVEMENT_MAX;
-	if (c->welch.p >= CELL_ALPHA)
+	c->ci_test_agree = (c->imp.lo > 0 || c->imp.hi < 0) == (c->test.p < 1 - o->level);
+	if (c->test.p >= CELL_ALPHA)
 		c->verdict = CELL_NOT_SIGNIFICANT;
 	else if (c->imp.point < PAPER_IMPROVEMENT_MIN)
 		c->verdict = CELL_BELOW;
@@ -204,6 +401,7 @@ static int cell_compute(struct cell *c, const struct cell_opts *o)
 		c->verdict = CELL_ABOVE;
 	else
 		c->verdict = CELL_WITHIN;
+	c->paper_check = paper_check(c);
 	return 0;
 }
 
@@ -241,6 +439,26 @@ static int has_partner(const struct cell_set *set, const struct store_condition 
 	return 0;
 }
 
+/* The set's read-back cc: what every side that reports one reported. */
+static void cc_summarize(struct cell_set *set)
+{
+	int agree = 1;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct cell_side *sd[2] = { &set->cells[i].off, &set->cells[i].tfo };
+		for (int k = 0; k < 2; k++) {
+			const char *cc = sd[k]->cc_used;
+			if (!cc)
+				continue;
+			if (!set->cc_read)
+				set->cc_read = cc;
+			agree &= !strcmp(cc, set->cc_read) && strcmp(cc, "mixed");
+			set->cc_known = 1;
+		}
+	}
+	if (!agree)
+		set->cc_read = NULL;
+}
+
 int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, struct cell_set *set)
 {
 	memset(set, 0, sizeof(*set));
@@ -270,6 +488,8 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 			rc = cell_compute(cell, o);
 		if (rc < 0)
 			return rc;
+		set->pairs += cell->npairs;
+		set->unpaired += cell->unpaired;
 	}
 	rc = store_run_trial_counts(st, run_id, &set->valid_trials, &set->invalid_trials,
 				    &set->stalled_trials);
@@ -280,14 +500,17 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 		set->has_cookie |= set->conds[i].tfo_mode == STORE_TFO_COOKIE;
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
+	cc_summarize(set);
 	return 0;
 }
 
 void cells_release(struct cell_set *set)
 {
 	for (size_t i = 0; i < set->n; i++) {
-		free(set->cells[i].off.plt_s);
-		free(set->cells[i].tfo.plt_s);
+		side_free(&set->cells[i].off);
+		side_free(&set->cells[i].tfo);
+		free(set->cells[i].pair_off);
+		free(set->cells[i].pair_tfo);
 	}
 	free(set->cells);
 	store_conditions_free(set->conds, set->nconds);

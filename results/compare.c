@@ -170,11 +170,9 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	}
 
 	fprintf(f, "\nNotes:\n");
-	fprintf(f, "- Each cell: improvement 1 − mean TFO PLT / mean non-TFO PLT with its %g%% "
-		"percentile-bootstrap CI (%u resamples, seed %llu); Welch's t-test: ** p < %g, "
-		"* p < %g, ns otherwise. %zu valid trials used, %zu invalid excluded.\n",
-		100 * o->level, o->resamples, (unsigned long long)o->seed, CELL_ALPHA_STRONG,
-		CELL_ALPHA, set->valid_trials, set->invalid_trials);
+	render_md_method(f, set, o);
+	fprintf(f, "- %zu valid trials used, %zu invalid excluded.\n", set->valid_trials,
+		set->invalid_trials);
 	fprintf(f, "- Expected: the gain shrinks as connections carry more requests, since fewer "
 		"new connections leave fewer handshakes for TFO to save.\n");
 	if (cmp->ncols < 2)
@@ -217,7 +215,7 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 {
 	char rtt[32], setting[256];
 	fprintf(f, "page,rtt_ms,setting,tfo_mode,per_conn,off_n,off_invalid,off_mean_s,"
-		"tfo_n,tfo_invalid,tfo_mean_s,improvement_pct,improvement_ci_lo_pct,"
+		"tfo_n,tfo_invalid,tfo_mean_s,pairs,improvement_pct,improvement_ci_lo_pct,"
 		"improvement_ci_hi_pct,p,significance\n");
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
@@ -236,10 +234,11 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
 			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
 			csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
+			fprintf(f, ",%zu", c->npairs);
 			csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
 			csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
 			csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
-			csv_num(f, "%.3g", c->welch.p, c->tested);
+			csv_num(f, "%.3g", c->test.p, c->tested);
 			fprintf(f, ",%s\n", cell_significance(c));
 		}
 	}
@@ -247,10 +246,11 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 
 static json_t *json_point(int per_conn, const struct cell *c)
 {
-	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
 			      "per_conn", (json_int_t)per_conn,
 			      "off_n", (json_int_t)c->off.n, "off_invalid", (json_int_t)c->off.invalid,
 			      "tfo_n", (json_int_t)c->tfo.n, "tfo_invalid", (json_int_t)c->tfo.invalid,
+			      "pairs", (json_int_t)c->npairs,
 			      "tested", c->tested, "significance", cell_significance(c));
 	if (j && c->tested)
 		json_object_update_new(j, json_pack(
@@ -260,7 +260,7 @@ static json_t *json_point(int per_conn, const struct cell *c)
 			"improvement_pct", render_json_num(100 * c->imp.point),
 			"improvement_ci_pct", render_json_num(100 * c->imp.lo),
 			render_json_num(100 * c->imp.hi),
-			"p", render_json_num(c->welch.p)));
+			"p", render_json_num(c->test.p)));
 	return j;
 }
 

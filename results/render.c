@@ -63,9 +63,13 @@ void render_rtt_ms(const struct store_condition *c, char *buf, size_t len)
 
 void render_plt(const struct cell_side *s, char *buf, size_t len)
 {
-	char inv[32] = "";
+	char inv[64] = "";
+	size_t used = 0;
 	if (s->invalid)
-		snprintf(inv, sizeof(inv), ", %zu invalid", s->invalid);
+		used = (size_t)snprintf(inv, sizeof(inv), ", %zu invalid", s->invalid);
+	if (s->fallbacks > 0)
+		snprintf(inv + used, sizeof(inv) - used, ", %lld fallback%s",
+			 (long long)s->fallbacks, s->fallbacks == 1 ? "" : "s");
 	if (s->n == 0)
 		snprintf(buf, len, "n/a (n=0%s)", inv);
 	else if (s->n == 1)
@@ -110,12 +114,111 @@ void render_md_header(FILE *f, const char *title, const struct store_run *run,
 		fprintf(f, "This run is %s: the table holds only the trials stored so far.\n",
 			run->status);
 	if (set->n > 0) {
-		cell_setting_format(cell_cond(&set->cells[0]), CELL_VARY_ALL & ~set->varying,
+		const struct store_condition *c = cell_cond(&set->cells[0]);
+		unsigned mask = CELL_VARY_ALL & ~set->varying;
+		/* The cc is formatted here when the read-back can be added to it;
+		 * it comes just before the backend, as in cell_setting_format. */
+		int cc_here = (mask & CELL_VARY_CC) && set->cc_read;
+		cell_setting_format(c, cc_here ? mask & ~(CELL_VARY_CC | CELL_VARY_BACKEND) : mask,
 				    shared, sizeof(shared));
+		if (cc_here) {
+			size_t used = strlen(shared);
+			const char *conf = c->cc && *c->cc ? c->cc : "default";
+			if (!strcmp(conf, set->cc_read))
+				used += (size_t)snprintf(shared + used, sizeof(shared) - used,
+							 "%scc %s (read back)", used ? ", " : "", conf);
+			else
+				used += (size_t)snprintf(shared + used, sizeof(shared) - used,
+							 "%scc %s (read back: %s)", used ? ", " : "",
+							 conf, set->cc_read);
+			if ((mask & CELL_VARY_BACKEND) && used < sizeof(shared))
+				snprintf(shared + used, sizeof(shared) - used, "%sbackend %s",
+					 used ? ", " : "", c->backend ? c->backend : "?");
+		}
 		if (*shared)
 			fprintf(f, "Every cell: %s.\n", shared);
 	}
 	fprintf(f, "\n");
+}
+
+void render_md_method(FILE *f, const struct cell_set *set, const struct table_opts *o)
+{
+	fprintf(f, "- Improvement: 1 − mean TFO / mean non-TFO over the cell's pairs, a pair being "
+		"the non-TFO and the TFO trial of one round, run back to back (both valid); "
+		"paired: %zu pairs", set->pairs);
+	if (set->unpaired)
+		fprintf(f, " (%zu valid trial%s without a valid partner left out)", set->unpaired,
+			set->unpaired == 1 ? "" : "s");
+	fprintf(f, "; %g%% CI from a bootstrap over pairs (%u resamples, seed %llu); paired "
+		"t-test on the per-pair differences: ** p < %g, * p < %g, ns otherwise.\n",
+		100 * o->level, o->resamples, (unsigned long long)o->seed, CELL_ALPHA_STRONG,
+		CELL_ALPHA);
+	size_t nbad = 0;
+	for (size_t i = 0; i < set->n; i++)
+		nbad += set->cells[i].tested && !set->cells[i].ci_test_agree;
+	if (nbad == 0)
+		return;
+	fprintf(f, "- In %zu cell%s the CI and the test disagree (one excludes no gain, the other "
+		"does not):", nbad, nbad == 1 ? "" : "s");
+	for (size_t i = 0, k = 0; i < set->n; i++) {
+		const struct cell *c = &set->cells[i];
+		char rtt[32], setting[256];
+		if (!c->tested || c->ci_test_agree)
+			continue;
+		render_rtt_ms(cell_cond(c), rtt, sizeof(rtt));
+		fprintf(f, "%s ", k++ ? ";" : "");
+		render_md_text(f, cell_cond(c)->page);
+		fprintf(f, " %s ms", rtt);
+		cell_row_setting(set, c, CELL_VARY_ALL, setting, sizeof(setting));
+		if (*setting) {
+			fprintf(f, " (");
+			render_md_text(f, setting);
+			fprintf(f, ")");
+		}
+		fprintf(f, ": p = %.3g", c->test.p);
+	}
+	fprintf(f, ".\n");
+}
+
+static void md_cc_side(FILE *f, const char *what, const struct cell_side *s, int *k)
+{
+	if (!s->cc_used || !s->cond || !strcmp(s->cc_used, s->cond->cc ? s->cond->cc : ""))
+		return;
+	fprintf(f, "%s%s trials reported ", (*k)++ ? ", " : "", what);
+	render_md_text(f, s->cc_used);
+}
+
+void render_md_cc(FILE *f, const struct cell_set *set)
+{
+	size_t nbad = 0;
+	for (size_t i = 0; i < set->n; i++)
+		nbad += set->cells[i].cc_mismatch;
+	if (nbad == 0) {
+		if (set->cc_known && !set->cc_read && (set->varying & CELL_VARY_CC))
+			fprintf(f, "- Congestion control: the connections reported the configured one "
+				"in every cell that reports it.\n");
+		return;
+	}
+	fprintf(f, "- Congestion control read back from the connections differs from the "
+		"configured one in %zu cell%s:", nbad, nbad == 1 ? "" : "s");
+	for (size_t i = 0, n = 0; i < set->n; i++) {
+		const struct cell *c = &set->cells[i];
+		char rtt[32];
+		int k = 0;
+		if (!c->cc_mismatch)
+			continue;
+		render_rtt_ms(cell_cond(c), rtt, sizeof(rtt));
+		fprintf(f, "%s ", n++ ? ";" : "");
+		render_md_text(f, cell_cond(c)->page);
+		fprintf(f, " %s ms, configured ", rtt);
+		render_md_text(f, cell_cond(c)->cc);
+		fprintf(f, ": ");
+		md_cc_side(f, "non-TFO", &c->off, &k);
+		if (c->tfo.cond)
+			md_cc_side(f, c->tfo.cond->tfo_mode == STORE_TFO_COOKIE ? "TFO (cookies)" : "TFO",
+				   &c->tfo, &k);
+	}
+	fprintf(f, ".\n");
 }
 
 void render_md_text(FILE *f, const char *s)
@@ -170,9 +273,11 @@ json_t *render_json_run(const struct store_run *run)
 
 json_t *render_json_method(const struct table_opts *o)
 {
-	return json_pack("{s:s, s:s, s:o, s:I, s:I, s:f, s:f}",
-			 "test", "welch",
-			 "improvement_ci", "percentile bootstrap",
+	return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:f, s:f}",
+			 "pairing", "the non-TFO and TFO trials of one round (run back to back), "
+				    "both valid",
+			 "test", "paired t-test on the per-pair differences",
+			 "improvement_ci", "percentile bootstrap over pairs",
 			 "level", render_json_num(o->level),
 			 "resamples", (json_int_t)o->resamples,
 			 "seed", (json_int_t)o->seed,

@@ -26,16 +26,26 @@ void render_release(struct store_run *run, struct cell_set *set);
 /* "20", "100", "12.5" */
 void render_rtt_ms(const struct store_condition *c, char *buf, size_t len);
 
-/* "1.234 ± 0.056 (n=18, 2 invalid)" or "n/a (n=0, 3 invalid)" */
+/* "1.234 ± 0.056 (n=18, 2 invalid, 3 fallbacks)" or "n/a (n=0, 3 invalid)";
+ * fallbacks only when there were some. */
 void render_plt(const struct cell_side *s, char *buf, size_t len);
 
 /* "10.9% [7.2, 14.1] **", or "n/a" for an untested cell */
 void render_improvement(const struct cell *c, char *buf, size_t len);
 
 /* Markdown: the run's provenance line(s) and the settings shared by all
- * cells (those not in set->varying). */
+ * cells (those not in set->varying), with the congestion control the
+ * connections reported when they all agree ("cc cubic (read back)"). */
 void render_md_header(FILE *f, const char *title, const struct store_run *run,
 		      const struct cell_set *set);
+
+/* Markdown: the note that states how improvements and marks are computed
+ * (pairing, bootstrap over pairs, paired t-test), ending in a newline. */
+void render_md_method(FILE *f, const struct cell_set *set, const struct table_opts *o);
+
+/* Markdown: a note on cells whose connections reported another congestion
+ * control than configured, or on trials that disagree; nothing if none. */
+void render_md_cc(FILE *f, const struct cell_set *set);
 
 /* Writes s as a Markdown table cell, escaping '|'. */
 void render_md_text(FILE *f, const char *s);

@@ -1,7 +1,9 @@
 /*
- * Statistics for comparing page load times: summaries, Welch's t-test with
- * the Student t distribution (via the regularized incomplete beta function)
- * and a seeded percentile bootstrap for the relative improvement.
+ * Statistics for comparing page load times: summaries, the Student t
+ * distribution (via the regularized incomplete beta function), and for
+ * paired samples (trial i of one side run back to back with trial i of the
+ * other) a paired t-test of the differences and a seeded percentile
+ * bootstrap over pairs for the relative improvement.
  *
  * Everything here is pure: no I/O, no clock, no global random state; the
  * bootstrap takes its seed as an argument, so a table renders identically
@@ -54,24 +56,26 @@ double stats_t_cdf(double t, double dof);
 /* The t with P(T <= t) = p, 0 < p < 1; NaN otherwise. */
 double stats_t_quantile(double p, double dof);
 
-/* Welch's unequal-variance t-test of mean(a) - mean(b). */
-struct stats_welch {
-	double diff;     /* mean(a) - mean(b) */
-	double se;
-	double t;
-	double dof;      /* Welch-Satterthwaite */
-	double p;        /* two-sided */
+/* The paired t-test of the mean difference of n pairs (a[i], b[i]). */
+struct stats_paired {
+	size_t n;        /* pairs */
+	double diff;     /* mean of d[i] = a[i] - b[i] */
+	double se;       /* sd(d) / sqrt(n) */
+	double t;        /* diff / se */
+	double dof;      /* n - 1 */
+	double p;        /* two-sided, from Student's t with dof */
 	double ci_lo;    /* confidence interval of diff at the requested level */
 	double ci_hi;
 };
 
 /*
- * Fills *out; -EINVAL when na < 2, nb < 2 or level is not in (0, 1).  When
- * both samples have zero variance the test degenerates: t is 0 (p = 1) if
- * the means are equal and +-inf (p = 0) otherwise, and the CI is the point.
+ * Fills *out; -EINVAL (out untouched) when n < 2 or level is not in (0, 1);
+ * -ENOMEM.  When every difference is the same (to within the rounding of
+ * a[i] - b[i]) the test degenerates: t is 0 (p = 1) if they are 0 and +-inf
+ * (p = 0) otherwise, and the CI is the point.
  */
-int stats_welch(const double *a, size_t na, const double *b, size_t nb, double level,
-		struct stats_welch *out);
+int stats_paired_t(const double *a, const double *b, size_t n, double level,
+		   struct stats_paired *out);
 
 struct stats_interval {
 	double point;
@@ -80,14 +84,16 @@ struct stats_interval {
 };
 
 /*
- * The relative improvement 1 - mean(tfo) / mean(off) with a percentile
- * bootstrap confidence interval at `level` from `resamples` resamples of
- * each group (with replacement), drawn from a generator seeded by `seed`.
- * -EINVAL when a group is empty, resamples == 0 or level is not in (0, 1);
- * -EDOM when a value of off is not > 0; -ENOMEM.
+ * The relative improvement 1 - mean(tfo) / mean(off) of n pairs (off[i],
+ * tfo[i]) with a percentile bootstrap confidence interval at `level`: each
+ * of `resamples` resamples draws n pairs with replacement (a pair keeps its
+ * two values together) from a generator seeded by `seed`, and takes the
+ * same statistic over them.  -EINVAL (out untouched) when n == 0,
+ * resamples == 0 or level is not in (0, 1); -EDOM when a value of off is
+ * not > 0; -ENOMEM.
  */
-int stats_boot_improvement(const double *off, size_t noff, const double *tfo, size_t ntfo,
-			   unsigned resamples, uint64_t seed, double level,
-			   struct stats_interval *out);
+int stats_boot_paired_improvement(const double *off, const double *tfo, size_t n,
+				  unsigned resamples, uint64_t seed, double level,
+				  struct stats_interval *out);
 
 #endif

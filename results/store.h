@@ -254,6 +254,25 @@ struct store_trial_ref {
 int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial_ref **out,
 			   size_t *n);
 
+/* Every trial of a condition as the statistics read it (results/cells.c). */
+struct store_trial_stat {
+	int seq;
+	int valid;
+	int stalled;             /* a host stall, repeated with a new seq */
+	int64_t plt_ns;
+	int64_t fallbacks;       /* -1 unknown (NULL) */
+	char *cc_used;           /* owned; NULL unknown */
+};
+
+/*
+ * All trials of a condition, valid or not, ordered by seq, in a new array
+ * (free with store_trial_stats_free; NULL when there are none).  0 or a
+ * negative errno (logged).
+ */
+int store_condition_trial_stats(struct store *st, int64_t cond_id,
+				struct store_trial_stat **out, size_t *n);
+void store_trial_stats_free(struct store_trial_stat *t, size_t n);
+
 /*
  * The requests of a trial ordered by res_idx, with owned strings, in a new
  * array (free with store_requests_free).  Absent times read as -1.

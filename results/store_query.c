@@ -1,5 +1,6 @@
 /*
- * Reading single trials back: the valid trials of a condition and the
+ * Reading trials back: every trial of a condition for the statistics of
+ * Table 1 (results/cells.c), and the valid trials of a condition and the
  * requests of one trial, for the figures that show one load (waterfalls).
  */
 #include <errno.h>
@@ -50,6 +51,59 @@ static const char *dup_col(sqlite3_stmt *stmt, int i, int *nomem)
 	if (!d && sqlite3_column_type(stmt, i) != SQLITE_NULL)
 		*nomem = 1;
 	return d;
+}
+
+int store_condition_trial_stats(struct store *st, int64_t cond_id,
+				struct store_trial_stat **out, size_t *n)
+{
+	static const char what[] = "SELECT trials (stats)";
+	sqlite3_stmt *stmt;
+	struct store_trial_stat *arr = NULL;
+	size_t len = 0, cap = 0;
+	int prc = store_db_prep(st, what, "SELECT seq, valid, stalled, plt_ns, fallbacks, cc_used"
+			       " FROM trials WHERE condition_id = ? ORDER BY seq", &stmt);
+	if (prc < 0)
+		return prc;
+	sqlite3_bind_int64(stmt, 1, cond_id);
+	int s, rc = 0;
+	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
+			goto error;
+		arr[len++] = (struct store_trial_stat){
+			.seq = sqlite3_column_int(stmt, 0),
+			.valid = sqlite3_column_int(stmt, 1),
+			.stalled = sqlite3_column_int(stmt, 2),
+			.plt_ns = sqlite3_column_int64(stmt, 3),
+			.fallbacks = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1
+				     : sqlite3_column_int64(stmt, 4),
+			.cc_used = store_db_strdup(stmt, 5),
+		};
+		if (!arr[len - 1].cc_used && sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
+			rc = -ENOMEM;
+			goto error;
+		}
+	}
+	if (s != SQLITE_DONE) {
+		rc = store_db_fail(st, what);
+		goto error;
+	}
+	sqlite3_finalize(stmt);
+	*out = arr;
+	*n = len;
+	return 0;
+error:
+	sqlite3_finalize(stmt);
+	store_trial_stats_free(arr, len);
+	return rc;
+}
+
+void store_trial_stats_free(struct store_trial_stat *t, size_t n)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(t[i].cc_used);
+	free(t);
 }
 
 /* An absent time reads as -1, the fetcher's "never". */

@@ -148,11 +148,12 @@ static void test_table1(void **state)
 		assert_int_equal(c[i].tfo_sysctl, i % 2 ? 519 : 0);
 		assert_int_equal(c[i].per_conn, 2);
 		assert_int_equal(c[i].conns_per_host, 6);
-		assert_int_equal(c[i].trials, 10);
+		assert_int_equal(c[i].trials, 15);
 		assert_int_equal(c[i].warmup, 1);
 		assert_int_equal(c[i].timeout_ns, 30 * S);
 		assert_int_equal(c[i].backend, CONDITION_BACKEND_AUTO);
 		assert_string_equal(c[i].cc, "cubic"); /* the paper's, set per route */
+		assert_int_equal(c[i].encoding, CONDITION_ENC_WIRE); /* the default */
 	}
 	/* Even at 200ms, 4x the BDP of 4mbit is 267 packets: the floor applies. */
 	assert_int_equal(c[5].link.down.limit_pkts, LINK_MIN_QUEUE_PKTS);
@@ -233,7 +234,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].pair, c[1].pair);
 	assert_int_equal(c[0].per_conn, 2);
 	assert_int_equal(c[0].conns_per_host, 6);
-	assert_int_equal(c[0].trials, 10);
+	assert_int_equal(c[0].trials, 15);
 	assert_int_equal(c[0].warmup, 1);
 	assert_int_equal(c[0].timeout_ns, 30 * S);
 	assert_int_equal(c[0].stall_limit_ns, STALL_LIMIT_NS);
@@ -430,7 +431,7 @@ static void test_error_lists(void **state)
 		   "t.conf:1: tfo: empty item in the list \"off,\" (use off, on or cookie)");
 	expect_one("rtt =\n", "t.conf:1: rtt: no value (use " UNITS_TIME_FORM ")");
 	expect_one("trials = 1, 2\n",
-		   "t.conf:1: trials: takes one value, not a list (use a whole number such as 10)");
+		   "t.conf:1: trials: takes one value, not a list (use a whole number such as 15)");
 	expect_one("warmup = 1,2\n",
 		   "t.conf:1: warmup: takes one value, not a list (use a whole number such as 2 or 0)");
 	expect_one("timeout = 1s, 2s\n",
@@ -469,9 +470,9 @@ static void test_error_all_reported(void **state)
 		"tfo = off\n", 4);
 	assert_error(err, "t.conf:3: rtt: \"100mss\" is not a time (use " UNITS_TIME_FORM ")");
 	assert_error(err, "t.conf:4: trials: takes one value, not a list "
-		     "(use a whole number such as 10)");
+		     "(use a whole number such as 15)");
 	assert_error(err, "t.conf:5: bogus: unknown key (use one of pages, rtt, down, up, queue, "
-		     "loss, per_conn, conns_per_host, tfo, trials, warmup, timeout, stall_limit, backend, cc, "
+		     "loss, per_conn, conns_per_host, encoding, tfo, trials, warmup, timeout, stall_limit, backend, cc, "
 		     "name, description)");
 	assert_error(err, "t.conf:7: tfo: given twice (first at line 6; give each key once)");
 }
@@ -561,7 +562,7 @@ static void test_set(void **state)
 	} bad[] = {
 		{ "rtt=100mss", "--set rtt: \"100mss\" is not a time (use " UNITS_TIME_FORM ")" },
 		{ "rtt=20ms,,1s", "--set rtt: empty item in the list \"20ms,,1s\" (use " UNITS_TIME_FORM ")" },
-		{ "trials=1,2", "--set trials: takes one value, not a list (use a whole number such as 10)" },
+		{ "trials=1,2", "--set trials: takes one value, not a list (use a whole number such as 15)" },
 		{ "warmup=2,3", "--set warmup: takes one value, not a list (use a whole number such as 2 or 0)" },
 		{ "rrt=1ms", "--set rrt: unknown key (did you mean rtt?)" },
 		{ "rtt", "--set: \"rtt\" is not key=value (use --set key=value, e.g. --set rtt=20ms,100ms)" },

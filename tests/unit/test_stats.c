@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "results/stats.h"
@@ -105,82 +106,151 @@ static void test_t_distribution(void **state)
 	CLOSE(stats_t_cdf(INFINITY, 3), 1.0, 0);
 }
 
-static void test_welch(void **state)
+static void test_paired_t(void **state)
 {
-	/* By hand: means 3 and 6, variances 2.5 and 10, se^2 = 0.5 + 2 = 2.5,
-	 * t = -3 / sqrt(2.5), dof = 6.25 / (0.0625 + 1) = 100/17.  p and the
-	 * CI from mpmath. */
-	const double a[] = { 1, 2, 3, 4, 5 };
-	const double b[] = { 2, 4, 6, 8, 10 };
-	struct stats_welch w;
-	assert_int_equal(stats_welch(a, 5, b, 5, 0.95, &w), 0);
-	CLOSE(w.diff, -3.0, 1e-12);
-	CLOSE(w.se, sqrt(2.5), 1e-12);
-	CLOSE(w.t, -3.0 / sqrt(2.5), 1e-12);
-	CLOSE(w.dof, 100.0 / 17.0, 1e-12);
-	CLOSE(w.p, 0.107531194930627240414, 1e-10);
-	CLOSE(w.ci_lo, -6.88774164373697625525, 1e-8);
-	CLOSE(w.ci_hi, 0.887741643736976255252, 1e-8);
+	/* By hand: d = 0.2 0.1 0.2 0.3 0.1 0.3, mean 0.2, sum of squares 0.04,
+	 * se = sqrt(0.04 / 5 / 6) = 0.2 / sqrt(30), so t = sqrt(30), dof 5.
+	 * The printed table brackets p: t_{0.995,5} = 4.032 < t < t_{0.9995,5}
+	 * = 6.869, so 0.001 < p < 0.01; p, t_{0.975,5} and the CI from mpmath. */
+	const double off[] = { 2.0, 2.3, 1.9, 2.6, 2.1, 2.4 };
+	const double tfo[] = { 1.8, 2.2, 1.7, 2.3, 2.0, 2.1 };
+	struct stats_paired r;
+	assert_int_equal(stats_paired_t(off, tfo, 6, 0.95, &r), 0);
+	assert_int_equal(r.n, 6);
+	CLOSE(r.diff, 0.2, 1e-12);
+	CLOSE(r.se, 0.2 / sqrt(30), 1e-12);
+	CLOSE(r.t, sqrt(30), 1e-9);
+	CLOSE(r.dof, 5, 0);
+	CLOSE(r.p, 0.00276496030130495645252, 1e-11);
+	assert_true(r.p > 0.001 && r.p < 0.01);
+	/* The same p from the incomplete beta function directly. */
+	CLOSE(r.p, stats_betai(2.5, 0.5, 5.0 / 35.0), 1e-12);
+	CLOSE(r.ci_lo, 0.106135622847263513933, 1e-9);
+	CLOSE(r.ci_hi, 0.293864377152736486067, 1e-9);
 
-	/* Swapping the samples flips the sign and keeps p. */
-	struct stats_welch r;
-	assert_int_equal(stats_welch(b, 5, a, 5, 0.95, &r), 0);
-	CLOSE(r.t, -w.t, 1e-12);
-	CLOSE(r.p, w.p, 1e-14);
+	/* dof = 2 has a closed form: p = 1 - |t| / sqrt(2 + t^2).  d = 1 2 3:
+	 * mean 2, sd 1, t = 2 sqrt(3), p = 0.0741799002274485384 (mpmath). */
+	const double a[] = { 4, 5, 6 }, b[] = { 3, 3, 3 };
+	assert_int_equal(stats_paired_t(a, b, 3, 0.95, &r), 0);
+	CLOSE(r.t, 2 * sqrt(3), 1e-12);
+	CLOSE(r.p, 1 - 2 * sqrt(3) / sqrt(14), 1e-12);
+	CLOSE(r.p, 0.0741799002274485384334, 1e-12);
+	/* Swapping the sides flips the sign and keeps p. */
+	struct stats_paired s;
+	assert_int_equal(stats_paired_t(b, a, 3, 0.95, &s), 0);
+	CLOSE(s.t, -r.t, 1e-12);
+	CLOSE(s.p, r.p, 1e-15);
+	CLOSE(s.ci_lo, -r.ci_hi, 1e-12);
 
-	/* Zero variance on both sides. */
-	const double c[] = { 2, 2, 2 }, d[] = { 1, 1, 1 };
-	assert_int_equal(stats_welch(c, 3, d, 3, 0.95, &w), 0);
-	assert_true(isinf(w.t) && w.t > 0);
-	CLOSE(w.p, 0.0, 0);
-	CLOSE(w.ci_lo, 1.0, 0);
-	assert_int_equal(stats_welch(c, 3, c, 3, 0.95, &w), 0);
-	CLOSE(w.p, 1.0, 0);
+	/* Pairing removes what the pairs share: a spread of 1 s between pairs,
+	 * a constant 0.1 s gain inside them.  Every difference is the same. */
+	const double c[] = { 1.1, 2.1, 3.1 }, d[] = { 1.0, 2.0, 3.0 };
+	assert_int_equal(stats_paired_t(c, d, 3, 0.95, &r), 0);
+	CLOSE(r.diff, 0.1, 1e-12);
+	assert_true(r.p < 1e-6);
+	assert_true(r.ci_lo > 0.09 && r.ci_hi < 0.11);
+	assert_int_equal(stats_paired_t(c, c, 3, 0.95, &r), 0);
+	CLOSE(r.t, 0, 0);
+	CLOSE(r.p, 1.0, 0);
+	CLOSE(r.ci_lo, 0.0, 0);
+	const double e[] = { 2, 3 }, g[] = { 1, 2 };
+	assert_int_equal(stats_paired_t(e, g, 2, 0.95, &r), 0);
+	assert_true(isinf(r.t) && r.t > 0);
+	CLOSE(r.p, 0.0, 0);
+	CLOSE(r.ci_lo, 1.0, 0);
 
-	assert_int_equal(stats_welch(a, 1, b, 5, 0.95, &w), -EINVAL);
-	assert_int_equal(stats_welch(a, 5, b, 5, 1.0, &w), -EINVAL);
+	memset(&s, 0x5a, sizeof(s));
+	struct stats_paired keep = s;
+	assert_int_equal(stats_paired_t(a, b, 1, 0.95, &s), -EINVAL);
+	assert_int_equal(stats_paired_t(a, b, 3, 1.0, &s), -EINVAL);
+	assert_memory_equal(&s, &keep, sizeof(s));
 }
 
 static void test_bootstrap(void **state)
 {
-	/* Constant samples: every resample gives exactly 1 - 1.5/2 = 0.25. */
-	const double off_c[] = { 2, 2, 2, 2 }, tfo_c[] = { 1.5, 1.5, 1.5 };
+	/* Every pair has tfo = 3/4 off, so every resample of pairs gives 0.25,
+	 * however different the pairs are (an unpaired bootstrap would not). */
+	const double off_c[] = { 1, 2, 4, 8 }, tfo_c[] = { 0.75, 1.5, 3, 6 };
 	struct stats_interval ci;
-	assert_int_equal(stats_boot_improvement(off_c, 4, tfo_c, 3, 500, 1, 0.95, &ci), 0);
+	assert_int_equal(stats_boot_paired_improvement(off_c, tfo_c, 4, 500, 1, 0.95, &ci), 0);
 	CLOSE(ci.point, 0.25, 1e-15);
 	CLOSE(ci.lo, 0.25, 1e-15);
 	CLOSE(ci.hi, 0.25, 1e-15);
 
-	/* Noisy samples: deterministic per seed, and the interval brackets the
+	/* Noisy pairs: deterministic per seed, and the interval brackets the
 	 * point estimate without being absurdly wide. */
 	double off[20], tfo[20];
 	for (int i = 0; i < 20; i++) {
 		off[i] = 2.0 + 0.1 * ((i * 7) % 11 - 5);   /* mean about 2 */
-		tfo[i] = 1.6 + 0.1 * ((i * 5) % 11 - 5);
+		tfo[i] = 0.8 * off[i] + 0.05 * ((i * 5) % 11 - 5);
 	}
 	struct stats_interval a, b, c;
-	assert_int_equal(stats_boot_improvement(off, 20, tfo, 20, 2000, 42, 0.95, &a), 0);
-	assert_int_equal(stats_boot_improvement(off, 20, tfo, 20, 2000, 42, 0.95, &b), 0);
-	assert_int_equal(stats_boot_improvement(off, 20, tfo, 20, 2000, 43, 0.95, &c), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 2000, 42, 0.95, &a), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 2000, 42, 0.95, &b), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 2000, 43, 0.95, &c), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_true(a.lo != c.lo || a.hi != c.hi);
 	CLOSE(a.point, 1 - stats_mean(tfo, 20) / stats_mean(off, 20), 1e-15);
 	assert_true(a.lo < a.point && a.point < a.hi);
-	/* It agrees with the delta-method interval for a ratio of means
-	 * (1 - r) +- 1.96 r sqrt(cv_off^2 / n + cv_tfo^2 / n) to within 0.02. */
-	double mo = stats_mean(off, 20), mt = stats_mean(tfo, 20), r = mt / mo;
-	double cvo = stats_sd(off, 20) / mo, cvt = stats_sd(tfo, 20) / mt;
-	double half = 1.96 * r * sqrt(cvo * cvo / 20 + cvt * cvt / 20);
-	CLOSE(a.lo, 1 - r - half, 0.02);
-	CLOSE(a.hi, 1 - r + half, 0.02);
+	/* It agrees with the delta-method interval for a ratio of paired means:
+	 * with r = mean tfo / mean off and z_i = (tfo_i - r off_i) / mean off,
+	 * (1 - r) +- 1.96 sd(z) / sqrt(n), to within 0.005. */
+	double mo = stats_mean(off, 20), r = stats_mean(tfo, 20) / mo, z[20];
+	for (int i = 0; i < 20; i++)
+		z[i] = (tfo[i] - r * off[i]) / mo;
+	double half = 1.96 * stats_sd(z, 20) / sqrt(20);
+	CLOSE(a.lo, 1 - r - half, 0.005);
+	CLOSE(a.hi, 1 - r + half, 0.005);
 	/* A narrower level gives a nested interval. */
-	assert_int_equal(stats_boot_improvement(off, 20, tfo, 20, 2000, 42, 0.5, &c), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 2000, 42, 0.5, &c), 0);
 	assert_true(c.lo > a.lo && c.hi < a.hi);
 
-	assert_int_equal(stats_boot_improvement(off, 0, tfo, 20, 2000, 42, 0.95, &a), -EINVAL);
-	assert_int_equal(stats_boot_improvement(off, 20, tfo, 20, 0, 42, 0.95, &a), -EINVAL);
+	memset(&c, 0x5a, sizeof(c));
+	struct stats_interval keep = c;
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 0, 2000, 42, 0.95, &c), -EINVAL);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 0, 42, 0.95, &c), -EINVAL);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 20, 10, 42, 0, &c), -EINVAL);
 	const double zero[] = { 0, 1 };
-	assert_int_equal(stats_boot_improvement(zero, 2, tfo, 20, 10, 42, 0.95, &a), -EDOM);
+	assert_int_equal(stats_boot_paired_improvement(zero, tfo, 2, 10, 42, 0.95, &c), -EDOM);
+	assert_memory_equal(&c, &keep, sizeof(c));
+}
+
+/*
+ * The CI and the test answer one question (is there a gain?) and must agree
+ * where the data are clear: both find a gain, or both find none.
+ */
+static void test_ci_and_test_agree(void **state)
+{
+	/* A clear 5% gain under a much larger spread between pairs: loads
+	 * drift from 1 to 3 s, but each TFO load is 4.5% or 5.5% faster than
+	 * its partner. */
+	double off[12], tfo[12];
+	for (int i = 0; i < 12; i++) {
+		off[i] = 1.0 + 2.0 * ((i * 5) % 12) / 11.0;
+		tfo[i] = off[i] * (i % 2 ? 0.955 : 0.945);
+	}
+	struct stats_paired t;
+	struct stats_interval ci;
+	assert_int_equal(stats_paired_t(off, tfo, 12, 0.95, &t), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 12, 2000, 2011, 0.95, &ci), 0);
+	assert_true(t.p < 0.01 && t.ci_lo > 0);
+	assert_true(ci.lo > 0.04 && ci.hi < 0.06);
+	CLOSE(ci.point, 0.05, 0.002);
+
+	/* No gain: TFO is 2% faster and 2% slower in turn, on pairs 2k and
+	 * 2k + 1 that share their off (so mean(off - tfo) is 0 up to
+	 * rounding), under the same drift.  The test finds nothing and the CI
+	 * holds 0. */
+	for (int i = 0; i < 12; i += 2) {
+		off[i + 1] = off[i];
+		tfo[i] = off[i] * 0.98;
+		tfo[i + 1] = off[i] * 1.02;
+	}
+	assert_int_equal(stats_paired_t(off, tfo, 12, 0.95, &t), 0);
+	assert_int_equal(stats_boot_paired_improvement(off, tfo, 12, 2000, 2011, 0.95, &ci), 0);
+	assert_true(t.p > 0.5 && t.ci_lo < 0 && t.ci_hi > 0);
+	assert_true(ci.lo < 0 && ci.hi > 0);
+	CLOSE(ci.point, 0, 1e-12);
 }
 
 int main(void)
@@ -190,8 +260,9 @@ int main(void)
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_betai),
 		cmocka_unit_test(test_t_distribution),
-		cmocka_unit_test(test_welch),
+		cmocka_unit_test(test_paired_t),
 		cmocka_unit_test(test_bootstrap),
+		cmocka_unit_test(test_ci_and_test_agree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
