@@ -3,14 +3,17 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/ethtool.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <netlink/attr.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
-#include <netlink/route/route.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -152,50 +155,66 @@ int iface_addr_add(struct nl_sock *sk, const char *name, struct in_addr in, int 
 	return 0;
 }
 
-int iface_route_add(struct nl_sock *sk, const char *name, struct in_addr dst, int prefixlen,
-		    struct in_addr src)
+int iface_route_msg(int ifindex, struct in_addr dst, int prefixlen, struct in_addr src,
+		    const char *cc, struct nl_msg **out)
 {
-	char text[INET_ADDRSTRLEN];
-	int idx = iface_index(sk, name), err = -NLE_NOMEM;
-	struct rtnl_route *route = rtnl_route_alloc();
-	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *d = nl_addr_build(AF_INET, &dst, sizeof(dst));
-	struct nl_addr *s = src.s_addr ? nl_addr_build(AF_INET, &src, sizeof(src)) : NULL;
+	struct rtmsg rtm = {
+		.rtm_family = AF_INET, .rtm_dst_len = (unsigned char)prefixlen,
+		.rtm_table = RT_TABLE_MAIN, .rtm_protocol = RTPROT_STATIC,
+		.rtm_scope = RT_SCOPE_LINK, .rtm_type = RTN_UNICAST,
+	};
+	struct nl_msg *msg;
+	struct nlattr *metrics;
+
+	*out = NULL;
+	if (prefixlen < 0 || prefixlen > 32 || (cc && (!*cc || strlen(cc) > 15)))
+		return -EINVAL;
+	msg = nlmsg_alloc_simple(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, RTA_DST, sizeof(dst), &dst) < 0 ||
+	    (src.s_addr && nla_put(msg, RTA_PREFSRC, sizeof(src), &src) < 0) ||
+	    nla_put_u32(msg, RTA_OIF, (uint32_t)ifindex) < 0)
+		goto nomem;
+	if (cc) {
+		if (!(metrics = nla_nest_start(msg, RTA_METRICS)) ||
+		    nla_put_string(msg, RTAX_CC_ALGO, cc) < 0)
+			goto nomem;
+		nla_nest_end(msg, metrics);
+	}
+	*out = msg;
+	return 0;
+nomem:
+	nlmsg_free(msg);
+	return -ENOMEM;
+}
+
+int iface_route_add(struct nl_sock *sk, const char *name, struct in_addr dst, int prefixlen,
+		    struct in_addr src, const char *cc)
+{
+	char text[INET_ADDRSTRLEN], what[INET_ADDRSTRLEN + 64];
+	int idx = iface_index(sk, name), err;
+	struct nl_msg *msg;
 
 	inet_ntop(AF_INET, &dst, text, sizeof(text));
+	snprintf(what, sizeof(what), "route %s/%d dev %s%s%s", text, prefixlen, name,
+		 cc ? " congctl " : "", cc ? cc : "");
 	if (idx < 0) {
-		log_err("route %s/%d dev %s: no such interface", text, prefixlen, name);
-		err = idx;
-		goto end;
+		log_err("%s: no such interface", what);
+		return idx;
 	}
-	if (!route || !nh || !d || (src.s_addr && !s)) {
-		log_err("route %s/%d dev %s: out of memory", text, prefixlen, name);
-		err = -ENOMEM;
-		goto end;
-	}
-	nl_addr_set_prefixlen(d, prefixlen);
-	rtnl_route_set_family(route, AF_INET);
-	rtnl_route_set_dst(route, d);
-	rtnl_route_set_table(route, RT_TABLE_MAIN);
-	rtnl_route_set_scope(route, RT_SCOPE_LINK);
-	rtnl_route_set_protocol(route, RTPROT_STATIC);
-	if (s)
-		rtnl_route_set_pref_src(route, s);
-	rtnl_route_nh_set_ifindex(nh, idx);
-	rtnl_route_add_nexthop(route, nh);
-	nh = NULL; /* owned by the route now */
-	err = rtnl_route_add(sk, route, NLM_F_CREATE | NLM_F_EXCL);
+	err = iface_route_msg(idx, dst, prefixlen, src, cc, &msg);
 	if (err < 0) {
-		log_err("route %s/%d dev %s: RTM_NEWROUTE: %s", text, prefixlen, name, nl_geterror(err));
-		err = nl_errno(err);
+		log_err("%s: %s", what, err == -ENOMEM ? "out of memory" : "bad prefix or name");
+		return err;
 	}
-end:
-	if (nh)
-		rtnl_route_nh_free(nh);
-	rtnl_route_put(route);
-	nl_addr_put(d);
-	nl_addr_put(s);
-	return err;
+	err = nl_send_sync(sk, msg); /* frees msg; waits for the ack */
+	if (err < 0) {
+		log_err("%s: RTM_NEWROUTE: %s", what, nl_geterror(err));
+		return nl_errno(err);
+	}
+	return 0;
 }
 
 int iface_mac(struct nl_sock *sk, const char *name, unsigned char mac[6])

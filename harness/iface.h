@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 
+struct nl_msg;
 struct nl_sock;
 
 /* iface_sock_new - a connected NETLINK_ROUTE socket in the calling thread's namespace. */
@@ -31,11 +32,30 @@ int iface_index(struct nl_sock *sk, const char *name);
 int iface_addr_add(struct nl_sock *sk, const char *name, struct in_addr addr, int prefixlen);
 
 /*
- * iface_route_add - a direct (scope link) route to @dst/@prefixlen through
- * @name, with preferred source @src (0.0.0.0 = none), in the main table.
+ * iface_route_msg - the RTM_NEWROUTE request (NLM_F_CREATE | NLM_F_EXCL) for
+ * a direct (scope link) route to @dst/@prefixlen through @ifindex, with
+ * preferred source @src (0.0.0.0 = none), in the main table.  With @cc it
+ * carries RTA_METRICS { RTAX_CC_ALGO = "@cc" }, a NUL-terminated string (what
+ * `ip route ... congctl @cc` sends): every TCP connection on the route, both
+ * the ones it opens and the ones it accepts, then uses that congestion
+ * control, whatever the namespace's default.  libnl-route 3.7 cannot say
+ * this (rtnl_route_set_metric() writes every metric as a u32), so the
+ * message is composed here with libnl core.  Pure: no socket, no kernel.
+ * Returns 0 and *@out (nlmsg_free it); -EINVAL for a @prefixlen outside
+ * 0..32 or a @cc that is empty or longer than 15 characters (the kernel's
+ * TCP_CA_NAME_MAX); -ENOMEM.
+ */
+int iface_route_msg(int ifindex, struct in_addr dst, int prefixlen, struct in_addr src,
+		    const char *cc, struct nl_msg **out);
+
+/*
+ * iface_route_add - send iface_route_msg() for interface @name and wait for
+ * the kernel's answer.  @cc NULL = no congestion control metric.  On error
+ * it is logged with the route, and a negative errno is returned (-EINVAL,
+ * among others, when the kernel has no congestion control @cc).
  */
 int iface_route_add(struct nl_sock *sk, const char *name, struct in_addr dst, int prefixlen,
-		    struct in_addr src);
+		    struct in_addr src, const char *cc);
 
 /* iface_mac - the hardware address of @name (6 bytes into @mac). */
 int iface_mac(struct nl_sock *sk, const char *name, unsigned char mac[6]);

@@ -17,7 +17,7 @@ struct linkopts {
 	const char *backend;   /* "auto", "userspace" or "netem" */
 	enum tfo_mode tfo;
 	int tfo_set;           /* --tfo given */
-	const char *cc;        /* NULL = the namespace default */
+	const char *cc;        /* NULL = the namespace default; else set per route */
 };
 
 enum {
@@ -57,7 +57,8 @@ enum {
 	"                      (TFO's fallback; userspace link only)\n"                 \
 	"  --link BACKEND      auto (default), userspace or netem\n"                      \
 	"  --tfo MODE          off | on (data in SYN, no cookies) | cookie (real cookies)\n" \
-	"  --cc NAME           TCP congestion control in both namespaces (reno, bbr, ...)\n"
+	"  --cc NAME           TCP congestion control of every connection, set on the\n"  \
+	"                      testbed's routes (reno, bbr, cubic, ...)\n"
 
 void linkopts_init(struct linkopts *lo);
 

@@ -11,6 +11,8 @@
  * "tfl-<pid>-<n>", so that `tfolab cleanup` can find what a crashed run
  * left.  The server side carries one address per origin host; the client
  * reaches them all through the link.  No default route exists anywhere.
+ * A chosen congestion control is a metric of those routes (congctl), not
+ * a namespace default, which may only be reno or bbr here.
  */
 #ifndef TFOLAB_HARNESS_TESTBED_H
 #define TFOLAB_HARNESS_TESTBED_H
@@ -37,7 +39,8 @@ struct testbed_opts {
 	struct link_params link;
 	const char *event_log;                 /* backend event log path, or NULL */
 	int tfo_sysctl;                        /* net.ipv4.tcp_fastopen in client+server; -1 = leave */
-	const char *cc;                        /* congestion control in client+server, or NULL */
+	const char *cc;                        /* congestion control of the client's and server's
+						  routes (RTAX_CC_ALGO), or NULL = the default */
 };
 
 struct testbed {
@@ -49,7 +52,8 @@ struct testbed {
 	int nservers;
 	const struct link_backend_ops *ops;
 	struct link_backend *link;
-	char cc[16];                           /* congestion control in use */
+	char cc[16];                           /* congestion control in use: opts.cc, or the
+						  namespaces' default */
 	char run_dir[96];                      /* /run/tfolab/<prefix>, 0711, removed by testbed_down */
 	int lock_fd;                           /* the run's lock (rundir_lock), -1 = none */
 };

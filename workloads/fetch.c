@@ -272,18 +272,30 @@ static int res_complete(struct load *L, int id, int64_t now)
 	return 0;
 }
 
+/*
+ * Once its first response byte is in: did the connection's SYN data get
+ * acked, and which congestion control does it really use (a route's
+ * congctl metric, the namespace's default, or what the socket chose)?
+ */
 static void check_syn_data(struct load *L, int id)
 {
 	struct conn *c = L->c[id];
+	struct fetch_conn *fc = &L->r->conns[id];
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
+	socklen_t len = sizeof(fc->cc) - 1;
 	c->syn_checked = true;
+	if (getsockopt(c->fd, IPPROTO_TCP, TCP_CONGESTION, fc->cc, &len) < 0) {
+		log_warn("conn %d: TCP_CONGESTION: %s", id, strerror(errno));
+		len = 0;
+	}
+	fc->cc[len] = 0; /* the kernel gives at most the @len asked for */
+	len = sizeof(ti);
 	if (getsockopt(c->fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) {
 		log_warn("conn %d: TCP_INFO: %s", id, strerror(errno));
 		return;
 	}
 	if (ti.tcpi_options & TCPI_OPT_SYN_DATA) {
-		L->r->conns[id].syn_data = true;
+		fc->syn_data = true;
 		L->r->conns_syn_data++;
 	}
 }
@@ -515,6 +527,22 @@ static void load_release(struct load *L)
 		close(L->ep);
 }
 
+void fetch_cc_summary(const struct fetch_conn *conns, size_t n, char out[16], size_t *nread)
+{
+	size_t k = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!conns[i].cc[0])
+			continue;
+		if (k++ == 0)
+			snprintf(out, 16, "%s", conns[i].cc);
+		else if (strcmp(out, conns[i].cc))
+			snprintf(out, 16, "mixed");
+	}
+	if (nread)
+		*nread = k;
+}
+
 int fetch_page(const struct page *pg, const struct in_addr *host_addr,
 	       const struct fetch_opts *o, struct fetch_result *r)
 {
@@ -532,6 +560,7 @@ int fetch_page(const struct page *pg, const struct in_addr *host_addr,
 	/* Also for requests that became ready but never went out. */
 	for (size_t i = 0; L.s && i < pg->n; i++)
 		r->req[i].queued_ns = sched_ready_ns(L.s, (int)i);
+	fetch_cc_summary(r->conns, r->nconns, r->cc_used, NULL);
 	load_release(&L);
 	return rc;
 }

@@ -52,6 +52,8 @@ struct fetch_conn {
 	int64_t closed_ns;
 	bool syn_data;            /* TCPI_OPT_SYN_DATA: SYN data was acked */
 	unsigned requests;        /* requests it carried */
+	char cc[16];              /* TCP_CONGESTION read back with its first
+				     response byte; "" if none arrived */
 };
 
 struct fetch_result {
@@ -64,6 +66,7 @@ struct fetch_result {
 	size_t conns_syn_data;    /* of those, with SYN data acked */
 	uint64_t bytes_rx;        /* response bytes received, heads included */
 	uint64_t bytes_tx;        /* request bytes sent */
+	char cc_used[16];         /* fetch_cc_summary of conns */
 	char error[256];          /* why the load failed; "" on success */
 };
 
@@ -81,6 +84,13 @@ int fetch_page(const struct page *pg, const struct in_addr *host_addr,
 	       const struct fetch_opts *o, struct fetch_result *r);
 
 void fetch_result_free(struct fetch_result *r);
+
+/*
+ * fetch_cc_summary - the congestion control that the @n connections read
+ * back (struct fetch_conn.cc): their common name, "mixed" when they
+ * differ, "" when none was read.  *@nread (if not NULL) = how many were.
+ */
+void fetch_cc_summary(const struct fetch_conn *conns, size_t n, char out[16], size_t *nread);
 
 /*
  * Writes a text waterfall to f: one line per request with bars scaled to
