@@ -96,6 +96,8 @@ unsigned cell_cond_diff(const struct store_condition *a, const struct store_cond
 		d |= CELL_VARY_CC;
 	if (!same_str(a->backend, b->backend))
 		d |= CELL_VARY_BACKEND;
+	if (!same_str(a->encoding, b->encoding))
+		d |= CELL_VARY_ENCODING;
 	return d;
 }
 
@@ -150,6 +152,9 @@ void cell_setting_format(const struct store_condition *c, unsigned mask, char *b
 	}
 	if (mask & CELL_VARY_CONNS)
 		append(buf, len, &pos, "%lld conns/host", NULL, c->conns_per_host);
+	/* NULL: a run from before schema 4, which did not record it. */
+	if ((mask & CELL_VARY_ENCODING) && c->encoding)
+		append(buf, len, &pos, "%s bodies", c->encoding, 0);
 	if (mask & CELL_VARY_CC)
 		append(buf, len, &pos, "cc %s", c->cc && *c->cc ? c->cc : "default", 0);
 	if (mask & CELL_VARY_BACKEND)

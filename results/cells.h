@@ -80,7 +80,8 @@ enum cell_vary {
 	CELL_VARY_CONNS = 1 << 5,
 	CELL_VARY_CC = 1 << 6,
 	CELL_VARY_BACKEND = 1 << 7,
-	CELL_VARY_ALL = (1 << 8) - 1,
+	CELL_VARY_ENCODING = 1 << 8,
+	CELL_VARY_ALL = (1 << 9) - 1,
 };
 
 struct cell_side {
