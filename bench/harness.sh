@@ -4,24 +4,27 @@
 #   bench/harness.sh [--trials N] [--db PATH]
 #       runs experiments/table1.conf sequentially, then with --jobs 2, into
 #       one database, then analyses both runs as below.
-#   bench/harness.sh --analyze DB SEQ_RUN PAR_RUN
-#       analyses two finished runs of the same experiment.
+#   bench/harness.sh --analyze DB SEQ_RUN PAR_RUN [PAR_DB]
+#       analyses two finished runs of the same experiment (the parallel one
+#       in PAR_DB when given).
 #
 # It prints, per run, the wall time, the sum of the measured trials' PLTs
 # (host stalls and their repeats included: they are measurements) and
 # their ratio (target for the sequential run: <= 1.15; the rest is testbed
 # set-up, nginx start, warm-up loads and database writes); the parallel
 # run's wall time over the sequential one's (target <= 0.6 with --jobs 2 on
-# 2 cores); and, per cell, both improvements and whether the parallel one
-# lies inside the sequential run's 95% CI.
+# 2 cores); and, per cell, both improvements, their difference and whether
+# it is significant (bench/science.py: --jobs 2 must not change the
+# science: mean |difference| < 1.5 points, no cell significant at 1%).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${TFOLAB_BIN:-build/tfolab}
 
 analyze() {
-  local db=$1 seq=$2 par=$3
-  for r in "$seq" "$par"; do
-    sqlite3 -separator ' ' "$db" "
+  local db=$1 seq=$2 par=$3 pdb=${4:-$1}
+  for dr in "$db:$seq" "$pdb:$par"; do
+    local d=${dr%:*} r=${dr##*:}
+    sqlite3 -separator ' ' "$d" "
       select r.id, r.experiment_name, (r.ended_at - r.started_at) / 1e9,
              (select sum(t.plt_ns) / 1e9 from trials t join conditions c on c.id = t.condition_id
                where c.run_id = r.id and t.plt_ns > 0),
@@ -36,40 +39,21 @@ analyze() {
   done
   local ws wp
   ws=$(sqlite3 "$db" "select (ended_at - started_at) / 1e9 from runs where id = $seq")
-  wp=$(sqlite3 "$db" "select (ended_at - started_at) / 1e9 from runs where id = $par")
+  wp=$(sqlite3 "$pdb" "select (ended_at - started_at) / 1e9 from runs where id = $par")
   awk -v a="$wp" -v b="$ws" 'BEGIN { printf "parallel / sequential wall time: %.3f (target <= 0.6)\n", a / b }'
-  "$BIN" table --db "$db" --run "$seq" --format json > /tmp/tfolab-bench-seq.$$.json
-  "$BIN" table --db "$db" --run "$par" --format json > /tmp/tfolab-bench-par.$$.json
-  python3 - /tmp/tfolab-bench-seq.$$.json /tmp/tfolab-bench-par.$$.json <<'PY'
-import json, sys
-seq = json.load(open(sys.argv[1])); par = json.load(open(sys.argv[2]))
-key = lambda c: (c["page"], c["rtt_ms"], c.get("per_conn"), c.get("tfo_mode"))
-p = {key(c): c for c in par["cells"]}
-inside = total = 0
-print("%-15s %6s %22s %10s  %s" % ("page", "rtt", "sequential [95% CI]", "parallel", "inside"))
-for c in seq["cells"]:
-    q = p.get(key(c))
-    if not q or c.get("improvement_pct") is None or q.get("improvement_pct") is None:
-        continue
-    lo, hi = c["improvement_ci_pct"]
-    ok = lo <= q["improvement_pct"] <= hi
-    inside += ok; total += 1
-    print("%-15s %6.0f %7.1f%% [%5.1f, %5.1f] %9.1f%%  %s" % (c["page"], c["rtt_ms"], c["improvement_pct"], lo, hi, q["improvement_pct"], "yes" if ok else "NO"))
-print("parallel improvements inside the sequential 95%% CI: %d of %d" % (inside, total))
-PY
-  rm -f /tmp/tfolab-bench-seq.$$.json /tmp/tfolab-bench-par.$$.json
+  python3 "$(dirname "$0")/science.py" "$db" "$seq" "${pdb:-$db}" "$par"
 }
 
 if [ "${1:-}" = --analyze ]; then
-  analyze "$2" "$3" "$4"
+  analyze "$2" "$3" "$4" "${5:-$2}"
   exit 0
 fi
-trials=10 db=results/bench-harness.db
+trials=15 db=results/bench-harness.db
 while [ $# -gt 0 ]; do
   case $1 in
     --trials) trials=$2; shift 2 ;;
     --db) db=$2; shift 2 ;;
-    *) echo "usage: bench/harness.sh [--trials N] [--db PATH] | --analyze DB SEQ_RUN PAR_RUN" >&2; exit 2 ;;
+    *) echo "usage: bench/harness.sh [--trials N] [--db PATH] | --analyze DB SEQ_RUN PAR_RUN [PAR_DB]" >&2; exit 2 ;;
   esac
 done
 "$BIN" run experiments/table1.conf --db "$db" --set trials="$trials"

@@ -195,8 +195,11 @@ static int rate_during(struct bench *b, struct testbed *tb, uint64_t t0, void *a
 
 /*
  * One repetition at @rate: the link's own rate during a reno transfer,
- * which keeps the queue backlogged, then the goodput of a transfer with the
- * namespace's default congestion control, the one the experiments use.
+ * which keeps the queue backlogged, then the goodput of a transfer with no
+ * cc set on the routes, so under the namespaces' default congestion
+ * control (inherited from the host; recorded in @cc).  The experiments set
+ * cc = cubic per route instead (testbed.c cc_record), so this goodput is
+ * not measured under their congestion control unless the default is cubic.
  */
 static int rate_rep(struct bench *b, const struct link_backend_ops *ops, uint64_t rate,
 		    struct rate_window *w, struct bench_iperf *ip, char *cc, int cclen)
@@ -277,7 +280,8 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 	}
 	bench_note(b, "rate: 10 ms RTT, default queue (max(1000p, 4 BDP)); the link's rate is "
 		   "measured under reno, which keeps that queue backlogged (%s's pacing may idle "
-		   "the link), the goodput under %s, the namespace default", cc, cc);
+		   "the link), the goodput under %s, the namespaces' default (the experiments set "
+		   "cc per route, cubic in experiments/*.conf)", cc, cc);
 	bench_note(b, "rate: ideal goodput = rate * 1448/1500; Mahimahi on this machine: "
 		   "97.7-99.8%% of ideal");
 	return 0;

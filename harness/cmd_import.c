@@ -44,9 +44,9 @@ static void print_summary(FILE *f, const char *file, const struct page *p,
 		if (r->warnings[w])
 			fprintf(f, "%s %s %zu", nw++ ? "," : "", import_warn_name(w), r->warnings[w]);
 	fprintf(f, "%s\n", nw ? "" : " none");
-	fprintf(f, "  hosts %zu, connections %zu, groups %zu, total body bytes %llu\n",
-		p->nhosts, page_count_conns(p), page_count_groups(p),
-		(unsigned long long)page_total_bytes(p));
+	fprintf(f, "  hosts %zu, connections %zu, groups %zu, total body bytes %llu decoded, "
+		"%llu on the wire\n", p->nhosts, page_count_conns(p), page_count_groups(p),
+		(unsigned long long)page_total_bytes(p), (unsigned long long)page_total_wire(p));
 	fprintf(f, "  request bytes estimated for %zu of %zu resources", r->req_estimated, p->n);
 	if (!strcmp(r->format, "har"))
 		fprintf(f, "; parents from _initiator for %zu", r->parent_initiator);

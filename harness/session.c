@@ -134,19 +134,18 @@ static void stats_delta(struct link_stats *d, const struct link_stats *before,
  * What the fallbacks cost: per connection that fell back, how much longer
  * than the median connection with acked SYN data it took from connect() to
  * its first response byte, summed (never negative).  0 when no connection
- * had SYN data acked to compare with.
+ * had SYN data acked to compare with; -1 (unknown; logged) when out of
+ * memory.
  */
 static int64_t fallback_cost(const struct fetch_result *f)
 {
-	int64_t *ok = calloc(f->nconns ? f->nconns : 1, sizeof(*ok)), cost = 0;
-	size_t nok = 0;
-	if (!ok)
-		return 0;
-	int64_t *first = calloc(f->nconns ? f->nconns : 1, sizeof(*first));
-	if (!first) {
-		free(ok);
-		return 0;
+	size_t n = f->nconns ? f->nconns : 1, nok = 0;
+	int64_t *ok = calloc(2 * n, sizeof(*ok)), cost = 0;
+	if (!ok) {
+		log_err("fallback cost of %zu connections: calloc: %s", f->nconns, strerror(ENOMEM));
+		return -1;
 	}
+	int64_t *first = ok + n;   /* connect() to first byte, per connection */
 	for (size_t c = 0; c < f->nconns; c++)
 		first[c] = -1;
 	for (size_t i = 0; i < f->n; i++) {
@@ -170,8 +169,7 @@ static int64_t fallback_cost(const struct fetch_result *f)
 			if (!f->conns[c].syn_data && first[c] > med)
 				cost += first[c] - med;
 	}
-	free(ok);
-	free(first);
+	free(ok);   /* and first, its second half */
 	return cost;
 }
 

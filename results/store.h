@@ -113,8 +113,10 @@ struct store_trial {
 	int64_t fallbacks;       /* connections whose SYN data was not acked after
 	                            a drop on the link (RFC 7413 fallback, a valid
 	                            trial); -1 unknown (NULL) */
-	int64_t fallback_ns;     /* what they cost: summed connect time beyond
-	                            the trial's fastest handshake; -1 unknown */
+	int64_t fallback_ns;     /* what they cost: summed connect-to-first-byte
+	                            time beyond the median connection with SYN
+	                            data acked (harness/session.c
+	                            fallback_cost); -1 unknown */
 };
 
 /* One request of a trial; times are ns from the trial's start. */

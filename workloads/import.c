@@ -52,6 +52,7 @@ static const char *const warn_names[IMPORT_WARN_N] = {
 	"size from a fallback field", "size unknown (0)", "bad startedDateTime",
 	"initiator not among entries (parent = root)", "not a GET",
 	"request size clamped", "connection shared by hosts (split per host)",
+	"wire size differs from content.size without Content-Encoding (wire size used)",
 };
 
 const char *import_skip_name(enum import_skip s)
@@ -211,33 +212,37 @@ int import_buf(const char *name, const char *buf, size_t len,
 	return rc;
 }
 
-int import_file(const char *path, const struct import_opts *o,
-		struct page **out, struct import_report *rep)
+int import_read_file(const char *path, int missing_ok, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
+	*buf = NULL;
+	*len = 0;
 	if (!f) {
 		int rc = -errno;
-		log_err("%s: open: %s", path, strerror(errno));
-		if (rep)
-			memset(rep, 0, sizeof(*rep));
+		if (!(missing_ok && rc == -ENOENT) && rc != -ENOMEM)
+			log_err("%s: open: %s", path, strerror(-rc));
 		return rc;
 	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	char *b = NULL;
+	size_t n = 0, cap = 0;
 	int rc = 0;
 	for (;;) {
-		if (len == cap) {
+		if (n + 1 >= cap) {   /* room for the NUL */
 			/* HARs run to tens of MB; a GiB is not a page load */
-			char *nb = cap >= ((size_t)1 << 30) ? NULL : realloc(buf, cap = cap * 2 + 65536);
+			if (cap >= ((size_t)1 << 30)) {
+				log_err("%s: too large to import (over 1 GiB)", path);
+				rc = -EFBIG;
+				break;
+			}
+			char *nb = realloc(b, cap = cap * 2 + 65536);
 			if (!nb) {
-				log_err("%s: too large to import", path);
 				rc = -ENOMEM;
 				break;
 			}
-			buf = nb;
+			b = nb;
 		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		size_t got = fread(b + n, 1, cap - n - 1, f);
+		n += got;
 		if (got == 0) {
 			if (ferror(f)) {
 				rc = -EIO;
@@ -247,10 +252,30 @@ int import_file(const char *path, const struct import_opts *o,
 		}
 	}
 	fclose(f);
-	if (rc == 0)
+	if (rc < 0) {
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int import_file(const char *path, const struct import_opts *o,
+		struct page **out, struct import_report *rep)
+{
+	char *buf;
+	size_t len;
+	int rc = import_read_file(path, 0, &buf, &len);
+	if (rc == 0) {
 		rc = import_buf(path, buf, len, o, out, rep);
-	else if (rep)
-		memset(rep, 0, sizeof(*rep));
+	} else {
+		if (rc == -ENOMEM)
+			log_err("%s: out of memory", path);
+		if (rep)
+			memset(rep, 0, sizeof(*rep));
+	}
 	free(buf);
 	return rc;
 }

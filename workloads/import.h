@@ -37,6 +37,8 @@ enum import_warn {
 	IMPORT_WARN_REQ_CLAMPED,   /* request over PAGE_MAX_REQ: clamped */
 	IMPORT_WARN_CONN_SPLIT,    /* a connection id used for several hosts
 	                              (HTTP/2 coalescing): one conn per host */
+	IMPORT_WARN_SIZE_MISMATCH, /* wire and decoded sizes differ without a
+	                              Content-Encoding: the wire size for both */
 	IMPORT_WARN_N
 };
 

@@ -205,36 +205,8 @@ static char *readme_date(const char *text)
 	return NULL;
 }
 
-/*
- * The whole file at path, NUL-terminated, in *text (free it) and its length
- * in *len.  Returns 0, or the negative errno of opening it (not logged:
- * ENOENT is often fine), or -ENOMEM / -EIO (logged).
- */
-static int read_beside(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	*text = NULL;
-	*len = 0;
-	if (!f)
-		return -errno;
-	FILE *m = open_memstream(text, len);
-	char chunk[4096];
-	size_t got;
-	while (m && (got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, got, m);
-	int rc = ferror(f) ? -EIO : 0;
-	if (!m || fclose(m) != 0 || !*text)
-		rc = -ENOMEM;
-	fclose(f);
-	if (rc < 0) {
-		log_err("%s: %s", path, rc == -EIO ? "read error" : "out of memory");
-		free(*text);
-		*text = NULL;
-	}
-	return rc;
-}
-
-/* Provenance from the README.md beside the manifest; absent is fine.  The
+/* Provenance from the README.md beside the manifest; absent is fine, one
+ * that cannot be read is an error (logged by import_read_file).  The
  * README's text (or NULL) is left in *readme_text for the caller. */
 static int manifest_provenance(const char *name, struct page *p, char **readme_text)
 {
@@ -244,11 +216,11 @@ static int manifest_provenance(const char *name, struct page *p, char **readme_t
 	int rc = 0;
 	if (asprintf(&readme, "%.*sREADME.md", (int)(base - name), name) < 0)
 		return -ENOMEM;
-	if ((rc = read_beside(readme, &text, &len)) == -ENOMEM || rc == -EIO) {
+	if ((rc = import_read_file(readme, 1, &text, &len)) < 0 && rc != -ENOENT) {
 		free(readme);
 		return rc;
 	}
-	rc = 0;   /* not there (or not readable): no provenance */
+	rc = 0;   /* not there: no provenance */
 	if (text) {
 		repo = readme_field(text, "repository `");
 		commit = readme_field(text, "commit `");
@@ -294,19 +266,18 @@ static char *wire_path(const char *name)
  * Every problem is logged as FILE:LINE: FIELD: PROBLEM: a row of the wire
  * file (bad number, unknown encoding or id, an id given twice, identity
  * with wire_bytes != bytes) names that file; a manifest row with no wire
- * row names the manifest.  Returns 0, -EINVAL after logging, -ENOMEM, or
- * the negative errno of opening the file (logged; not ENOENT).
+ * row names the manifest.  Returns 0, -EINVAL after logging, -ENOMEM (not
+ * logged), or the negative errno of reading the file (logged; a missing
+ * file is not an error).
  */
 static int manifest_wire(const char *name, struct page *p, int *found, size_t *nenc)
 {
 	char *path = wire_path(name), *text = NULL;
 	int *seen = calloc(p->n + 1, sizeof(*seen));   /* wire line per resource */
 	struct csv c = { .name = path };
-	int rc = path && seen ? read_beside(path, &text, &c.len) : -ENOMEM;
+	int rc = path && seen ? import_read_file(path, 1, &text, &c.len) : -ENOMEM;
 	*found = text != NULL;
 	*nenc = 0;
-	if (rc < 0 && rc != -ENOMEM && rc != -EIO && rc != -ENOENT)
-		log_err("%s: open: %s", path, strerror(-rc));
 	if (rc < 0) {
 		rc = rc == -ENOENT ? 0 : rc;
 		goto end;
@@ -369,9 +340,7 @@ static int manifest_wire(const char *name, struct page *p, int *found, size_t *n
 	if (rc == 0 && c.nerr)
 		rc = -EINVAL;
 end:
-	if (rc == -ENOMEM)
-		log_err("%s: out of memory", name);
-	free(c.scratch);
+	free(c.scratch);   /* -ENOMEM: import_manifest says so */
 	free(path);
 	free(seen);
 	free(text);
@@ -394,8 +363,8 @@ static int manifest_wire_note(const char *name, struct page *p, const char *read
 		rc = page_add_note(p, "wire sizes = decoded sizes: no %s beside the manifest, so every body goes out unencoded at its decoded size",
 				   base);
 	} else if (rc == 0) {
-		/* the reference README says how its gzip sizes were made.  (A
-		 * note is one line of at most 32 words: page_parse's limit.) */
+		/* the reference README says how its gzip sizes were made (a
+		 * note is one line of free text) */
 		int level6 = readme && strstr(readme, "gzip level 6");
 		rc = page_add_note(p, "wire sizes (wire= enc=) from %s: %zu of %zu bodies encoded%s; bytes and ref_offset are decoded",
 				   base, nenc, p->n, level6 ? " (gzip level 6, per the README beside it)" : "");

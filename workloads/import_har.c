@@ -72,7 +72,6 @@ struct har {
 	struct import_report *rep;
 	struct hentry *e;
 	size_t n;
-	size_t enc_mismatch;    /* counted warning: sizes differ, identity */
 };
 
 static void herr(struct har *h, size_t i, const char *field, const char *fmt, ...)
@@ -328,7 +327,7 @@ static void pick_sizes(struct har *h, size_t i, const json_t *e, const json_t *r
 	x->wire = (uint64_t)n;
 	x->body = has_cs ? (uint64_t)cs : x->wire;
 	if (x->enc == PAGE_ENC_IDENTITY && x->body != x->wire) {
-		h->enc_mismatch++;
+		h->rep->warnings[IMPORT_WARN_SIZE_MISMATCH]++;
 		log_info("%s: log.entries[%zu]: %s %lld differs from response.content.size %lld "
 			 "without Content-Encoding: %lld for both", h->name, i, src, n, cs, n);
 		x->body = x->wire;
@@ -547,7 +546,7 @@ static int build(struct har *h, struct page *p)
 		    page_set_str(&p->date, d) < 0)
 			return -ENOMEM;
 	}
-	/* (a note is one line of at most 32 words: page_parse's limit) */
+	/* (a note is one line of free text) */
 	int rc = page_add_note(p, "wire sizes: response.bodySize (bytes transferred), else _transferSize - headersSize, content.size, _objectSize, _bytesIn");
 	if (rc == 0)
 		rc = page_add_note(p, "decoded sizes: content.size, else the wire size; encoding: Content-Encoding if gzip, deflate, br or zstd, else identity (one size: the wire size)");
@@ -559,7 +558,8 @@ static int build(struct har *h, struct page *p)
 				   h->rep->skipped[IMPORT_SKIP_BLOB], h->rep->skipped[IMPORT_SKIP_SCHEME],
 				   h->rep->skipped[IMPORT_SKIP_FAILED],
 				   h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK],
-				   h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN], h->enc_mismatch);
+				   h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN],
+				   h->rep->warnings[IMPORT_WARN_SIZE_MISMATCH]);
 	return rc;
 }
 
@@ -622,10 +622,6 @@ int import_har(const char *name, const char *buf, size_t len,
 			log_warn("%s: %zu entr%s: %s%s", name, rep->warnings[w],
 				 rep->warnings[w] == 1 ? "y" : "ies", import_warn_name(w),
 				 log_verbose ? "" : " (-v lists them)");
-	if (h.enc_mismatch)
-		log_warn("%s: %zu entr%s: bodySize differs from content.size without Content-Encoding; used bodySize%s",
-			 name, h.enc_mismatch, h.enc_mismatch == 1 ? "y" : "ies",
-			 log_verbose ? "" : " (-v lists them)");
 	rep->kept = h.n;
 	if (h.nerr > HAR_MAX_ERRORS)
 		log_err("%s: %d more errors not shown", name, h.nerr - HAR_MAX_ERRORS);

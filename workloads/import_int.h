@@ -37,4 +37,14 @@ void import_text_clean(char *s);
 /* The file name without directories. */
 const char *import_basename(const char *path);
 
+/*
+ * The whole file at path in *buf (NUL-terminated; free it) and its length
+ * in *len; *buf is NULL on failure.  Returns 0 or a negative errno, logged
+ * once naming path and the call ("PATH: open: ...", "PATH: read: ...",
+ * -EFBIG "PATH: too large to import"), except two left to the caller:
+ * -ENOENT when missing_ok (a file beside the input may be absent) and
+ * -ENOMEM (the importers report it as "NAME: out of memory").
+ */
+int import_read_file(const char *path, int missing_ok, char **buf, size_t *len);
+
 #endif

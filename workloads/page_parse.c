@@ -21,7 +21,7 @@
 #include "harness/log.h"
 #include "workloads/page_int.h"
 
-#define MAX_TOKENS 32
+#define MAX_TOKENS 32   /* fields of a resource line; a metadata value is exempt */
 #define NFIELDS 8
 
 static const char *const field_names[NFIELDS] = {
@@ -191,9 +191,12 @@ static int is_meta_key(struct tok t)
 static int extra_field(struct parser *ps, int line, struct tok t, struct page_res *r,
 		       unsigned *seen)
 {
-	static const char *const keys[] = { "conn", "group", "wait_head", "wait_done", "via",
-					    "wire", "enc" };
-	enum { NKEYS = sizeof(keys) / sizeof(keys[0]) };
+	/* The int keys (conn and the groups) come first: they index dst below. */
+	enum { X_CONN, X_GROUP, X_WAIT_HEAD, X_WAIT_DONE, X_VIA, X_WIRE, X_ENC, NKEYS };
+	static const char *const keys[NKEYS] = {
+		[X_CONN] = "conn", [X_GROUP] = "group", [X_WAIT_HEAD] = "wait_head",
+		[X_WAIT_DONE] = "wait_done", [X_VIA] = "via", [X_WIRE] = "wire", [X_ENC] = "enc",
+	};
 	char qb[256];
 	const char *eq = memchr(t.s, '=', t.len);
 	if (!eq) {
@@ -216,7 +219,7 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 		return 0;
 	}
 	*seen |= 1u << i;
-	if (i == 4) {
+	if (i == X_VIA) {
 		if (v.len == 0) {
 			page_perr(ps, line, "via", "missing value");
 			return 0;
@@ -224,12 +227,12 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 		return (r->via = tok_dup(v)) ? 0 : -ENOMEM;
 	}
 	uint64_t n;
-	if (i == 5) {
+	if (i == X_WIRE) {
 		if (num_field(ps, line, "wire", v, PAGE_MAX_BODY, " (1 GiB)", &n) == 0)
 			r->wire_bytes = n;
 		return 0;
 	}
-	if (i == 6) {
+	if (i == X_ENC) {
 		int e = page_enc_parse(v.s, v.len);
 		if (e < 0)
 			page_perr(ps, line, "enc", "%s is not an encoding (use identity, gzip, "
@@ -240,7 +243,8 @@ static int extra_field(struct parser *ps, int line, struct tok t, struct page_re
 	}
 	if (num_field(ps, line, keys[i], v, PAGE_MAX_GROUP, "", &n) < 0)
 		return 0;
-	int *dst[] = { &r->conn, &r->group, &r->wait_head_group, &r->wait_done_group };
+	int *dst[] = { [X_CONN] = &r->conn, [X_GROUP] = &r->group,
+		       [X_WAIT_HEAD] = &r->wait_head_group, [X_WAIT_DONE] = &r->wait_done_group };
 	*dst[i] = (int)n;
 	return 0;
 }
@@ -310,6 +314,37 @@ static int res_line(struct parser *ps, int line, struct tok *tk, size_t ntk)
 
 /* ---- driver ---- */
 
+/*
+ * Splits one line (ll bytes, no newline) into blank-separated words up to a
+ * word starting with '#'.  Returns how many went into tk, or MAX_TOKENS + 1
+ * when a resource line has more.  A metadata line (its first word a
+ * metadata key) has no limit: its value is one line of free text, so the
+ * words past MAX_TOKENS - 1 widen the last slot to end where the last word
+ * ends (meta_line takes the value from tk[1] to the end of tk[ntk - 1]).
+ */
+static size_t split_line(const char *s, size_t ll, struct tok *tk)
+{
+	size_t ntk = 0, i = 0;
+	while (i < ll) {
+		while (i < ll && is_ws((unsigned char)s[i]))
+			i++;
+		if (i >= ll || s[i] == '#')
+			break;
+		size_t b = i;
+		while (i < ll && !is_ws((unsigned char)s[i]))
+			i++;
+		if (ntk == MAX_TOKENS) {
+			if (is_meta_key(tk[0]) < 0)
+				return MAX_TOKENS + 1;
+			tk[MAX_TOKENS - 1].len = (size_t)(s + i - tk[MAX_TOKENS - 1].s);
+			continue;
+		}
+		tk[ntk].s = s + b;
+		tk[ntk++].len = i - b;
+	}
+	return ntk;
+}
+
 static int parse_lines(struct parser *ps, const char *buf, size_t len)
 {
 	int line = 0, rc = 0;
@@ -326,22 +361,7 @@ static int parse_lines(struct parser *ps, const char *buf, size_t len)
 			continue;
 		}
 		struct tok tk[MAX_TOKENS];
-		size_t ntk = 0, i = 0;
-		while (i < ll) {
-			while (i < ll && is_ws((unsigned char)s[i]))
-				i++;
-			if (i >= ll || s[i] == '#')
-				break;
-			size_t b = i;
-			while (i < ll && !is_ws((unsigned char)s[i]))
-				i++;
-			if (ntk == MAX_TOKENS) {
-				ntk++;
-				break;
-			}
-			tk[ntk].s = s + b;
-			tk[ntk++].len = i - b;
-		}
+		size_t ntk = split_line(s, ll, tk);
 		if (ntk == 0)
 			continue;
 		if (ntk > MAX_TOKENS) {

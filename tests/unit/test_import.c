@@ -411,7 +411,7 @@ static void test_har(void **state)
 	assert_non_null(strstr(err, "t.har: 2 entries: size from a fallback field"));
 	assert_non_null(strstr(err, "t.har: 1 entry: size unknown (0)"));
 	/* the root: bodySize 1000, content.size 5000, no Content-Encoding */
-	assert_non_null(strstr(err, "t.har: 1 entry: bodySize differs from content.size without Content-Encoding; used bodySize"));
+	assert_non_null(strstr(err, "t.har: 1 entry: wire size differs from content.size without Content-Encoding (wire size used)"));
 	free(err);
 	assert_string_equal(r.format, "har");
 	assert_int_equal(r.entries, 8);
@@ -424,6 +424,7 @@ static void test_har(void **state)
 	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_UNKNOWN], 1);
 	assert_int_equal(r.warnings[IMPORT_WARN_INITIATOR], 1);
 	assert_int_equal(r.warnings[IMPORT_WARN_METHOD], 1);
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_MISMATCH], 1);
 	assert_int_equal(r.parent_initiator, 2);
 	assert_int_equal(p->n, 4);
 	assert_string_equal(p->date, "2020-05-06");
@@ -515,7 +516,7 @@ static void test_har_encoding(void **state)
 	cap_begin();
 	assert_int_equal(imp("e.har", har, NULL, &p, &r), 0);
 	char *err = cap_end();
-	assert_non_null(strstr(err, "e.har: 2 entries: bodySize differs from content.size without Content-Encoding; used bodySize"));
+	assert_non_null(strstr(err, "e.har: 2 entries: wire size differs from content.size without Content-Encoding (wire size used)"));
 	free(err);
 	assert_int_equal(p->n, 9);
 	static const struct {
@@ -536,6 +537,7 @@ static void test_har_encoding(void **state)
 	/* 4 (_transferSize), 5 and 8 (content.size), 6 (_objectSize) */
 	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_FALLBACK], 4);
 	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_UNKNOWN], 0);
+	assert_int_equal(r.warnings[IMPORT_WARN_SIZE_MISMATCH], 2);   /* 1 and 3 */
 	assert_non_null(find_note(p, "decoded sizes: content.size, else the wire size"));
 	const char *counts = find_note(p, "entries 9, kept 9");
 	assert_non_null(counts);

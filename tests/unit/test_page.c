@@ -401,6 +401,54 @@ static void test_round_trip(void **state)
 	}
 }
 
+/* A metadata value (source, note) is one line of free text: no word limit,
+ * unlike the 32 fields of a resource line. */
+static void test_long_meta(void **state)
+{
+	char note[1024] = "", source[512] = "", text[2048];
+	for (int i = 0; i < 60; i++)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note), "%sw%d", i ? (i % 7 ? " " : "  \t") : "", i);
+	for (int i = 0; i < 40; i++)
+		snprintf(source + strlen(source), sizeof(source) - strlen(source), "%ss%d", i ? " " : "", i);
+	snprintf(text, sizeof(text), "name t\nsource %s\nnote %s   # a comment\nnote short\n"
+		 "0 - h / 1 1 x -\n", source, note);
+	struct page *p = NULL;
+	assert_int_equal(parse_str(text, &p), 0);
+	assert_string_equal(p->source, source);
+	assert_int_equal(p->nnotes, 2);
+	assert_string_equal(p->notes[0], note);   /* blanks inside kept, comment not */
+	assert_string_equal(p->notes[1], "short");
+	/* and it survives a round trip */
+	char *w = write_str(p, NULL);
+	struct page *q = NULL;
+	assert_int_equal(parse_str(w, &q), 0);
+	assert_true(page_equal(p, q));
+	assert_string_equal(q->notes[0], note);
+	free(w);
+	page_free(q);
+	page_free(p);
+
+	/* one-word metadata stays one word however long the line */
+	snprintf(text, sizeof(text), "name %s\n0 - h / 1 1 x -\n", source);
+	cap_begin();
+	assert_int_equal(parse_str(text, &p), -EINVAL);
+	char *err = cap_end();
+	assert_non_null(strstr(err, "t.page:1: name: \"s0 s1 s2 "));
+	assert_non_null(strstr(err, "\" is not one word"));
+	free(err);
+
+	/* a resource line keeps its limit: 8 fields and 24 extras, not 25 */
+	char extras[512] = "";
+	for (int i = 0; i < 25; i++)
+		snprintf(extras + strlen(extras), sizeof(extras) - strlen(extras), " via=v%d", i);
+	snprintf(text, sizeof(text), "name t\n0 - h / 1 1 x -%s\n", extras);
+	cap_begin();
+	assert_int_equal(parse_str(text, &p), -EINVAL);
+	err = cap_end();
+	assert_non_null(strstr(err, "t.page:2: extra: more than 32 fields\n"));
+	free(err);
+}
+
 /* ---- wire sizes: wire= enc= and the decoded-to-wire offset map ---- */
 
 static void test_wire(void **state)
@@ -702,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_error_cap),
 		cmocka_unit_test(test_cycles),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_long_meta),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_wire_round_trip),
 		cmocka_unit_test(test_fuzz),
