@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 int link_backend_choose(const char *name, const struct link_backend_ops **out,
 			char *why_auto, int len)

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 /* --- buffer pool ------------------------------------------------------- */
 

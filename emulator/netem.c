@@ -33,8 +33,8 @@
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 
+#include "common/log.h"
 #include "emulator/backend.h"
-#include "harness/log.h"
 
 enum { DIR_UP = 0, DIR_DOWN = 1 };
 

@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 struct link_backend {
 	pid_t pid;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "plots/plot_data.h"
 #include "plots/plot_gp.h"
 #include "plots/plot_waterfall.h"

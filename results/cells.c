@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emulator/units.h"
-#include "harness/log.h"
+#include "common/log.h"
+#include "common/units.h"
 
 /*
  * The values the paper states for single cells of its Table 1 (S.
@@ -248,7 +248,7 @@ void cell_verdict_format(const struct cell *c, char *buf, size_t len)
 }
 
 /*
- * Pairing.  harness/runner.c runs the conditions of one pair_key in rounds:
+ * Pairing.  run/runner.c runs the conditions of one pair_key in rounds:
  * in round t it loads the off condition's t-th counted trial and then the
  * on (and cookie) condition's t-th, back to back (ABAB).  A trial that
  * caught a host stall is stored invalid (stalled = 1) and repeated at once

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/render.h"
 
 /* One page, RTT, setting (but requests per connection) and TFO mode. */

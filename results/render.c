@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 void table_opts_default(struct table_opts *o)
 {

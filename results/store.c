@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/store_db.h"
 
 
@@ -84,7 +84,7 @@ static const char *const migrations[] = {
 	"         t.valid, t.invalid_reason"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 
-	/* 3: host stalls (harness/stall.h): the trial is repeated, so its row
+	/* 3: host stalls (verify/stall.h): the trial is repeated, so its row
 	 * says so; the guest's steal time; the link's late deliveries. */
 	"ALTER TABLE trials ADD COLUMN stalled INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (stalled IN (0, 1));"

@@ -115,7 +115,7 @@ struct store_trial {
 	                            trial); -1 unknown (NULL) */
 	int64_t fallback_ns;     /* what they cost: summed connect-to-first-byte
 	                            time beyond the median connection with SYN
-	                            data acked (harness/session.c
+	                            data acked (run/session.c
 	                            fallback_cost); -1 unknown */
 };
 

@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/store_db.h"
 
 /* The condition's identity columns must match on resume, or data would mix. */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/render.h"
 
 /* The tested cells of one page and setting, ascending in RTT. */

@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/http.h"
 
 #define DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)

@@ -11,7 +11,7 @@
  */
 #include "workloads/origin.h"
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/body.h"
 
 #include <arpa/inet.h>

@@ -28,8 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "verify/tfo.h"
 #include "workloads/fetch.h"
-#include "workloads/tfo.h"
 
 #define NGINX "/usr/sbin/nginx"
 

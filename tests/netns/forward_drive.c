@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/units.h"
 #include "emulator/forward.h"
-#include "emulator/units.h"
-#include "harness/log.h"
 
 static void usage_exit(const char *msg)
 {

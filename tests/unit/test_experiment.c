@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "emulator/units.h"
-#include "harness/experiment.h"
-#include "harness/stall.h"
+#include "common/units.h"
+#include "run/experiment.h"
+#include "verify/stall.h"
 
 #define MS 1000000ull
 #define S 1000000000ull

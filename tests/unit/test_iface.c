@@ -15,7 +15,7 @@
 #include <netlink/msg.h>
 #include <string.h>
 
-#include "harness/iface.h"
+#include "os/iface.h"
 
 static struct in_addr ip(const char *s)
 {

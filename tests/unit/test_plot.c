@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness/commands.h"
+#include "cli/commands.h"
 #include "plots/plot.h"
 #include "plots/plot_data.h"
 #include "plots/plot_gp.h"
