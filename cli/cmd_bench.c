@@ -14,10 +14,8 @@
 #include "cli/bench/bench_fetch.h"
 #include "cli/bench/bench_link.h"
 #include "cli/commands.h"
-#include "cli/linkopts.h"
+#include "cli/prologue.h"
 #include "common/log.h"
-#include "os/proc.h"
-#include "testbed/cleanup.h"
 
 static void usage(FILE *f)
 {
@@ -100,21 +98,53 @@ static int bench_link(int argc, char **argv)
 	}
 	if (!o.reps)
 		o.reps = o.quick ? 3 : 5;
-	if (need_root("bench") < 0)
+	if (cmd_prologue("bench", NULL, NULL, NULL) < 0)
 		return 1;
-
-	struct cleanup_report cr;
-	cleanup_stale(0, 0, &cr);
-	if (cr.namespaces || cr.dirs)
-		log_info("removed %d namespace(s) and %d dir(s) left by crashed runs", cr.namespaces,
-			 cr.dirs);
-	proc_signals_block();
 	int sig = 0, rc = bench_link_run(&o, &sig);
 	if (rc == -EINTR) {
 		log_info("interrupted by signal %d; cleaned up", sig);
 		return 128 + sig;
 	}
 	return rc < 0 ? 1 : 0;
+}
+
+static int bench_fetch(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "resources", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	size_t max = 1000;
+	int opt;
+	char *end;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			max = strtoul(optarg, &end, 10);
+			if (*end || max < 10 || max > 100000) {
+				fprintf(stderr, "tfolab bench fetch: --resources: \"%s\" is not a count (use 10 to 100000)\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'h':
+			printf("usage: tfolab bench fetch [--resources N]\n"
+			       "Load synthetic pages of 10, 100, ... N resources (default 1000; 10 hosts,\n"
+			       "10 kB each) at 20 ms RTT with TFO on, and print the fetcher's PLT,\n"
+			       "connections, peak memory and peak open file descriptors.\n");
+			return 0;
+		default:
+			fprintf(stderr, "tfolab bench fetch: unknown option '%s'\n", argv[optind - 1]);
+			return 2;
+		}
+	}
+	if (cmd_prologue("bench fetch", NULL, NULL, NULL) < 0)
+		return 1;
+	return bench_fetch_run(max);
 }
 
 /* The kinds of benchmark; each parses its own options (argv[0] = its name). */

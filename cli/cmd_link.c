@@ -15,14 +15,13 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/linkopts.h"
+#include "cli/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/netns.h"
 #include "os/proc.h"
 #include "run/session.h"
-#include "testbed/cleanup.h"
 #include "testbed/testbed.h"
 #include "testbed/tool.h"
 #include "workloads/origin.h"
@@ -69,7 +68,19 @@ static void print_stats(struct testbed *tb)
 	}
 }
 
-int cmd_link(int argc, char **argv)
+struct link_args {
+	struct linkopts lo;
+	const char *server_cmd, *event_log, *serve;
+	int nservers, stats;
+	char **cmd;             /* CMD and its arguments, NULL-terminated */
+};
+
+/*
+ * link_parse - @argv into @a.  Returns -1 when the command is to run, else
+ * the exit status to return at once: 0 after --help, 2 after a usage error
+ * (said on stderr).
+ */
+static int link_parse(int argc, char **argv, struct link_args *a)
 {
 	enum { OPT_SERVER_CMD = 2000, OPT_SERVERS, OPT_EVENT_LOG, OPT_STATS, OPT_SERVE };
 	static const struct option longopts[] = {
@@ -83,22 +94,22 @@ int cmd_link(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct linkopts lo;
-	const char *server_cmd = NULL, *event_log = NULL, *serve = NULL;
-	int nservers = 1, stats = 0, opt, rc;
+	int opt, rc;
 
-	linkopts_init(&lo);
+	memset(a, 0, sizeof(*a));
+	linkopts_init(&a->lo);
+	a->nservers = 1;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
-		rc = linkopts_parse(&lo, "link", opt, optarg);
+		rc = linkopts_parse(&a->lo, "link", opt, optarg);
 		if (rc < 0)
 			return 2;
 		if (rc > 0)
 			continue;
 		switch (opt) {
 		case OPT_SERVER_CMD:
-			server_cmd = optarg;
+			a->server_cmd = optarg;
 			break;
 		case OPT_SERVERS: {
 			char *end;
@@ -108,17 +119,17 @@ int cmd_link(int argc, char **argv)
 					optarg, TESTBED_MAX_SERVERS);
 				return 2;
 			}
-			nservers = (int)n;
+			a->nservers = (int)n;
 			break;
 		}
 		case OPT_SERVE:
-			serve = optarg;
+			a->serve = optarg;
 			break;
 		case OPT_EVENT_LOG:
-			event_log = optarg;
+			a->event_log = optarg;
 			break;
 		case OPT_STATS:
-			stats = 1;
+			a->stats = 1;
 			break;
 		case 'v':
 			log_verbose++;
@@ -140,36 +151,123 @@ int cmd_link(int argc, char **argv)
 		fprintf(stderr, "tfolab link: no command given (use: tfolab link [OPTIONS] -- CMD ...)\n");
 		return 2;
 	}
+	a->cmd = argv + optind;
+	return -1;
+}
+
+/* The environment of the client and server commands (see usage()). */
+struct link_env {
+	char server[64], client[64], prefix[64];
+	char *servers;          /* malloc'd */
+	char *list[5];          /* the four, NULL-terminated, for netns_spawn */
+};
+
+/* link_env_make - @e for @tb: 0, or -ENOMEM with nothing to free. */
+static int link_env_make(const struct testbed *tb, struct link_env *e)
+{
+	char a[INET_ADDRSTRLEN];
+	size_t sl = 32 + (size_t)tb->nservers * INET_ADDRSTRLEN;
+
+	e->servers = malloc(sl);
+	if (!e->servers)
+		return -ENOMEM;
+	strcpy(e->servers, "TFOLAB_SERVERS=");
+	for (int i = 0; i < tb->nservers; i++) {
+		inet_ntop(AF_INET, &tb->server_addr[i], a, sizeof(a));
+		if (i)
+			strcat(e->servers, " ");
+		strcat(e->servers, a);
+		if (i == 0)
+			snprintf(e->server, sizeof(e->server), "TFOLAB_SERVER=%s", a);
+	}
+	inet_ntop(AF_INET, &tb->client_addr, a, sizeof(a));
+	snprintf(e->client, sizeof(e->client), "TFOLAB_CLIENT=%s", a);
+	snprintf(e->prefix, sizeof(e->prefix), "TFOLAB_PREFIX=%s", tb->prefix);
+	char *list[] = { e->server, e->servers, e->client, e->prefix, NULL };
+	memcpy(e->list, list, sizeof(list));
+	return 0;
+}
+
+/*
+ * server_start - --server-cmd @cmd in the server namespace, waited for
+ * until something listens there (5 s at most; then it goes on with a
+ * warning).  Returns 0 with its pid in *@pid; -1 (logged) when it could not
+ * start or exited first, *@pid 0; or the number of a signal that came
+ * meanwhile, *@pid set.
+ */
+static int server_start(struct testbed *tb, const char *cmd, char **env, pid_t *pid)
+{
+	char *sargv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
+	int status, sig, waited = 0;
+
+	*pid = netns_spawn(tb->fd[TESTBED_SERVER], sargv, env);
+	if (*pid < 0) {
+		*pid = 0;
+		return -1;
+	}
+	while (!tool_listening(tb, TESTBED_SERVER, 0) && waited < 5000) {
+		if (proc_wait_child(*pid, &status, 10) == 0) {
+			log_err("server command exited with status %d before listening: %s",
+				proc_exit_code(status), cmd);
+			*pid = 0;
+			return -1;
+		}
+		if ((sig = proc_interrupted()))
+			return sig;
+		waited += 10;
+	}
+	if (waited >= 5000)
+		log_warn("server command does not listen after 5 s; going on: %s", cmd);
+	return 0;
+}
+
+/*
+ * client_run - CMD in the client namespace, waited for.  Returns its exit
+ * code; or -1 (logged) when it could not start or be waited for, with
+ * *@pid left for the caller to stop (0 = nothing to stop); or, with *@sig
+ * set, -1 when a signal came first.
+ */
+static int client_run(struct testbed *tb, char **cmd, char **env, pid_t *pid, int *sig)
+{
+	int status;
+
+	*pid = netns_spawn(tb->fd[TESTBED_CLIENT], cmd, env);
+	if (*pid < 0) {
+		*pid = 0;
+		return -1;
+	}
+	int rc = proc_wait_child(*pid, &status, -1);
+	if (rc == 0) {
+		*pid = 0;
+		return proc_exit_code(status);
+	}
+	if (rc > 0)
+		*sig = rc;
+	return -1;
+}
+
+int cmd_link(int argc, char **argv)
+{
+	struct link_args a;
 	struct page *pg = NULL;
-	if (serve) {
+	int rc = link_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (a.serve) {
 		char path[4096];
-		if (pages_find(serve, path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
+		if (pages_find(a.serve, path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
 			return 2;
-		nservers = (int)pg->nhosts;
+		a.nservers = (int)pg->nhosts;
 	}
-	if (need_root("link") < 0) {
-		page_free(pg);
-		return 1;
-	}
-	linkopts_finish(&lo);
-
 	const struct link_backend_ops *ops;
-	char why[256];
-	if (link_backend_choose(lo.backend, &ops, why, sizeof(why)) < 0) {
+	if (cmd_prologue("link", &a.lo, NULL, &ops) < 0) {
 		page_free(pg);
 		return 1;
 	}
-	log_info("link backend %s (%s)", ops->name, why);
-
-	struct cleanup_report cr;
-	cleanup_stale(0, 0, &cr);
-	if (cr.namespaces || cr.dirs)
-		log_info("removed %d namespace(s) and %d dir(s) left by crashed runs", cr.namespaces, cr.dirs);
-
-	proc_signals_block();
 	struct testbed_opts to = {
-		.nservers = nservers, .backend = ops, .link = lo.link, .event_log = event_log,
-		.tfo_sysctl = lo.tfo_set ? linkopts_tfo_sysctl(lo.tfo, 1) : -1, .cc = lo.cc,
+		.nservers = a.nservers, .backend = ops, .link = a.lo.link, .event_log = a.event_log,
+		.tfo_sysctl = a.lo.tfo_set ? linkopts_tfo_sysctl(a.lo.tfo, 1) : -1, .cc = a.lo.cc,
 	};
 	struct testbed *tb;
 	struct origin *origin = NULL;
@@ -178,71 +276,26 @@ int cmd_link(int argc, char **argv)
 		return 1;
 	}
 	char up[96], down[96];
-	link_dir_format(&lo.link.up, up, sizeof(up));
-	link_dir_format(&lo.link.down, down, sizeof(down));
+	link_dir_format(&a.lo.link.up, up, sizeof(up));
+	link_dir_format(&a.lo.link.down, down, sizeof(down));
 	log_info("testbed %s: up %s, down %s, cc %s", tb->prefix, up, down, tb->cc);
 
-	/* Environment for the client command. */
-	char env_server[64], env_client[64], *env_servers = NULL;
-	size_t sl = 32 + (size_t)tb->nservers * INET_ADDRSTRLEN;
-	env_servers = malloc(sl);
-	if (!env_servers) {
+	struct link_env env;
+	if (link_env_make(tb, &env) < 0) {
 		testbed_down(tb);
 		return 1;
 	}
-	strcpy(env_servers, "TFOLAB_SERVERS=");
-	for (int i = 0; i < tb->nservers; i++) {
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &tb->server_addr[i], a, sizeof(a));
-		if (i)
-			strcat(env_servers, " ");
-		strcat(env_servers, a);
-		if (i == 0)
-			snprintf(env_server, sizeof(env_server), "TFOLAB_SERVER=%s", a);
-	}
-	char a[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &tb->client_addr, a, sizeof(a));
-	snprintf(env_client, sizeof(env_client), "TFOLAB_CLIENT=%s", a);
-	char env_prefix[64];
-	snprintf(env_prefix, sizeof(env_prefix), "TFOLAB_PREFIX=%s", tb->prefix);
-	char *env[] = { env_server, env_servers, env_client, env_prefix, NULL };
-
-	int exit_code = 1, sig = 0, status;
+	int exit_code = 1, sig = 0;
 	pid_t server = 0, client = 0;
 	if (pg && session_serve(tb, pg, 4096, 1, &origin) < 0)
 		goto end;
-	if (server_cmd) {
-		char *sargv[] = { "/bin/sh", "-c", (char *)server_cmd, NULL };
-		server = netns_spawn(tb->fd[TESTBED_SERVER], sargv, env);
-		if (server < 0)
-			goto end;
-		int waited = 0;
-		while (!tool_listening(tb, TESTBED_SERVER, 0) && waited < 5000) {
-			if (proc_wait_child(server, &status, 10) == 0) {
-				log_err("server command exited with status %d before listening: %s",
-					proc_exit_code(status), server_cmd);
-				server = 0;
-				goto end;
-			}
-			if ((sig = proc_interrupted()))
-				goto end;
-			waited += 10;
-		}
-		if (waited >= 5000)
-			log_warn("server command does not listen after 5 s; going on: %s", server_cmd);
-	}
-	client = netns_spawn(tb->fd[TESTBED_CLIENT], argv + optind, env);
-	if (client < 0) {
-		client = 0;
+	if (a.server_cmd && (rc = server_start(tb, a.server_cmd, env.list, &server)) != 0) {
+		sig = rc > 0 ? rc : 0;
 		goto end;
 	}
-	rc = proc_wait_child(client, &status, -1);
-	if (rc == 0) {
-		exit_code = proc_exit_code(status);
-		client = 0;
-	} else if (rc > 0) {
-		sig = rc;
-	}
+	rc = client_run(tb, a.cmd, env.list, &client, &sig);
+	if (rc >= 0)
+		exit_code = rc;
 end:
 	if (client)
 		proc_stop(client, 1000);
@@ -250,11 +303,11 @@ end:
 		proc_stop(server, 1000);
 	origin_free(origin);
 	page_free(pg);
-	if (stats || log_verbose)
+	if (a.stats || log_verbose)
 		print_stats(tb);
 	if (testbed_down(tb) < 0 && exit_code == 0)
 		exit_code = 1;
-	free(env_servers);
+	free(env.servers);
 	if (sig) {
 		log_info("interrupted by signal %d; cleaned up", sig);
 		return 128 + sig;

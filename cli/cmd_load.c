@@ -16,13 +16,12 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/linkopts.h"
+#include "cli/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
 #include "run/session.h"
-#include "testbed/cleanup.h"
 #include "workloads/pages.h"
 
 static void usage(FILE *f)
@@ -216,19 +215,11 @@ int cmd_load(int argc, char **argv)
 		return 2;
 	if (decoded)
 		page_use_decoded(pg);
-	if (need_root("load") < 0) {
-		page_free(pg);
-		return 1;
-	}
-	linkopts_finish(&lo);
 	const struct link_backend_ops *ops;
-	if (link_backend_choose(lo.backend, &ops, NULL, 0) < 0) {
+	if (cmd_prologue("load", &lo, NULL, &ops) < 0) {
 		page_free(pg);
 		return 1;
 	}
-	struct cleanup_report cr;
-	cleanup_stale(0, 0, &cr);
-	proc_signals_block();
 
 	struct session_opts so = {
 		.pg = pg, .backend = ops, .link = lo.link, .cc = lo.cc, .fastopen_qlen = 4096, .seed = 1,

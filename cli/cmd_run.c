@@ -18,14 +18,13 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/linkopts.h"
+#include "cli/prologue.h"
 #include "cli/version.h"
 #include "common/log.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
 #include "run/experiment.h"
 #include "run/runner.h"
-#include "testbed/cleanup.h"
 
 static void usage(FILE *f)
 {
@@ -218,11 +217,8 @@ int cmd_run(int argc, char **argv)
 	int exit_code = 1;
 	struct store *st = NULL;
 	char *record = NULL, *cmdline = NULL;
-	if (need_root("run") < 0)
-		goto end;
-
 	const struct link_backend_ops *ops;
-	if (link_backend_choose(condition_backend_name(cells[0].backend), &ops, NULL, 0) < 0)
+	if (cmd_prologue("run", NULL, condition_backend_name(cells[0].backend), &ops) < 0)
 		goto end;
 	size_t ngroups = runner_groups(cells, n, &starts);
 	if (!starts)
@@ -274,9 +270,6 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tfolab: run %lld: %s, %zu conditions in %zu groups, %zu trials, backend %s\n",
 			(long long)r.run_id, e->name, n, ngroups, r.total_trials, ops->name);
 	}
-	struct cleanup_report cr;
-	cleanup_stale(0, 0, &cr);
-	proc_signals_block();
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	r.t0_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;

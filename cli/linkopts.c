@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "common/units.h"
-#include "os/proc.h"
 
 void linkopts_init(struct linkopts *lo)
 {
@@ -155,13 +154,4 @@ int linkopts_tfo_sysctl(enum tfo_mode mode, int any_listener)
 const char *linkopts_tfo_name(enum tfo_mode mode)
 {
 	return mode == TFO_ON ? "on" : mode == TFO_COOKIE ? "cookie" : "off";
-}
-
-int need_root(const char *cmd)
-{
-	if (proc_has_admin_caps())
-		return 0;
-	fprintf(stderr, "tfolab %s: needs root (CAP_SYS_ADMIN and CAP_NET_ADMIN) to create network "
-		"namespaces; run it as root, e.g. with sudo\n", cmd);
-	return -EPERM;
 }

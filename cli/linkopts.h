@@ -82,7 +82,4 @@ int linkopts_tfo_sysctl(enum tfo_mode mode, int any_listener);
 
 const char *linkopts_tfo_name(enum tfo_mode mode);
 
-/* need_root - 0 if we may create namespaces, else one line on stderr and -EPERM. */
-int need_root(const char *cmd);
-
 #endif

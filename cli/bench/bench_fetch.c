@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/linkopts.h"
 #include "common/log.h"
 #include "emulator/backend.h"
 #include "os/netns.h"
@@ -129,43 +127,8 @@ static int measure(struct session *s, const struct fetch_opts *fo, struct one *m
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
 }
 
-int bench_fetch(int argc, char **argv)
+int bench_fetch_run(size_t max)
 {
-	static const struct option longopts[] = {
-		{ "resources", required_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	size_t max = 1000;
-	int opt;
-	char *end;
-
-	opterr = 0;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			max = strtoul(optarg, &end, 10);
-			if (*end || max < 10 || max > 100000) {
-				fprintf(stderr, "tfolab bench fetch: --resources: \"%s\" is not a count (use 10 to 100000)\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'h':
-			printf("usage: tfolab bench fetch [--resources N]\n"
-			       "Load synthetic pages of 10, 100, ... N resources (default 1000; 10 hosts,\n"
-			       "10 kB each) at 20 ms RTT with TFO on, and print the fetcher's PLT,\n"
-			       "connections, peak memory and peak open file descriptors.\n");
-			return 0;
-		default:
-			fprintf(stderr, "tfolab bench fetch: unknown option '%s'\n", argv[optind - 1]);
-			return 2;
-		}
-	}
-	if (need_root("bench fetch") < 0)
-		return 1;
-	proc_signals_block();
 	printf("%10s %9s %6s %14s %14s %10s\n", "resources", "PLT (s)", "conns", "peak RSS (KiB)",
 	       "RSS growth", "peak fds");
 	for (size_t n = 10; n <= max && !proc_interrupted(); n *= 10) {

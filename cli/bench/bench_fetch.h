@@ -9,6 +9,13 @@
 #ifndef TFOLAB_CLI_BENCH_BENCH_FETCH_H
 #define TFOLAB_CLI_BENCH_BENCH_FETCH_H
 
-int bench_fetch(int argc, char **argv);
+#include <stddef.h>
+
+/*
+ * bench_fetch_run - measure pages of 10, 100, ... @max resources and print
+ * a row for each.  Needs root and the signals blocked (proc_signals_block).
+ * Returns 0, or 1 after logging when a load or its testbed failed.
+ */
+int bench_fetch_run(size_t max);
 
 #endif

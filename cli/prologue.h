@@ -1,0 +1,29 @@
+/*
+ * What every command that builds a testbed (link, load, run, bench) does
+ * once its arguments are parsed and before its first setup step, in this
+ * order: refuse to go on without root; finish the link options; choose the
+ * link backend ("auto" probes for netem in a throwaway namespace); remove
+ * what crashed runs left behind; and block the run's signals (os/proc.h),
+ * so that an interrupt can never land between a setup step and the record
+ * of its undo.
+ */
+#ifndef TFOLAB_CLI_PROLOGUE_H
+#define TFOLAB_CLI_PROLOGUE_H
+
+#include "cli/linkopts.h"
+#include "emulator/backend.h"
+
+/* need_root - 0 if we may create namespaces, else one line on stderr and -EPERM. */
+int need_root(const char *cmd);
+
+/*
+ * cmd_prologue - the steps above for command @cmd (named in messages).
+ * @lo (may be NULL) is finished and names the backend; without it,
+ * @backend does ("auto", "userspace" or "netem"; NULL = the command needs
+ * none, and *@ops is not set).  Returns 0, or a negative errno after one
+ * line on stderr, with the signals not blocked.
+ */
+int cmd_prologue(const char *cmd, struct linkopts *lo, const char *backend,
+		 const struct link_backend_ops **ops);
+
+#endif
