@@ -98,7 +98,7 @@ static int bench_link(int argc, char **argv)
 	}
 	if (!o.reps)
 		o.reps = o.quick ? 3 : 5;
-	if (cmd_prologue("bench", NULL, NULL, NULL) < 0)
+	if (cmd_prologue("bench", NULL, BACKEND_AUTO, NULL) < 0)
 		return 1;
 	int sig = 0, rc = bench_link_run(&o, &sig);
 	if (rc == -EINTR) {
@@ -142,7 +142,7 @@ static int bench_fetch(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (cmd_prologue("bench fetch", NULL, NULL, NULL) < 0)
+	if (cmd_prologue("bench fetch", NULL, BACKEND_AUTO, NULL) < 0)
 		return 1;
 	return bench_fetch_run(max);
 }

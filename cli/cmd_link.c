@@ -261,13 +261,13 @@ int cmd_link(int argc, char **argv)
 		a.nservers = (int)pg->nhosts;
 	}
 	const struct link_backend_ops *ops;
-	if (cmd_prologue("link", &a.lo, NULL, &ops) < 0) {
+	if (cmd_prologue("link", &a.lo, BACKEND_AUTO, &ops) < 0) {
 		page_free(pg);
 		return 1;
 	}
 	struct testbed_opts to = {
 		.nservers = a.nservers, .backend = ops, .link = a.lo.link, .event_log = a.event_log,
-		.tfo_sysctl = a.lo.tfo_set ? linkopts_tfo_sysctl(a.lo.tfo, 1) : -1, .cc = a.lo.cc,
+		.tfo_sysctl = a.lo.tfo_set ? tfo_mode_sysctl(a.lo.tfo, true) : -1, .cc = a.lo.cc,
 	};
 	struct testbed *tb;
 	struct origin *origin = NULL;

@@ -93,7 +93,7 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	       pg->name, pg->n, pg->nhosts, (unsigned long long)page_total_bytes(pg),
 	       (unsigned long long)page_total_wire(pg));
 	printf("link        up %s, down %s; backend %s, cc %s\n", up, down, backend, s->tb->cc);
-	printf("tfo         %s (net.ipv4.tcp_fastopen=%d)\n", linkopts_tfo_name(lo->tfo), r->tfo_sysctl);
+	printf("tfo         %s (net.ipv4.tcp_fastopen=%d)\n", tfo_mode_name(lo->tfo), r->tfo_sysctl);
 	if (r->fetch.plt_ns >= 0)
 		printf("PLT         %.3f s\n", r->fetch.plt_ns / 1e9);
 	else
@@ -180,12 +180,12 @@ int cmd_load(int argc, char **argv)
 			}
 			break;
 		case OPT_ENCODING:
-			if (strcmp(optarg, "wire") && strcmp(optarg, "decoded")) {
+			if ((rc = encoding_parse(optarg)) < 0) {
 				fprintf(stderr, "tfolab load: --encoding: \"%s\" is not an encoding "
-					"(use wire or decoded)\n", optarg);
+					"(use %s)\n", optarg, ENCODING_FORM);
 				return 2;
 			}
-			decoded = !strcmp(optarg, "decoded");
+			decoded = rc == ENC_DECODED;
 			break;
 		case OPT_JSON:
 			json = 1;
@@ -216,7 +216,7 @@ int cmd_load(int argc, char **argv)
 	if (decoded)
 		page_use_decoded(pg);
 	const struct link_backend_ops *ops;
-	if (cmd_prologue("load", &lo, NULL, &ops) < 0) {
+	if (cmd_prologue("load", &lo, BACKEND_AUTO, &ops) < 0) {
 		page_free(pg);
 		return 1;
 	}
@@ -230,13 +230,13 @@ int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	struct trial_opts to = {
-		.tfo_sysctl = linkopts_tfo_sysctl(lo.tfo, 0), .flush_metrics = true,
+		.tfo_sysctl = tfo_mode_sysctl(lo.tfo, false), .flush_metrics = true,
 		.sched = { .max_per_host = conns, .per_conn = per_conn, .follow_plan = true },
 		.timeout_ns = timeout_ns,
 	};
 	struct trial_result r;
 	int exit_code = 1;
-	if (lo.tfo == TFO_COOKIE) {
+	if (tfo_modes[lo.tfo].cookies) {
 		/* The first connection to each origin only fetches its cookie. */
 		log_info("warm-up load to fetch the TFO cookies");
 		rc = trial_run(s, &to, &r);
@@ -251,7 +251,7 @@ int cmd_load(int argc, char **argv)
 	rc = trial_run(s, &to, &r);
 	if (rc == 0) {
 		if (json) {
-			json_t *j = result_json(pg, s, linkopts_tfo_name(lo.tfo), &r);
+			json_t *j = result_json(pg, s, tfo_mode_name(lo.tfo), &r);
 			json_dumpf(j, stdout, JSON_INDENT(2));
 			printf("\n");
 			json_decref(j);

@@ -218,7 +218,7 @@ int cmd_run(int argc, char **argv)
 	struct store *st = NULL;
 	char *record = NULL, *cmdline = NULL;
 	const struct link_backend_ops *ops;
-	if (cmd_prologue("run", NULL, condition_backend_name(cells[0].backend), &ops) < 0)
+	if (cmd_prologue("run", NULL, cells[0].backend, &ops) < 0)
 		goto end;
 	size_t ngroups = runner_groups(cells, n, &starts);
 	if (!starts)

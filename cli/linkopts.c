@@ -11,7 +11,7 @@ void linkopts_init(struct linkopts *lo)
 {
 	memset(lo, 0, sizeof(*lo));
 	link_params_init(&lo->link);
-	lo->backend = "auto";
+	lo->backend = BACKEND_AUTO;
 	lo->tfo = TFO_OFF;
 }
 
@@ -114,19 +114,14 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 		return 1;
 	}
 	case LINKOPT_LINK:
-		if (strcmp(arg, "auto") && strcmp(arg, "userspace") && strcmp(arg, "netem"))
-			return bad(cmd, "link", arg, "a link backend", "auto, userspace or netem");
-		lo->backend = arg;
+		if ((rc = backend_parse(arg)) < 0)
+			return bad(cmd, "link", arg, "a link backend", BACKEND_FORM);
+		lo->backend = (enum backend_choice)rc;
 		return 1;
 	case LINKOPT_TFO:
-		if (!strcmp(arg, "off"))
-			lo->tfo = TFO_OFF;
-		else if (!strcmp(arg, "on"))
-			lo->tfo = TFO_ON;
-		else if (!strcmp(arg, "cookie"))
-			lo->tfo = TFO_COOKIE;
-		else
-			return bad(cmd, "tfo", arg, "a TFO mode", "off, on or cookie");
+		if ((rc = tfo_mode_parse(arg)) < 0)
+			return bad(cmd, "tfo", arg, "a TFO mode", TFO_MODE_FORM);
+		lo->tfo = (enum tfo_mode)rc;
 		lo->tfo_set = 1;
 		return 1;
 	case LINKOPT_CC:
@@ -141,17 +136,4 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 void linkopts_finish(struct linkopts *lo)
 {
 	link_params_finish(&lo->link);
-}
-
-int linkopts_tfo_sysctl(enum tfo_mode mode, int any_listener)
-{
-	int v = mode == TFO_ON ? 0x207 : mode == TFO_COOKIE ? 0x3 : 0;
-	if (v && any_listener)
-		v |= 0x400;
-	return v;
-}
-
-const char *linkopts_tfo_name(enum tfo_mode mode)
-{
-	return mode == TFO_ON ? "on" : mode == TFO_COOKIE ? "cookie" : "off";
 }

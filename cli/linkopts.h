@@ -8,13 +8,12 @@
 
 #include <getopt.h>
 
+#include "common/vocab.h"
 #include "emulator/link.h"
-
-enum tfo_mode { TFO_OFF, TFO_ON, TFO_COOKIE };
 
 struct linkopts {
 	struct link_params link;
-	const char *backend;   /* "auto", "userspace" or "netem" */
+	enum backend_choice backend;
 	enum tfo_mode tfo;
 	int tfo_set;           /* --tfo given */
 	const char *cc;        /* NULL = the namespace default; else set per route */
@@ -71,15 +70,5 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 
 /* linkopts_finish - defaults for unset fields (queue sizes); call after parsing. */
 void linkopts_finish(struct linkopts *lo);
-
-/*
- * linkopts_tfo_sysctl - the net.ipv4.tcp_fastopen value for @mode.  With
- * @any_listener the server bit 0x400 is added so that listeners without the
- * TCP_FASTOPEN socket option (iperf3, curl tests, any ad-hoc server) take
- * SYN data too: off 0, on 519 (0x207) or 1543 (0x607), cookie 3 or 1027.
- */
-int linkopts_tfo_sysctl(enum tfo_mode mode, int any_listener);
-
-const char *linkopts_tfo_name(enum tfo_mode mode);
 
 #endif

@@ -16,7 +16,7 @@ int need_root(const char *cmd)
 	return -EPERM;
 }
 
-int cmd_prologue(const char *cmd, struct linkopts *lo, const char *backend,
+int cmd_prologue(const char *cmd, struct linkopts *lo, enum backend_choice backend,
 		 const struct link_backend_ops **ops)
 {
 	int rc = need_root(cmd);
@@ -26,7 +26,7 @@ int cmd_prologue(const char *cmd, struct linkopts *lo, const char *backend,
 		linkopts_finish(lo);
 		backend = lo->backend;
 	}
-	if (backend) {
+	if (ops) {
 		char why[256] = "as asked";
 		if ((rc = link_backend_choose(backend, ops, why, sizeof(why))) < 0)
 			return rc;

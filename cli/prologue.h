@@ -18,12 +18,12 @@ int need_root(const char *cmd);
 
 /*
  * cmd_prologue - the steps above for command @cmd (named in messages).
- * @lo (may be NULL) is finished and names the backend; without it,
- * @backend does ("auto", "userspace" or "netem"; NULL = the command needs
- * none, and *@ops is not set).  Returns 0, or a negative errno after one
- * line on stderr, with the signals not blocked.
+ * @lo (may be NULL) is finished.  @ops NULL: the command needs no link
+ * backend; else *@ops gets the one @lo names or, without @lo, @backend.
+ * Returns 0, or a negative errno after one line on stderr, with the
+ * signals not blocked.
  */
-int cmd_prologue(const char *cmd, struct linkopts *lo, const char *backend,
+int cmd_prologue(const char *cmd, struct linkopts *lo, enum backend_choice backend,
 		 const struct link_backend_ops **ops);
 
 #endif

@@ -10,6 +10,7 @@
 #ifndef TFOLAB_EMULATOR_BACKEND_H
 #define TFOLAB_EMULATOR_BACKEND_H
 
+#include "common/vocab.h"
 #include "emulator/link.h"
 
 struct link_backend;  /* a backend's own state */
@@ -37,14 +38,13 @@ struct link_backend_ops {
 extern const struct link_backend_ops link_userspace_ops;
 extern const struct link_backend_ops link_netem_ops;
 
-
-
 /*
- * link_backend_choose - the backend for @name: "userspace", "netem", or
- * "auto" (netem where the kernel has sch_netem, else userspace).  Forcing a
+ * link_backend_choose - the backend for @b: userspace, netem, or auto
+ * (netem where the kernel has sch_netem, else userspace).  Forcing a
  * backend that cannot work here fails with -EOPNOTSUPP after one line that
- * says why.  @why_auto (may be NULL) gets the reason auto chose as it did.
+ * says why.  @why_auto (may be NULL) gets the reason netem or auto chose as
+ * it did.
  */
-int link_backend_choose(const char *name, const struct link_backend_ops **out,
+int link_backend_choose(enum backend_choice b, const struct link_backend_ops **out,
 			char *why_auto, int len);
 #endif

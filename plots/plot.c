@@ -315,7 +315,7 @@ static int plot_cdf(struct ctx *x, const struct plot_data *pd)
 		fprintf(p.f, "cond_title[%zu] = ", i + 1);
 		plot_gp_put_str(p.f, pc->short_title);
 		fprintf(p.f, "\ncond_color[%zu] = %d\ncond_dash[%zu] = %d\n", i + 1, pc->group + 1,
-			i + 1, pc->c->tfo_mode != STORE_TFO_OFF ? 2 : 1);
+			i + 1, pc->c->tfo_mode != TFO_OFF ? 2 : 1);
 	}
 	size_t cols = np > 1 ? 2 : 1, rows = (np + cols - 1) / cols;
 	return pre_end(x, &p, "cdf", 680 * cols, 80 + 440 * rows);

@@ -168,7 +168,7 @@ void cell_row_setting(const struct cell_set *set, const struct cell *c, unsigned
 	if (set->has_cookie && c->tfo.cond) {
 		size_t used = strlen(buf);
 		snprintf(buf + used, len - used, "%sTFO %s cookies", used ? ", " : "",
-			 c->tfo.cond->tfo_mode == STORE_TFO_COOKIE ? "with" : "without");
+			 c->tfo.cond->tfo_mode == TFO_COOKIE ? "with" : "without");
 	}
 }
 
@@ -431,7 +431,7 @@ static const struct store_condition *find_off(const struct cell_set *set,
 					      const struct store_condition *cond)
 {
 	for (size_t i = 0; i < set->nconds; i++)
-		if (set->conds[i].tfo_mode == STORE_TFO_OFF && set->conds[i].pair_key == cond->pair_key)
+		if (set->conds[i].tfo_mode == TFO_OFF && set->conds[i].pair_key == cond->pair_key)
 			return &set->conds[i];
 	return NULL;
 }
@@ -439,7 +439,7 @@ static const struct store_condition *find_off(const struct cell_set *set,
 static int has_partner(const struct cell_set *set, const struct store_condition *off)
 {
 	for (size_t i = 0; i < set->nconds; i++)
-		if (set->conds[i].tfo_mode != STORE_TFO_OFF && set->conds[i].pair_key == off->pair_key)
+		if (set->conds[i].tfo_mode != TFO_OFF && set->conds[i].pair_key == off->pair_key)
 			return 1;
 	return 0;
 }
@@ -477,7 +477,7 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 	for (size_t i = 0; i < set->nconds; i++) {
 		const struct store_condition *c = &set->conds[i];
 		struct cell *cell = &set->cells[set->n];
-		if (c->tfo_mode != STORE_TFO_OFF) {
+		if (c->tfo_mode != TFO_OFF) {
 			cell->tfo.cond = c;
 			cell->off.cond = find_off(set, c);
 		} else if (!has_partner(set, c)) {
@@ -502,7 +502,7 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 		return rc;
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);
 	for (size_t i = 0; i < set->nconds; i++)
-		set->has_cookie |= set->conds[i].tfo_mode == STORE_TFO_COOKIE;
+		set->has_cookie |= set->conds[i].tfo_mode == TFO_COOKIE;
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
 	cc_summarize(set);

@@ -121,25 +121,6 @@ static const char *const migrations[] = {
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-static const char *const tfo_mode_names[] = { "off", "on", "cookie" };
-
-const char *store_tfo_mode_name(enum store_tfo_mode m)
-{
-	if ((unsigned)m >= sizeof(tfo_mode_names) / sizeof(tfo_mode_names[0]))
-		return "?";
-	return tfo_mode_names[m];
-}
-
-int store_tfo_mode_parse(const char *name, enum store_tfo_mode *out)
-{
-	for (size_t i = 0; i < sizeof(tfo_mode_names) / sizeof(tfo_mode_names[0]); i++)
-		if (name && !strcmp(name, tfo_mode_names[i])) {
-			*out = (enum store_tfo_mode)i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static int errno_of(int rc)
 {
 	switch (rc & 0xff) {

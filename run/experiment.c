@@ -457,16 +457,15 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
 		x->link.up.loss = x->link.down.loss = s[K_LOSS].vals[at[K_LOSS]].d;
 		link_params_finish(&x->link);
 
-		x->tfo = (enum condition_tfo)s[K_TFO].vals[at[K_TFO]].u;
-		x->tfo_sysctl = expkey_tfo_sysctls[x->tfo];
-		x->encoding = (enum condition_encoding)s[K_ENCODING].vals[at[K_ENCODING]].u;
+		x->tfo = (enum tfo_mode)s[K_TFO].vals[at[K_TFO]].u;
+		x->encoding = (enum body_encoding)s[K_ENCODING].vals[at[K_ENCODING]].u;
 		x->per_conn = (uint32_t)s[K_PER_CONN].vals[at[K_PER_CONN]].u;
 		x->conns_per_host = (uint32_t)s[K_CONNS].vals[at[K_CONNS]].u;
 		x->trials = (uint32_t)s[K_TRIALS].vals[0].u;
 		x->warmup = (uint32_t)s[K_WARMUP].vals[0].u;
 		x->timeout_ns = s[K_TIMEOUT].vals[0].u;
 		x->stall_limit_ns = s[K_STALL_LIMIT].vals[0].u;
-		x->backend = (enum condition_backend)s[K_BACKEND].vals[0].u;
+		x->backend = (enum backend_choice)s[K_BACKEND].vals[0].u;
 		if (s[K_CC].n)
 			snprintf(x->cc, sizeof(x->cc), "%s", s[K_CC].items[0]);
 	}
@@ -515,21 +514,6 @@ void experiment_free(struct experiment *e)
 	free(e);
 }
 
-const char *condition_tfo_name(enum condition_tfo tfo)
-{
-	return (unsigned)tfo < 3 ? expkey_tfo_names[tfo] : "?";
-}
-
-const char *condition_encoding_name(enum condition_encoding e)
-{
-	return (unsigned)e < 2 ? expkey_encoding_names[e] : "?";
-}
-
-const char *condition_backend_name(enum condition_backend b)
-{
-	return (unsigned)b < 3 ? expkey_backend_names[b] : "?";
-}
-
 void condition_format(const struct condition_spec *c, char *buf, int len)
 {
 	char rtt[32], down[32], up[32], queue[64] = "", per_conn[16];
@@ -550,5 +534,5 @@ void condition_format(const struct condition_spec *c, char *buf, int len)
 	snprintf(buf, (size_t)len,
 		 "%s rtt=%s down=%s up=%s queue=%s loss=%g%% per_conn=%s conns_per_host=%u "
 		 "encoding=%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100, per_conn,
-		 c->conns_per_host, condition_encoding_name(c->encoding), condition_tfo_name(c->tfo));
+		 c->conns_per_host, encoding_name(c->encoding), tfo_mode_name(c->tfo));
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/vocab.h"
 #include "emulator/link.h"
 
 #define CONDITION_PAGE_MAX 256       /* bytes of a page name or path, with NUL */
@@ -33,23 +34,6 @@ struct experiment {
 	struct experiment_keys *keys;
 };
 
-enum condition_tfo {
-	CONDITION_TFO_OFF,     /* net.ipv4.tcp_fastopen = 0 */
-	CONDITION_TFO_ON,      /* 519 = 0x207: both sides, no cookie needed */
-	CONDITION_TFO_COOKIE,  /* 3: both sides, with real cookies */
-};
-
-enum condition_backend {
-	CONDITION_BACKEND_AUTO,       /* netem if the kernel has it, else userspace */
-	CONDITION_BACKEND_USERSPACE,
-	CONDITION_BACKEND_NETEM,
-};
-
-enum condition_encoding {
-	CONDITION_ENC_WIRE,     /* bodies as the network carried them (gzip'd text) */
-	CONDITION_ENC_DECODED,  /* every body at its decoded size, unencoded */
-};
-
 /* One cell of the matrix: everything needed to run its loads. */
 struct condition_spec {
 	size_t index;          /* position in the matrix, from 0 */
@@ -58,9 +42,8 @@ struct condition_spec {
 	uint64_t rtt_ns;       /* up.delay_ns + down.delay_ns, split in halves */
 	struct link_params link;  /* rates, delays, loss (both directions) and
 	                             queue limits, link_params_finish()ed */
-	enum condition_tfo tfo;
-	enum condition_encoding encoding;
-	int tfo_sysctl;        /* value for net.ipv4.tcp_fastopen: 0, 519 or 3 */
+	enum tfo_mode tfo;
+	enum body_encoding encoding;
 	uint32_t per_conn;     /* requests per connection; 0 = unlimited */
 	uint32_t conns_per_host;
 	uint32_t trials;       /* loads that are counted */
@@ -68,7 +51,7 @@ struct condition_spec {
 	uint64_t timeout_ns;   /* per request */
 	uint64_t stall_limit_ns;  /* a trial whose link delivered a packet this
 	                             late is a host stall, repeated; 0 = never */
-	enum condition_backend backend;
+	enum backend_choice backend;
 	char cc[CONDITION_CC_MAX];  /* congestion control; "" = the kernel's default */
 };
 
@@ -112,15 +95,6 @@ char *experiment_effective(const struct experiment *e);
 
 /* experiment_free - free @e and everything it owns; NULL is a no-op. */
 void experiment_free(struct experiment *e);
-
-/* condition_tfo_name - "off", "on" or "cookie". */
-const char *condition_tfo_name(enum condition_tfo tfo);
-
-/* condition_backend_name - "auto", "userspace" or "netem". */
-const char *condition_backend_name(enum condition_backend b);
-
-/* condition_encoding_name - "wire" or "decoded". */
-const char *condition_encoding_name(enum condition_encoding e);
 
 /*
  * condition_format - one line naming the cell, e.g.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/units.h"
+#include "common/vocab.h"
 #include "run/experiment.h"
 
 static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *v)
@@ -83,35 +84,28 @@ static int parse_conns(const char *s, union key_val *v)
 	return parse_count(s, 1, 256, &v->u);
 }
 
-const char *const expkey_tfo_names[3] = { "off", "on", "cookie" };
-const int expkey_tfo_sysctls[3] = { 0, 519, 3 };
-const char *const expkey_backend_names[3] = { "auto", "userspace", "netem" };
-
-const char *const expkey_encoding_names[2] = { "wire", "decoded" };
-
-static int parse_enum(const char *s, const char *const *names, size_t n, uint64_t *v)
+/* An enum's value from a parser of common/vocab.h (the value, or -EINVAL). */
+static int set_index(int i, union key_val *v)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*v = i;
-			return 0;
-		}
-	return -EINVAL;
+	if (i < 0)
+		return i;
+	v->u = (uint64_t)i;
+	return 0;
 }
 
 static int parse_tfo(const char *s, union key_val *v)
 {
-	return parse_enum(s, expkey_tfo_names, 3, &v->u);
+	return set_index(tfo_mode_parse(s), v);
 }
 
 static int parse_backend(const char *s, union key_val *v)
 {
-	return parse_enum(s, expkey_backend_names, 3, &v->u);
+	return set_index(backend_parse(s), v);
 }
 
 static int parse_encoding(const char *s, union key_val *v)
 {
-	return parse_enum(s, expkey_encoding_names, 2, &v->u);
+	return set_index(encoding_parse(s), v);
 }
 
 static int parse_trials(const char *s, union key_val *v)
@@ -199,10 +193,10 @@ const struct key_def expkeys[K_COUNT] = {
 	[K_CONNS] = { "conns_per_host", NULL, KIND_LIST, parse_conns, "a number of connections",
 		      COUNT_FORM "6", "1 to 256", "6" },
 	[K_ENCODING] = { "encoding", NULL, KIND_LIST, parse_encoding, "a body encoding",
-			 "wire or decoded", "wire (bodies as the network carried them) or decoded",
+			 ENCODING_FORM, "wire (bodies as the network carried them) or decoded",
 			 "wire" },
-	[K_TFO] = { "tfo", NULL, KIND_LIST, parse_tfo, "a TFO mode", "off, on or cookie",
-		    "off, on or cookie", "off, on" },
+	[K_TFO] = { "tfo", NULL, KIND_LIST, parse_tfo, "a TFO mode", TFO_MODE_FORM,
+		    TFO_MODE_FORM, "off, on" },
 	[K_TRIALS] = { "trials", NULL, KIND_SCALAR, parse_trials, "a number of trials",
 		       COUNT_FORM "15", "1 to 100000", "15" },
 	[K_WARMUP] = { "warmup", NULL, KIND_SCALAR, parse_warmup, "a number of loads",
@@ -213,7 +207,7 @@ const struct key_def expkeys[K_COUNT] = {
 			    "a time such as 10ms, 50ms or 0.1s, or 'off'", "a time from 1ms to 10s, or 'off'",
 			    "10ms" },
 	[K_BACKEND] = { "backend", NULL, KIND_SCALAR, parse_backend, "a backend",
-			"auto, userspace or netem", "auto, userspace or netem", "auto" },
+			BACKEND_FORM, BACKEND_FORM, "auto" },
 	[K_CC] = { "cc", NULL, KIND_SCALAR, parse_cc, "a congestion control name",
 		   "a name such as reno, cubic or bbr",
 		   "a name of at most 15 characters", NULL },

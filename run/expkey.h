@@ -45,10 +45,6 @@ struct key_def {
 };
 
 extern const struct key_def expkeys[K_COUNT];
-extern const char *const expkey_tfo_names[3];     /* by enum condition_tfo */
-extern const int expkey_tfo_sysctls[3];           /* net.ipv4.tcp_fastopen */
-extern const char *const expkey_backend_names[3]; /* by enum condition_backend */
-extern const char *const expkey_encoding_names[2]; /* by enum condition_encoding */
 
 /* expkey_lookup - the key named @name (or its alias), or -1. */
 int expkey_lookup(const char *name);

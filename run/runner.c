@@ -65,12 +65,6 @@ void runner_progress(struct runner *r, const char *what, double plt_s)
 	fflush(stderr);
 }
 
-static enum store_tfo_mode tfo_store(enum condition_tfo t)
-{
-	return t == CONDITION_TFO_ON ? STORE_TFO_ON : t == CONDITION_TFO_COOKIE ? STORE_TFO_COOKIE
-										   : STORE_TFO_OFF;
-}
-
 /*
  * The congestion control a condition runs with: its cc key, or else what a
  * new namespace starts with, which is the host's default (recorded, never
@@ -97,12 +91,12 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.rtt_ns = (int64_t)c->rtt_ns, .down_bps = (int64_t)c->link.down.rate_bps,
 		.up_bps = (int64_t)c->link.up.rate_bps, .queue_pkts = c->link.down.limit_pkts,
 		.queue_bytes = (int64_t)c->link.down.limit_bytes, .loss = c->link.down.loss,
-		.tfo_mode = tfo_store(c->tfo), .tfo_sysctl = c->tfo_sysctl, .per_conn = (int)c->per_conn,
+		.tfo_mode = c->tfo, .tfo_sysctl = tfo_mode_sysctl(c->tfo, false), .per_conn = (int)c->per_conn,
 		.conns_per_host = (int)c->conns_per_host, .trials = (int)c->trials, .warmup = (int)c->warmup,
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->ops->name,
 		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
 		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
-		.cc = cc, .encoding = condition_encoding_name(c->encoding),
+		.cc = cc, .encoding = encoding_name(c->encoding),
 	};
 	return store_condition_insert(r->st, &sc, id);
 }
@@ -187,11 +181,11 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 	int rc;
 
 	*again = false;
-	to->tfo_sysctl = g[k].tfo_sysctl;
+	to->tfo_sysctl = tfo_mode_sysctl(g[k].tfo, false);
 	to->warm = false;
 	to->flush_metrics = true;
 	r->cond_now = g[k].index + 1;
-	if (g[k].tfo == CONDITION_TFO_COOKIE) {
+	if (tfo_modes[g[k].tfo].cookies) {
 		/* Fresh metrics, then one load to fetch the cookies, then the
 		 * counted load with the cookies warm. */
 		if ((rc = warm_load(s, to)) < 0)
@@ -204,7 +198,7 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 		return rc;
 	rc = trial_store(r, cond_id, seq, pg, &tr);
 	if (rc == 0) {
-		const char *mode = condition_tfo_name(g[k].tfo);
+		const char *mode = tfo_mode_name(g[k].tfo);
 		*again = tr.stalled;
 		if (!tr.stalled) {
 			r->done_trials++;
@@ -245,7 +239,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	if ((rc = pages_find(g->page, path, sizeof(path))) < 0 || (rc = page_parse(path, &pg)) < 0)
 		return rc;
 	/* The pair shares its encoding: tfo is the only key inside a group. */
-	if (g->encoding == CONDITION_ENC_DECODED)
+	if (g->encoding == ENC_DECODED)
 		page_use_decoded(pg);
 	units_format_time(g->rtt_ns, rtt, sizeof(rtt));
 	struct session_opts so = {
@@ -267,7 +261,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 			r->cond_now = g[k].index + 1;
 			snprintf(what, sizeof(what), "%s rtt %s: warm-up %u/%u", g->page, rtt, w + 1, g->warmup);
 			runner_progress(r, what, -1);
-			to.tfo_sysctl = g[k].tfo_sysctl;
+			to.tfo_sysctl = tfo_mode_sysctl(g[k].tfo, false);
 			to.warm = false;
 			rc = warm_load(s, &to);
 			if (!rc && proc_interrupted())
@@ -287,7 +281,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 				} else if (++stalled[k] > (int)g[k].trials) {
 					log_warn("%s rtt %s tfo %s: %d host stalls; no more repeats, this "
 						 "condition keeps %d trials", g->page, rtt,
-						 condition_tfo_name(g[k].tfo), stalled[k], done[k]);
+						 tfo_mode_name(g[k].tfo), stalled[k], done[k]);
 				} else {
 					struct timespec pause = { runner_stall_pause_s(++streak), 0 };
 					nanosleep(&pause, NULL);

@@ -145,7 +145,7 @@ int bench_fetch_run(size_t max)
 			page_free(pg);
 			return 1;
 		}
-		testbed_set_tfo(s->tb, 519);
+		testbed_set_tfo(s->tb, tfo_mode_sysctl(TFO_ON, false));
 		struct fetch_opts fo = { .tfo = true, .sched = { .max_per_host = 6, .per_conn = 2 } };
 		int rc = measure(s, &fo, &m);
 		session_down(s);
