@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/prologue.h"
 #include "cli/version.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
@@ -37,13 +38,6 @@ static void usage(FILE *f)
 		"  --jobs N          run N condition groups at once, each in its own testbed\n"
 		"  -v, --verbose\n"
 		"Then: tfolab table, tfolab compare, tfolab plot --out DIR.\n");
-}
-
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static char *join_args(int argc, char **argv)
@@ -261,7 +255,7 @@ int cmd_run(int argc, char **argv)
 		snprintf(kernel, sizeof(kernel), "%s %s %s", u.sysname, u.release, u.machine);
 		gethostname(host, sizeof(host) - 1);
 		struct store_run run = {
-			.started_at = now_ns(), .command_line = cmdline, .experiment_name = e->name,
+			.started_at = clock_real_ns(), .command_line = cmdline, .experiment_name = e->name,
 			.experiment_text = record, .git_describe = TFOLAB_GIT_DESCRIBE, .kernel = kernel,
 			.link_backend = ops->name, .host = host,
 		};
@@ -270,15 +264,13 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "tfolab: run %lld: %s, %zu conditions in %zu groups, %zu trials, backend %s\n",
 			(long long)r.run_id, e->name, n, ngroups, r.total_trials, ops->name);
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r.t0_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	r.t0_ns = clock_mono_ns();
 
 	int rc = jobs > 1 ? run_parallel(&r, starts, ngroups, jobs, db) : run_share(&r, starts, ngroups, 0, 1);
 	if (r.tty)
 		fprintf(stderr, "\n");
 	const char *status = rc == 0 ? "done" : "interrupted";
-	store_run_end(st, r.run_id, status, now_ns());
+	store_run_end(st, r.run_id, status, clock_real_ns());
 	size_t valid = 0, invalid = 0, stalled = 0;
 	store_run_trial_counts(st, r.run_id, &valid, &invalid, &stalled);
 	fprintf(stderr, "tfolab: run %lld %s: %zu valid and %zu invalid trials (%zu of them host stalls,"

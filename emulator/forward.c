@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 /* --- buffer pool ------------------------------------------------------- */
@@ -393,20 +394,6 @@ struct forward {
 	struct qpkt *bufs[FORWARD_BATCH];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void release_pkt(struct qpkt *p, void *arg)
 {
 	forward_pool_put(arg, p);
@@ -473,7 +460,7 @@ int forward_new(const struct link_params *p, const struct forward_opts *o,
 		rc = fail(err, errlen, errno, "userspace link: pool of %u buffers", n);
 		goto error;
 	}
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_mono_ns();
 	/* Distinct loss streams per direction from one seed. */
 	rc = dir_init(f, 0, &p->up, p->seed, client, server->tx, event_log, t0, err, errlen);
 	if (rc == 0)
@@ -495,7 +482,7 @@ error:
  */
 static void read_kernel_drops(struct forward *f, int force)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	if (!force && now - f->kstats_ns < 10000000)
 		return;
 	f->kstats_ns = now;
@@ -528,8 +515,8 @@ static void publish(struct forward *f, int force)
 static int dir_read(struct forward *f, struct fdir *d)
 {
 	uint32_t cap = forward_pool_data_cap(f->pool);
-	uint64_t now = mono_ns();
-	uint64_t off = real_ns() - now;
+	uint64_t now = clock_mono_ns();
+	uint64_t off = clock_real_ns() - now;
 	int got = 0;
 	while (got < FORWARD_READ_MAX) {
 		struct tpacket2_hdr *h =
@@ -666,7 +653,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 	uint64_t armed = 0;        /* expiry of the timer, 0 = disarmed/fired */
 	uint64_t poll_until = 0;   /* keep polling after work until then */
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = clock_mono_ns();
 		int64_t w = forward_wait_ns(now, queue_next_ns(f->dir[0].q),
 					    queue_next_ns(f->dir[1].q), f->spin_ns);
 		if (now < poll_until)
@@ -706,13 +693,13 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 			if (ready[i] & EPOLLIN)
 				work += dir_read(f, &f->dir[i]);
 		}
-		now = mono_ns();
+		now = clock_mono_ns();
 		for (int i = 0; i < 2; i++)
 			work += dir_send(f, &f->dir[i], now);
 		if (work) {
 			publish(f, 0);
 			if (f->linger_ns)
-				poll_until = mono_ns() + f->linger_ns;
+				poll_until = clock_mono_ns() + f->linger_ns;
 		}
 	}
 end:

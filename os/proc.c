@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "common/clock.h"
+
 static sigset_t run_signals(void)
 {
 	sigset_t s;
@@ -34,17 +36,10 @@ int proc_interrupted(void)
 	return sig > 0 ? sig : 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000ll + ts.tv_nsec / 1000000;
-}
-
 int proc_wait_child(pid_t pid, int *status, int timeout_ms)
 {
 	sigset_t s = run_signals();
-	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : clock_mono_ms() + timeout_ms;
 
 	for (;;) {
 		pid_t r = waitpid(pid, status, WNOHANG);
@@ -52,7 +47,7 @@ int proc_wait_child(pid_t pid, int *status, int timeout_ms)
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return -errno;
-		long long left = deadline < 0 ? 100 : deadline - now_ms();
+		long long left = deadline < 0 ? 100 : deadline - clock_mono_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		if (left > 100)

@@ -7,19 +7,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
 #include "run/session.h"
 #include "workloads/pages.h"
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 int runner_stall_pause_s(int streak)
 {
@@ -47,7 +41,7 @@ void runner_progress(struct runner *r, const char *what, double plt_s)
 {
 	if (!r->tty)
 		return;
-	double elapsed = (mono_ns() - r->t0_ns) / 1e9;
+	double elapsed = (clock_mono_ns() - r->t0_ns) / 1e9;
 	size_t left = r->total_trials > r->done_trials ? r->total_trials - r->done_trials : 0;
 	char eta[32] = "?";
 	if (r->done_here > 0) {

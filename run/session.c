@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "os/netns.h"
 #include "os/tcpmetrics.h"
@@ -192,7 +193,6 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 {
 	struct tfo_counters c0, c1, s0, s1;
 	struct link_stats up0, down0, up1, down1;
-	struct timespec now;
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -221,8 +221,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	r->steal_ns = -1;
 	bool steal_ok = !no_steal && stall_steal_read("/proc/stat", &steal0) == 0;
 	no_steal = !steal_ok;
-	clock_gettime(CLOCK_REALTIME, &now);
-	r->started_at_us = (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000;
+	r->started_at_us = clock_real_ns() / 1000;
 	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
 		return rc;
 	if (steal_ok && stall_steal_read("/proc/stat", &steal1) == 0 && steal1 >= steal0)

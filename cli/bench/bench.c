@@ -10,19 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "os/proc.h"
 #include "results/stats.h"
 #include "testbed/tool.h"
 
 #define ROW_FMT "%-8s %-14s %-21s %-26s %-54s %-32s %s\n"
-
-uint64_t bench_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * BENCH_SEC + (uint64_t)ts.tv_nsec;
-}
 
 double bench_median(const double *v, int n)
 {
@@ -43,7 +37,7 @@ int bench_sleep_until(struct bench *b, uint64_t t)
 	for (;;) {
 		if (bench_interrupted(b))
 			return -EINTR;
-		uint64_t now = bench_now_ns();
+		uint64_t now = clock_mono_ns();
 		if (now >= t)
 			return 0;
 		uint64_t d = t - now < 20 * BENCH_MS ? t - now : 20 * BENCH_MS;
@@ -211,7 +205,7 @@ int bench_iperf(struct bench *b, struct testbed *tb, int reverse, int secs,
 	rc = fd = tool_outfd();
 	if (rc < 0)
 		goto end;
-	uint64_t t0 = bench_now_ns();
+	uint64_t t0 = clock_mono_ns();
 	rc = client = tool_spawn(tb, TESTBED_CLIENT, argv, fd);
 	if (rc < 0)
 		goto end;

@@ -31,8 +31,6 @@ struct bench {
 	int tty;          /* stderr is a terminal: progress is shown there */
 };
 
-uint64_t bench_now_ns(void);
-
 /* Median of @n values (NAN when n == 0); @v is not modified. */
 double bench_median(const double *v, int n);
 

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/bench/bench.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
@@ -151,13 +152,13 @@ static int link_edge(struct bench *b, struct testbed *tb, uint64_t after, uint64
 	int rc = bench_sleep_until(b, after);
 	if (rc < 0 || (rc = testbed_link_stats(tb, &up, &down)) < 0)
 		return rc;
-	uint64_t pkts = down.pkts, limit = bench_now_ns() + 2 * BENCH_SEC;
+	uint64_t pkts = down.pkts, limit = clock_mono_ns() + 2 * BENCH_SEC;
 	for (;;) {
 		if (bench_interrupted(b))
 			return -EINTR;
 		if ((rc = testbed_link_stats(tb, &up, &down)) < 0)
 			return rc;
-		uint64_t now = bench_now_ns();
+		uint64_t now = clock_mono_ns();
 		if (down.pkts != pkts) {
 			*t = now;
 			*bytes = down.bytes;
@@ -346,7 +347,7 @@ static int bench_overhead(struct bench *b, const struct link_backend_ops *ops)
 			tput_bare[nb++] = ip.recv_bps;
 		else
 			b->failed++;
-		uint64_t c0 = 0, c1 = 0, p0 = link_pkts(emu), t0 = bench_now_ns();
+		uint64_t c0 = 0, c1 = 0, p0 = link_pkts(emu), t0 = clock_mono_ns();
 		int have_cpu = cpu_ns(emu, &c0) == 0;
 		rc = bench_iperf(b, emu, 0, b->secs, NULL, NULL, &ip);
 		if (rc == -EINTR)
@@ -356,7 +357,7 @@ static int bench_overhead(struct bench *b, const struct link_backend_ops *ops)
 			continue;
 		}
 		tput[nt++] = ip.recv_bps;
-		uint64_t pk = link_pkts(emu) - p0, wall = bench_now_ns() - t0;
+		uint64_t pk = link_pkts(emu) - p0, wall = clock_mono_ns() - t0;
 		if (have_cpu && cpu_ns(emu, &c1) == 0 && pk > 0) {
 			cpu_pkt[nc] = (double)(c1 - c0) / (double)pk;
 			cpu_core[nc++] = (double)(c1 - c0) / (double)wall * 100;
@@ -539,7 +540,7 @@ static int bench_setup(struct bench *b, const struct link_backend_ops *ops)
 	for (int r = 0; r < n; r++) {
 		struct testbed *tb;
 		bench_progress(b, "%s setup, run %d of %d", ops->name, r + 1, n);
-		uint64_t t0 = bench_now_ns();
+		uint64_t t0 = clock_mono_ns();
 		int rc = bench_testbed_up(b, ops, &lp, NULL, &tb);
 		if (rc == -EINTR)
 			return rc;
@@ -547,9 +548,9 @@ static int bench_setup(struct bench *b, const struct link_backend_ops *ops)
 			b->failed++;
 			continue;
 		}
-		uint64_t t1 = bench_now_ns();
+		uint64_t t1 = clock_mono_ns();
 		rc = testbed_down(tb);
-		uint64_t t2 = bench_now_ns();
+		uint64_t t2 = clock_mono_ns();
 		if (rc < 0) {
 			b->failed++;
 			continue;
