@@ -13,6 +13,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
 #include <netlink/route/neighbour.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,23 +22,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-
-/* libnl errors are their own numbers; callers want errno. */
-static int nl_errno(int err)
-{
-	switch (-err) {
-	case NLE_EXIST: return -EEXIST;
-	case NLE_NOMEM: return -ENOMEM;
-	case NLE_PERM: return -EPERM;
-	case NLE_NODEV: return -ENODEV;
-	case NLE_OBJ_NOTFOUND: return -ENOENT;
-	case NLE_INVAL: return -EINVAL;
-	case NLE_BUSY: return -EBUSY;
-	case NLE_OPNOTSUPP: return -EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT: return -EAFNOSUPPORT;
-	default: return -EIO;
-	}
-}
+#include "common/nlerr.h"
 
 int iface_sock_new(struct nl_sock **out)
 {
@@ -52,7 +37,7 @@ int iface_sock_new(struct nl_sock **out)
 	if (err < 0) {
 		log_err("netlink: nl_connect(NETLINK_ROUTE): %s", nl_geterror(err));
 		nl_socket_free(sk);
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	*out = sk;
 	return 0;
@@ -82,7 +67,7 @@ int iface_veth_add(struct nl_sock *sk, const char *name, const char *peer_name, 
 	rtnl_link_put(link);
 	if (err < 0) {
 		log_err("veth %s/%s: RTM_NEWLINK: %s", name, peer_name, nl_geterror(err));
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	return 0;
 }
@@ -92,35 +77,48 @@ int iface_index(struct nl_sock *sk, const char *name)
 	struct rtnl_link *link;
 	int err = rtnl_link_get_kernel(sk, 0, name, &link);
 	if (err < 0)
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	int idx = rtnl_link_get_ifindex(link);
 	rtnl_link_put(link);
 	return idx;
 }
 
-int iface_up(struct nl_sock *sk, const char *name)
+static int set_up(struct nl_sock *sk, const char *name, bool up)
 {
 	struct rtnl_link *link, *change;
 	int err = rtnl_link_get_kernel(sk, 0, name, &link);
 
 	if (err < 0) {
 		log_err("link %s: RTM_GETLINK: %s", name, nl_geterror(err));
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	change = rtnl_link_alloc();
 	if (!change) {
 		rtnl_link_put(link);
 		return -ENOMEM;
 	}
-	rtnl_link_set_flags(change, IFF_UP);
+	if (up)
+		rtnl_link_set_flags(change, IFF_UP);
+	else
+		rtnl_link_unset_flags(change, IFF_UP);
 	err = rtnl_link_change(sk, link, change, 0);
 	rtnl_link_put(change);
 	rtnl_link_put(link);
 	if (err < 0) {
-		log_err("link %s: set up: %s", name, nl_geterror(err));
-		return nl_errno(err);
+		log_err("link %s: set %s: %s", name, up ? "up" : "down", nl_geterror(err));
+		return nlerr_to_errno(err);
 	}
 	return 0;
+}
+
+int iface_up(struct nl_sock *sk, const char *name)
+{
+	return set_up(sk, name, true);
+}
+
+int iface_down(struct nl_sock *sk, const char *name)
+{
+	return set_up(sk, name, false);
 }
 
 int iface_addr_add(struct nl_sock *sk, const char *name, struct in_addr in, int prefixlen)
@@ -150,7 +148,7 @@ int iface_addr_add(struct nl_sock *sk, const char *name, struct in_addr in, int 
 	rtnl_addr_put(addr);
 	if (err < 0) {
 		log_err("addr %s/%d on %s: RTM_NEWADDR: %s", text, prefixlen, name, nl_geterror(err));
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	return 0;
 }
@@ -212,7 +210,7 @@ int iface_route_add(struct nl_sock *sk, const char *name, struct in_addr dst, in
 	err = nl_send_sync(sk, msg); /* frees msg; waits for the ack */
 	if (err < 0) {
 		log_err("%s: RTM_NEWROUTE: %s", what, nl_geterror(err));
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	return 0;
 }
@@ -223,7 +221,7 @@ int iface_mac(struct nl_sock *sk, const char *name, unsigned char mac[6])
 	int err = rtnl_link_get_kernel(sk, 0, name, &link);
 	if (err < 0) {
 		log_err("link %s: RTM_GETLINK: %s", name, nl_geterror(err));
-		return nl_errno(err);
+		return nlerr_to_errno(err);
 	}
 	struct nl_addr *a = rtnl_link_get_addr(link);
 	if (!a || nl_addr_get_len(a) != 6) {
@@ -258,7 +256,7 @@ int iface_neigh_add(struct nl_sock *sk, const char *name, struct in_addr in,
 	err = rtnl_neigh_add(sk, n, NLM_F_CREATE | NLM_F_REPLACE);
 	if (err < 0) {
 		log_err("neighbour %s on %s: RTM_NEWNEIGH: %s", text, name, nl_geterror(err));
-		err = nl_errno(err);
+		err = nlerr_to_errno(err);
 	}
 end:
 	rtnl_neigh_put(n);

@@ -22,8 +22,9 @@ void iface_sock_free(struct nl_sock *sk);
  */
 int iface_veth_add(struct nl_sock *sk, const char *name, const char *peer, int peer_ns_fd);
 
-/* iface_up - set IFF_UP on @name. */
+/* iface_up / iface_down - set / clear IFF_UP on @name: 0 or a negative errno (logged). */
 int iface_up(struct nl_sock *sk, const char *name);
+int iface_down(struct nl_sock *sk, const char *name);
 
 /* iface_index - the ifindex of @name, or a negative errno. */
 int iface_index(struct nl_sock *sk, const char *name);

@@ -321,7 +321,9 @@ int netns_throwaway_run(int (*fn)(void *arg), void *arg)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 126)
+	if (!WIFEXITED(status))
+		return -ECHILD;
+	if (WEXITSTATUS(status) == 126)
 		return -EPERM;
 	return WEXITSTATUS(status);
 }

@@ -64,8 +64,10 @@ pid_t netns_spawn(int fd, char *const argv[], char *const env_extra[]);
 /*
  * netns_throwaway_run - run @fn(@arg) in a forked child inside a new,
  * unnamed network namespace that vanishes when the child exits.  Returns
- * fn's return value (0..125), or a negative errno if the child could not run.
- * For probing what the kernel allows without touching the host.
+ * fn's return value (0..125; a negative one becomes 125), or a negative
+ * errno: -EPERM when the namespace could not be made, -ECHILD when the
+ * child died of a signal, else fork's or waitpid's.  For probing what the
+ * kernel allows without touching the host.
  */
 int netns_throwaway_run(int (*fn)(void *arg), void *arg);
 #endif
