@@ -1,3 +1,7 @@
+/*
+ * One group of the run: the cells that differ only in TFO, in one session,
+ * their trials alternating between the modes (see run/runner.h).
+ */
 #include "run/runner.h"
 
 #include <errno.h>
@@ -7,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
@@ -23,40 +26,6 @@ int runner_stall_pause_s(int streak)
 int runner_wants_trial(int done, int stalled, uint32_t trials, uint32_t t)
 {
 	return done <= (int)t && stalled <= (int)trials;
-}
-
-size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **starts)
-{
-	size_t k = 0;
-	*starts = malloc((n ? n : 1) * sizeof(**starts));
-	if (!*starts)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (i == 0 || cells[i].pair != cells[i - 1].pair)
-			(*starts)[k++] = i;
-	return k;
-}
-
-void runner_progress(struct runner *r, const char *what, double plt_s)
-{
-	if (!r->tty)
-		return;
-	double elapsed = (clock_mono_ns() - r->t0_ns) / 1e9;
-	size_t left = r->total_trials > r->done_trials ? r->total_trials - r->done_trials : 0;
-	char eta[32] = "?";
-	if (r->done_here > 0) {
-		double s = elapsed / r->done_here * left;
-		snprintf(eta, sizeof(eta), "%dm%02ds", (int)(s / 60), (int)s % 60);
-	}
-	if (r->cond_now)
-		fprintf(stderr, "\r\033[K[condition %zu/%zu, %zu/%zu trials] %s", r->cond_now, r->n,
-			r->done_trials, r->total_trials, what);
-	else
-		fprintf(stderr, "\r\033[K[%zu/%zu trials] %s", r->done_trials, r->total_trials, what);
-	if (plt_s >= 0)
-		fprintf(stderr, "  PLT %.3f s", plt_s);
-	fprintf(stderr, "  ETA %s", eta);
-	fflush(stderr);
 }
 
 /*

@@ -10,6 +10,7 @@
 #ifndef TFOLAB_RUN_RUNNER_H
 #define TFOLAB_RUN_RUNNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,9 +20,12 @@
 
 struct runner {
 	struct store *st;
+	const char *db;          /* its path: parallel jobs open their own */
 	int64_t run_id;
 	const struct condition_spec *cells;
 	size_t n;
+	size_t *starts;          /* first cell of each group (runner_groups) */
+	size_t ngroups;
 	/* progress */
 	int tty;                 /* print a progress line on stderr */
 	size_t total_trials;     /* counted trials of the whole run */
@@ -34,6 +38,44 @@ struct runner {
 	 * namespace, which is not work to repeat per condition. */
 	const struct link_backend_ops *ops;
 };
+
+/* How a run begins: a new one, or the latest one of the database again. */
+struct runner_start {
+	const struct experiment *e;
+	const struct condition_spec *cells;  /* experiment_matrix(e); borrowed */
+	size_t n;
+	const struct link_backend_ops *ops;
+	const char *cmdline;     /* recorded with a new run */
+	bool resume;
+};
+
+/*
+ * runner_open - @r for the run that @how describes, in the store @st at
+ * @db.  A new run is recorded with its provenance: the command line, the
+ * experiment as read with the values in force, git describe, the kernel,
+ * the host and the backend.  With @how->resume it is the latest run of
+ * @st instead, which must not have finished and must be of the same
+ * experiment with the same --set values.  Says on stderr which run it is.
+ * Returns 0, or a negative errno (logged); runner_close(@r) either way.
+ */
+int runner_open(struct runner *r, struct store *st, const char *db,
+		const struct runner_start *how);
+
+/*
+ * runner_run - every group of the run, in order, or spread over @jobs
+ * child processes (group g in job g % jobs), each with its own testbeds
+ * and its own connection to the database (SQLite in WAL mode serialises
+ * their writes).  Returns 0, -EINTR when SIGINT/SIGTERM arrived (every
+ * finished trial is stored), or another negative errno (logged).
+ */
+int runner_run(struct runner *r, int jobs);
+
+/*
+ * runner_close - after runner_run's @rc: mark the run done (@rc == 0) or
+ * interrupted, say how many trials it holds, and free what runner_open
+ * allocated.  A run that runner_open did not open is only freed.
+ */
+void runner_close(struct runner *r, int rc);
 
 /* runner_groups - start index of each group into *starts (malloc'd); returns the count. */
 size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **starts);
