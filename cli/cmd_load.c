@@ -21,7 +21,7 @@
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
-#include "run/session.h"
+#include "run/trial.h"
 #include "workloads/pages.h"
 
 static void usage(FILE *f)
@@ -122,7 +122,19 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	}
 }
 
-int cmd_load(int argc, char **argv)
+struct load_args {
+	struct linkopts lo;
+	const char *page;
+	int per_conn, conns, json, waterfall, decoded;
+	uint64_t timeout_ns;
+};
+
+/*
+ * load_parse - @argv into @a.  Returns -1 when the command is to run, else
+ * the exit status to return at once: 0 after --help, 2 after a usage error
+ * (said on stderr).
+ */
+static int load_parse(int argc, char **argv, struct load_args *a)
 {
 	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING };
 	static const struct option longopts[] = {
@@ -137,16 +149,16 @@ int cmd_load(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct linkopts lo;
-	int per_conn = 2, conns = 6, json = 0, waterfall = 1, decoded = 0, opt, rc;
-	uint64_t timeout_ns = 30ull * 1000000000;
+	int opt, rc;
 	char *end;
 
-	linkopts_init(&lo);
+	*a = (struct load_args){ .per_conn = 2, .conns = 6, .waterfall = 1,
+				 .timeout_ns = 30ull * 1000000000 };
+	linkopts_init(&a->lo);
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		rc = linkopts_parse(&lo, "load", opt, optarg);
+		rc = linkopts_parse(&a->lo, "load", opt, optarg);
 		if (rc < 0)
 			return 2;
 		if (rc > 0)
@@ -154,26 +166,26 @@ int cmd_load(int argc, char **argv)
 		switch (opt) {
 		case OPT_PER_CONN:
 			if (!strcmp(optarg, "unlimited")) {
-				per_conn = 0;
+				a->per_conn = 0;
 				break;
 			}
-			per_conn = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || per_conn < 1) {
+			a->per_conn = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->per_conn < 1) {
 				fprintf(stderr, "tfolab load: --per-conn: \"%s\" is not a request count "
 					"(use 1, 2, ... or unlimited)\n", optarg);
 				return 2;
 			}
 			break;
 		case OPT_CONNS:
-			conns = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || conns < 1 || conns > 64) {
+			a->conns = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->conns < 1 || a->conns > 64) {
 				fprintf(stderr, "tfolab load: --conns-per-host: \"%s\" is not a count "
 					"(use 1 to 64)\n", optarg);
 				return 2;
 			}
 			break;
 		case OPT_TIMEOUT:
-			if (units_parse_time(optarg, &timeout_ns) < 0 || !timeout_ns) {
+			if (units_parse_time(optarg, &a->timeout_ns) < 0 || !a->timeout_ns) {
 				fprintf(stderr, "tfolab load: --timeout: \"%s\" is not a time above 0 (use %s)\n",
 					optarg, UNITS_TIME_FORM);
 				return 2;
@@ -185,13 +197,13 @@ int cmd_load(int argc, char **argv)
 					"(use %s)\n", optarg, ENCODING_FORM);
 				return 2;
 			}
-			decoded = rc == ENC_DECODED;
+			a->decoded = rc == ENC_DECODED;
 			break;
 		case OPT_JSON:
-			json = 1;
+			a->json = 1;
 			break;
 		case OPT_NO_WATERFALL:
-			waterfall = 0;
+			a->waterfall = 0;
 			break;
 		case 'v':
 			log_verbose++;
@@ -209,20 +221,45 @@ int cmd_load(int argc, char **argv)
 		fprintf(stderr, "tfolab load: give exactly one PAGE (see tfolab pages)\n");
 		return 2;
 	}
+	a->page = argv[optind];
+	return -1;
+}
+
+/* Prints the trial @r of @a in the form asked for. */
+static void load_report(const struct load_args *a, const struct page *pg, const struct session *s,
+			const char *backend, const struct trial_result *r)
+{
+	if (a->json) {
+		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), r);
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(j);
+	} else {
+		result_text(pg, s, &a->lo, backend, r, a->waterfall);
+	}
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct load_args a;
 	char path[PATH_MAX];
 	struct page *pg;
-	if (pages_find(argv[optind], path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
+	int rc = load_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (pages_find(a.page, path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
 		return 2;
-	if (decoded)
+	if (a.decoded)
 		page_use_decoded(pg);
 	const struct link_backend_ops *ops;
-	if (cmd_prologue("load", &lo, BACKEND_AUTO, &ops) < 0) {
+	if (cmd_prologue("load", &a.lo, BACKEND_AUTO, &ops) < 0) {
 		page_free(pg);
 		return 1;
 	}
-
 	struct session_opts so = {
-		.pg = pg, .backend = ops, .link = lo.link, .cc = lo.cc, .fastopen_qlen = 4096, .seed = 1,
+		.pg = pg, .backend = ops, .link = a.lo.link, .cc = a.lo.cc, .fastopen_qlen = 4096,
+		.seed = 1,
 	};
 	struct session *s;
 	if (session_up(&so, &s) < 0) {
@@ -230,34 +267,16 @@ int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	struct trial_opts to = {
-		.tfo_sysctl = tfo_mode_sysctl(lo.tfo, false), .flush_metrics = true,
-		.sched = { .max_per_host = conns, .per_conn = per_conn, .follow_plan = true },
-		.timeout_ns = timeout_ns,
+		.sched = { .max_per_host = a.conns, .per_conn = a.per_conn, .follow_plan = true },
+		.timeout_ns = a.timeout_ns,
 	};
 	struct trial_result r;
 	int exit_code = 1;
-	if (tfo_modes[lo.tfo].cookies) {
-		/* The first connection to each origin only fetches its cookie. */
-		log_info("warm-up load to fetch the TFO cookies");
-		rc = trial_run(s, &to, &r);
-		trial_result_release(&r);
-		if (rc < 0)
-			goto end;
-		to.warm = true;
-		to.flush_metrics = false; /* the cookies live in tcp_metrics */
-	}
-	if (proc_interrupted())
+	/* With real cookies, a first load only fetches them. */
+	if (trial_prepare(s, &to, a.lo.tfo) < 0 || proc_interrupted())
 		goto end;
-	rc = trial_run(s, &to, &r);
-	if (rc == 0) {
-		if (json) {
-			json_t *j = result_json(pg, s, tfo_mode_name(lo.tfo), &r);
-			json_dumpf(j, stdout, JSON_INDENT(2));
-			printf("\n");
-			json_decref(j);
-		} else {
-			result_text(pg, s, &lo, ops->name, &r, waterfall);
-		}
+	if (trial_run(s, &to, &r) == 0) {
+		load_report(&a, pg, s, ops->name, &r);
 		if (!r.valid)
 			log_err("the trial is invalid: %s", r.reason);
 		exit_code = r.valid ? 0 : 1;

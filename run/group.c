@@ -15,7 +15,7 @@
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
-#include "run/session.h"
+#include "run/trial.h"
 #include "workloads/pages.h"
 
 int runner_stall_pause_s(int streak)
@@ -119,17 +119,6 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 }
 
 
-/* One load that is not counted. */
-static int warm_load(struct session *s, struct trial_opts *to)
-{
-	struct trial_result t;
-	int rc = trial_run(s, to, &t);
-	if (rc == 0 && t.fetch.error[0])
-		log_warn("warm-up load failed: %s", t.fetch.error);
-	trial_result_release(&t);
-	return rc;
-}
-
 /*
  * One counted trial of cell @k of the group @g, stored with @seq; @num is
  * its 1-based number among the cell's counted trials.  *@again
@@ -144,18 +133,9 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 	int rc;
 
 	*again = false;
-	to->tfo_sysctl = tfo_mode_sysctl(g[k].tfo, false);
-	to->warm = false;
-	to->flush_metrics = true;
 	r->cond_now = g[k].index + 1;
-	if (tfo_modes[g[k].tfo].cookies) {
-		/* Fresh metrics, then one load to fetch the cookies, then the
-		 * counted load with the cookies warm. */
-		if ((rc = warm_load(s, to)) < 0)
-			return rc;
-		to->warm = true;
-		to->flush_metrics = false;
-	}
+	if ((rc = trial_prepare(s, to, g[k].tfo)) < 0)
+		return rc;
 	struct trial_result tr;
 	if ((rc = trial_run(s, to, &tr)) < 0)
 		return rc;
@@ -226,7 +206,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 			runner_progress(r, what, -1);
 			to.tfo_sysctl = tfo_mode_sysctl(g[k].tfo, false);
 			to.warm = false;
-			rc = warm_load(s, &to);
+			rc = trial_warmup(s, &to);
 			if (!rc && proc_interrupted())
 				rc = -EINTR;
 		}

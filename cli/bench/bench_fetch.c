@@ -15,6 +15,7 @@
 #include "os/netns.h"
 #include "os/proc.h"
 #include "run/session.h"
+#include "workloads/fetch.h"
 
 #define BODY 10000   /* bytes per resource */
 
