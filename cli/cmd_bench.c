@@ -81,14 +81,8 @@ static int bench_link(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "tfolab bench link: %s needs a value (see tfolab bench link --help)\n",
-				argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr, "tfolab bench link: unknown option '%s' (see tfolab bench link --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("bench link", opt, argv);
 		}
 	}
 	if (optind < argc) {
@@ -138,8 +132,7 @@ static int bench_fetch(int argc, char **argv)
 			       "connections, peak memory and peak open file descriptors.\n");
 			return 0;
 		default:
-			fprintf(stderr, "tfolab bench fetch: unknown option '%s'\n", argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("bench fetch", opt, argv);
 		}
 	}
 	if (cmd_prologue("bench fetch", NULL, BACKEND_AUTO, NULL) < 0)

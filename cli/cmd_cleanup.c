@@ -33,9 +33,7 @@ int cmd_cleanup(int argc, char **argv)
 			       "crashed when its process is gone.  --all removes those of live runs too.\n");
 			return 0;
 		default:
-			fprintf(stderr, "tfolab cleanup: unknown option '%s' (see tfolab cleanup --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("cleanup", opt, argv);
 		}
 	}
 	if (optind < argc) {

@@ -137,14 +137,8 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "tfolab link: %s needs a value (see tfolab link --help)\n",
-				argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr, "tfolab link: unknown option '%s' (see tfolab link --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("link", opt, argv);
 		}
 	}
 	if (optind >= argc) {

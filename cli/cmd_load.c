@@ -212,9 +212,7 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "tfolab load: %s '%s' (see tfolab load --help)\n",
-				opt == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("load", opt, argv);
 		}
 	}
 	if (optind != argc - 1) {

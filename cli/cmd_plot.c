@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/prologue.h"
 #include "common/log.h"
 #include "plots/plot.h"
 #include "plots/plot_gp.h"
@@ -130,14 +131,8 @@ int cmd_plot(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "tfolab plot: %s needs a value (see tfolab plot --help)\n",
-				argv[optind - 1]);
-			return 2;
 		default:
-			fprintf(stderr, "tfolab plot: unknown option \"%s\" (see tfolab plot --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("plot", opt, argv);
 		}
 	}
 	if (optind < argc) {

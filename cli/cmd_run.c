@@ -102,9 +102,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 			usage(stdout);
 			return 0;
 		default:
-			fprintf(stderr, "tfolab run: %s '%s' (see tfolab run --help)\n",
-				opt == ':' ? "missing value for" : "unknown option", argv[optind - 1]);
-			return 2;
+			return cmd_bad_option("run", opt, argv);
 		}
 	}
 	if (optind != argc - 1) {

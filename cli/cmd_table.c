@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/prologue.h"
 #include "common/log.h"
 #include "results/store.h"
 
@@ -86,14 +87,8 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 		case 'h':
 			usage(cmd, stdout);
 			return 0;
-		case ':':
-			fprintf(stderr, "tfolab %s: %s needs a value (see tfolab %s --help)\n",
-				cmd->name, argv[optind - 1], cmd->name);
-			return 2;
 		default:
-			fprintf(stderr, "tfolab %s: unknown option \"%s\" (see tfolab %s --help)\n",
-				cmd->name, argv[optind - 1], cmd->name);
-			return 2;
+			return cmd_bad_option(cmd->name, opt, argv);
 		}
 	}
 	if (optind < argc) {

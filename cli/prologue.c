@@ -1,11 +1,23 @@
 #include "cli/prologue.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "common/log.h"
 #include "os/proc.h"
 #include "testbed/cleanup.h"
+
+int cmd_bad_option(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		fprintf(stderr, "tfolab %s: %s needs a value (see tfolab %s --help)\n", cmd,
+			argv[optind - 1], cmd);
+	else
+		fprintf(stderr, "tfolab %s: unknown option '%s' (see tfolab %s --help)\n", cmd,
+			argv[optind - 1], cmd);
+	return 2;
+}
 
 int need_root(const char *cmd)
 {

@@ -1,5 +1,6 @@
 /*
- * What every command that builds a testbed (link, load, run, bench) does
+ * What the commands share: how they refuse a bad option, and what every
+ * command that builds a testbed (link, load, run, bench) does
  * once its arguments are parsed and before its first setup step, in this
  * order: refuse to go on without root; finish the link options; choose the
  * link backend ("auto" probes for netem in a throwaway namespace); remove
@@ -12,6 +13,14 @@
 
 #include "cli/linkopts.h"
 #include "emulator/backend.h"
+
+/*
+ * cmd_bad_option - one line on stderr about the option that getopt_long
+ * just refused in @argv: @opt ':' (with a leading ':' in the optstring)
+ * when its value is missing, else it is unknown.  Returns 2, the exit
+ * status of a usage error.
+ */
+int cmd_bad_option(const char *cmd, int opt, char **argv);
 
 /* need_root - 0 if we may create namespaces, else one line on stderr and -EPERM. */
 int need_root(const char *cmd);
