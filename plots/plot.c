@@ -374,6 +374,23 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 300, 900) + 60);
 }
 
+/*
+ * The figures, in the order they are drawn (plots/plot.h describes them).
+ * Each writes its data file, script and images, or skips itself with a
+ * warning when the run has no data for it; a new figure is a function and
+ * a row here.
+ */
+static const struct figure {
+	const char *name;
+	int (*draw)(struct ctx *x, const struct plot_data *pd);
+} figures[] = {
+	{ "plt", plot_plt },
+	{ "improvement", plot_improvement },
+	{ "waterfall", plot_waterfall },
+	{ "persistence", plot_persistence },
+	{ "cdf", plot_cdf },
+};
+
 static void run_title_format(struct store *st, int64_t run_id, char *buf, size_t len)
 {
 	struct store_run run;
@@ -410,16 +427,10 @@ int plot_run(struct store *st, int64_t run_id, const struct plot_opts *o, FILE *
 	}
 	if (rc == 0)
 		rc = mkdirs(o->out_dir);
-	if (rc == 0)
-		rc = plot_plt(&x, &pd);
-	if (rc == 0)
-		rc = plot_improvement(&x, &pd);
-	if (rc == 0)
-		rc = plot_waterfall(&x, &pd);
-	if (rc == 0)
-		rc = plot_persistence(&x, &pd);
-	if (rc == 0)
-		rc = plot_cdf(&x, &pd);
+	for (size_t i = 0; rc == 0 && i < sizeof(figures) / sizeof(figures[0]); i++) {
+		log_debug("plot: figure %s", figures[i].name);
+		rc = figures[i].draw(&x, &pd);
+	}
 	plot_data_release(&pd);
 	return rc;
 }

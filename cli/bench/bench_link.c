@@ -39,38 +39,6 @@
 #define TCP_PAYLOAD 1448.0
 #define IP_PACKET 1500.0
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} parts[] = {
-	{ "rtt", BENCH_RTT }, { "rate", BENCH_RATE }, { "overhead", BENCH_OVERHEAD },
-	{ "queue", BENCH_QUEUE }, { "setup", BENCH_SETUP },
-};
-
-int bench_link_parts(const char *list, unsigned *mask)
-{
-	unsigned m = 0;
-	const char *p = list;
-
-	if (!*p)
-		return -EINVAL;
-	for (;;) {
-		size_t len = strcspn(p, ",");
-		unsigned bit = 0;
-		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-			if (strlen(parts[i].name) == len && !strncmp(p, parts[i].name, len))
-				bit = parts[i].bit;
-		if (!bit)
-			return -EINVAL;
-		m |= bit;
-		if (!p[len])
-			break;
-		p += len + 1;
-	}
-	*mask = m;
-	return 0;
-}
-
 /* --- rtt ---------------------------------------------------------------- */
 
 static int bench_rtt(struct bench *b, const struct link_backend_ops *ops)
@@ -577,11 +545,45 @@ static int bench_setup(struct bench *b, const struct link_backend_ops *ops)
 
 /* --- the run ------------------------------------------------------------ */
 
+/* The figures, in the order they are measured: --only names them. */
+static const struct {
+	const char *name;
+	unsigned bit;
+	int (*measure)(struct bench *b, const struct link_backend_ops *ops);
+} figures[] = {
+	{ "rtt", BENCH_RTT, bench_rtt },
+	{ "rate", BENCH_RATE, bench_rate },
+	{ "overhead", BENCH_OVERHEAD, bench_overhead },
+	{ "queue", BENCH_QUEUE, bench_queue },
+	{ "setup", BENCH_SETUP, bench_setup },
+};
+
+int bench_link_parts(const char *list, unsigned *mask)
+{
+	unsigned m = 0;
+	const char *p = list;
+
+	if (!*p)
+		return -EINVAL;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		unsigned bit = 0;
+		for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+			if (strlen(figures[i].name) == len && !strncmp(p, figures[i].name, len))
+				bit = figures[i].bit;
+		if (!bit)
+			return -EINVAL;
+		m |= bit;
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+	*mask = m;
+	return 0;
+}
+
 int bench_link_run(const struct bench_link_opts *o, int *sig)
 {
-	static int (*const fns[])(struct bench *, const struct link_backend_ops *) = {
-		bench_rtt, bench_rate, bench_overhead, bench_queue, bench_setup,
-	};
 	struct bench b = {
 		.reps = o->reps, .quick = o->quick, .secs = o->quick ? 3 : 10, .tty = isatty(2),
 	};
@@ -606,9 +608,9 @@ int bench_link_run(const struct bench_link_opts *o, int *sig)
 			continue;
 		bench_note(&b, "backend %s", ops[i]->name);
 		bench_header(&b);
-		for (size_t k = 0; k < sizeof(fns) / sizeof(fns[0]) && !b.sig; k++)
-			if (o->parts & parts[k].bit)
-				fns[k](&b, ops[i]);
+		for (size_t k = 0; k < sizeof(figures) / sizeof(figures[0]) && !b.sig; k++)
+			if (o->parts & figures[k].bit)
+				figures[k].measure(&b, ops[i]);
 	}
 	bench_progress(&b, NULL);
 	if (b.sig) {
