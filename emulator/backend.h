@@ -10,6 +10,8 @@
 #ifndef TFOLAB_EMULATOR_BACKEND_H
 #define TFOLAB_EMULATOR_BACKEND_H
 
+#include <stdint.h>
+
 #include "common/vocab.h"
 #include "emulator/link.h"
 
@@ -31,6 +33,10 @@ struct link_backend_ops {
 	int (*stats)(struct link_backend *b, struct link_stats *up, struct link_stats *down);
 	/* Start a new window of late_max_ns; NULL where lateness is unknown. */
 	void (*mark)(struct link_backend *b);
+	/* CPU time (user + system) the backend's own process used so far, in
+	 * *@ns: 0 or a negative errno (logged).  NULL where the kernel does
+	 * the work (netem). */
+	int (*cpu_ns)(struct link_backend *b, uint64_t *ns);
 	/* Undo start(); frees @b.  NULL is a no-op. */
 	void (*stop)(struct link_backend *b);
 };

@@ -28,7 +28,6 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
-#include "emulator/forward.h"
 #include "os/proc.h"
 #include "testbed/testbed.h"
 #include "testbed/tool.h"
@@ -258,12 +257,12 @@ static int bench_rate(struct bench *b, const struct link_backend_ops *ops)
 
 /* --- overhead ------------------------------------------------------------ */
 
-/* The forwarder's CPU time, when the backend is the userspace one. */
+/* The CPU time of the backend's own process (the userspace forwarder). */
 static int cpu_ns(struct testbed *tb, uint64_t *ns)
 {
-	if (tb->ops != &link_userspace_ops)
+	if (!tb->ops || !tb->ops->cpu_ns)
 		return -EOPNOTSUPP;
-	return userspace_cpu_ns(tb->link, ns);
+	return tb->ops->cpu_ns(tb->link, ns);
 }
 
 static uint64_t link_pkts(struct testbed *tb)
