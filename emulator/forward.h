@@ -201,6 +201,13 @@ struct forward_port {
 };
 
 /*
+ * forward_fail - the forwarder's errors: "@fmt...: strerror(@e)" into @err
+ * (@errlen bytes); returns -@e.
+ */
+int forward_fail(char *err, int errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * forward_port_open - opens and binds both sockets of @ifname, non-blocking.
  * Returns 0, or a negative errno with a message naming @ifname and the
  * failed call in @err and both fds -1.
