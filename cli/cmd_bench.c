@@ -48,7 +48,7 @@ static int bench_link(int argc, char **argv)
 		{ 0 },
 	};
 	struct bench_link_opts o = { .reps = 0, .quick = 0, .parts = BENCH_ALL };
-	int opt;
+	int opt, rc;
 
 	opterr = 0;
 	optind = 1;
@@ -75,14 +75,9 @@ static int bench_link(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return cmd_bad_option("bench link", opt, argv);
+			if ((rc = cmd_opt_common("bench link", opt, argv, usage)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc) {
@@ -94,7 +89,8 @@ static int bench_link(int argc, char **argv)
 		o.reps = o.quick ? 3 : 5;
 	if (cmd_prologue("bench", NULL, BACKEND_AUTO, NULL) < 0)
 		return 1;
-	int sig = 0, rc = bench_link_run(&o, &sig);
+	int sig = 0;
+	rc = bench_link_run(&o, &sig);
 	if (rc == -EINTR) {
 		log_info("interrupted by signal %d; cleaned up", sig);
 		return 128 + sig;

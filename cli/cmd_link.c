@@ -131,14 +131,9 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 		case OPT_STATS:
 			a->stats = 1;
 			break;
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return cmd_bad_option("link", opt, argv);
+			if ((rc = cmd_opt_common("link", opt, argv, usage)) >= 0)
+				return rc;
 		}
 	}
 	if (optind >= argc) {

@@ -205,14 +205,9 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		case OPT_NO_WATERFALL:
 			a->waterfall = 0;
 			break;
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return cmd_bad_option("load", opt, argv);
+			if ((rc = cmd_opt_common("load", opt, argv, usage)) >= 0)
+				return rc;
 		}
 	}
 	if (optind != argc - 1) {

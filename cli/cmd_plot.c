@@ -86,7 +86,7 @@ int cmd_plot(int argc, char **argv)
 	};
 	unsigned long long v;
 	int64_t run_id = 0;
-	int opt;
+	int opt, rc;
 
 	opterr = 0;
 	optind = 1;
@@ -128,11 +128,9 @@ int cmd_plot(int argc, char **argv)
 		case 'p':
 			o.waterfall_page = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return cmd_bad_option("plot", opt, argv);
+			if ((rc = cmd_opt_common("plot", opt, argv, usage)) >= 0)
+				return rc;
 		}
 	}
 	if (optind < argc) {
@@ -166,7 +164,7 @@ int cmd_plot(int argc, char **argv)
 	struct store *st;
 	if (store_open(o.db_path, &st) < 0)
 		return 1;
-	int rc = 0;
+	rc = 0;
 	if (run_id == 0) {
 		rc = store_run_latest(st, &run_id);
 		if (rc == -ENOENT)

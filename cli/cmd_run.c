@@ -67,7 +67,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	int opt;
+	int opt, rc;
 	char *end;
 
 	*a = (struct run_args){ .db = STORE_DEFAULT_PATH, .jobs = 1 };
@@ -95,14 +95,9 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 				return 2;
 			}
 			break;
-		case 'v':
-			log_verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
 		default:
-			return cmd_bad_option("run", opt, argv);
+			if ((rc = cmd_opt_common("run", opt, argv, usage)) >= 0)
+				return rc;
 		}
 	}
 	if (optind != argc - 1) {

@@ -19,6 +19,20 @@ int cmd_bad_option(const char *cmd, int opt, char **argv)
 	return 2;
 }
 
+int cmd_opt_common(const char *cmd, int opt, char **argv, void (*usage)(FILE *f))
+{
+	switch (opt) {
+	case 'v':
+		log_verbose++;
+		return -1;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		return cmd_bad_option(cmd, opt, argv);
+	}
+}
+
 int need_root(const char *cmd)
 {
 	if (proc_has_admin_caps())

@@ -11,6 +11,8 @@
 #ifndef TFOLAB_CLI_PROLOGUE_H
 #define TFOLAB_CLI_PROLOGUE_H
 
+#include <stdio.h>
+
 #include "cli/linkopts.h"
 #include "emulator/backend.h"
 
@@ -21,6 +23,14 @@
  * status of a usage error.
  */
 int cmd_bad_option(const char *cmd, int opt, char **argv);
+
+/*
+ * cmd_opt_common - what a command does with an option its own switch does
+ * not take: -v raises log_verbose (returns -1: go on), -h prints @usage on
+ * stdout (returns 0, the exit status), anything else is cmd_bad_option
+ * (returns 2).
+ */
+int cmd_opt_common(const char *cmd, int opt, char **argv, void (*usage)(FILE *f));
 
 /* need_root - 0 if we may create namespaces, else one line on stderr and -EPERM. */
 int need_root(const char *cmd);
