@@ -248,7 +248,7 @@ void cell_verdict_format(const struct cell *c, char *buf, size_t len)
 }
 
 /*
- * Pairing.  run/runner.c runs the conditions of one pair_key in rounds:
+ * Pairing.  run/group.c runs the conditions of one pair_key in rounds:
  * in round t it loads the off condition's t-th counted trial and then the
  * on (and cookie) condition's t-th, back to back (ABAB).  A trial that
  * caught a host stall is stored invalid (stalled = 1) and repeated at once

@@ -111,7 +111,7 @@ struct store_trial {
 	                            trial); -1 unknown (NULL) */
 	int64_t fallback_ns;     /* what they cost: summed connect-to-first-byte
 	                            time beyond the median connection with SYN
-	                            data acked (run/session.c
+	                            data acked (run/trial.c
 	                            fallback_cost); -1 unknown */
 };
 

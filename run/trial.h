@@ -39,7 +39,7 @@ struct trial_result {
 	struct tfo_counters server;
 	struct link_stats up, down;      /* deltas over the load */
 	size_t fallbacks;                /* TFO fallbacks after drops (tfo.h) */
-	int64_t fallback_ns;             /* their cost (session.c fallback_cost);
+	int64_t fallback_ns;             /* their cost (trial.c fallback_cost);
 					    -1 unknown */
 };
 
