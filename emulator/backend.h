@@ -10,6 +10,9 @@
 #ifndef TFOLAB_EMULATOR_BACKEND_H
 #define TFOLAB_EMULATOR_BACKEND_H
 
+#include <stdint.h>
+
+#include "common/vocab.h"
 #include "emulator/link.h"
 
 struct link_backend;  /* a backend's own state */
@@ -30,6 +33,10 @@ struct link_backend_ops {
 	int (*stats)(struct link_backend *b, struct link_stats *up, struct link_stats *down);
 	/* Start a new window of late_max_ns; NULL where lateness is unknown. */
 	void (*mark)(struct link_backend *b);
+	/* CPU time (user + system) the backend's own process used so far, in
+	 * *@ns: 0 or a negative errno (logged).  NULL where the kernel does
+	 * the work (netem). */
+	int (*cpu_ns)(struct link_backend *b, uint64_t *ns);
 	/* Undo start(); frees @b.  NULL is a no-op. */
 	void (*stop)(struct link_backend *b);
 };
@@ -37,14 +44,13 @@ struct link_backend_ops {
 extern const struct link_backend_ops link_userspace_ops;
 extern const struct link_backend_ops link_netem_ops;
 
-
-
 /*
- * link_backend_choose - the backend for @name: "userspace", "netem", or
- * "auto" (netem where the kernel has sch_netem, else userspace).  Forcing a
+ * link_backend_choose - the backend for @b: userspace, netem, or auto
+ * (netem where the kernel has sch_netem, else userspace).  Forcing a
  * backend that cannot work here fails with -EOPNOTSUPP after one line that
- * says why.  @why_auto (may be NULL) gets the reason auto chose as it did.
+ * says why.  @why_auto (may be NULL) gets the reason netem or auto chose as
+ * it did.
  */
-int link_backend_choose(const char *name, const struct link_backend_ops **out,
+int link_backend_choose(enum backend_choice b, const struct link_backend_ops **out,
 			char *why_auto, int len);
 #endif

@@ -8,15 +8,14 @@
  * Frames are stamped after the read returns, so a frame's emulated delay
  * starts at most one wake-up latency after it reached the interface; the
  * spin before a delivery keeps the exit side to about a system call.
+ *
+ * The buffer pool is in forward_pool.c, the ports in forward_port.c; the
+ * pure helpers (frames, timing, counters) and the loop are here.
  */
 #include "emulator/forward.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,111 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
-
-/* --- buffer pool ------------------------------------------------------- */
-
-struct forward_pool {
-	unsigned char *mem;     /* n * buf_size bytes, touched lazily */
-	size_t mem_len;
-	uint32_t buf_size;
-	uint32_t n;
-	uint32_t top;           /* free[0..top) are free buffer indices */
-	uint32_t *free;
-};
-
-struct forward_pool *forward_pool_new(uint32_t n, uint32_t buf_size)
-{
-	if (n == 0 || buf_size <= sizeof(struct qpkt) || buf_size % 8) {
-		errno = EINVAL;
-		return NULL;
-	}
-	struct forward_pool *pool = calloc(1, sizeof(*pool));
-	if (!pool)
-		return NULL;
-	pool->buf_size = buf_size;
-	pool->n = n;
-	pool->mem_len = (size_t)n * buf_size;
-	pool->mem = mmap(NULL, pool->mem_len, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	pool->free = malloc((size_t)n * sizeof(*pool->free));
-	if (pool->mem == MAP_FAILED || !pool->free) {
-		int e = pool->free ? errno : ENOMEM;
-		if (pool->mem != MAP_FAILED)
-			munmap(pool->mem, pool->mem_len);
-		free(pool->free);
-		free(pool);
-		errno = e;
-		return NULL;
-	}
-	/* LIFO with buffer 0 on top: a recently freed, hot buffer is reused
-	 * first, and the untouched tail of the mapping stays untouched. */
-	for (uint32_t i = 0; i < n; i++)
-		pool->free[i] = n - 1 - i;
-	pool->top = n;
-	return pool;
-}
-
-void forward_pool_free(struct forward_pool *pool)
-{
-	if (!pool)
-		return;
-	munmap(pool->mem, pool->mem_len);
-	free(pool->free);
-	free(pool);
-}
-
-struct qpkt *forward_pool_get(struct forward_pool *pool)
-{
-	if (pool->top == 0)
-		return NULL;
-	uint32_t i = pool->free[--pool->top];
-	return (struct qpkt *)(pool->mem + (size_t)i * pool->buf_size);
-}
-
-void forward_pool_put(struct forward_pool *pool, struct qpkt *p)
-{
-	if (!p)
-		return;
-	size_t off = (size_t)((unsigned char *)p - pool->mem);
-	pool->free[pool->top++] = (uint32_t)(off / pool->buf_size);
-}
-
-uint32_t forward_pool_avail(const struct forward_pool *pool)
-{
-	return pool->top;
-}
-
-uint32_t forward_pool_data_cap(const struct forward_pool *pool)
-{
-	return pool->buf_size - (uint32_t)sizeof(struct qpkt);
-}
-
-static uint64_t dir_pool_need(const struct link_dir *d)
-{
-	uint64_t lim = 1u << 20;
-	if (d->limit_pkts)
-		lim = d->limit_pkts;
-	if (d->limit_bytes && d->limit_bytes / 60 + 1 < lim)
-		lim = d->limit_bytes / 60 + 1;
-	/* Packets in the delay line are not in the droptail queue; the
-	 * forwarder does not exceed about 2 Mpps, so bound the rate there. */
-	uint64_t pps = d->rate_bps ? d->rate_bps / (8 * 60) + 1 : 2000000;
-	if (pps > 2000000)
-		pps = 2000000;
-	uint64_t flight = (uint64_t)((double)pps * (double)d->delay_ns / 1e9) + 1;
-	return lim + flight + FORWARD_BATCH;
-}
-
-uint32_t forward_pool_size(const struct link_params *p)
-{
-	uint64_t n = dir_pool_need(&p->up) + dir_pool_need(&p->down);
-	if (n < 4096)
-		n = 4096;
-	if (n > (1u << 20))
-		n = 1u << 20;
-	return (uint32_t)n;
-}
+#include "common/clock.h"
+#include "common/log.h"
 
 /* --- frames and timing ------------------------------------------------- */
 
@@ -236,135 +132,6 @@ void forward_shared_read(const struct forward_shared *sh, struct link_stats *up,
 		*fdown = c.fdown;
 }
 
-/* --- sockets ------------------------------------------------------------- */
-
-static int fail(char *err, int errlen, int e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, int errlen, int e, const char *fmt, ...)
-{
-	char what[200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	snprintf(err, errlen, "%s: %s", what, strerror(e));
-	return -e;
-}
-
-static int set_buf(int fd, int force, int plain, int bytes)
-{
-	if (setsockopt(fd, SOL_SOCKET, force, &bytes, sizeof(bytes)) == 0)
-		return 0;
-	return setsockopt(fd, SOL_SOCKET, plain, &bytes, sizeof(bytes));
-}
-
-/* An AF_PACKET socket bound to @idx; @proto 0 binds without receiving. */
-static int packet_open(const char *ifname, unsigned idx, uint16_t proto, char *err, int errlen)
-{
-	/* Protocol 0 until bind, so no frame of another interface slips in. */
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(err, errlen, errno, "interface %s: socket(AF_PACKET)", ifname);
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(proto),
-		.sll_ifindex = (int)idx,
-	};
-	int one = 1, rc;
-	if (proto) {
-		if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0) {
-			rc = fail(err, errlen, errno,
-				  "interface %s: setsockopt(PACKET_IGNORE_OUTGOING)", ifname);
-			goto error;
-		}
-		int v = TPACKET_V2;
-		if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
-			rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_VERSION)",
-				  ifname);
-			goto error;
-		}
-		struct tpacket_req req = {
-			.tp_block_size = FORWARD_RING_BLOCK,
-			.tp_block_nr = FORWARD_RING_BLOCKS,
-			.tp_frame_size = FORWARD_RING_FRAME,
-			.tp_frame_nr = FORWARD_RING_BLOCKS * (FORWARD_RING_BLOCK / FORWARD_RING_FRAME),
-		};
-		if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
-			rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_RX_RING)",
-				  ifname);
-			goto error;
-		}
-	} else {
-		if (set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, 8 << 20) < 0) {
-			rc = fail(err, errlen, errno, "interface %s: setsockopt(SO_SNDBUF)",
-				  ifname);
-			goto error;
-		}
-		if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) < 0) {
-			rc = fail(err, errlen, errno,
-				  "interface %s: setsockopt(PACKET_QDISC_BYPASS)", ifname);
-			goto error;
-		}
-	}
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: bind(AF_PACKET)", ifname);
-		goto error;
-	}
-	return fd;
-error:
-	close(fd);
-	return rc;
-}
-
-int forward_port_open(struct forward_port *port, const char *ifname, char *err, int errlen)
-{
-	memset(port, 0, sizeof(*port));
-	port->rx = port->tx = -1;
-	unsigned idx = if_nametoindex(ifname);
-	if (idx == 0)
-		return fail(err, errlen, errno, "interface %s: if_nametoindex", ifname);
-	int rc = port->tx = packet_open(ifname, idx, 0, err, errlen);
-	if (rc < 0)
-		goto error;
-	rc = port->rx = packet_open(ifname, idx, ETH_P_ALL, err, errlen);
-	if (rc < 0)
-		goto error;
-	port->frame_size = FORWARD_RING_FRAME;
-	port->frame_nr = FORWARD_RING_BLOCKS * (FORWARD_RING_BLOCK / FORWARD_RING_FRAME);
-	port->ring_len = (size_t)FORWARD_RING_BLOCKS * FORWARD_RING_BLOCK;
-	port->ring = mmap(NULL, port->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, port->rx, 0);
-	if (port->ring == MAP_FAILED) {
-		port->ring = NULL;
-		rc = fail(err, errlen, errno, "interface %s: mmap(PACKET_RX_RING)", ifname);
-		goto error;
-	}
-	/* A bridge takes every frame; veth does not filter by address, but
-	 * other devices do.  The membership ends with the socket. */
-	struct packet_mreq mr = { .mr_ifindex = (int)idx, .mr_type = PACKET_MR_PROMISC };
-	if (setsockopt(port->rx, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {
-		rc = fail(err, errlen, errno, "interface %s: setsockopt(PACKET_MR_PROMISC)",
-			  ifname);
-		goto error;
-	}
-	return 0;
-error:
-	forward_port_close(port);
-	return rc;
-}
-
-void forward_port_close(struct forward_port *port)
-{
-	if (port->ring)
-		munmap(port->ring, port->ring_len);
-	port->ring = NULL;
-	if (port->rx >= 0)
-		close(port->rx);
-	if (port->tx >= 0)
-		close(port->tx);
-	port->rx = port->tx = -1;
-}
-
 /* --- the forwarder ------------------------------------------------------- */
 
 /* One direction: frames read on @rx go through @q and out on @tx_fd. */
@@ -392,20 +159,6 @@ struct forward {
 	struct iovec iov[FORWARD_BATCH];
 	struct qpkt *bufs[FORWARD_BATCH];
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void release_pkt(struct qpkt *p, void *arg)
 {
@@ -439,14 +192,14 @@ static int dir_init(struct forward *f, int i, const struct link_dir *ld, uint64_
 	d->tx_fd = tx_fd;
 	d->q = queue_new(ld, seed);
 	if (!d->q)
-		return fail(err, errlen, ENOMEM, "userspace link: queue_new(%s)", d->name);
+		return forward_fail(err, errlen, ENOMEM, "userspace link: queue_new(%s)", d->name);
 	if (!event_log)
 		return 0;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s.%s", event_log, d->name);
 	d->log = fopen(path, "we");
 	if (!d->log)
-		return fail(err, errlen, errno, "event log %s: fopen", path);
+		return forward_fail(err, errlen, errno, "event log %s: fopen", path);
 	setvbuf(d->log, NULL, _IOFBF, 1 << 20);
 	queue_set_log(d->q, d->log, t0);
 	return 0;
@@ -459,7 +212,7 @@ int forward_new(const struct link_params *p, const struct forward_opts *o,
 {
 	struct forward *f = calloc(1, sizeof(*f));
 	if (!f)
-		return fail(err, errlen, ENOMEM, "userspace link: calloc");
+		return forward_fail(err, errlen, ENOMEM, "userspace link: calloc");
 	int rc;
 	f->sh = sh;
 	struct forward_opts def = FORWARD_OPTS_DEFAULT;
@@ -470,10 +223,10 @@ int forward_new(const struct link_params *p, const struct forward_opts *o,
 	uint32_t n = forward_pool_size(p);
 	f->pool = forward_pool_new(n, FORWARD_BUF_SIZE);
 	if (!f->pool) {
-		rc = fail(err, errlen, errno, "userspace link: pool of %u buffers", n);
+		rc = forward_fail(err, errlen, errno, "userspace link: pool of %u buffers", n);
 		goto error;
 	}
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = clock_mono_ns();
 	/* Distinct loss streams per direction from one seed. */
 	rc = dir_init(f, 0, &p->up, p->seed, client, server->tx, event_log, t0, err, errlen);
 	if (rc == 0)
@@ -495,7 +248,7 @@ error:
  */
 static void read_kernel_drops(struct forward *f, int force)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = clock_mono_ns();
 	if (!force && now - f->kstats_ns < 10000000)
 		return;
 	f->kstats_ns = now;
@@ -528,8 +281,8 @@ static void publish(struct forward *f, int force)
 static int dir_read(struct forward *f, struct fdir *d)
 {
 	uint32_t cap = forward_pool_data_cap(f->pool);
-	uint64_t now = mono_ns();
-	uint64_t off = real_ns() - now;
+	uint64_t now = clock_mono_ns();
+	uint64_t off = clock_real_ns() - now;
 	int got = 0;
 	while (got < FORWARD_READ_MAX) {
 		struct tpacket2_hdr *h =
@@ -647,18 +400,18 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 {
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
-		return fail(err, errlen, errno, "userspace link: epoll_create1");
+		return forward_fail(err, errlen, errno, "userspace link: epoll_create1");
 	int rc = 0;
 	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (tfd < 0) {
-		rc = fail(err, errlen, errno, "userspace link: timerfd_create");
+		rc = forward_fail(err, errlen, errno, "userspace link: timerfd_create");
 		goto end;
 	}
 	int fds[4] = { f->dir[0].rx.rx, f->dir[1].rx.rx, stop_fd, tfd };
 	for (int i = 0; i < 4; i++) {
 		struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev) < 0) {
-			rc = fail(err, errlen, errno, "userspace link: epoll_ctl(ADD)");
+			rc = forward_fail(err, errlen, errno, "userspace link: epoll_ctl(ADD)");
 			goto end;
 		}
 	}
@@ -666,7 +419,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 	uint64_t armed = 0;        /* expiry of the timer, 0 = disarmed/fired */
 	uint64_t poll_until = 0;   /* keep polling after work until then */
 	for (;;) {
-		uint64_t now = mono_ns();
+		uint64_t now = clock_mono_ns();
 		int64_t w = forward_wait_ns(now, queue_next_ns(f->dir[0].q),
 					    queue_next_ns(f->dir[1].q), f->spin_ns);
 		if (now < poll_until)
@@ -674,7 +427,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 		if (w > 0 && armed != now + (uint64_t)w) {
 			armed = now + (uint64_t)w;
 			if (timer_arm(tfd, armed) < 0) {
-				rc = fail(err, errlen, errno, "userspace link: timerfd_settime");
+				rc = forward_fail(err, errlen, errno, "userspace link: timerfd_settime");
 				goto end;
 			}
 		}
@@ -683,7 +436,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = fail(err, errlen, errno, "userspace link: epoll_wait");
+			rc = forward_fail(err, errlen, errno, "userspace link: epoll_wait");
 			goto end;
 		}
 		uint32_t ready[4] = { 0, 0, 0, 0 };
@@ -694,7 +447,7 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 		if (ready[3]) {
 			uint64_t ticks;
 			if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN) {
-				rc = fail(err, errlen, errno, "userspace link: read(timerfd)");
+				rc = forward_fail(err, errlen, errno, "userspace link: read(timerfd)");
 				goto end;
 			}
 			armed = 0;
@@ -706,13 +459,13 @@ int forward_run(struct forward *f, int stop_fd, char *err, int errlen)
 			if (ready[i] & EPOLLIN)
 				work += dir_read(f, &f->dir[i]);
 		}
-		now = mono_ns();
+		now = clock_mono_ns();
 		for (int i = 0; i < 2; i++)
 			work += dir_send(f, &f->dir[i], now);
 		if (work) {
 			publish(f, 0);
 			if (f->linger_ns)
-				poll_until = mono_ns() + f->linger_ns;
+				poll_until = clock_mono_ns() + f->linger_ns;
 		}
 	}
 end:

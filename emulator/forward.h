@@ -19,7 +19,8 @@
  * This header has three layers: pure helpers that are unit-tested (the
  * buffer pool, the frame checks, the wake-up computation, the seqlocked
  * counters), the forwarding loop (forward_run) and the backend's own extras
- * (userspace_start_opts, userspace_cpu_ns; emulator/userspace.c).
+ * that the ops table does not carry (userspace_start_opts, userspace_fstats;
+ * emulator/userspace.c), for tests/netns/forward_drive.c.
  */
 #ifndef TFOLAB_EMULATOR_FORWARD_H
 #define TFOLAB_EMULATOR_FORWARD_H
@@ -200,6 +201,13 @@ struct forward_port {
 };
 
 /*
+ * forward_fail - the forwarder's errors: "@fmt...: strerror(@e)" into @err
+ * (@errlen bytes); returns -@e.
+ */
+int forward_fail(char *err, int errlen, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
  * forward_port_open - opens and binds both sockets of @ifname, non-blocking.
  * Returns 0, or a negative errno with a message naming @ifname and the
  * failed call in @err and both fds -1.
@@ -242,12 +250,6 @@ void forward_free(struct forward *f);
 int userspace_start_opts(const struct link_params *p, const struct forward_opts *o,
 			 const char *if_client, const char *if_server, const char *event_log,
 			 struct link_backend **out);
-
-/*
- * userspace_cpu_ns - CPU time (user + system) used so far by the forwarder
- * process of @b.  Returns 0, or a negative errno.
- */
-int userspace_cpu_ns(struct link_backend *b, uint64_t *ns);
 
 /*
  * userspace_fstats - the forwarder's own counters (reads, pool drops, bad

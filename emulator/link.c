@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "emulator/units.h"
+#include "common/units.h"
 
 void link_params_init(struct link_params *p)
 {

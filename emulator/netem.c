@@ -15,11 +15,9 @@
 
 #include <errno.h>
 #include <net/if.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -33,8 +31,11 @@
 #include <netlink/route/qdisc.h>
 #include <netlink/route/tc.h>
 
+#include "common/log.h"
+#include "common/nlerr.h"
 #include "emulator/backend.h"
-#include "harness/log.h"
+#include "os/iface.h"
+#include "os/netns.h"
 
 enum { DIR_UP = 0, DIR_DOWN = 1 };
 
@@ -57,40 +58,12 @@ static int link_lookup(struct nl_sock *sk, const char *name, int *index, int *up
 	int err = rtnl_link_get_kernel(sk, 0, name, &l);
 	if (err < 0) {
 		log_err("interface %s: RTM_GETLINK: %s", name, nl_geterror(err));
-		return netem_errno(err);
+		return nlerr_to_errno(err);
 	}
 	*index = rtnl_link_get_ifindex(l);
 	*up = !!(rtnl_link_get_flags(l) & IFF_UP);
 	rtnl_link_put(l);
 	return 0;
-}
-
-static int link_set_up(struct nl_sock *sk, int index, const char *name, int up)
-{
-	struct rtnl_link *orig = rtnl_link_alloc(), *chg = rtnl_link_alloc();
-	int rc = -ENOMEM;
-	if (!orig || !chg) {
-		log_err("interface %s: rtnl_link_alloc: out of memory", name);
-		goto end;
-	}
-	rtnl_link_set_ifindex(orig, index);
-	if (up)
-		rtnl_link_set_flags(chg, IFF_UP);
-	else
-		rtnl_link_unset_flags(chg, IFF_UP);
-	int err = rtnl_link_change(sk, orig, chg, 0);
-	rc = 0;
-	if (err < 0) {
-		log_err("interface %s: RTM_NEWLINK %s: %s", name, up ? "up" : "down",
-			nl_geterror(err));
-		rc = netem_errno(err);
-	}
-end:
-	if (orig)
-		rtnl_link_put(orig);
-	if (chg)
-		rtnl_link_put(chg);
-	return rc;
 }
 
 /*
@@ -129,7 +102,7 @@ static int bridge_create(struct nl_sock *sk, int *index)
 	rtnl_link_put(br);
 	if (err < 0) {
 		log_err("bridge %s: RTM_NEWLINK: %s", NETEM_BRIDGE, nl_geterror(err));
-		return netem_errno(err);
+		return nlerr_to_errno(err);
 	}
 	int up, rc = link_lookup(sk, NETEM_BRIDGE, index, &up);
 	if (rc < 0) {
@@ -158,7 +131,7 @@ static int bridge_delete(struct nl_sock *sk, int index)
 	rtnl_link_put(l);
 	if (err < 0) {
 		log_err("bridge %s: RTM_DELLINK: %s", NETEM_BRIDGE, nl_geterror(err));
-		return netem_errno(err);
+		return nlerr_to_errno(err);
 	}
 	return 0;
 }
@@ -176,7 +149,7 @@ static int qdisc_send(struct nl_sock *sk, struct nl_msg *msg, const char *kind,
 	if (err < 0) {
 		log_err("qdisc %s on %s (%s): RTM_NEWQDISC: %s", kind, ifname, dir,
 			nl_geterror(err));
-		return netem_errno(err);
+		return nlerr_to_errno(err);
 	}
 	return 0;
 }
@@ -244,8 +217,8 @@ static void netem_stop(struct link_backend *b)
 			bridge_delete(b->sk, b->br_index);
 		for (int i = 0; i < 2; i++)
 			if (b->dir[i].index && !b->dir[i].was_up)
-				link_set_up(b->sk, b->dir[i].index, b->dir[i].name, 0);
-		nl_socket_free(b->sk);
+				iface_down(b->sk, b->dir[i].name);
+		iface_sock_free(b->sk);
 	}
 	free(b);
 }
@@ -282,18 +255,8 @@ static int netem_start(const struct link_params *p, const char *if_client,
 		log_err("netem: calloc: out of memory");
 		return -ENOMEM;
 	}
-	b->sk = nl_socket_alloc();
-	if (!b->sk) {
-		log_err("netem: nl_socket_alloc: out of memory");
-		rc = -ENOMEM;
+	if ((rc = iface_sock_new(&b->sk)) < 0)
 		goto error;
-	}
-	int err = nl_connect(b->sk, NETLINK_ROUTE);
-	if (err < 0) {
-		log_err("netem: nl_connect NETLINK_ROUTE: %s", nl_geterror(err));
-		rc = netem_errno(err);
-		goto error;
-	}
 	for (int i = 0; i < 2; i++) {
 		snprintf(b->dir[i].name, sizeof(b->dir[i].name), "%s", names[i]);
 		rc = link_lookup(b->sk, names[i], &b->dir[i].index, &b->dir[i].was_up);
@@ -304,18 +267,18 @@ static int netem_start(const struct link_params *p, const char *if_client,
 	if (rc < 0)
 		goto error;
 	for (int i = 0; i < 2; i++) {
-		err = rtnl_link_enslave_ifindex(b->sk, b->br_index, b->dir[i].index);
+		int err = rtnl_link_enslave_ifindex(b->sk, b->br_index, b->dir[i].index);
 		if (err < 0) {
 			log_err("interface %s: RTM_NEWLINK master %s: %s", b->dir[i].name,
 				NETEM_BRIDGE, nl_geterror(err));
-			rc = netem_errno(err);
+			rc = nlerr_to_errno(err);
 			goto error;
 		}
 	}
-	if ((rc = link_set_up(b->sk, b->br_index, NETEM_BRIDGE, 1)) < 0)
+	if ((rc = iface_up(b->sk, NETEM_BRIDGE)) < 0)
 		goto error;
 	for (int i = 0; i < 2; i++)
-		if ((rc = link_set_up(b->sk, b->dir[i].index, b->dir[i].name, 1)) < 0)
+		if ((rc = iface_up(b->sk, b->dir[i].name)) < 0)
 			goto error;
 	for (int i = 0; i < 2; i++)
 		if ((rc = dir_install(b, i, dirs[i])) < 0)
@@ -379,7 +342,7 @@ static int netem_stats(struct link_backend *b, struct link_stats *up, struct lin
 	int err = rtnl_qdisc_alloc_cache(b->sk, &c);
 	if (err < 0) {
 		log_err("netem: qdiscs: RTM_GETQDISC: %s", nl_geterror(err));
-		return netem_errno(err);
+		return nlerr_to_errno(err);
 	}
 	int rc = dir_stats(b, c, DIR_UP, up);
 	if (rc == 0)
@@ -389,67 +352,55 @@ static int netem_stats(struct link_backend *b, struct link_stats *up, struct lin
 }
 
 /*
- * The probe's child, already in its own namespace: add netem on lo.
- * Writes the reason to @fd and returns the exit status (0 = available).
+ * The probe, in a throwaway namespace: add netem on lo.  Writes the reason
+ * to the pipe *@arg and returns 0 when netem is available, 1 when the
+ * kernel refused it, 2 when the probe itself failed.
  */
-static int probe_child(int fd)
+static int probe_child(void *arg)
 {
+	int fd = *(int *)arg, status = 2, lo;
 	char why[256] = "";
-	int status = 2;
-	struct nl_sock *sk = nl_socket_alloc();
-	struct rtnl_qdisc *q = NULL;
-	int err;
-	if (!sk) {
-		snprintf(why, sizeof(why), "netem probe: nl_socket_alloc: out of memory");
+	struct nl_sock *sk = NULL;
+	struct rtnl_qdisc *q = NULL, *t;
+
+	if (iface_sock_new(&sk) < 0) {
+		snprintf(why, sizeof(why), "netem probe: no netlink socket");
 		goto end;
 	}
-	if ((err = nl_connect(sk, NETLINK_ROUTE)) < 0) {
-		snprintf(why, sizeof(why), "netem probe: nl_connect: %s", nl_geterror(err));
-		goto end;
-	}
-	int lo = if_nametoindex("lo");
-	if (!lo) {
-		snprintf(why, sizeof(why), "netem probe: lo: %s", strerror(errno));
-		goto end;
-	}
-	if (link_set_up(sk, lo, "lo", 1) < 0) {
-		snprintf(why, sizeof(why), "netem probe: lo: RTM_NEWLINK up failed");
+	if ((lo = iface_index(sk, "lo")) < 0 || iface_up(sk, "lo") < 0) {
+		snprintf(why, sizeof(why), "netem probe: lo: %s", lo < 0 ? strerror(-lo) : "cannot set it up");
 		goto end;
 	}
 	struct link_dir d = { .delay_ns = 1000000, .limit_pkts = LINK_MIN_QUEUE_PKTS };
-	struct rtnl_qdisc *t;
 	if (netem_build_qdiscs(&d, lo, &q, &t) < 0) {
 		snprintf(why, sizeof(why), "netem probe: building the qdisc: out of memory");
 		goto end;
 	}
-	err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_EXCL);
-	if (err == -NLE_OBJ_NOTFOUND) {
+	int err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_EXCL);
+	status = err < 0;
+	if (err == -NLE_OBJ_NOTFOUND)
 		snprintf(why, sizeof(why),
 			 "sch_netem is not available in this kernel (RTM_NEWQDISC netem: %s)",
 			 nl_geterror(err));
-		status = 1;
-	} else if (err < 0) {
+	else if (err < 0)
 		snprintf(why, sizeof(why), "netem cannot be added (RTM_NEWQDISC netem on lo: %s)",
 			 nl_geterror(err));
-		status = 1;
-	} else {
+	else
 		snprintf(why, sizeof(why), "sch_netem is available");
-		status = 0;
-	}
 end:
 	if (q)
 		rtnl_qdisc_put(q);
-	if (sk)
-		nl_socket_free(sk);
+	iface_sock_free(sk);
 	ssize_t n = write(fd, why, strlen(why));
 	(void)n;
 	return status;
 }
 
 /*
- * 1 if netem can be added, in a throwaway namespace of a forked child so
- * that the caller's namespace is never touched.  Call it before starting
- * threads: the child uses libnl after fork().
+ * 1 if netem can be added, in a throwaway namespace (netns_throwaway_run)
+ * so that the caller's namespace is never touched; the reason either way
+ * in @why.  Call it before starting threads: the child uses libnl after
+ * fork().
  */
 static int netem_probe(char *why, int len)
 {
@@ -461,27 +412,9 @@ static int netem_probe(char *why, int len)
 		return 0;
 	}
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, len, "netem probe: fork: %s", strerror(errno));
-		close(fds[0]);
-		close(fds[1]);
-		return 0;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		if (unshare(CLONE_NEWNET) < 0) {
-			char buf[160];
-			int n = snprintf(buf, sizeof(buf),
-					 "cannot make a namespace to probe netem: unshare: %s",
-					 strerror(errno));
-			ssize_t w = write(fds[1], buf, n);
-			(void)w;
-			_exit(2);
-		}
-		_exit(probe_child(fds[1]));
-	}
+	int st = netns_throwaway_run(probe_child, &fds[1]);
 	close(fds[1]);
+	/* The child has exited: what it wrote waits in the pipe (< PIPE_BUF). */
 	char buf[256];
 	size_t got = 0;
 	for (;;) {
@@ -496,20 +429,12 @@ static int netem_probe(char *why, int len)
 	}
 	buf[got] = '\0';
 	close(fds[0]);
-	int st;
-	pid_t w;
-	while ((w = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
-		;
-	if (w < 0) {
-		snprintf(why, len, "netem probe: waitpid: %s", strerror(errno));
-		return 0;
-	}
-	if (!WIFEXITED(st)) {
-		snprintf(why, len, "netem probe: the child died (status %d)", st);
+	if (st < 0) {
+		snprintf(why, len, "cannot make a namespace to probe netem: %s", strerror(-st));
 		return 0;
 	}
 	snprintf(why, len, "%s", got ? buf : "netem probe: no answer from the child");
-	return WEXITSTATUS(st) == 0;
+	return st == 0;
 }
 
 const struct link_backend_ops link_netem_ops = {

@@ -87,11 +87,4 @@ int netem_build_qdiscs(const struct link_dir *d, int ifindex,
 int netem_build_msgs(const struct link_dir *d, int ifindex,
 		     struct nl_msg **netem_msg, struct nl_msg **tbf_msg);
 
-/*
- * netem_errno - the negative errno for a libnl error code (either sign),
- * the inverse of libnl's nl_syserr2nlerr(): NLE_OBJ_NOTFOUND -> -ENOENT,
- * NLE_EXIST -> -EEXIST, ...; codes without an errno give -EIO; 0 gives 0.
- */
-int netem_errno(int nlerr);
-
 #endif

@@ -20,32 +20,7 @@
 #include <netlink/route/qdisc/tbf.h>
 #include <netlink/route/tc.h>
 
-int netem_errno(int nlerr)
-{
-	switch (abs(nlerr)) {
-	case NLE_SUCCESS:          return 0;
-	case NLE_BAD_SOCK:         return -EBADF;
-	case NLE_EXIST:            return -EEXIST;
-	case NLE_NOADDR:           return -EADDRNOTAVAIL;
-	case NLE_OBJ_NOTFOUND:     return -ENOENT;
-	case NLE_INTR:             return -EINTR;
-	case NLE_AGAIN:            return -EAGAIN;
-	case NLE_INVAL:            return -EINVAL;
-	case NLE_MISSING_ATTR:     return -EINVAL;
-	case NLE_NOATTR:           return -EINVAL;
-	case NLE_NOACCESS:         return -EACCES;
-	case NLE_NOMEM:            return -ENOMEM;
-	case NLE_AF_NOSUPPORT:     return -EAFNOSUPPORT;
-	case NLE_PROTO_MISMATCH:   return -EPROTONOSUPPORT;
-	case NLE_OPNOTSUPP:        return -EOPNOTSUPP;
-	case NLE_PERM:             return -EPERM;
-	case NLE_BUSY:             return -EBUSY;
-	case NLE_RANGE:            return -ERANGE;
-	case NLE_NODEV:            return -ENODEV;
-	case NLE_MSGSIZE:          return -EMSGSIZE;
-	default:                   return -EIO;
-	}
-}
+#include "common/nlerr.h"
 
 /* IP bytes of the model -> Ethernet frame bytes that tbf counts. */
 static uint64_t to_frame_bytes(uint64_t ip_bytes)
@@ -168,7 +143,7 @@ int netem_build_msgs(const struct link_dir *d, int ifindex,
 	if (rc < 0) {
 		nlmsg_free(*netem_msg);  /* NULL-safe */
 		*netem_msg = NULL;
-		return netem_errno(rc);
+		return nlerr_to_errno(rc);
 	}
 	return 0;
 }

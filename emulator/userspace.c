@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 struct link_backend {
 	pid_t pid;
@@ -307,7 +307,7 @@ int userspace_fstats(struct link_backend *b, struct forward_dir_stats *up,
 	return 0;
 }
 
-int userspace_cpu_ns(struct link_backend *b, uint64_t *ns)
+static int userspace_cpu_ns(struct link_backend *b, uint64_t *ns)
 {
 	clockid_t cid;
 	int e = clock_getcpuclockid(b->pid, &cid);
@@ -347,5 +347,6 @@ const struct link_backend_ops link_userspace_ops = {
 	.start = userspace_start,
 	.stats = userspace_stats,
 	.mark = userspace_mark,
+	.cpu_ns = userspace_cpu_ns,
 	.stop = userspace_stop,
 };

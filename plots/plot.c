@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "plots/plot_data.h"
 #include "plots/plot_gp.h"
 #include "plots/plot_waterfall.h"
@@ -315,7 +315,7 @@ static int plot_cdf(struct ctx *x, const struct plot_data *pd)
 		fprintf(p.f, "cond_title[%zu] = ", i + 1);
 		plot_gp_put_str(p.f, pc->short_title);
 		fprintf(p.f, "\ncond_color[%zu] = %d\ncond_dash[%zu] = %d\n", i + 1, pc->group + 1,
-			i + 1, pc->c->tfo_mode != STORE_TFO_OFF ? 2 : 1);
+			i + 1, pc->c->tfo_mode != TFO_OFF ? 2 : 1);
 	}
 	size_t cols = np > 1 ? 2 : 1, rows = (np + cols - 1) / cols;
 	return pre_end(x, &p, "cdf", 680 * cols, 80 + 440 * rows);
@@ -374,6 +374,23 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 300, 900) + 60);
 }
 
+/*
+ * The figures, in the order they are drawn (plots/plot.h describes them).
+ * Each writes its data file, script and images, or skips itself with a
+ * warning when the run has no data for it; a new figure is a function and
+ * a row here.
+ */
+static const struct figure {
+	const char *name;
+	int (*draw)(struct ctx *x, const struct plot_data *pd);
+} figures[] = {
+	{ "plt", plot_plt },
+	{ "improvement", plot_improvement },
+	{ "waterfall", plot_waterfall },
+	{ "persistence", plot_persistence },
+	{ "cdf", plot_cdf },
+};
+
 static void run_title_format(struct store *st, int64_t run_id, char *buf, size_t len)
 {
 	struct store_run run;
@@ -410,16 +427,10 @@ int plot_run(struct store *st, int64_t run_id, const struct plot_opts *o, FILE *
 	}
 	if (rc == 0)
 		rc = mkdirs(o->out_dir);
-	if (rc == 0)
-		rc = plot_plt(&x, &pd);
-	if (rc == 0)
-		rc = plot_improvement(&x, &pd);
-	if (rc == 0)
-		rc = plot_waterfall(&x, &pd);
-	if (rc == 0)
-		rc = plot_persistence(&x, &pd);
-	if (rc == 0)
-		rc = plot_cdf(&x, &pd);
+	for (size_t i = 0; rc == 0 && i < sizeof(figures) / sizeof(figures[0]); i++) {
+		log_debug("plot: figure %s", figures[i].name);
+		rc = figures[i].draw(&x, &pd);
+	}
 	plot_data_release(&pd);
 	return rc;
 }

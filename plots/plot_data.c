@@ -30,11 +30,6 @@ static double rtt_ms(const struct store_condition *c)
 	return (double)c->rtt_ns / 1e6;
 }
 
-static const char *mode_title(enum store_tfo_mode m)
-{
-	return m == STORE_TFO_OFF ? "non-TFO" : m == STORE_TFO_ON ? "TFO" : "TFO (cookies)";
-}
-
 static void title_of(const struct plot_data *pd, const struct store_condition *c, int with_rtt,
 		     unsigned mask, char *buf, size_t len)
 {
@@ -54,7 +49,7 @@ void plot_cell_title(const struct plot_data *pd, const struct cell *c, int with_
 	if (pd->set.has_cookie && c->tfo.cond) {
 		size_t used = strlen(buf);
 		if (used < len)
-			snprintf(buf + used, len - used, ", %s", mode_title(c->tfo.cond->tfo_mode));
+			snprintf(buf + used, len - used, ", %s", tfo_mode_title(c->tfo.cond->tfo_mode));
 	}
 }
 
@@ -114,7 +109,7 @@ static int conds_load(struct store *st, struct plot_data *pd)
 		size_t used = strlen(pc->title);
 		if (used < sizeof(pc->title))
 			snprintf(pc->title + used, sizeof(pc->title) - used, ", %s",
-				 mode_title(c->tfo_mode));
+				 tfo_mode_title(c->tfo_mode));
 		size_t skip = strlen(c->page) + 2;  /* "page, " */
 		snprintf(pc->short_title, sizeof(pc->short_title), "%s",
 			 strlen(pc->title) > skip ? pc->title + skip : pc->title);
@@ -360,7 +355,7 @@ int plot_write_cdf(const struct plot_data *pd, FILE *f)
 			fputs("\n\n", f);
 		for (size_t k = 0; k <= pc->n; k++) {
 			plot_put_text(f, pc->title);
-			fprintf(f, "\t%s\t", store_tfo_mode_name(pc->c->tfo_mode));
+			fprintf(f, "\t%s\t", tfo_mode_name(pc->c->tfo_mode));
 			plot_put_num(f, pc->plt_s[k ? k - 1 : 0]);
 			fputc('\t', f);
 			plot_put_num(f, (double)k / (double)pc->n);

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "plots/plots_config.h"
 
 #define STDERR_MAX (64 * 1024)

@@ -54,8 +54,7 @@ static int side_load(const struct plot_data *pd, struct store *db,
 	int w = snprintf(s->title, sizeof(s->title), "%s, %g ms%s%s, %s: trial %d, PLT %.0f ms "
 			 "(median of %zu), %zu new connections",
 			 cond->page, (double)cond->rtt_ns / 1e6, *name ? ", " : "", name,
-			 cond->tfo_mode == STORE_TFO_OFF ? "non-TFO" :
-			 cond->tfo_mode == STORE_TFO_ON ? "TFO" : "TFO (cookies)",
+			 tfo_mode_title(cond->tfo_mode),
 			 s->trial.seq, (double)s->trial.plt_ns / 1e6, nt, s->new_conns);
 	if (w >= (int)sizeof(s->title))  /* a long page path: cut, and show it */
 		memcpy(s->title + sizeof(s->title) - 4, "...", 4);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "emulator/units.h"
-#include "harness/log.h"
+#include "common/log.h"
+#include "common/units.h"
 
 /*
  * The values the paper states for single cells of its Table 1 (S.
@@ -168,7 +168,7 @@ void cell_row_setting(const struct cell_set *set, const struct cell *c, unsigned
 	if (set->has_cookie && c->tfo.cond) {
 		size_t used = strlen(buf);
 		snprintf(buf + used, len - used, "%sTFO %s cookies", used ? ", " : "",
-			 c->tfo.cond->tfo_mode == STORE_TFO_COOKIE ? "with" : "without");
+			 c->tfo.cond->tfo_mode == TFO_COOKIE ? "with" : "without");
 	}
 }
 
@@ -248,7 +248,7 @@ void cell_verdict_format(const struct cell *c, char *buf, size_t len)
 }
 
 /*
- * Pairing.  harness/runner.c runs the conditions of one pair_key in rounds:
+ * Pairing.  run/group.c runs the conditions of one pair_key in rounds:
  * in round t it loads the off condition's t-th counted trial and then the
  * on (and cookie) condition's t-th, back to back (ABAB).  A trial that
  * caught a host stall is stored invalid (stalled = 1) and repeated at once
@@ -431,7 +431,7 @@ static const struct store_condition *find_off(const struct cell_set *set,
 					      const struct store_condition *cond)
 {
 	for (size_t i = 0; i < set->nconds; i++)
-		if (set->conds[i].tfo_mode == STORE_TFO_OFF && set->conds[i].pair_key == cond->pair_key)
+		if (set->conds[i].tfo_mode == TFO_OFF && set->conds[i].pair_key == cond->pair_key)
 			return &set->conds[i];
 	return NULL;
 }
@@ -439,7 +439,7 @@ static const struct store_condition *find_off(const struct cell_set *set,
 static int has_partner(const struct cell_set *set, const struct store_condition *off)
 {
 	for (size_t i = 0; i < set->nconds; i++)
-		if (set->conds[i].tfo_mode != STORE_TFO_OFF && set->conds[i].pair_key == off->pair_key)
+		if (set->conds[i].tfo_mode != TFO_OFF && set->conds[i].pair_key == off->pair_key)
 			return 1;
 	return 0;
 }
@@ -477,7 +477,7 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 	for (size_t i = 0; i < set->nconds; i++) {
 		const struct store_condition *c = &set->conds[i];
 		struct cell *cell = &set->cells[set->n];
-		if (c->tfo_mode != STORE_TFO_OFF) {
+		if (c->tfo_mode != TFO_OFF) {
 			cell->tfo.cond = c;
 			cell->off.cond = find_off(set, c);
 		} else if (!has_partner(set, c)) {
@@ -502,7 +502,7 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 		return rc;
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);
 	for (size_t i = 0; i < set->nconds; i++)
-		set->has_cookie |= set->conds[i].tfo_mode == STORE_TFO_COOKIE;
+		set->has_cookie |= set->conds[i].tfo_mode == TFO_COOKIE;
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
 	cc_summarize(set);

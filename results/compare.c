@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/render.h"
 
 /* One page, RTT, setting (but requests per connection) and TFO mode. */
@@ -44,8 +44,8 @@ static int cmp_per_conn(const void *a, const void *b)
 static int same_series(const struct cell *a, const struct cell *b)
 {
 	const struct store_condition *x = cell_cond(a), *y = cell_cond(b);
-	enum store_tfo_mode ma = a->tfo.cond ? a->tfo.cond->tfo_mode : STORE_TFO_OFF;
-	enum store_tfo_mode mb = b->tfo.cond ? b->tfo.cond->tfo_mode : STORE_TFO_OFF;
+	enum tfo_mode ma = a->tfo.cond ? a->tfo.cond->tfo_mode : TFO_OFF;
+	enum tfo_mode mb = b->tfo.cond ? b->tfo.cond->tfo_mode : TFO_OFF;
 	return !strcmp(x->page, y->page) && x->rtt_ns == y->rtt_ns && ma == mb &&
 	       (cell_cond_diff(x, y) & ~CELL_VARY_PER_CONN) == 0;
 }
@@ -229,7 +229,7 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 			fprintf(f, ",%s,", rtt);
 			render_csv_text(f, setting);
 			fprintf(f, ",%s,%d,%zu,%zu",
-				c->tfo.cond ? store_tfo_mode_name(c->tfo.cond->tfo_mode) : "",
+				c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 				cmp->cols[col], c->off.n, c->off.invalid);
 			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
 			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
@@ -282,7 +282,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 			"rtt_ms", json_real((double)cell_cond(s->first)->rtt_ns / 1e6),
 			"setting", setting,
 			"tfo_mode", s->first->tfo.cond ?
-				store_tfo_mode_name(s->first->tfo.cond->tfo_mode) : "",
+				tfo_mode_name(s->first->tfo.cond->tfo_mode) : "",
 			"points", points,
 			"gain_shrinks_with_persistence",
 			s->shrinks < 0 ? json_null() : json_boolean(s->shrinks)));

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 void table_opts_default(struct table_opts *o)
 {
@@ -213,10 +213,9 @@ void render_md_cc(FILE *f, const struct cell_set *set)
 		fprintf(f, " %s ms, configured ", rtt);
 		render_md_text(f, cell_cond(c)->cc);
 		fprintf(f, ": ");
-		md_cc_side(f, "non-TFO", &c->off, &k);
+		md_cc_side(f, tfo_mode_title(TFO_OFF), &c->off, &k);
 		if (c->tfo.cond)
-			md_cc_side(f, c->tfo.cond->tfo_mode == STORE_TFO_COOKIE ? "TFO (cookies)" : "TFO",
-				   &c->tfo, &k);
+			md_cc_side(f, tfo_mode_title(c->tfo.cond->tfo_mode), &c->tfo, &k);
 	}
 	fprintf(f, ".\n");
 }

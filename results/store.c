@@ -15,7 +15,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/store_db.h"
 
 
@@ -84,7 +84,7 @@ static const char *const migrations[] = {
 	"         t.valid, t.invalid_reason"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 
-	/* 3: host stalls (harness/stall.h): the trial is repeated, so its row
+	/* 3: host stalls (verify/stall.h): the trial is repeated, so its row
 	 * says so; the guest's steal time; the link's late deliveries. */
 	"ALTER TABLE trials ADD COLUMN stalled INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (stalled IN (0, 1));"
@@ -120,25 +120,6 @@ static const char *const migrations[] = {
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
 	       "one migration per schema version");
-
-static const char *const tfo_mode_names[] = { "off", "on", "cookie" };
-
-const char *store_tfo_mode_name(enum store_tfo_mode m)
-{
-	if ((unsigned)m >= sizeof(tfo_mode_names) / sizeof(tfo_mode_names[0]))
-		return "?";
-	return tfo_mode_names[m];
-}
-
-int store_tfo_mode_parse(const char *name, enum store_tfo_mode *out)
-{
-	for (size_t i = 0; i < sizeof(tfo_mode_names) / sizeof(tfo_mode_names[0]); i++)
-		if (name && !strcmp(name, tfo_mode_names[i])) {
-			*out = (enum store_tfo_mode)i;
-			return 0;
-		}
-	return -EINVAL;
-}
 
 static int errno_of(int rc)
 {

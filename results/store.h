@@ -20,18 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/vocab.h"
+
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
 #define STORE_SCHEMA_VERSION 4
 
 struct store;
-
-enum store_tfo_mode {
-	STORE_TFO_OFF = 0,     /* tcp_fastopen = 0 */
-	STORE_TFO_ON = 1,      /* 519: no cookies, no warm-up needed */
-	STORE_TFO_COOKIE = 2,  /* 3: real cookies */
-};
 
 enum store_dir {
 	STORE_DIR_UP = 0,
@@ -74,7 +70,7 @@ struct store_condition {
 	int64_t queue_pkts;
 	int64_t queue_bytes;
 	double loss;             /* probability, 0..1 */
-	enum store_tfo_mode tfo_mode;
+	enum tfo_mode tfo_mode;  /* stored by its name (common/vocab.h) */
 	int tfo_sysctl;          /* 0, 519 or 3 */
 	int per_conn;            /* requests per connection, 0 = unlimited */
 	int conns_per_host;
@@ -115,7 +111,7 @@ struct store_trial {
 	                            trial); -1 unknown (NULL) */
 	int64_t fallback_ns;     /* what they cost: summed connect-to-first-byte
 	                            time beyond the median connection with SYN
-	                            data acked (harness/session.c
+	                            data acked (run/trial.c
 	                            fallback_cost); -1 unknown */
 };
 
@@ -150,10 +146,6 @@ struct store_link_stats {
 	int64_t late_ns;         /* their summed lateness */
 	int64_t late_max_ns;     /* the latest delivery of the trial */
 };
-
-const char *store_tfo_mode_name(enum store_tfo_mode m);
-/* Returns 0 and sets *out, or -EINVAL for an unknown name. */
-int store_tfo_mode_parse(const char *name, enum store_tfo_mode *out);
 
 /*
  * Opens (creating if needed) the database at path, turns on WAL, foreign

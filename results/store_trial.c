@@ -11,7 +11,7 @@
 
 #include <sqlite3.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/store_db.h"
 
 /* The condition's identity columns must match on resume, or data would mix. */
@@ -26,7 +26,7 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 		return rc;
 	sqlite3_bind_int64(stmt, 1, c->run_id);
 	sqlite3_bind_int(stmt, 2, c->idx);
-	store_db_bind_text(stmt, 3, store_tfo_mode_name(c->tfo_mode));
+	store_db_bind_text(stmt, 3, tfo_mode_name(c->tfo_mode));
 	if (sqlite3_step(stmt) != SQLITE_ROW) {
 		rc = store_db_fail(st, what);
 	} else if (strcmp((const char *)sqlite3_column_text(stmt, 1), c->page) ||
@@ -38,7 +38,7 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 		   sqlite3_column_int(stmt, 7) != c->pair_key) {
 		log_err("store %s: run %lld condition %d (%s): stored with other parameters"
 			" (page %s); the experiment changed since the run began",
-			st->path, (long long)c->run_id, c->idx, store_tfo_mode_name(c->tfo_mode),
+			st->path, (long long)c->run_id, c->idx, tfo_mode_name(c->tfo_mode),
 			(const char *)sqlite3_column_text(stmt, 1));
 		rc = -EEXIST;
 	} else {
@@ -51,7 +51,7 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 int store_condition_insert(struct store *st, const struct store_condition *c, int64_t *cond_id)
 {
 	static const char what[] = "INSERT conditions";
-	if (!c->page || (unsigned)c->tfo_mode > STORE_TFO_COOKIE) {
+	if (!c->page || (unsigned)c->tfo_mode >= TFO_MODES) {
 		log_err("store %s: condition %d: no page or bad TFO mode", st->path, c->idx);
 		return -EINVAL;
 	}
@@ -74,7 +74,7 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	sqlite3_bind_int64(stmt, 7, c->queue_pkts);
 	sqlite3_bind_int64(stmt, 8, c->queue_bytes);
 	sqlite3_bind_double(stmt, 9, c->loss);
-	store_db_bind_text(stmt, 10, store_tfo_mode_name(c->tfo_mode));
+	store_db_bind_text(stmt, 10, tfo_mode_name(c->tfo_mode));
 	sqlite3_bind_int(stmt, 11, c->tfo_sysctl);
 	sqlite3_bind_int(stmt, 12, c->per_conn);
 	sqlite3_bind_int(stmt, 13, c->conns_per_host);
@@ -277,8 +277,10 @@ static int condition_read(sqlite3_stmt *stmt, struct store_condition *c)
 	c->queue_pkts = sqlite3_column_int64(stmt, 7);
 	c->queue_bytes = sqlite3_column_int64(stmt, 8);
 	c->loss = sqlite3_column_double(stmt, 9);
-	if (store_tfo_mode_parse((const char *)sqlite3_column_text(stmt, 10), &c->tfo_mode) < 0)
+	int mode = tfo_mode_parse((const char *)sqlite3_column_text(stmt, 10));
+	if (mode < 0)
 		return -EBADMSG;  /* the CHECK constraint makes this unreachable */
+	c->tfo_mode = (enum tfo_mode)mode;
 	c->tfo_sysctl = sqlite3_column_int(stmt, 11);
 	c->per_conn = sqlite3_column_int(stmt, 12);
 	c->conns_per_host = sqlite3_column_int(stmt, 13);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "results/render.h"
 
 /* The tested cells of one page and setting, ascending in RTT. */
@@ -249,7 +249,7 @@ static void csv_render(FILE *f, const struct cell_set *set)
 			(long long)k->up_bps, (long long)k->queue_pkts, (long long)k->queue_bytes,
 			k->loss, k->per_conn, k->conns_per_host);
 		render_csv_text(f, k->cc ? k->cc : "");
-		fprintf(f, ",%s", c->tfo.cond ? store_tfo_mode_name(c->tfo.cond->tfo_mode) : "");
+		fprintf(f, ",%s", c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "");
 		csv_side(f, &c->off);
 		csv_side(f, &c->tfo);
 		fprintf(f, ",%zu,%zu", c->npairs, c->unpaired);
@@ -303,7 +303,7 @@ static json_t *json_cell(const struct cell *c)
 			      "rtt_ms", json_real((double)k->rtt_ns / 1e6),
 			      "setting", setting,
 			      "per_conn", (json_int_t)k->per_conn,
-			      "tfo_mode", c->tfo.cond ? store_tfo_mode_name(c->tfo.cond->tfo_mode) : "",
+			      "tfo_mode", c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 			      "off", json_side(&c->off),
 			      "tfo", json_side(&c->tfo),
 			      "pairs", (json_int_t)c->npairs,

@@ -7,7 +7,7 @@
  */
 #include "workloads/body.h"
 
-#include "harness/log.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

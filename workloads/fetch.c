@@ -25,7 +25,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/clock.h"
+#include "common/log.h"
 #include "workloads/http.h"
 
 #define DEFAULT_TIMEOUT_NS (30ull * 1000000000ull)
@@ -54,17 +55,14 @@ struct load {
 	struct conn **c;        /* by connection id; at most one per resource */
 	char **req;             /* prebuilt request per resource */
 	size_t *reqlen;
-	struct timespec t0;
+	int64_t t0_ns;          /* CLOCK_MONOTONIC at the start */
 	char *rbuf;             /* one read buffer for all sockets */
 	int rc;                 /* first failure, 0 if none */
 };
 
 static int64_t elapsed(const struct load *L)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)(t.tv_sec - L->t0.tv_sec) * 1000000000 +
-	       (t.tv_nsec - L->t0.tv_nsec);
+	return clock_mono_ns() - L->t0_ns;
 }
 
 /* Records the first failure; later ones are consequences. */
@@ -549,7 +547,7 @@ int fetch_page(const struct page *pg, const struct in_addr *host_addr,
 	struct load L;
 	int rc = load_init(&L, pg, host_addr, o, r);
 	/* The load starts once the requests are built. */
-	clock_gettime(CLOCK_MONOTONIC, &L.t0);
+	L.t0_ns = clock_mono_ns();
 	if (!rc)
 		rc = run(&L);
 	if (!rc) {

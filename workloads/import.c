@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/import_int.h"
 
 /*
@@ -125,6 +125,18 @@ void import_text_clean(char *s)
 
 enum fmt { FMT_UNKNOWN, FMT_HAR, FMT_MANIFEST, FMT_CAPTURE };
 
+/* The importers, by the format detect() sees in their input. */
+static const struct {
+	const char *format;     /* import_report.format */
+	int (*import)(const char *name, const char *buf, size_t len,
+		      const struct import_opts *o, struct page **built,
+		      struct import_report *rep);
+} importers[] = {
+	[FMT_HAR] = { "har", import_har },
+	[FMT_MANIFEST] = { "manifest", import_manifest },
+	[FMT_CAPTURE] = { "capture", import_capture },
+};
+
 static enum fmt detect(const char *buf, size_t len)
 {
 	static const char manifest[] = "id,parent,host,path,bytes,content_type,discovered_by,ref_offset";
@@ -185,25 +197,15 @@ int import_buf(const char *name, const char *buf, size_t len,
 	if (!o)
 		o = &defaults;
 	memset(rep, 0, sizeof(*rep));
-	switch (detect(buf, len)) {
-	case FMT_HAR:
-		rep->format = "har";
-		rc = import_har(name, buf, len, o, &built, rep);
-		break;
-	case FMT_MANIFEST:
-		rep->format = "manifest";
-		rc = import_manifest(name, buf, len, o, &built, rep);
-		break;
-	case FMT_CAPTURE:
-		rep->format = "capture";
-		rc = import_capture(name, buf, len, o, &built, rep);
-		break;
-	default:
+	enum fmt f = detect(buf, len);
+	if (f == FMT_UNKNOWN) {
 		log_err("%s: unknown format: expected a HAR file (JSON), a page manifest CSV "
 			"(header id,parent,host,path,bytes,content_type,discovered_by,ref_offset) "
 			"or a capture CSV (header seq,group,connection,...)", name);
 		return -EINVAL;
 	}
+	rep->format = importers[f].format;
+	rc = importers[f].import(name, buf, len, o, &built, rep);
 	if (rc == 0 && o->date && (rc = page_set_str(&built->date, o->date)) < 0)
 		log_err("%s: out of memory", name);
 	if (rc == 0)

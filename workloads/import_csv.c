@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/import_int.h"
 
 #define CSV_MAX_ERRORS 20

@@ -48,7 +48,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/import_int.h"
 
 #define HAR_MAX_ERRORS 20

@@ -11,7 +11,8 @@
  */
 #include "workloads/origin.h"
 
-#include "harness/log.h"
+#include "common/clock.h"
+#include "common/log.h"
 #include "workloads/body.h"
 
 #include <arpa/inet.h>
@@ -195,13 +196,6 @@ pid_t origin_pid(const struct origin *or)
 
 /* ---- nginx process ----------------------------------------------------- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -295,8 +289,8 @@ static void nginx_stop(struct origin *or)
 	 * exits without waiting for open connections to finish. */
 	if (!or->reaped)
 		kill(or->pid, SIGTERM);
-	int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
-	while (!master_gone(or, &status) && now_ms() < deadline)
+	int64_t deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
+	while (!master_gone(or, &status) && clock_mono_ms() < deadline)
 		sleep_ms(10);
 	if (!or->reaped) {
 		log_warn("origin: nginx %d did not stop within %d ms; killing it",
@@ -304,8 +298,8 @@ static void nginx_stop(struct origin *or)
 		kill(-or->pid, SIGKILL);
 		waitpid(or->pid, &status, 0);
 	}
-	deadline = now_ms() + STOP_TIMEOUT_MS;
-	while (group_signal(or->pid, SIGKILL, 0) > 0 && now_ms() < deadline)
+	deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
+	while (group_signal(or->pid, SIGKILL, 0) > 0 && clock_mono_ms() < deadline)
 		sleep_ms(10);
 	or->pid = 0;
 	or->reaped = 0;
@@ -336,9 +330,9 @@ int origin_cleanup(const char *base_dir, const char *prefix)
 			close(fd);
 		}
 		pid_t pgid = (pid_t)atoi(buf);
-		int64_t deadline = now_ms() + STOP_TIMEOUT_MS;
+		int64_t deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
 		while (pgid > 1 && group_signal(pgid, SIGKILL, 1) > 0 &&
-		       now_ms() < deadline)
+		       clock_mono_ms() < deadline)
 			sleep_ms(10);
 		snprintf(path, sizeof(path), "%s/%s", base_dir, e->d_name);
 		log_info("origin: cleanup: removing %s (nginx group %d)", path, (int)pgid);
@@ -463,7 +457,7 @@ int origin_start(struct origin *or)
 		return rc;
 
 	/* Ready when a worker answers on every address. */
-	int64_t deadline = now_ms() + ORIGIN_START_TIMEOUT_MS;
+	int64_t deadline = clock_mono_ms() + ORIGIN_START_TIMEOUT_MS;
 	size_t ready = 0;
 	int status;
 	while (ready < or->o.naddrs) {
@@ -476,7 +470,7 @@ int origin_start(struct origin *or)
 					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 			goto fail;
 		}
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			char addr[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &or->o.addrs[ready], addr, sizeof(addr));

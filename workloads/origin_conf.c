@@ -6,7 +6,7 @@
  */
 #include "workloads/origin.h"
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/body.h"
 
 #include <arpa/inet.h>

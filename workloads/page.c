@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 void page_res_init(struct page_res *r)
 {

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/page_int.h"
 
 #define MAX_TOKENS 32   /* fields of a resource line; a metadata value is exempt */

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 #include "workloads/pages_config.h"
 
 void pages_dirs_free(char **dirs)

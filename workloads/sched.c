@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/log.h"
+#include "common/log.h"
 
 enum { C_IDLE = 1, C_BUSY, C_CLOSED };
 

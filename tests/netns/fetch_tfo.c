@@ -28,8 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+#include "verify/tfo.h"
 #include "workloads/fetch.h"
-#include "workloads/tfo.h"
 
 #define NGINX "/usr/sbin/nginx"
 
@@ -73,13 +74,6 @@ static struct page_res res[] = {
 #define NRES (sizeof(res) / sizeof(res[0]))
 static struct page pg = { .name = "fetch_tfo", .n = NRES, .res = res,
 			  .nhosts = 2, .hosts = hosts };
-
-static int64_t mono_ns(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
 
 static int write_text(const char *path, const char *text)
 {
@@ -447,9 +441,9 @@ static void case_refused(void)
 	struct fetch_result r;
 	struct in_addr good = addr[1];
 	inet_pton(AF_INET, "127.0.0.9", &addr[1]);
-	int64_t t = mono_ns();
+	int64_t t = clock_mono_ns();
 	int rc = fetch_page(&pg, addr, &o, &r);
-	t = mono_ns() - t;
+	t = clock_mono_ns() - t;
 	addr[1] = good;
 	CHECK(rc == -ECONNREFUSED, "refused: rc %d (%s)", rc, r.error);
 	CHECK(strstr(r.error, "refused") && strstr(r.error, "origin-b.test"),
@@ -472,9 +466,9 @@ static void case_silent(void)
 	struct fetch_result r;
 	struct in_addr good = addr[1];
 	addr[1] = sa.sin_addr;
-	int64_t t = mono_ns();
+	int64_t t = clock_mono_ns();
 	int rc = fetch_page(&pg, addr, &o, &r);
-	t = mono_ns() - t;
+	t = clock_mono_ns() - t;
 	addr[1] = good;
 	close(l);
 	CHECK(rc == -ETIMEDOUT, "silent: rc %d (%s)", rc, r.error);

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
+#include "common/units.h"
 #include "emulator/forward.h"
-#include "emulator/units.h"
-#include "harness/log.h"
 
 static void usage_exit(const char *msg)
 {
@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 	int rc = link_userspace_ops.stats(b, &up, &down);
 	userspace_fstats(b, &fup, &fdown);
 	if (rc == 0)
-		rc = userspace_cpu_ns(b, &cpu);
+		rc = link_userspace_ops.cpu_ns(b, &cpu);
 	link_userspace_ops.stop(b);
 	if (rc < 0)
 		return 1;

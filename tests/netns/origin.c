@@ -190,6 +190,11 @@ static int fetch(const char *host, const char *addr, const char *path,
 static char nasty[] = "/q\"x\\y$z{};#'%2e%2e?a=/../..&b=${x}";
 static char longpath[5001];
 
+/*
+ * The test itself, in a namespace of its own.  One long function on
+ * purpose: it is a script of steps against one nginx, each a CHECK that
+ * reads top to bottom, and splitting it would only pass the origin around.
+ */
 static int child(const char *base)
 {
 	if (unshare(CLONE_NEWNET) < 0) {

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "harness/bench_link.h"
-#include "harness/bench_parse.h"
+#include "cli/bench/bench_link.h"
+#include "cli/bench/bench_parse.h"
 
 #define CLOSE(x, y) assert_true(fabs((x) - (y)) < 1e-9)
 

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "emulator/units.h"
-#include "harness/experiment.h"
-#include "harness/stall.h"
+#include "common/units.h"
+#include "run/experiment.h"
+#include "verify/stall.h"
 
 #define MS 1000000ull
 #define S 1000000000ull
@@ -144,16 +144,16 @@ static void test_table1(void **state)
 		assert_true(c[i].link.down.limit_pkts >= LINK_MIN_QUEUE_PKTS);
 		assert_true(c[i].link.up.limit_pkts >= LINK_MIN_QUEUE_PKTS);
 		assert_true(c[i].link.down.loss == 0 && c[i].link.up.loss == 0);
-		assert_int_equal(c[i].tfo, i % 2 ? CONDITION_TFO_ON : CONDITION_TFO_OFF);
-		assert_int_equal(c[i].tfo_sysctl, i % 2 ? 519 : 0);
+		assert_int_equal(c[i].tfo, i % 2 ? TFO_ON : TFO_OFF);
+		assert_int_equal(tfo_mode_sysctl(c[i].tfo, false), i % 2 ? 519 : 0);
 		assert_int_equal(c[i].per_conn, 2);
 		assert_int_equal(c[i].conns_per_host, 6);
 		assert_int_equal(c[i].trials, 15);
 		assert_int_equal(c[i].warmup, 1);
 		assert_int_equal(c[i].timeout_ns, 30 * S);
-		assert_int_equal(c[i].backend, CONDITION_BACKEND_AUTO);
+		assert_int_equal(c[i].backend, BACKEND_AUTO);
 		assert_string_equal(c[i].cc, "cubic"); /* the paper's, set per route */
-		assert_int_equal(c[i].encoding, CONDITION_ENC_WIRE); /* the default */
+		assert_int_equal(c[i].encoding, ENC_WIRE); /* the default */
 	}
 	/* Even at 200ms, 4x the BDP of 4mbit is 267 packets: the floor applies. */
 	assert_int_equal(c[5].link.down.limit_pkts, LINK_MIN_QUEUE_PKTS);
@@ -208,7 +208,7 @@ static void test_capture_and_smoke(void **state)
 	assert_int_equal(c[0].trials, 2);
 	assert_int_equal(c[0].warmup, 1);
 	assert_int_equal(c[3].rtt_ns, 100 * MS);
-	assert_int_equal(c[3].tfo, CONDITION_TFO_ON);
+	assert_int_equal(c[3].tfo, TFO_ON);
 	free(c);
 	experiment_free(e);
 }
@@ -229,8 +229,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].link.up.rate_bps, 256000);
 	assert_int_equal(c[0].link.down.limit_pkts, LINK_MIN_QUEUE_PKTS);
 	assert_int_equal(c[0].link.down.limit_bytes, 0);
-	assert_int_equal(c[0].tfo, CONDITION_TFO_OFF);
-	assert_int_equal(c[1].tfo, CONDITION_TFO_ON);
+	assert_int_equal(c[0].tfo, TFO_OFF);
+	assert_int_equal(c[1].tfo, TFO_ON);
 	assert_int_equal(c[0].pair, c[1].pair);
 	assert_int_equal(c[0].per_conn, 2);
 	assert_int_equal(c[0].conns_per_host, 6);
@@ -238,7 +238,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].warmup, 1);
 	assert_int_equal(c[0].timeout_ns, 30 * S);
 	assert_int_equal(c[0].stall_limit_ns, STALL_LIMIT_NS);
-	assert_int_equal(c[0].backend, CONDITION_BACKEND_AUTO);
+	assert_int_equal(c[0].backend, BACKEND_AUTO);
 	assert_string_equal(c[0].cc, "");
 	free(c);
 
@@ -302,7 +302,7 @@ static void test_matrix_order(void **state)
 		assert_int_equal(c[i].warmup, 0);
 		assert_int_equal(c[i].timeout_ns, 5 * S);
 		assert_int_equal(c[i].stall_limit_ns, 100 * MS);
-		assert_int_equal(c[i].backend, CONDITION_BACKEND_USERSPACE);
+		assert_int_equal(c[i].backend, BACKEND_USERSPACE);
 		assert_string_equal(c[i].cc, "reno");
 	}
 	/* The two halves of a pair differ in tfo only. */
@@ -311,7 +311,6 @@ static void test_matrix_order(void **state)
 	memcpy(&b, &c[7], sizeof(b));
 	assert_int_equal(a.pair, b.pair);
 	a.tfo = b.tfo;
-	a.tfo_sysctl = b.tfo_sysctl;
 	a.index = b.index;
 	assert_memory_equal(&a, &b, sizeof(a));
 	free(c);
@@ -348,13 +347,13 @@ static void test_values(void **state)
 	assert_int_equal(c[0].link.down.limit_bytes, 1500000);
 	assert_int_equal(c[0].link.up.limit_bytes, 1500000);
 	assert_int_equal(c[0].per_conn, 0);
-	assert_int_equal(c[0].tfo, CONDITION_TFO_COOKIE);
-	assert_int_equal(c[0].tfo_sysctl, 3);
+	assert_int_equal(c[0].tfo, TFO_COOKIE);
+	assert_int_equal(tfo_mode_sysctl(c[0].tfo, false), 3);
 	assert_true(c[0].link.up.loss == 0.005 && c[0].link.down.loss == 0.005);
-	assert_int_equal(c[0].backend, CONDITION_BACKEND_NETEM);
+	assert_int_equal(c[0].backend, BACKEND_NETEM);
 	assert_int_equal(c[0].stall_limit_ns, 0);  /* off: no trial is a stall */
-	assert_string_equal(condition_tfo_name(c[0].tfo), "cookie");
-	assert_string_equal(condition_backend_name(c[0].backend), "netem");
+	assert_string_equal(tfo_mode_name(c[0].tfo), "cookie");
+	assert_string_equal(backend_name(c[0].backend), "netem");
 	condition_format(&c[0], buf, sizeof(buf));
 	assert_string_equal(buf, "../my pages/x.page rtt=3ns down=4mbit up=256kbit "
 				 "queue=1000p+1500000B loss=0.5% per_conn=unlimited "
@@ -543,7 +542,7 @@ static void test_set(void **state)
 	assert_int_equal(n, 6);
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(c[i].pair, i);  /* one tfo value: every cell its own pair */
-		assert_int_equal(c[i].tfo, CONDITION_TFO_ON);
+		assert_int_equal(c[i].tfo, TFO_ON);
 		assert_int_equal(c[i].trials, 8);
 		assert_int_equal(c[i].per_conn, 0);
 	}

@@ -2,6 +2,7 @@
  * iface_route_msg: the RTM_NEWROUTE request is parsed back the way the
  * kernel reads it, and a congestion control travels as the string metric
  * RTAX_CC_ALGO nested in RTA_METRICS (what `ip route ... congctl` sends).
+ * nlerr_to_errno: libnl's error numbers back to errno.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +13,12 @@
 #include <errno.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
+#include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <string.h>
 
-#include "harness/iface.h"
+#include "common/nlerr.h"
+#include "os/iface.h"
 
 static struct in_addr ip(const char *s)
 {
@@ -89,12 +92,33 @@ static void bad_input(void **state)
 	nlmsg_free(msg);
 }
 
+static void nlerr_map(void **state)
+{
+	assert_int_equal(nlerr_to_errno(0), 0);
+	assert_int_equal(nlerr_to_errno(-NLE_OBJ_NOTFOUND), -ENOENT);
+	assert_int_equal(nlerr_to_errno(NLE_OBJ_NOTFOUND), -ENOENT);
+	assert_int_equal(nlerr_to_errno(-NLE_EXIST), -EEXIST);
+	assert_int_equal(nlerr_to_errno(-NLE_PERM), -EPERM);
+	assert_int_equal(nlerr_to_errno(-NLE_NODEV), -ENODEV);
+	assert_int_equal(nlerr_to_errno(-NLE_FAILURE), -EIO);
+	/* The inverse of libnl's own mapping, for every errno it knows. */
+	int errs[] = { EEXIST, ENOENT, EINTR, EAGAIN, EINVAL, EACCES, ENOMEM, EAFNOSUPPORT,
+		       EPROTONOSUPPORT, EOPNOTSUPP, EPERM, EBUSY, ERANGE, ENODEV, EBADF,
+		       EADDRNOTAVAIL };
+	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		if (nlerr_to_errno(-nl_syserr2nlerr(errs[i])) != -errs[i])
+			fail_msg("errno %d -> %s -> %d", errs[i],
+				 nl_geterror(nl_syserr2nlerr(errs[i])),
+				 nlerr_to_errno(-nl_syserr2nlerr(errs[i])));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(route_with_cc),
 		cmocka_unit_test(route_without_cc),
 		cmocka_unit_test(bad_input),
+		cmocka_unit_test(nlerr_map),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -266,26 +266,6 @@ static void test_plan_range(void **state)
 	assert_null(tm);
 }
 
-static void test_errno(void **state)
-{
-	assert_int_equal(netem_errno(0), 0);
-	assert_int_equal(netem_errno(-NLE_OBJ_NOTFOUND), -ENOENT);
-	assert_int_equal(netem_errno(NLE_OBJ_NOTFOUND), -ENOENT);
-	assert_int_equal(netem_errno(-NLE_EXIST), -EEXIST);
-	assert_int_equal(netem_errno(-NLE_PERM), -EPERM);
-	assert_int_equal(netem_errno(-NLE_NODEV), -ENODEV);
-	assert_int_equal(netem_errno(-NLE_FAILURE), -EIO);
-	/* The inverse of libnl's own mapping, for every errno it knows. */
-	int errs[] = { EEXIST, ENOENT, EINTR, EAGAIN, EINVAL, EACCES, ENOMEM, EAFNOSUPPORT,
-		       EPROTONOSUPPORT, EOPNOTSUPP, EPERM, EBUSY, ERANGE, ENODEV, EBADF,
-		       EADDRNOTAVAIL };
-	for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
-		if (netem_errno(-nl_syserr2nlerr(errs[i])) != -errs[i])
-			fail_msg("errno %d -> %s -> %d", errs[i],
-				 nl_geterror(nl_syserr2nlerr(errs[i])),
-				 netem_errno(-nl_syserr2nlerr(errs[i])));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,7 +279,6 @@ int main(void)
 		cmocka_unit_test(test_unlimited),
 		cmocka_unit_test(test_plan_bytes_and_packets),
 		cmocka_unit_test(test_plan_range),
-		cmocka_unit_test(test_errno),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

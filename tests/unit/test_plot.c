@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness/commands.h"
+#include "cli/commands.h"
 #include "plots/plot.h"
 #include "plots/plot_data.h"
 #include "plots/plot_gp.h"
@@ -125,7 +125,7 @@ static int64_t add_run(struct store *st, const char *name, const struct spec *s,
 				.run_id = run, .idx = (int)(2 * i) + m, .pair_key = (int)i,
 				.page = s[i].page, .rtt_ns = s[i].rtt_ms * 1000000LL,
 				.down_bps = 4000000, .up_bps = 256000, .queue_pkts = 1000,
-				.tfo_mode = m ? STORE_TFO_ON : STORE_TFO_OFF, .tfo_sysctl = m ? 519 : 0,
+				.tfo_mode = m ? TFO_ON : TFO_OFF, .tfo_sysctl = m ? 519 : 0,
 				.per_conn = s[i].per_conn, .conns_per_host = 6, .trials = 3,
 				.backend = "userspace", .cc = "cubic",
 			};
@@ -442,8 +442,8 @@ static void test_waterfall(void **state)
 	/* The largest RTT, first page: amazon 100 ms; its median trials. */
 	assert_string_equal(wf.off.cond->page, "amazon");
 	assert_int_equal(wf.off.cond->rtt_ns, 100000000);
-	assert_int_equal(wf.off.cond->tfo_mode, STORE_TFO_OFF);
-	assert_int_equal(wf.tfo.cond->tfo_mode, STORE_TFO_ON);
+	assert_int_equal(wf.off.cond->tfo_mode, TFO_OFF);
+	assert_int_equal(wf.tfo.cond->tfo_mode, TFO_ON);
 	assert_int_equal(wf.off.trial.plt_ns, 2000000000);
 	assert_int_equal(wf.off.trial.seq, 0);
 	assert_int_equal(wf.tfo.trial.plt_ns, 1500000000);
@@ -626,7 +626,7 @@ static void test_images_one_trial(void **state)
 		struct store_condition c = {
 			.run_id = run, .idx = m, .pair_key = 0, .page = "wikipedia-tcp",
 			.rtt_ns = 20000000, .down_bps = 4000000, .up_bps = 256000, .queue_pkts = 1000,
-			.tfo_mode = m ? STORE_TFO_ON : STORE_TFO_OFF, .tfo_sysctl = m ? 519 : 0,
+			.tfo_mode = m ? TFO_ON : TFO_OFF, .tfo_sysctl = m ? 519 : 0,
 			.per_conn = 2, .conns_per_host = 6, .trials = 1, .backend = "userspace",
 			.cc = "bbr",
 		};

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "harness/runner.h"
+#include "run/runner.h"
 
 /*
  * Plays runner_group's loop for two cells (off, on) of @trials rounds with

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "harness/stall.h"
+#include "verify/stall.h"
 
 static void verdict(void **state)
 {

@@ -86,14 +86,14 @@ static const struct store_run run_tmpl = {
 	.host = "testhost",
 };
 
-static struct store_condition cond_tmpl(int64_t run_id, int idx, enum store_tfo_mode m)
+static struct store_condition cond_tmpl(int64_t run_id, int idx, enum tfo_mode m)
 {
 	return (struct store_condition){
-		.run_id = run_id, .idx = 2 * idx + (m != STORE_TFO_OFF), .pair_key = idx,
+		.run_id = run_id, .idx = 2 * idx + (m != TFO_OFF), .pair_key = idx,
 		.page = "amazon",
 		.rtt_ns = 100000000, .down_bps = 4000000, .up_bps = 256000,
 		.queue_pkts = 1000, .queue_bytes = 1500000, .loss = 0.0,
-		.tfo_mode = m, .tfo_sysctl = m == STORE_TFO_OFF ? 0 : m == STORE_TFO_ON ? 519 : 3,
+		.tfo_mode = m, .tfo_sysctl = m == TFO_OFF ? 0 : m == TFO_ON ? 519 : 3,
 		.per_conn = 2, .conns_per_host = 6, .trials = 12, .warmup = 1,
 		.timeout_ns = 60000000000LL, .backend = "userspace", .cc = "cubic",
 	};
@@ -118,7 +118,7 @@ static void test_schema(void **state)
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 
 	/* Foreign keys are enforced: no condition for a run that does not exist. */
-	struct store_condition c = cond_tmpl(999, 0, STORE_TFO_OFF);
+	struct store_condition c = cond_tmpl(999, 0, TFO_OFF);
 	int64_t id = -1;
 	assert_int_equal(store_condition_insert(st, &c, &id), -EINVAL);
 	assert_int_equal(id, -1);
@@ -144,7 +144,7 @@ static void test_migration(void **state)
 	int64_t latest;
 	assert_int_equal(store_run_latest(st, &latest), 0);
 	assert_int_equal(latest, run);
-	struct store_condition c = cond_tmpl(run, 0, STORE_TFO_ON);
+	struct store_condition c = cond_tmpl(run, 0, TFO_ON);
 	int64_t cid;
 	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
 	struct store_trial t = { .seq = 0, .plt_ns = 1500000000, .valid = 1 };
@@ -231,8 +231,8 @@ static void test_trials(void **state)
 	assert_int_equal(store_open(f->path, &st), 0);
 	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
 
-	struct store_condition c_off = cond_tmpl(run, 0, STORE_TFO_OFF);
-	struct store_condition c_on = cond_tmpl(run, 0, STORE_TFO_ON);
+	struct store_condition c_off = cond_tmpl(run, 0, TFO_OFF);
+	struct store_condition c_on = cond_tmpl(run, 0, TFO_ON);
 	assert_int_equal(store_condition_insert(st, &c_on, &on), 0);
 	assert_int_equal(store_condition_insert(st, &c_off, &off), 0);
 	assert_true(on != off);
@@ -305,8 +305,8 @@ static void test_trials(void **state)
 	assert_int_equal(nc, 2);
 	/* Ordered off before on within an idx, whatever the insertion order. */
 	assert_int_equal(cs[0].id, off);
-	assert_int_equal(cs[0].tfo_mode, STORE_TFO_OFF);
-	assert_int_equal(cs[1].tfo_mode, STORE_TFO_ON);
+	assert_int_equal(cs[0].tfo_mode, TFO_OFF);
+	assert_int_equal(cs[1].tfo_mode, TFO_ON);
 	assert_int_equal(cs[1].tfo_sysctl, 519);
 	assert_string_equal(cs[1].page, "amazon");
 	assert_string_equal(cs[1].cc, "cubic");
@@ -339,7 +339,7 @@ static void test_atomic(void **state)
 	int64_t run, cid;
 	assert_int_equal(store_open(f->path, &st), 0);
 	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
-	struct store_condition c = cond_tmpl(run, 3, STORE_TFO_COOKIE);
+	struct store_condition c = cond_tmpl(run, 3, TFO_COOKIE);
 	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
 
 	struct store_request q[4];
@@ -364,15 +364,6 @@ static void test_atomic(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM link_stats"), 2);
 }
 
-static void test_tfo_mode_names(void **state)
-{
-	enum store_tfo_mode m;
-	assert_int_equal(store_tfo_mode_parse("cookie", &m), 0);
-	assert_int_equal(m, STORE_TFO_COOKIE);
-	assert_string_equal(store_tfo_mode_name(STORE_TFO_ON), "on");
-	assert_int_equal(store_tfo_mode_parse("maybe", &m), -EINVAL);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,7 +373,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_atomic, setup, teardown),
-		cmocka_unit_test(test_tfo_mode_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,7 +149,7 @@ static int64_t add_run(struct store *st, const char *name, const struct spec *s,
 				.run_id = run, .idx = (int)(2 * i) + m, .pair_key = (int)i,
 				.page = s[i].page, .rtt_ns = s[i].rtt_ms * 1000000LL,
 				.down_bps = 4000000, .up_bps = 256000, .queue_pkts = 1000,
-				.tfo_mode = m ? STORE_TFO_ON : STORE_TFO_OFF, .tfo_sysctl = m ? 519 : 0,
+				.tfo_mode = m ? TFO_ON : TFO_OFF, .tfo_sysctl = m ? 519 : 0,
 				.per_conn = s[i].per_conn, .conns_per_host = 6, .trials = 5,
 				.backend = "userspace", .cc = "cubic",
 			};
@@ -178,7 +178,7 @@ static int64_t add_cookie_run(struct store *st)
 		struct store_condition c = {
 			.run_id = run, .idx = m, .pair_key = 0, .page = "amazon",
 			.rtt_ns = 100000000, .down_bps = 4000000, .up_bps = 256000,
-			.tfo_mode = (enum store_tfo_mode)m, .tfo_sysctl = m == 0 ? 0 : m == 1 ? 519 : 3,
+			.tfo_mode = (enum tfo_mode)m, .tfo_sysctl = m == 0 ? 0 : m == 1 ? 519 : 3,
 			.per_conn = 2, .backend = "userspace", .cc = "cubic",
 		};
 		int64_t id;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "workloads/tfo.h"
+#include "verify/tfo.h"
 
 /* Shaped like a 6.x kernel's files, shortened. */
 static const char netstat[] =

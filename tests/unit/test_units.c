@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "emulator/units.h"
+#include "common/units.h"
 
 static void rate_ok(const char *s, uint64_t want)
 {

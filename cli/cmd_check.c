@@ -1,0 +1,160 @@
+/*
+ * tfolab check - what this machine supports, one line per item with a
+ * verdict.  Exit status 0 when everything tfolab needs is there (netem is
+ * optional: without it the userspace backend is used).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netlink/netlink.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/tbf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "emulator/backend.h"
+#include "os/iface.h"
+#include "os/netns.h"
+#include "os/proc.h"
+
+static int failed;
+
+static void verdict(const char *item, int ok, int required, const char *detail)
+{
+	const char *v = ok ? "ok" : required ? "MISSING" : "absent";
+	if (!ok && required)
+		failed = 1;
+	printf("%-28s %-8s %s\n", item, v, detail);
+}
+
+static int in_path(const char *prog, char *found, size_t len)
+{
+	const char *dirs[] = { "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(found, len, "%s/%s", dirs[i], prog);
+		if (access(found, X_OK) == 0)
+			return 1;
+	}
+	snprintf(found, len, "not found (apt-get install the package)");
+	return 0;
+}
+
+static int probe_ns(void *arg)
+{
+	return 0;
+}
+
+/* In a throwaway namespace: can a tbf root qdisc be added to lo? */
+static int probe_tbf(void *arg)
+{
+	struct nl_sock *sk;
+	struct rtnl_qdisc *q;
+	if (iface_sock_new(&sk) < 0)
+		return 2;
+	iface_up(sk, "lo");
+	int idx = iface_index(sk, "lo");
+	q = rtnl_qdisc_alloc();
+	rtnl_tc_set_ifindex(TC_CAST(q), idx);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
+	if (rtnl_tc_set_kind(TC_CAST(q), "tbf") < 0)
+		return 3;
+	rtnl_qdisc_tbf_set_rate(q, 125000, 1600, 0);
+	rtnl_qdisc_tbf_set_limit(q, 100000);
+	int err = rtnl_qdisc_add(sk, q, NLM_F_CREATE);
+	rtnl_qdisc_put(q);
+	iface_sock_free(sk);
+	return err < 0 ? 1 : 0;
+}
+
+/* In a throwaway namespace: does the per-namespace TFO sysctl take 519, and
+ * does the kernel know TCP_FASTOPEN_CONNECT? */
+static int probe_tfo(void *arg)
+{
+	char buf[32] = "";
+	int fd = open("/proc/sys/net/ipv4/tcp_fastopen", O_RDWR);
+	if (fd < 0)
+		return 1;
+	if (write(fd, "519", 3) != 3) {
+		close(fd);
+		return 2;
+	}
+	lseek(fd, 0, SEEK_SET);
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || atoi(buf) != 519)
+		return 3;
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	int rc = setsockopt(s, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
+	close(s);
+	return rc < 0 ? 4 : 0;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	char detail[512], why[256] = "";
+
+	if (argc > 1) {
+		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+			printf("usage: tfolab check\nReport, one line each with a verdict, what this machine "
+			       "supports.\nExit status 0 when all that tfolab needs is there.\n");
+			return 0;
+		}
+		fprintf(stderr, "tfolab check: unexpected argument '%s' (see tfolab check --help)\n", argv[1]);
+		return 2;
+	}
+	failed = 0;
+	int root = proc_has_admin_caps();
+	verdict("root (CAP_SYS_ADMIN+NET_ADMIN)", root, 1,
+		root ? "yes" : "run as root to create namespaces");
+	int tun = access("/dev/net/tun", R_OK | W_OK) == 0;
+	verdict("/dev/net/tun", tun, 0, tun ? "present" : "absent (the AF_PACKET forwarder does not need it)");
+	if (root) {
+		int ns = netns_throwaway_run(probe_ns, NULL) == 0;
+		verdict("network namespaces", ns, 1, ns ? "unshare(CLONE_NEWNET) works" : "cannot create one");
+		int netem = link_netem_ops.probe(why, sizeof(why)) > 0;
+		snprintf(detail, sizeof(detail), "%s", netem ? "sch_netem works: netem backend available"
+							   : why);
+		verdict("netem qdisc", netem, 0, detail);
+		if (!netem)
+			printf("%-28s %-8s %s\n", "", "", "-> the userspace backend is used (--link auto)");
+		int tbf = netns_throwaway_run(probe_tbf, NULL) == 0;
+		verdict("tbf qdisc", tbf, 0, tbf ? "works" : "cannot add a tbf qdisc");
+		int rc = netns_throwaway_run(probe_tfo, NULL);
+		snprintf(detail, sizeof(detail), "%s",
+			 rc == 0 ? "net.ipv4.tcp_fastopen per namespace, TCP_FASTOPEN_CONNECT"
+			 : rc == 4 ? "no TCP_FASTOPEN_CONNECT socket option"
+				   : "net.ipv4.tcp_fastopen cannot be set in a namespace");
+		verdict("TCP Fast Open", rc == 0, 1, detail);
+	} else {
+		printf("%-28s %-8s %s\n", "namespaces, netem, tbf, TFO", "unknown", "needs root to probe");
+	}
+	char cc[256] = "";
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control", "r");
+	if (f) {
+		if (!fgets(cc, sizeof(cc), f))
+			cc[0] = 0;
+		fclose(f);
+		cc[strcspn(cc, "\n")] = 0;
+	}
+	verdict("congestion control", cc[0] != 0, 0, cc);
+	static const struct { const char *prog, *item; int required; } progs[] = {
+		{ "nginx", "nginx (origin server)", 1 },
+		{ "gnuplot", "gnuplot (plots)", 1 },
+		{ "sqlite3", "sqlite3 (results CLI)", 0 },
+		{ "iperf3", "iperf3 (bench, tests)", 0 },
+		{ "ping", "ping (bench, tests)", 0 },
+		{ "curl", "curl (tests)", 0 },
+	};
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		int ok = in_path(progs[i].prog, detail, sizeof(detail));
+		verdict(progs[i].item, ok, progs[i].required, detail);
+	}
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * tfolab compare - print TFO's gain against requests per connection.
+ */
+#include "cli/cmd_table.h"
+#include "cli/commands.h"
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct results_cmd cmd = {
+		.name = "compare",
+		.summary = "Print how TFO's gain changes with the requests a connection carries "
+			   "(1, 2, ..., unlimited),\nper page and RTT, for a stored run that swept "
+			   "per_conn.",
+		.render = table_render_compare,
+	};
+	return results_cmd_run(&cmd, argc, argv);
+}

@@ -1,0 +1,282 @@
+/*
+ * tfolab load PAGE [LINK OPTIONS] [--tfo off|on|cookie] [--per-conn K] [--json]
+ *
+ * One verified page load: builds a testbed, serves PAGE with nginx, loads it
+ * once from the client namespace (after a warm-up load when real cookies
+ * need one) and prints the PLT, the connections, how many carried SYN data,
+ * the verdict of the TFO check and a text waterfall.  "What does TFO buy my
+ * page?" in one line: run it with --tfo off and with --tfo on.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/prologue.h"
+#include "common/log.h"
+#include "common/units.h"
+#include "emulator/backend.h"
+#include "os/proc.h"
+#include "run/trial.h"
+#include "workloads/pages.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tfolab load PAGE [OPTIONS]\n"
+		"Load PAGE (a built-in page name, see tfolab pages, or a .page file) once\n"
+		"over the emulated link, verify TFO against the kernel's counters, and print\n"
+		"the page load time, the connections and a waterfall.\n\n"
+		LINKOPTS_HELP
+		"  (here --tfo on = 519 and cookie = 3: nginx listens with fastopen=N;\n"
+		"   with cookie a warm-up load fetches the cookies first)\n\n"
+		"browser:\n"
+		"  --per-conn K         requests per connection: 1, 2, ... or unlimited (default 2)\n"
+		"  --conns-per-host N   connections per host (default 6)\n"
+		"  --timeout TIME       per request (default 30s)\n"
+		"  --encoding E         wire (default: bodies as the network carried them,\n"
+		"                       gzip'd text) or decoded (every body at its decoded size)\n"
+		"output:\n"
+		"  --json               print JSON instead of text\n"
+		"  --no-waterfall       leave the waterfall out of the text\n"
+		"  -v, --verbose\n");
+}
+
+static json_t *result_json(const struct page *pg, const struct session *s, const char *tfo,
+			   const struct trial_result *r)
+{
+	json_t *reqs = json_array();
+	for (size_t i = 0; i < r->fetch.n; i++) {
+		const struct fetch_req *q = &r->fetch.req[i];
+		json_array_append_new(reqs, json_pack(
+			"{s:s, s:s, s:s, s:I, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+			"id", pg->res[i].id, "host", pg->hosts[pg->res[i].host], "path", pg->res[i].path,
+			"body_bytes", (json_int_t)q->body_bytes, "conn", q->conn, "new_conn", q->new_conn,
+			"queued_ns", (json_int_t)q->queued_ns, "connect_ns", (json_int_t)q->connect_ns,
+			"connected_ns", (json_int_t)q->connected_ns, "sent_ns", (json_int_t)q->sent_ns,
+			"first_byte_ns", (json_int_t)q->first_byte_ns, "done_ns", (json_int_t)q->done_ns,
+			"status", q->status));
+	}
+	size_t cc_n;
+	char cc_used[16];
+	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
+	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
+			 "s:{s:I, s:I}, s:I, s:I, s:I, s:I, s:o}",
+			 "page", pg->name, "tfo", tfo, "tcp_fastopen", r->tfo_sysctl, "cc", s->tb->cc,
+			 "cc_used", cc_used, "cc_read_back", (json_int_t)cc_n,
+			 "plt_s", r->fetch.plt_ns / 1e9, "connections", (json_int_t)r->fetch.nconns,
+			 "syn_data_acked", (json_int_t)r->fetch.conns_syn_data, "valid", r->valid,
+			 "reason", r->reason,
+			 "client_counters", "TCPFastOpenActive", (json_int_t)r->client.active,
+			 "TCPFastOpenActiveFail", (json_int_t)r->client.active_fail,
+			 "RetransSegs", (json_int_t)r->client.retrans_segs,
+			 "link_drops", "up", (json_int_t)(r->up.drops_queue + r->up.drops_loss),
+			 "down", (json_int_t)(r->down.drops_queue + r->down.drops_loss),
+			 "fallbacks", (json_int_t)r->fallbacks,
+			 "page_decoded_bytes", (json_int_t)page_total_bytes(pg),
+			 "page_wire_bytes", (json_int_t)page_total_wire(pg),
+			 "bytes_in", (json_int_t)r->fetch.bytes_rx,
+			 "requests", reqs);
+}
+
+static void result_text(const struct page *pg, const struct session *s, const struct linkopts *lo,
+			const char *backend, const struct trial_result *r, int waterfall)
+{
+	char up[96], down[96];
+	link_dir_format(&lo->link.up, up, sizeof(up));
+	link_dir_format(&lo->link.down, down, sizeof(down));
+	printf("page        %s: %zu resources, %zu hosts, %llu body bytes decoded, %llu on the wire\n",
+	       pg->name, pg->n, pg->nhosts, (unsigned long long)page_total_bytes(pg),
+	       (unsigned long long)page_total_wire(pg));
+	printf("link        up %s, down %s; backend %s, cc %s\n", up, down, backend, s->tb->cc);
+	printf("tfo         %s (net.ipv4.tcp_fastopen=%d)\n", tfo_mode_name(lo->tfo), r->tfo_sysctl);
+	if (r->fetch.plt_ns >= 0)
+		printf("PLT         %.3f s\n", r->fetch.plt_ns / 1e9);
+	else
+		printf("PLT         - (the load failed)\n");
+	printf("connections %zu opened, %zu with SYN data acked\n", r->fetch.nconns, r->fetch.conns_syn_data);
+	size_t cc_n;
+	char cc_used[16];
+	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
+	printf("cc used     %s (TCP_CONGESTION read back from %zu of %zu connections)\n",
+	       cc_used[0] ? cc_used : "-", cc_n, r->fetch.nconns);
+	if (r->fallbacks)
+		printf("fallbacks   %zu connections fell back to a plain handshake after drops on "
+		       "the link, costing %.1f ms\n", r->fallbacks, r->fallback_ns / 1e6);
+	printf("TFO check   %s: %s\n", r->valid ? "valid" : "INVALID", r->reason);
+	printf("kernel      client TCPFastOpenActive +%llu, ActiveFail +%llu; server Passive +%llu; "
+	       "retransmitted segments +%llu\n",
+	       (unsigned long long)r->client.active, (unsigned long long)r->client.active_fail,
+	       (unsigned long long)r->server.passive,
+	       (unsigned long long)(r->client.retrans_segs + r->server.retrans_segs));
+	printf("link drops  up %llu, down %llu\n",
+	       (unsigned long long)(r->up.drops_queue + r->up.drops_loss),
+	       (unsigned long long)(r->down.drops_queue + r->down.drops_loss));
+	if (waterfall && r->fetch.plt_ns > 0) {
+		printf("\n");
+		fetch_waterfall_print(pg, &r->fetch, stdout);
+	}
+}
+
+struct load_args {
+	struct linkopts lo;
+	const char *page;
+	int per_conn, conns, json, waterfall, decoded;
+	uint64_t timeout_ns;
+};
+
+/*
+ * load_parse - @argv into @a.  Returns -1 when the command is to run, else
+ * the exit status to return at once: 0 after --help, 2 after a usage error
+ * (said on stderr).
+ */
+static int load_parse(int argc, char **argv, struct load_args *a)
+{
+	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING };
+	static const struct option longopts[] = {
+		LINKOPTS_LONG,
+		{ "per-conn", required_argument, NULL, OPT_PER_CONN },
+		{ "conns-per-host", required_argument, NULL, OPT_CONNS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "encoding", required_argument, NULL, OPT_ENCODING },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt, rc;
+	char *end;
+
+	*a = (struct load_args){ .per_conn = 2, .conns = 6, .waterfall = 1,
+				 .timeout_ns = 30ull * 1000000000 };
+	linkopts_init(&a->lo);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		rc = linkopts_parse(&a->lo, "load", opt, optarg);
+		if (rc < 0)
+			return 2;
+		if (rc > 0)
+			continue;
+		switch (opt) {
+		case OPT_PER_CONN:
+			if (!strcmp(optarg, "unlimited")) {
+				a->per_conn = 0;
+				break;
+			}
+			a->per_conn = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->per_conn < 1) {
+				fprintf(stderr, "tfolab load: --per-conn: \"%s\" is not a request count "
+					"(use 1, 2, ... or unlimited)\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_CONNS:
+			a->conns = (int)strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->conns < 1 || a->conns > 64) {
+				fprintf(stderr, "tfolab load: --conns-per-host: \"%s\" is not a count "
+					"(use 1 to 64)\n", optarg);
+				return 2;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (units_parse_time(optarg, &a->timeout_ns) < 0 || !a->timeout_ns) {
+				fprintf(stderr, "tfolab load: --timeout: \"%s\" is not a time above 0 (use %s)\n",
+					optarg, UNITS_TIME_FORM);
+				return 2;
+			}
+			break;
+		case OPT_ENCODING:
+			if ((rc = encoding_parse(optarg)) < 0) {
+				fprintf(stderr, "tfolab load: --encoding: \"%s\" is not an encoding "
+					"(use %s)\n", optarg, ENCODING_FORM);
+				return 2;
+			}
+			a->decoded = rc == ENC_DECODED;
+			break;
+		case OPT_JSON:
+			a->json = 1;
+			break;
+		case OPT_NO_WATERFALL:
+			a->waterfall = 0;
+			break;
+		default:
+			if ((rc = cmd_opt_common("load", opt, argv, usage)) >= 0)
+				return rc;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "tfolab load: give exactly one PAGE (see tfolab pages)\n");
+		return 2;
+	}
+	a->page = argv[optind];
+	return -1;
+}
+
+/* Prints the trial @r of @a in the form asked for. */
+static void load_report(const struct load_args *a, const struct page *pg, const struct session *s,
+			const char *backend, const struct trial_result *r)
+{
+	if (a->json) {
+		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), r);
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(j);
+	} else {
+		result_text(pg, s, &a->lo, backend, r, a->waterfall);
+	}
+}
+
+int cmd_load(int argc, char **argv)
+{
+	struct load_args a;
+	char path[PATH_MAX];
+	struct page *pg;
+	int rc = load_parse(argc, argv, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (pages_find(a.page, path, sizeof(path)) < 0 || page_parse(path, &pg) < 0)
+		return 2;
+	if (a.decoded)
+		page_use_decoded(pg);
+	const struct link_backend_ops *ops;
+	if (cmd_prologue("load", &a.lo, BACKEND_AUTO, &ops) < 0) {
+		page_free(pg);
+		return 1;
+	}
+	struct session_opts so = {
+		.pg = pg, .backend = ops, .link = a.lo.link, .cc = a.lo.cc, .fastopen_qlen = 4096,
+		.seed = 1,
+	};
+	struct session *s;
+	if (session_up(&so, &s) < 0) {
+		page_free(pg);
+		return 1;
+	}
+	struct trial_opts to = {
+		.sched = { .max_per_host = a.conns, .per_conn = a.per_conn, .follow_plan = true },
+		.timeout_ns = a.timeout_ns,
+	};
+	struct trial_result r;
+	int exit_code = 1;
+	/* With real cookies, a first load only fetches them. */
+	if (trial_prepare(s, &to, a.lo.tfo) < 0 || proc_interrupted())
+		goto end;
+	if (trial_run(s, &to, &r) == 0) {
+		load_report(&a, pg, s, ops->name, &r);
+		if (!r.valid)
+			log_err("the trial is invalid: %s", r.reason);
+		exit_code = r.valid ? 0 : 1;
+		trial_result_release(&r);
+	}
+end:
+	session_down(s);
+	page_free(pg);
+	return exit_code;
+}

@@ -1,0 +1,139 @@
+#include "cli/linkopts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/units.h"
+
+void linkopts_init(struct linkopts *lo)
+{
+	memset(lo, 0, sizeof(*lo));
+	link_params_init(&lo->link);
+	lo->backend = BACKEND_AUTO;
+	lo->tfo = TFO_OFF;
+}
+
+static int bad(const char *cmd, const char *opt, const char *arg, const char *what, const char *form)
+{
+	fprintf(stderr, "tfolab %s: --%s: \"%s\" is not %s (use %s)\n", cmd, opt, arg, what, form);
+	return -EINVAL;
+}
+
+static int time_arg(const char *cmd, const char *opt, const char *arg, uint64_t *ns)
+{
+	int rc = units_parse_time(arg, ns);
+	if (rc == -EINVAL)
+		return bad(cmd, opt, arg, "a time", UNITS_TIME_FORM);
+	if (rc < 0)
+		return bad(cmd, opt, arg, "a time of 0 or more", UNITS_TIME_FORM);
+	return 0;
+}
+
+static int delay_check(const char *cmd, const char *opt, const char *arg, uint64_t one_way)
+{
+	if (one_way > LINK_MAX_DELAY_NS) {
+		fprintf(stderr, "tfolab %s: --%s: \"%s\" is over the 10 s limit of a one-way delay\n",
+			cmd, opt, arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int rate_arg(const char *cmd, const char *opt, const char *arg, uint64_t *bps)
+{
+	int rc = units_parse_rate(arg, bps);
+	if (rc == -EINVAL)
+		return bad(cmd, opt, arg, "a rate", UNITS_RATE_FORM);
+	if (rc < 0)
+		return bad(cmd, opt, arg, "a positive rate", UNITS_RATE_FORM);
+	return 0;
+}
+
+static int queue_arg(const char *cmd, const char *opt, const char *arg, struct link_dir *d)
+{
+	int rc = units_parse_queue(arg, &d->limit_pkts, &d->limit_bytes);
+	if (rc == -EINVAL)
+		return bad(cmd, opt, arg, "a queue limit", UNITS_QUEUE_FORM);
+	if (rc < 0)
+		return bad(cmd, opt, arg, "a queue limit above 0", UNITS_QUEUE_FORM);
+	return 0;
+}
+
+int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *arg)
+{
+	struct link_params *p = &lo->link;
+	uint64_t ns;
+	double loss;
+	int rc;
+
+	switch (opt) {
+	case LINKOPT_RTT:
+		if ((rc = time_arg(cmd, "rtt", arg, &ns)) < 0 ||
+		    (rc = delay_check(cmd, "rtt", arg, ns / 2)) < 0)
+			return rc;
+		p->up.delay_ns = ns / 2;
+		p->down.delay_ns = ns - ns / 2;
+		return 1;
+	case LINKOPT_DELAY_UP:
+	case LINKOPT_DELAY_DOWN: {
+		const char *name = opt == LINKOPT_DELAY_UP ? "delay-up" : "delay-down";
+		if ((rc = time_arg(cmd, name, arg, &ns)) < 0 || (rc = delay_check(cmd, name, arg, ns)) < 0)
+			return rc;
+		(opt == LINKOPT_DELAY_UP ? &p->up : &p->down)->delay_ns = ns;
+		return 1;
+	}
+	case LINKOPT_DOWN:
+		return rate_arg(cmd, "down", arg, &p->down.rate_bps) ?: 1;
+	case LINKOPT_UP:
+		return rate_arg(cmd, "up", arg, &p->up.rate_bps) ?: 1;
+	case LINKOPT_QUEUE:
+		if ((rc = queue_arg(cmd, "queue", arg, &p->up)) < 0)
+			return rc;
+		p->down.limit_pkts = p->up.limit_pkts;
+		p->down.limit_bytes = p->up.limit_bytes;
+		return 1;
+	case LINKOPT_QUEUE_UP:
+		return queue_arg(cmd, "queue-up", arg, &p->up) ?: 1;
+	case LINKOPT_QUEUE_DOWN:
+		return queue_arg(cmd, "queue-down", arg, &p->down) ?: 1;
+	case LINKOPT_LOSS:
+		rc = units_parse_percent(arg, &loss);
+		if (rc < 0)
+			return bad(cmd, "loss", arg, "a loss percentage below 100%", UNITS_PERCENT_FORM);
+		p->up.loss = p->down.loss = loss;
+		return 1;
+	case LINKOPT_DROP_SYN: {
+		char *end;
+		errno = 0;
+		unsigned long n = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || n > 1000000 || arg[0] == '-')
+			return bad(cmd, "drop-syn-data", arg, "a count", "0 to 1000000, such as 1");
+		p->up.drop_syn_data = (uint32_t)n;
+		return 1;
+	}
+	case LINKOPT_LINK:
+		if ((rc = backend_parse(arg)) < 0)
+			return bad(cmd, "link", arg, "a link backend", BACKEND_FORM);
+		lo->backend = (enum backend_choice)rc;
+		return 1;
+	case LINKOPT_TFO:
+		if ((rc = tfo_mode_parse(arg)) < 0)
+			return bad(cmd, "tfo", arg, "a TFO mode", TFO_MODE_FORM);
+		lo->tfo = (enum tfo_mode)rc;
+		lo->tfo_set = 1;
+		return 1;
+	case LINKOPT_CC:
+		if (!*arg || strlen(arg) > 15 || strpbrk(arg, "/. "))
+			return bad(cmd, "cc", arg, "a congestion control name", "reno, bbr, cubic, ...");
+		lo->cc = arg;
+		return 1;
+	}
+	return 0;
+}
+
+void linkopts_finish(struct linkopts *lo)
+{
+	link_params_finish(&lo->link);
+}

@@ -1,0 +1,48 @@
+/*
+ * tfolab - how much faster do web pages load with TCP Fast Open?
+ *
+ * The entry point only dispatches to a subcommand from the table below.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+static const struct command commands[] = {
+	{ "link", cmd_link, "run a command behind the emulated link" },
+	{ "load", cmd_load, "load one page over the link, with or without TFO" },
+	{ "run", cmd_run, "run an experiment and store every trial" },
+	{ "table", cmd_table, "print Table 1 from the stored trials" },
+	{ "compare", cmd_compare, "print the persistence comparison" },
+	{ "plot", cmd_plot, "draw the figures of a stored run with gnuplot" },
+	{ "pages", cmd_pages, "list the page specs" },
+	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
+	{ "bench", cmd_bench, "measure the emulated link and the fetcher" },
+	{ "check", cmd_check, "report what this machine supports" },
+	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tfolab COMMAND [ARGS...]   (tfolab COMMAND --help for each)\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "tfolab: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

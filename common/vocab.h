@@ -1,0 +1,86 @@
+/*
+ * The words every layer shares, each defined once, here: the TFO modes
+ * (with their net.ipv4.tcp_fastopen values and how tables title them), the
+ * link backends one can ask for, and the encodings a page's bodies can be
+ * served in.  An enum's value is its row in the table; the experiment keys,
+ * the link options, the store and the figures all read the same rows.
+ */
+#ifndef TFOLAB_COMMON_VOCAB_H
+#define TFOLAB_COMMON_VOCAB_H
+
+#include <stdbool.h>
+
+/* --- TFO modes ---------------------------------------------------------- */
+
+enum tfo_mode { TFO_OFF, TFO_ON, TFO_COOKIE, TFO_MODES };
+
+struct tfo_mode_def {
+	const char *name;     /* in files, options and the store */
+	int sysctl;           /* net.ipv4.tcp_fastopen where the listener asks for
+	                         TFO (nginx's fastopen=N): both sides, and for
+	                         "on" no cookie needed (0x200) */
+	bool cookies;         /* real cookies: a load that counts needs an earlier
+	                         load to fetch them */
+	const char *title;    /* in tables and figures */
+};
+
+/*
+ *   off      0                   TFO disabled on both sides
+ *   on       519 = 0x207         data in the SYN without a cookie
+ *   cookie   3                   data in the SYN once a cookie was fetched
+ */
+extern const struct tfo_mode_def tfo_modes[TFO_MODES];
+
+#define TFO_MODE_FORM "off, on or cookie"
+
+/* tfo_mode_name - "off", "on" or "cookie"; "?" for a value out of range. */
+const char *tfo_mode_name(enum tfo_mode m);
+
+/* tfo_mode_title - "non-TFO", "TFO" or "TFO (cookies)"; "?" out of range. */
+const char *tfo_mode_title(enum tfo_mode m);
+
+/* tfo_mode_parse - the mode (>= 0) named @name, or -EINVAL (also for NULL). */
+int tfo_mode_parse(const char *name);
+
+/*
+ * tfo_mode_sysctl - net.ipv4.tcp_fastopen for @m.  With @any_listener the
+ * server bit 0x400 is added so that listeners without the TCP_FASTOPEN
+ * socket option (iperf3, curl tests, any ad-hoc server) take SYN data too:
+ * off 0, on 519 (0x207) or 1543 (0x607), cookie 3 or 1027 (0x403).
+ */
+int tfo_mode_sysctl(enum tfo_mode m, bool any_listener);
+
+/* --- link backends ------------------------------------------------------ */
+
+enum backend_choice {
+	BACKEND_AUTO,         /* netem if the kernel has it, else userspace */
+	BACKEND_USERSPACE,    /* emulator/userspace.c */
+	BACKEND_NETEM,        /* emulator/netem.c */
+	BACKEND_CHOICES
+};
+
+#define BACKEND_FORM "auto, userspace or netem"
+
+/* backend_name - "auto", "userspace" or "netem"; "?" out of range. */
+const char *backend_name(enum backend_choice b);
+
+/* backend_parse - the backend choice (>= 0) named @name, or -EINVAL. */
+int backend_parse(const char *name);
+
+/* --- body encodings ----------------------------------------------------- */
+
+enum body_encoding {
+	ENC_WIRE,             /* bodies as the network carried them (gzip'd text) */
+	ENC_DECODED,          /* every body at its decoded size, unencoded */
+	ENCODINGS
+};
+
+#define ENCODING_FORM "wire or decoded"
+
+/* encoding_name - "wire" or "decoded"; "?" out of range. */
+const char *encoding_name(enum body_encoding e);
+
+/* encoding_parse - the encoding (>= 0) named @name, or -EINVAL. */
+int encoding_parse(const char *name);
+
+#endif

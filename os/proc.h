@@ -1,0 +1,39 @@
+/*
+ * Child processes and the signals that end a run.  A command that builds a
+ * testbed blocks SIGINT/SIGTERM/SIGHUP/SIGCHLD first (proc_signals_block), so
+ * that an interrupt can never land between a setup step and the record of
+ * its undo; it then waits for them synchronously (proc_wait_any) and tears
+ * everything down before it exits.  Children unblock them (netns_spawn).
+ */
+#ifndef TFOLAB_OS_PROC_H
+#define TFOLAB_OS_PROC_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+void proc_signals_block(void);
+
+/*
+ * proc_interrupted - non-blocking: the pending SIGINT/SIGTERM/SIGHUP number
+ * (consumed), or 0.  Long loops poll it between steps.
+ */
+int proc_interrupted(void);
+
+/*
+ * proc_wait_child - wait until @pid exits (status in *@status, as waitpid
+ * gives it), a terminating signal arrives (returns its number, the child is
+ * left running), or @timeout_ms passes (-ETIMEDOUT; < 0 = no timeout).
+ * Returns 0 when the child exited.
+ */
+int proc_wait_child(pid_t pid, int *status, int timeout_ms);
+
+/* proc_stop - SIGTERM @pid, SIGKILL after @grace_ms, reap it.  Returns its status. */
+int proc_stop(pid_t pid, int grace_ms);
+
+/* proc_exit_code - the shell's view of a wait status: code, or 128+signal. */
+int proc_exit_code(int status);
+
+/* proc_has_admin_caps - 1 if we hold CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces). */
+int proc_has_admin_caps(void);
+
+#endif

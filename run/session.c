@@ -1,0 +1,78 @@
+#include "run/session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/log.h"
+#include "os/netns.h"
+#include "workloads/origin.h"
+
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
+		  struct origin **out)
+{
+	struct origin_opts oo = {
+		.addrs = tb->server_addr, .naddrs = pg->nhosts, .fastopen = fastopen,
+		.seed = seed, .base_dir = tb->run_dir, .prefix = tb->prefix,
+	};
+	struct origin *or = origin_new(pg, &oo);
+	int saved, rc;
+
+	if (!or)
+		return -EINVAL;
+	/* nginx inherits the server namespace from the thread that forks it. */
+	rc = testbed_enter(tb, TESTBED_SERVER, &saved);
+	if (rc == 0) {
+		rc = origin_start(or);
+		netns_leave(saved);
+	}
+	if (rc < 0) {
+		origin_free(or);
+		return rc;
+	}
+	*out = or;
+	return 0;
+}
+
+int session_up(const struct session_opts *o, struct session **out)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return -ENOMEM;
+	s->pg = o->pg;
+	s->tfo_sysctl = -1;
+	struct testbed_opts to = {
+		.nservers = (int)o->pg->nhosts, .backend = o->backend, .link = o->link,
+		.tfo_sysctl = -1, .cc = o->cc,
+	};
+	if (o->pg->nhosts < 1 || o->pg->nhosts > TESTBED_MAX_SERVERS) {
+		log_err("page %s: %zu hosts; the testbed serves 1 to %d", o->pg->name, o->pg->nhosts,
+			TESTBED_MAX_SERVERS);
+		free(s);
+		return -EINVAL;
+	}
+	rc = testbed_up(&to, &s->tb);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
+	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->seed, &s->origin);
+	if (rc < 0)
+		goto error;
+	*out = s;
+	return 0;
+error:
+	session_down(s);
+	return rc;
+}
+
+int session_down(struct session *s)
+{
+	if (!s)
+		return 0;
+	origin_free(s->origin);
+	int rc = testbed_down(s->tb);
+	free(s);
+	return rc;
+}

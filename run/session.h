@@ -1,0 +1,50 @@
+/*
+ * A session: one testbed with the origin server of one page running in its
+ * server namespace, ready for page loads (trials, run/trial.h).
+ *
+ * Each condition of an experiment gets one session; its trials alternate
+ * TFO off and on in the same session (testbed_set_tfo between trials), so
+ * that slow drift of a noisy machine hits both alike.
+ */
+#ifndef TFOLAB_RUN_SESSION_H
+#define TFOLAB_RUN_SESSION_H
+
+#include <stdint.h>
+
+#include "emulator/link.h"
+#include "testbed/testbed.h"
+#include "workloads/page.h"
+
+struct origin;
+
+struct session_opts {
+	const struct page *pg;                  /* borrowed; outlives the session */
+	const struct link_backend_ops *backend;
+	struct link_params link;
+	const char *cc;                         /* NULL = namespace default */
+	int fastopen_qlen;                      /* nginx listen fastopen=N */
+	uint64_t seed;                          /* body bytes */
+};
+
+struct session {
+	struct testbed *tb;
+	struct origin *origin;
+	const struct page *pg;
+	int tfo_sysctl;                         /* current value, -1 = unset */
+};
+
+/*
+ * session_serve - start the origin (nginx) of @pg in @tb's server namespace,
+ * one server address per host of the page (tb needs pg->nhosts addresses).
+ * Free it with origin_free().  0 or a negative errno, nothing left behind.
+ */
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
+		  struct origin **out);
+
+/* session_up - testbed + origin.  0, or a negative errno with nothing left. */
+int session_up(const struct session_opts *o, struct session **out);
+
+/* session_down - stop nginx, tear the testbed down, free.  NULL is a no-op. */
+int session_down(struct session *s);
+
+#endif

@@ -1,0 +1,238 @@
+/*
+ * A trial: one load of the session's page from the client namespace,
+ * measured against the kernel's own counters and the link's, and its
+ * verdict (verify/tfo.h, verify/stall.h).
+ */
+#include "run/trial.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clock.h"
+#include "common/log.h"
+#include "os/netns.h"
+#include "os/tcpmetrics.h"
+#include "verify/stall.h"
+
+/* Runs @fn in namespace @side of the testbed. */
+static int in_ns(struct session *s, enum testbed_side side, int (*fn)(void *), void *arg)
+{
+	int saved, rc = testbed_enter(s->tb, side, &saved);
+	if (rc < 0)
+		return rc;
+	rc = fn(arg);
+	netns_leave(saved);
+	return rc;
+}
+
+static int read_counters(void *arg)
+{
+	return tfo_counters_read(arg);
+}
+
+static int flush(void *arg)
+{
+	return tcpmetrics_flush();
+}
+
+struct load_args {
+	struct session *s;
+	const struct fetch_opts *fo;
+	struct trial_result *r;
+	int rc;
+};
+
+static int load(void *arg)
+{
+	struct load_args *a = arg;
+	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
+	return 0;
+}
+
+static void stats_delta(struct link_stats *d, const struct link_stats *before,
+			const struct link_stats *after)
+{
+	*d = *after;
+	d->pkts -= before->pkts;
+	d->bytes -= before->bytes;
+	d->drops_queue -= before->drops_queue;
+	d->drops_loss -= before->drops_loss;
+	d->late_pkts -= before->late_pkts;
+	d->late_ns -= before->late_ns;
+}
+
+/*
+ * What the fallbacks cost: per connection that fell back, how much longer
+ * than the median connection with acked SYN data it took from connect() to
+ * its first response byte, summed (never negative).  0 when no connection
+ * had SYN data acked to compare with; -1 (unknown; logged) when out of
+ * memory.
+ */
+static int64_t fallback_cost(const struct fetch_result *f)
+{
+	size_t n = f->nconns ? f->nconns : 1, nok = 0;
+	int64_t *ok = calloc(2 * n, sizeof(*ok)), cost = 0;
+	if (!ok) {
+		log_err("fallback cost of %zu connections: calloc: %s", f->nconns, strerror(ENOMEM));
+		return -1;
+	}
+	int64_t *first = ok + n;   /* connect() to first byte, per connection */
+	for (size_t c = 0; c < f->nconns; c++)
+		first[c] = -1;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct fetch_req *q = &f->req[i];
+		if (q->new_conn && q->conn >= 0 && (size_t)q->conn < f->nconns && q->first_byte_ns >= 0)
+			first[q->conn] = q->first_byte_ns - f->conns[q->conn].connect_ns;
+	}
+	for (size_t c = 0; c < f->nconns; c++)
+		if (f->conns[c].syn_data && first[c] >= 0)
+			ok[nok++] = first[c];
+	if (nok) {
+		/* Insertion sort: a load has tens of connections. */
+		for (size_t i = 1; i < nok; i++)
+			for (size_t j = i; j > 0 && ok[j - 1] > ok[j]; j--) {
+				int64_t t = ok[j];
+				ok[j] = ok[j - 1];
+				ok[j - 1] = t;
+			}
+		int64_t med = ok[nok / 2];
+		for (size_t c = 0; c < f->nconns; c++)
+			if (!f->conns[c].syn_data && first[c] > med)
+				cost += first[c] - med;
+	}
+	free(ok);   /* and first, its second half */
+	return cost;
+}
+
+/* "a; b", "a" or "b" into @dst, cut to @len (a reason is for people). */
+static void reason_join(char *dst, size_t len, const char *a, const char *b)
+{
+	const char *part[3] = { a, a && b ? "; " : NULL, b };
+	size_t o = 0;
+	for (int i = 0; i < 3; i++) {
+		size_t l = part[i] ? strlen(part[i]) : 0;
+		if (l > len - 1 - o)
+			l = len - 1 - o;
+		memcpy(dst + o, part[i] ? part[i] : "", l);
+		o += l;
+	}
+	dst[o] = 0;
+}
+
+int trial_run(struct session *s, const struct trial_opts *o, struct trial_result *r)
+{
+	struct tfo_counters c0, c1, s0, s1;
+	struct link_stats up0, down0, up1, down1;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->tfo_sysctl = o->tfo_sysctl;
+	if (o->flush_metrics &&
+	    ((rc = in_ns(s, TESTBED_CLIENT, flush, NULL)) < 0 || (rc = in_ns(s, TESTBED_SERVER, flush, NULL)) < 0))
+		return rc;
+	if (s->tfo_sysctl != o->tfo_sysctl) {
+		if ((rc = testbed_set_tfo(s->tb, o->tfo_sysctl)) < 0)
+			return rc;
+		s->tfo_sysctl = o->tfo_sysctl;
+	}
+	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c0)) < 0 ||
+	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s0)) < 0 ||
+	    (rc = testbed_link_stats(s->tb, &up0, &down0)) < 0)
+		return rc;
+
+	struct fetch_opts fo = {
+		.tfo = (o->tfo_sysctl & 0x1) != 0, .sched = o->sched, .timeout_ns = o->timeout_ns,
+	};
+	struct load_args a = { .s = s, .fo = &fo, .r = r };
+	/* Steal time is context, not a verdict: a machine without it warns once. */
+	static bool no_steal;
+	uint64_t steal0 = 0, steal1 = 0;
+	r->late_known = testbed_link_mark(s->tb);
+	r->steal_ns = -1;
+	bool steal_ok = !no_steal && stall_steal_read("/proc/stat", &steal0) == 0;
+	no_steal = !steal_ok;
+	r->started_at_us = clock_real_ns() / 1000;
+	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
+		return rc;
+	if (steal_ok && stall_steal_read("/proc/stat", &steal1) == 0 && steal1 >= steal0)
+		r->steal_ns = (int64_t)(steal1 - steal0);
+
+	if ((rc = in_ns(s, TESTBED_CLIENT, read_counters, &c1)) < 0 ||
+	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s1)) < 0 ||
+	    (rc = testbed_link_stats(s->tb, &up1, &down1)) < 0)
+		return rc;
+	tfo_counters_diff(&c0, &c1, &r->client);
+	tfo_counters_diff(&s0, &s1, &r->server);
+	stats_delta(&r->up, &up0, &up1);
+	stats_delta(&r->down, &down0, &down1);
+
+	/* A stall is named first: it explains whatever else went wrong. */
+	char stall[160];
+	r->stalled = o->stall_limit_ns && r->late_known &&
+		     stall_verdict(&r->up, &r->down, o->stall_limit_ns, stall, sizeof(stall));
+	if (a.rc < 0) {
+		r->valid = false;
+		char why[300];
+		snprintf(why, sizeof(why), "load failed: %s",
+			 r->fetch.error[0] ? r->fetch.error : strerror(-a.rc));
+		reason_join(r->reason, sizeof(r->reason), r->stalled ? stall : NULL, why);
+		return 0;
+	}
+	bool *syn = calloc(r->fetch.nconns ? r->fetch.nconns : 1, sizeof(bool));
+	if (!syn)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->fetch.nconns; i++)
+		syn[i] = r->fetch.conns[i].syn_data;
+	struct tfo_check chk = {
+		.mode = o->tfo_sysctl, .warm = o->warm, .new_conns = r->fetch.nconns,
+		.syn_data = syn, .client = &r->client, .server = &r->server,
+		.link_drops = r->up.drops_queue + r->up.drops_loss + r->down.drops_queue +
+			      r->down.drops_loss,
+	};
+	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
+	r->fallbacks = chk.fallbacks;
+	r->fallback_ns = r->fallbacks ? fallback_cost(&r->fetch) : 0;
+	free(syn);
+	if (r->stalled) {
+		char tfo[sizeof(r->reason)];
+		snprintf(tfo, sizeof(tfo), "%s", r->reason);
+		reason_join(r->reason, sizeof(r->reason), stall, r->valid ? NULL : tfo);
+		r->valid = false;
+	}
+	return 0;
+}
+
+void trial_result_release(struct trial_result *r)
+{
+	fetch_result_free(&r->fetch);
+}
+
+int trial_warmup(struct session *s, const struct trial_opts *o)
+{
+	struct trial_result t;
+	int rc = trial_run(s, o, &t);
+	if (rc == 0 && t.fetch.error[0])
+		log_warn("warm-up load failed: %s", t.fetch.error);
+	trial_result_release(&t);
+	return rc;
+}
+
+int trial_prepare(struct session *s, struct trial_opts *o, enum tfo_mode mode)
+{
+	o->tfo_sysctl = tfo_mode_sysctl(mode, false);
+	o->warm = false;
+	o->flush_metrics = true;
+	if (!tfo_modes[mode].cookies)
+		return 0;
+	/* Fresh metrics, then one load to fetch the cookies; the counted load
+	 * then keeps them (they live in tcp_metrics). */
+	log_info("warm-up load to fetch the TFO cookies");
+	int rc = trial_warmup(s, o);
+	if (rc < 0)
+		return rc;
+	o->warm = true;
+	o->flush_metrics = false;
+	return 0;
+}
