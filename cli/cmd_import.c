@@ -1,5 +1,6 @@
 /*
- * tfolab import FILE -o NAME.page [--page N] [--name NAME] [--date DATE] [-v]
+ * tfolab import FILE -o NAME.page [--page N] [--name NAME] [--date DATE]
+ *               [--cache import|skip] [--plan drop|keep] [-v]
  * - turn a HAR, a page-manifest CSV or a capture CSV into a .page file and
  * say what was kept, skipped and guessed.
  */
@@ -16,7 +17,8 @@
 #include "workloads/page.h"
 
 static const char usage_text[] =
-	"usage: tfolab import FILE -o NAME.page [--page N] [--name NAME] [--date DATE] [-v]\n"
+	"usage: tfolab import FILE -o NAME.page [--page N] [--name NAME] [--date DATE]\n"
+	"                     [--cache import|skip] [--plan drop|keep] [-v]\n"
 	"Convert a recorded page load into a .page file (workloads/pages/README.md).\n"
 	"The format is recognised from the content: a HAR 1.2 file, a page-manifest\n"
 	"CSV (reference/pages) or a capture CSV (reference/captures).\n"
@@ -24,6 +26,11 @@ static const char usage_text[] =
 	"  --page N           HAR: the N-th page of log.pages (1-based; default 1)\n"
 	"  --name NAME        page name (default: the output file name without .page)\n"
 	"  --date DATE        date of the load (YYYY-MM-DD), overriding the input's\n"
+	"  --cache import|skip  HAR: entries served from cache are imported at their\n"
+	"                     content size, as a cold load fetches them (default), or left out\n"
+	"  --plan drop|keep   HAR: over h2/h3 the connection ids are not HTTP/1.1\n"
+	"                     connections: drop them (default) or keep them\n"
+	"Exit status: 0, 1 on a system error, 2 on a usage error or bad input.\n"
 	"  -v                 list every warning, not only the counts\n";
 
 static void print_summary(FILE *f, const char *file, const struct page *p,
@@ -49,8 +56,21 @@ static void print_summary(FILE *f, const char *file, const struct page *p,
 		(unsigned long long)page_total_bytes(p), (unsigned long long)page_total_wire(p));
 	fprintf(f, "  request bytes estimated for %zu of %zu resources", r->req_estimated, p->n);
 	if (!strcmp(r->format, "har"))
-		fprintf(f, "; parents from _initiator for %zu", r->parent_initiator);
+		fprintf(f, "; parents from _initiator for %zu, from a redirect for %zu",
+			r->parent_initiator, r->parent_redirect);
 	fprintf(f, "\n");
+	if (strcmp(r->format, "har"))
+		return;
+	size_t cached = r->cached + r->skipped[IMPORT_SKIP_CACHED];
+	if (cached)
+		fprintf(f, "  %zu of %zu entries were served from cache; %s\n", cached, r->entries,
+			r->cached ? "imported at their content size" : "left out (--cache skip)");
+	fprintf(f, "  protocols:");
+	for (int k = 0; k < IMPORT_PROTO_N; k++)
+		fprintf(f, "%s %s %zu", k ? "," : "", import_proto_name(k), r->proto[k]);
+	fprintf(f, "; connection plan %s\n", r->plan_dropped ?
+		"dropped (h2/h3 ids are not HTTP/1.1 connections; --plan keep keeps it): "
+		"6 per host, k per connection" : page_count_conns(p) ? "kept" : "none");
 }
 
 int cmd_import(int argc, char **argv)
@@ -60,6 +80,8 @@ int cmd_import(int argc, char **argv)
 		{ "page", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "date", required_argument, NULL, 'd' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "plan", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -92,6 +114,17 @@ int cmd_import(int argc, char **argv)
 		case 'd':
 			o.date = optarg;
 			break;
+		case 'c':
+		case 'P': {
+			const char *a = opt == 'c' ? "import" : "drop", *b = opt == 'c' ? "skip" : "keep";
+			if (strcmp(optarg, a) && strcmp(optarg, b)) {
+				fprintf(stderr, "tfolab import: --%s: \"%s\" is not %s or %s\n",
+					opt == 'c' ? "cache" : "plan", optarg, a, b);
+				return 2;
+			}
+			*(opt == 'c' ? &o.cache_skip : &o.plan_keep) = !strcmp(optarg, b);
+			break;
+		}
 		case 'v':
 			log_verbose = 1;
 			break;
@@ -99,7 +132,7 @@ int cmd_import(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return 0;
 		default:
-			if (optopt && strchr("opnd", optopt))
+			if (optopt && strchr("opndcP", optopt))
 				fprintf(stderr, "tfolab import: '%s' needs a value (see tfolab import --help)\n",
 					argv[optind - 1]);
 			else
@@ -143,5 +176,5 @@ int cmd_import(int argc, char **argv)
 	}
 	page_free(p);
 	free(name);
-	return rc == 0 ? 0 : 1;
+	return rc == 0 ? 0 : rc == -EINVAL ? 2 : 1;
 }

@@ -47,13 +47,22 @@ uint32_t import_req_estimate(const char *host, const char *path)
 
 static const char *const skip_names[IMPORT_SKIP_N] = {
 	"data: URL", "blob: URL", "other scheme", "failed (status 0 or _error)",
+	"extension URL", "websocket", "served from cache (--cache skip)",
 };
+static const char *const proto_names[IMPORT_PROTO_N] = { "HTTP/1.x", "h2", "h3", "unknown" };
 static const char *const warn_names[IMPORT_WARN_N] = {
 	"size from a fallback field", "size unknown (0)", "bad startedDateTime",
 	"initiator not among entries (parent = root)", "not a GET",
 	"request size clamped", "connection shared by hosts (split per host)",
 	"wire size differs from content.size without Content-Encoding (wire size used)",
+	"connection is the server port, not a connection id (ignored)",
+	"URL fetched again (tfl-repeat=N added to the query)",
 };
+
+const char *import_proto_name(enum import_proto p)
+{
+	return (unsigned)p < IMPORT_PROTO_N ? proto_names[p] : "?";
+}
 
 const char *import_skip_name(enum import_skip s)
 {

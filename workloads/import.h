@@ -23,8 +23,11 @@
 enum import_skip {
 	IMPORT_SKIP_DATA,      /* data: URL */
 	IMPORT_SKIP_BLOB,      /* blob: URL */
-	IMPORT_SKIP_SCHEME,    /* another non-HTTP scheme (ws:, chrome-extension:) */
+	IMPORT_SKIP_SCHEME,    /* another non-HTTP scheme (about:, file:, ...) */
 	IMPORT_SKIP_FAILED,    /* status 0, or an _error */
+	IMPORT_SKIP_EXTENSION, /* chrome-extension:, moz-extension:, ... */
+	IMPORT_SKIP_WEBSOCKET, /* ws:, wss:, a 101 or a _resourceType websocket */
+	IMPORT_SKIP_CACHED,    /* served from cache, with --cache skip */
 	IMPORT_SKIP_N
 };
 
@@ -39,6 +42,10 @@ enum import_warn {
 	                              (HTTP/2 coalescing): one conn per host */
 	IMPORT_WARN_SIZE_MISMATCH, /* wire and decoded sizes differ without a
 	                              Content-Encoding: the wire size for both */
+	IMPORT_WARN_PORT_CONN,     /* connection holds the server port (Firefox):
+	                              not a connection id, ignored */
+	IMPORT_WARN_REPEAT,        /* a URL fetched again: a query key
+	                              (tfl-repeat=N) tells the copies apart */
 	IMPORT_WARN_N
 };
 
@@ -47,6 +54,19 @@ struct import_opts {
 	                       its directory and extension */
 	int page;           /* HAR: 1-based index into log.pages; 0 = first */
 	const char *date;   /* overrides the date found in the input, or NULL */
+	int cache_skip;     /* HAR: leave cached entries out (--cache skip);
+	                       0 = import them at their content size */
+	int plan_keep;      /* HAR: keep the connection ids even when entries
+	                       went over h2/h3 (--plan keep) */
+};
+
+/* HAR: the protocol of an entry (response.httpVersion, any case). */
+enum import_proto {
+	IMPORT_PROTO_H1,       /* HTTP/1.1, http/1.0, 1.1 */
+	IMPORT_PROTO_H2,       /* h2, http/2, http/2.0, spdy */
+	IMPORT_PROTO_H3,       /* h3, h3-29, http/3, quic */
+	IMPORT_PROTO_UNKNOWN,  /* "unknown", absent or anything else */
+	IMPORT_PROTO_N
 };
 
 struct import_report {
@@ -58,7 +78,13 @@ struct import_report {
 	size_t warnings[IMPORT_WARN_N];
 	size_t req_estimated;        /* request bytes from import_req_estimate */
 	size_t parent_initiator;     /* HAR: parents taken from _initiator */
+	size_t parent_redirect;      /* HAR: parents that are the 3xx before them */
+	size_t cached;               /* HAR: kept entries served from cache */
+	size_t proto[IMPORT_PROTO_N];/* HAR: kept entries by protocol */
+	int plan_dropped;            /* HAR: connection ids dropped (multiplexed) */
 };
+
+const char *import_proto_name(enum import_proto p);
 
 const char *import_skip_name(enum import_skip s);
 const char *import_warn_name(enum import_warn w);

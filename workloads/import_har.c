@@ -4,8 +4,46 @@
  * Which entries: those whose pageref is the chosen page's id (o->page,
  * 1-based over log.pages; the first page by default).  Without log.pages,
  * every entry; with it, entries without a pageref belong to no page.  data:,
- * blob: and other non-HTTP URLs and failed entries (status 0, or an _error
- * on the entry or its response) are skipped and counted by reason.
+ * blob:, extension (chrome-extension:, moz-extension:) and other non-HTTP
+ * URLs, websockets (ws:, wss:, status 101, _resourceType websocket) and
+ * failed entries (status 0, or an _error on the entry or its response) are
+ * skipped and counted by reason.
+ *
+ * Bad input is refused, every problem as "FILE: entry N: FIELD: PROBLEM"
+ * (N indexes log.entries from 0): an entry that is not an object, a
+ * missing or empty request.url, a size field (request/response headersSize
+ * and bodySize, _transferSize, content.size) that is not a number, below -1
+ * (-1 is HAR's "unknown") or over 1 GiB.
+ *
+ * Cached entries: _fromCache, or _transferSize 0 with bodySize 0, or
+ * httpVersion "unknown" with no timings (none of connect, send, wait,
+ * receive above 0).  A cold load fetches them, so they are imported at
+ * content.size (unencoded: the wire size of a cold fetch is unknown) on no
+ * planned connection, and counted (rep->cached); o->cache_skip leaves them
+ * out instead (skipped, counted).
+ *
+ * Protocols (response.httpVersion, any case): HTTP/1.x, h2 (h2, http/2,
+ * http/2.0, spdy), h3 (h3, h3-NN, http/3, quic), unknown; counted.  When a
+ * kept entry went over h2 or h3 its connection ids describe multiplexed
+ * connections, not HTTP/1.1 ones, so the plan is dropped (every conn -1:
+ * the fetcher's pools, 6 per host, k per connection), unless
+ * o->plan_keep.
+ *
+ * Repeated URLs: the n-th repeat of a host and path (n = 1, 2, ...) gets
+ * "tfl-repeat=n" appended to its query ("?" or "&"), so each copy is its own
+ * resource with its own size and the origin (which maps by $request_uri)
+ * tells them apart; request order is kept.  After building, every resource
+ * must be servable (origin_res_problem); one that is not fails the import
+ * naming its entry.
+ *
+ * Redirects: a 3xx keeps its own (small) response; its target, the first
+ * later entry whose URL is response.redirectURL (resolved against the 3xx's
+ * origin when it starts with "/"), gets the 3xx as its parent, so it is
+ * requested once the redirect has completed.
+ *
+ * Metadata: the date from the page's startedDateTime (else the first
+ * entry's); source names the file, log.creator and log.browser; a note
+ * keeps the full startedDateTime and the counts.
  *
  * Order and ids: entries are sorted by startedDateTime (file order among
  * equal or unreadable times) and numbered 0, 1, ...; entry 0 is the root.
@@ -29,6 +67,9 @@
  *
  * Connection: "connection" (Chrome) or "_socket" (WebPageTest), renumbered
  * 0, 1, ... in order of first use; none given: conn -1 (the fetcher picks).
+ * Firefox writes the server's port into "connection": when the creator is
+ * Firefox, or every entry's "connection" equals its URL's port, it is not
+ * a connection id and is ignored (a counted warning).
  * A page's connection goes to one host, so a connection that carried
  * several hosts (HTTP/2 coalescing, or an id reused) becomes one per host,
  * a counted warning.
@@ -36,12 +77,10 @@
  * Parent: _initiator (a URL string, or an object with "url" or a
  * stack.callFrames[].url) naming the latest earlier entry with that URL;
  * otherwise the root (a counted warning when an initiator was given but
- * matched nothing).  No reference offsets: ref_offset is -1, so a child is
+ * matched nothing).  A redirect's target has the redirect as its parent.  No reference offsets: ref_offset is -1, so a child is
  * requested once its parent completed.
  */
-#include <ctype.h>
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,385 +88,8 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "workloads/import_int.h"
-
-#define HAR_MAX_ERRORS 20
-
-struct hentry {
-	size_t index;           /* in log.entries */
-	int64_t t_ns;
-	const char *url;        /* borrowed from the JSON tree */
-	const char *initiator;  /* borrowed, or NULL */
-	char *conn_key;         /* connection or _socket as text, or NULL */
-	char *host, *path, *ctype;
-	uint64_t body, wire;    /* decoded and wire body bytes */
-	enum page_enc enc;
-	uint32_t req;
-	int parent, conn;
-};
-
-struct har {
-	const char *name;
-	int nerr;
-	struct import_report *rep;
-	struct hentry *e;
-	size_t n;
-};
-
-static void herr(struct har *h, size_t i, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void herr(struct har *h, size_t i, const char *field, const char *fmt, ...)
-{
-	if (++h->nerr > HAR_MAX_ERRORS)
-		return;
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_err("%s: log.entries[%zu].%s: %s", h->name, i, field, msg);
-}
-
-/* A number, or a string holding one (WebPageTest writes "1234"). */
-static int jnum(const json_t *v, long long *out)
-{
-	double d;
-	if (json_is_integer(v)) {
-		*out = json_integer_value(v);
-		return 0;
-	}
-	if (json_is_real(v)) {
-		d = json_real_value(v);
-	} else if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-		char *end;
-		errno = 0;
-		d = strtod(s, &end);
-		if (end == s || *end || errno)
-			return -1;
-	} else {
-		return -1;
-	}
-	if (!(d > -1e18 && d < 1e18))
-		return -1;
-	*out = (long long)d;
-	return 0;
-}
-
-/* "2016-01-24T15:42:23.303+01:00" (or Z, or +0100) to ns since the epoch. */
-static int parse_time(const char *s, int64_t *ns)
-{
-	struct tm tm = { 0 };
-	int n = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-			 &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
-		return -1;
-	s += n;
-	int64_t frac = 0, scale = 1000000000;
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++)
-			if (scale > 1) {
-				scale /= 10;
-				frac += (*s - '0') * scale;
-			}
-	}
-	int off = 0;
-	if (*s == '+' || *s == '-') {
-		/* +HH, +HH:MM or +HHMM */
-		const char *d = s + 1;
-		int dig[4], nd = 0;
-		for (; nd < 4 && ((*d >= '0' && *d <= '9') || (nd == 2 && *d == ':')); d++)
-			if (*d != ':')
-				dig[nd++] = *d - '0';
-		if (nd != 2 && nd != 4)
-			return -1;
-		int hh = dig[0] * 10 + dig[1], mm = nd == 4 ? dig[2] * 10 + dig[3] : 0;
-		off = (hh * 60 + mm) * 60 * (*s == '-' ? -1 : 1);
-	} else if (*s && *s != 'Z') {
-		return -1;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	if (t == (time_t)-1 || t < -9000000000ll || t > 9000000000ll)   /* ns fit in 64 bits */
-		return -1;
-	*ns = ((int64_t)t - off) * 1000000000 + frac;
-	return 0;
-}
-
-/* Lower-cased scheme of url into buf ("" if none). */
-static void url_scheme(const char *url, char *buf, size_t len)
-{
-	size_t i = 0;
-	for (; url[i] && url[i] != ':' && i + 1 < len; i++)
-		buf[i] = (char)tolower((unsigned char)url[i]);
-	buf[url[i] == ':' ? i : 0] = '\0';
-}
-
-/* host (lower case, no user or port) and path+query (no fragment). */
-static int url_split(const char *url, char **host, char **path)
-{
-	const char *s = strstr(url, "://");
-	if (!s)
-		return -EINVAL;
-	s += 3;
-	size_t alen = strcspn(s, "/?#");
-	const char *a = s, *ae = s + alen;
-	for (const char *c = a; c < ae; c++)   /* user:pass@ */
-		if (*c == '@')
-			a = c + 1;
-	const char *he = ae;
-	if (*a == '[') {
-		const char *rb = memchr(a, ']', (size_t)(ae - a));
-		he = rb ? rb + 1 : ae;
-	} else {
-		const char *colon = memchr(a, ':', (size_t)(ae - a));
-		if (colon)
-			he = colon;
-	}
-	if (he == a)
-		return -EINVAL;
-	if (!(*host = strndup(a, (size_t)(he - a))))
-		return -ENOMEM;
-	for (char *c = *host; *c; c++) {
-		*c = (char)tolower((unsigned char)*c);
-		if ((unsigned char)*c <= ' ' || *c == '/' || *c == '#')
-			*c = '_';
-	}
-	size_t plen = strcspn(ae, "#");
-	if (!(*path = import_path_encode(ae, plen))) {
-		free(*host);
-		*host = NULL;
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static char *mime_clean(const char *m)
-{
-	if (!m)
-		m = "";
-	while (*m == ' ')
-		m++;
-	size_t len = strcspn(m, "; \t\r\n,");
-	if (len == 0 || *m == '#')
-		return strdup("other");
-	char *s = strndup(m, len);
-	for (char *c = s; c && *c; c++)
-		*c = (char)((unsigned char)*c < ' ' ? '_' : tolower((unsigned char)*c));
-	return s;
-}
-
-static const char *initiator_url(const json_t *e)
-{
-	const json_t *in = json_object_get(e, "_initiator");
-	if (json_is_string(in))
-		return *json_string_value(in) ? json_string_value(in) : NULL;
-	if (!json_is_object(in))
-		return NULL;
-	const json_t *u = json_object_get(in, "url");
-	if (json_is_string(u) && *json_string_value(u))
-		return json_string_value(u);
-	const json_t *frames = json_object_get(json_object_get(in, "stack"), "callFrames");
-	size_t i;
-	const json_t *f;
-	json_array_foreach(frames, i, f) {
-		u = json_object_get(f, "url");
-		if (json_is_string(u) && *json_string_value(u))
-			return json_string_value(u);
-	}
-	return NULL;
-}
-
-static int failed(const json_t *e, const json_t *resp)
-{
-	long long status;
-	const json_t *errs[2] = { json_object_get(e, "_error"), json_object_get(resp, "_error") };
-	for (int k = 0; k < 2; k++)
-		if (errs[k] && !json_is_null(errs[k]) &&
-		    !(json_is_string(errs[k]) && !*json_string_value(errs[k])))
-			return 1;
-	return !json_is_object(resp) || jnum(json_object_get(resp, "status"), &status) ||
-	       status == 0;
-}
-
-/* The response's Content-Encoding when it is one coding we replay (gzip,
- * deflate, br, zstd; any case, blanks around it), else identity. */
-static enum page_enc resp_enc(const json_t *resp)
-{
-	size_t i;
-	const json_t *hd;
-	json_array_foreach(json_object_get(resp, "headers"), i, hd) {
-		const char *n = json_string_value(json_object_get(hd, "name"));
-		const char *v = json_string_value(json_object_get(hd, "value"));
-		if (!n || !v || strcasecmp(n, "content-encoding"))
-			continue;
-		char low[16];
-		v += strspn(v, " \t");
-		size_t len = strlen(v);
-		while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
-			len--;
-		if (len >= sizeof(low))
-			return PAGE_ENC_IDENTITY;
-		for (size_t k = 0; k < len; k++)
-			low[k] = (char)tolower((unsigned char)v[k]);
-		int e = page_enc_parse(low, len);
-		return e > 0 ? (enum page_enc)e : PAGE_ENC_IDENTITY;
-	}
-	return PAGE_ENC_IDENTITY;
-}
-
-/* Sets x->wire, x->body and x->enc by the rules at the top of the file. */
-static void pick_sizes(struct har *h, size_t i, const json_t *e, const json_t *resp,
-		       struct hentry *x)
-{
-	long long ts = -1, hs = -1, cs = -1, n = -1;
-	const json_t *content = json_object_get(resp, "content");
-	const json_t *tj = json_object_get(resp, "_transferSize");
-	if (!tj)
-		tj = json_object_get(e, "_transferSize");
-	int has_cs = jnum(json_object_get(content, "size"), &cs) == 0 && cs >= 0;
-	int has_tx = jnum(tj, &ts) == 0 && ts >= 0 &&
-		     jnum(json_object_get(resp, "headersSize"), &hs) == 0 && hs >= 0 && ts >= hs;
-	const char *src = NULL;
-	x->wire = x->body = 0;
-	x->enc = resp_enc(resp);
-	if (jnum(json_object_get(resp, "bodySize"), &n) == 0 && n >= 0) {
-		src = "response.bodySize";
-	} else if (has_tx) {
-		n = ts - hs;
-		src = "_transferSize - response.headersSize";
-	} else if (has_cs) {
-		n = cs;
-		src = "response.content.size";
-	} else if (jnum(json_object_get(e, "_objectSize"), &n) == 0 && n >= 0) {
-		src = "_objectSize";
-	} else if (jnum(json_object_get(e, "_bytesIn"), &n) == 0 && n >= 0) {
-		src = "_bytesIn";
-	}
-	if (!src) {
-		h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN]++;
-		log_info("%s: log.entries[%zu]: no size in any field: 0 bytes", h->name, i);
-		return;
-	}
-	if (strcmp(src, "response.bodySize")) {
-		h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK]++;
-		log_info("%s: log.entries[%zu]: no usable response.bodySize, size %lld from %s",
-			 h->name, i, n, src);
-	}
-	if ((unsigned long long)n > PAGE_MAX_BODY) {
-		herr(h, i, src, "%lld is over the 1 GiB limit", n);
-		return;
-	}
-	if (has_cs && (unsigned long long)cs > PAGE_MAX_BODY) {
-		herr(h, i, "response.content.size", "%lld is over the 1 GiB limit", cs);
-		return;
-	}
-	x->wire = (uint64_t)n;
-	x->body = has_cs ? (uint64_t)cs : x->wire;
-	if (x->enc == PAGE_ENC_IDENTITY && x->body != x->wire) {
-		h->rep->warnings[IMPORT_WARN_SIZE_MISMATCH]++;
-		log_info("%s: log.entries[%zu]: %s %lld differs from response.content.size %lld "
-			 "without Content-Encoding: %lld for both", h->name, i, src, n, cs, n);
-		x->body = x->wire;
-	}
-}
-
-static uint32_t pick_req(struct har *h, struct hentry *x, const json_t *req)
-{
-	long long hs = -1, bs = 0;
-	uint64_t n;
-	if (jnum(json_object_get(req, "headersSize"), &hs) == 0 && hs > 0) {
-		n = (uint64_t)hs;
-	} else {
-		n = import_req_estimate(x->host, x->path);
-		h->rep->req_estimated++;
-	}
-	if (jnum(json_object_get(req, "bodySize"), &bs) == 0 && bs > 0)
-		n += (uint64_t)bs;
-	if (n > PAGE_MAX_REQ) {
-		h->rep->warnings[IMPORT_WARN_REQ_CLAMPED]++;
-		n = PAGE_MAX_REQ;
-	}
-	return (uint32_t)n;
-}
-
-/* Reads entry i into h->e[h->n] when it is kept.  -ENOMEM only. */
-static int read_entry(struct har *h, size_t i, const json_t *e)
-{
-	char scheme[16];
-	const json_t *req = json_object_get(e, "request");
-	const json_t *resp = json_object_get(e, "response");
-	const json_t *url = json_object_get(req, "url");
-	if (!json_is_string(url)) {
-		herr(h, i, "request.url", "missing or not a string");
-		return 0;
-	}
-	url_scheme(json_string_value(url), scheme, sizeof(scheme));
-	if (!strcmp(scheme, "data") || !strcmp(scheme, "blob") ||
-	    (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
-		h->rep->skipped[!strcmp(scheme, "data") ? IMPORT_SKIP_DATA :
-				!strcmp(scheme, "blob") ? IMPORT_SKIP_BLOB : IMPORT_SKIP_SCHEME]++;
-		return 0;
-	}
-	if (failed(e, resp)) {
-		h->rep->skipped[IMPORT_SKIP_FAILED]++;
-		return 0;
-	}
-	struct hentry *x = &h->e[h->n];
-	memset(x, 0, sizeof(*x));
-	x->index = i;
-	x->url = json_string_value(url);
-	int rc = url_split(x->url, &x->host, &x->path);
-	if (rc == -ENOMEM)
-		return rc;
-	if (rc < 0) {
-		herr(h, i, "request.url", "\"%.60s\" has no host", x->url);
-		return 0;
-	}
-	const json_t *m = json_object_get(req, "method");
-	if (json_is_string(m) && strcmp(json_string_value(m), "GET")) {
-		h->rep->warnings[IMPORT_WARN_METHOD]++;
-		log_info("%s: log.entries[%zu]: %.20s replayed as a GET", h->name, i,
-			 json_string_value(m));
-	}
-	pick_sizes(h, i, e, resp, x);
-	x->req = pick_req(h, x, req);
-	const json_t *mt = json_object_get(json_object_get(resp, "content"), "mimeType");
-	if (!json_is_string(mt) || !*json_string_value(mt))
-		mt = json_object_get(e, "_contentType");
-	if (!(x->ctype = mime_clean(json_string_value(mt)))) {
-		free(x->host);
-		free(x->path);
-		return -ENOMEM;
-	}
-	const json_t *c = json_object_get(e, "connection");
-	if (!c || json_is_null(c) || (json_is_string(c) && !*json_string_value(c)))
-		c = json_object_get(e, "_socket");
-	int kr = 0;
-	if (json_is_string(c) && *json_string_value(c))
-		kr = (x->conn_key = strdup(json_string_value(c))) ? 0 : -1;
-	else if (json_is_integer(c))
-		kr = asprintf(&x->conn_key, "%lld", (long long)json_integer_value(c));
-	if (kr < 0) {
-		x->conn_key = NULL;
-		free(x->host);
-		free(x->path);
-		free(x->ctype);
-		return -ENOMEM;
-	}
-	const json_t *t = json_object_get(e, "startedDateTime");
-	if (parse_time(json_string_value(t), &x->t_ns) < 0) {
-		h->rep->warnings[IMPORT_WARN_TIME]++;
-		log_info("%s: log.entries[%zu]: startedDateTime unreadable: kept in file order",
-			 h->name, i);
-		x->t_ns = h->n ? h->e[h->n - 1].t_ns : INT64_MIN;
-	}
-	x->initiator = initiator_url(e);
-	h->n++;
-	return 0;
-}
+#include "workloads/import_har.h"
+#include "workloads/origin.h"
 
 static int cmp_entry(const void *a, const void *b)
 {
@@ -435,6 +97,50 @@ static int cmp_entry(const void *a, const void *b)
 	if (x->t_ns != y->t_ns)
 		return x->t_ns < y->t_ns ? -1 : 1;
 	return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Does url name the target of redirect r (from the entry with URL from)? */
+static bool redirect_to(const char *r, const char *from, const char *url)
+{
+	if (r[0] != '/' || r[1] == '/')
+		return !strcmp(r, url);
+	const char *s = strstr(from, "://");
+	if (!s)
+		return false;
+	size_t olen = (size_t)(s + 3 - from) + strcspn(s + 3, "/?#");
+	return !strncmp(url, from, olen) && !strcmp(url + olen, r);
+}
+
+/* Ignores connection ids that are server ports (Firefox), and drops the
+ * plan when entries were multiplexed (unless o->plan_keep). */
+static void plan_rules(struct har *h, const char *creator)
+{
+	size_t with = 0, ports = 0, mux = 0;
+	for (size_t k = 0; k < h->n; k++) {
+		h->rep->proto[h->e[k].proto]++;
+		h->rep->cached += h->e[k].cached;
+		mux += h->e[k].proto == IMPORT_PROTO_H2 || h->e[k].proto == IMPORT_PROTO_H3;
+		if (h->e[k].conn_key) {
+			with++;
+			ports += h->e[k].conn_is_port;
+		}
+	}
+	bool firefox = creator && strcasestr(creator, "firefox");
+	bool port_valued = ports && (firefox || ports == with);
+	bool drop = mux && !h->o->plan_keep;
+	for (size_t k = 0; k < h->n; k++) {
+		struct hentry *x = &h->e[k];
+		if (!x->conn_key || !(drop || (port_valued && (firefox || x->conn_is_port))))
+			continue;
+		if (!drop) {
+			h->rep->warnings[IMPORT_WARN_PORT_CONN]++;
+			log_info("%s: entry %zu: connection %s is the server port: ignored",
+				 h->name, x->index, x->conn_key);
+		}
+		free(x->conn_key);
+		x->conn_key = NULL;
+	}
+	h->rep->plan_dropped = drop && with;
 }
 
 static void link_entries(struct har *h)
@@ -458,14 +164,31 @@ static void link_entries(struct har *h)
 				x->conn = (int)nconn++;
 				if (other_host) {
 					h->rep->warnings[IMPORT_WARN_CONN_SPLIT]++;
-					log_info("%s: log.entries[%zu]: connection %s also carries other hosts: conn %d for %s",
+					log_info("%s: entry %zu: connection %s also carries other hosts: conn %d for %s",
 						 h->name, x->index, x->conn_key, x->conn, x->host);
 				}
 			}
 		}
-		if (k == 0 || !x->initiator)
+		if (k == 0)
 			continue;
 		size_t j = k;
+		while (j-- > 0)
+			if (h->e[j].redirect && redirect_to(h->e[j].redirect, h->e[j].url, x->url))
+				break;
+		if (j < k) {
+			bool taken = false;   /* only the first entry after it */
+			for (size_t m = j + 1; m < k && !taken; m++)
+				taken = h->e[m].parent == (int)j &&
+					redirect_to(h->e[j].redirect, h->e[j].url, h->e[m].url);
+			if (!taken) {
+				x->parent = (int)j;
+				h->rep->parent_redirect++;
+				continue;
+			}
+		}
+		if (!x->initiator)
+			continue;
+		j = k;
 		while (j-- > 0)
 			if (!strcmp(h->e[j].url, x->initiator))
 				break;
@@ -474,7 +197,7 @@ static void link_entries(struct har *h)
 			h->rep->parent_initiator++;
 		} else {
 			h->rep->warnings[IMPORT_WARN_INITIATOR]++;
-			log_info("%s: log.entries[%zu]: initiator %.80s is not an earlier entry: parent = root",
+			log_info("%s: entry %zu: initiator %.80s is not an earlier entry: parent = root",
 				 h->name, x->index, x->initiator);
 		}
 	}
@@ -502,20 +225,74 @@ static int choose_page(struct har *h, const json_t *log, const struct import_opt
 		}
 		const char *d = json_string_value(json_object_get(pg, "startedDateTime"));
 		int64_t ns;
-		if (d && parse_time(d, &ns) == 0 && !(p->date = strndup(d, 10)))
-			return -ENOMEM;
+		if (d && har_parse_time(d, &ns) == 0) {
+			if (!(p->date = strndup(d, 10)))
+				return -ENOMEM;
+			char *note;
+			if (asprintf(&note, "recorded: page started %.40s", d) < 0)
+				return -ENOMEM;
+			import_text_clean(note);
+			int rc = page_add_note(p, "%s", note);
+			free(note);
+			if (rc < 0)
+				return rc;
+		}
 	}
-	const json_t *cr = json_object_get(log, "creator");
+	const json_t *cr = json_object_get(log, "creator"), *br = json_object_get(log, "browser");
 	const char *cn = json_string_value(json_object_get(cr, "name"));
 	const char *cv = json_string_value(json_object_get(cr, "version"));
+	const char *bn = json_string_value(json_object_get(br, "name"));
+	const char *bv = json_string_value(json_object_get(br, "version"));
 	char *src;
-	if (asprintf(&src, "%s, HAR by %s %s, page %s (%zu of %zu)", import_basename(h->name),
-		     cn ? cn : "unknown", cv ? cv : "", *id ? *id : "-", want, np) < 0)
+	if (asprintf(&src, "%s, HAR by %.60s %.30s%s%.60s %.30s%s, page %.60s (%zu of %zu)",
+		     import_basename(h->name), cn ? cn : "unknown", cv ? cv : "",
+		     bn ? " (browser " : "", bn ? bn : "", bn && bv ? bv : "", bn ? ")" : "",
+		     *id ? *id : "-", want, np) < 0)
 		return -ENOMEM;
 	import_text_clean(src);
 	int rc = page_set_str(&p->source, src);
 	free(src);
 	return rc;
+}
+
+/* The n-th repeat of a host and path gets "tfl-repeat=n" in its query
+ * (bumped past any path the page already has).  0 or -ENOMEM. */
+static int split_repeats(struct har *h)
+{
+	for (size_t k = 1; k < h->n; k++) {
+		struct hentry *x = &h->e[k];
+		size_t n = 0;
+		for (size_t j = 0; j < k; j++)
+			n += !strcmp(h->e[j].host, x->host) &&
+			     !strcmp(h->e[j].path, x->path);
+		if (!n)
+			continue;
+		char *np = NULL;
+		for (int taken = 1; taken; n++) {
+			free(np);
+			if (asprintf(&np, "%s%stfl-repeat=%zu", x->path, strchr(x->path, '?') ? "&" : "?",
+				     n) < 0)
+				return -ENOMEM;
+			taken = 0;
+			for (size_t j = 0; j < h->n && !taken; j++)
+				taken = !strcmp(h->e[j].host, x->host) && !strcmp(h->e[j].path, np);
+		}
+		log_info("%s: entry %zu: %s%s fetched again: path %s", h->name, x->index, x->host,
+			 x->path, np);
+		free(x->path);
+		x->path = np;
+		h->rep->warnings[IMPORT_WARN_REPEAT]++;
+	}
+	return 0;
+}
+
+/* Every resource must be servable: else "FILE: entry N: request.url: WHY". */
+static void check_servable(struct har *h, const struct page *p)
+{
+	char why[256];
+	for (size_t k = 0; k < p->n; k++)
+		if (origin_res_problem(p, k, why, sizeof(why)) < 0)
+			har_err(h, h->e[k].index, "request.url", "cannot be served: %s", why);
 }
 
 static int build(struct har *h, struct page *p)
@@ -552,11 +329,25 @@ static int build(struct har *h, struct page *p)
 		rc = page_add_note(p, "decoded sizes: content.size, else the wire size; encoding: Content-Encoding if gzip, deflate, br or zstd, else identity (one size: the wire size)");
 	if (rc == 0)
 		rc = page_add_note(p, "parents: _initiator naming an earlier entry, else the root; request bytes: request.headersSize + bodySize, else estimated");
+	if (rc == 0 && (h->rep->cached || h->rep->skipped[IMPORT_SKIP_CACHED]))
+		rc = page_add_note(p, h->o->cache_skip ? "%zu of %zu entries were served from cache: left out (--cache skip)"
+				   : "%zu of %zu entries were served from cache; imported at their content size (as a cold load fetches them)",
+				   h->rep->cached + h->rep->skipped[IMPORT_SKIP_CACHED], h->rep->entries);
 	if (rc == 0)
-		rc = page_add_note(p, "entries %zu, kept %zu, skipped: data %zu, blob %zu, other scheme %zu, failed %zu; size fallbacks %zu, sizes unknown %zu, sizes differing without Content-Encoding %zu",
+		rc = page_add_note(p, "protocols: HTTP/1.x %zu, h2 %zu, h3 %zu, unknown %zu; connection plan: %s",
+				   h->rep->proto[IMPORT_PROTO_H1], h->rep->proto[IMPORT_PROTO_H2],
+				   h->rep->proto[IMPORT_PROTO_H3], h->rep->proto[IMPORT_PROTO_UNKNOWN],
+				   h->rep->plan_dropped ? "dropped (multiplexed ids are not HTTP/1.1 connections; --plan keep keeps them)"
+				   : page_count_conns(p) ? "kept" : "none");
+	if (rc == 0 && h->rep->warnings[IMPORT_WARN_REPEAT])
+		rc = page_add_note(p, "%zu repeated URLs: tfl-repeat=N added to the query of the N-th repeat",
+				   h->rep->warnings[IMPORT_WARN_REPEAT]);
+	if (rc == 0)
+		rc = page_add_note(p, "entries %zu, kept %zu, skipped: data %zu, blob %zu, extension %zu, websocket %zu, other scheme %zu, failed %zu, cached %zu; size fallbacks %zu, sizes unknown %zu, sizes differing without Content-Encoding %zu",
 				   h->rep->entries, h->n, h->rep->skipped[IMPORT_SKIP_DATA],
-				   h->rep->skipped[IMPORT_SKIP_BLOB], h->rep->skipped[IMPORT_SKIP_SCHEME],
-				   h->rep->skipped[IMPORT_SKIP_FAILED],
+				   h->rep->skipped[IMPORT_SKIP_BLOB], h->rep->skipped[IMPORT_SKIP_EXTENSION],
+				   h->rep->skipped[IMPORT_SKIP_WEBSOCKET], h->rep->skipped[IMPORT_SKIP_SCHEME],
+				   h->rep->skipped[IMPORT_SKIP_FAILED], h->rep->skipped[IMPORT_SKIP_CACHED],
 				   h->rep->warnings[IMPORT_WARN_SIZE_FALLBACK],
 				   h->rep->warnings[IMPORT_WARN_SIZE_UNKNOWN],
 				   h->rep->warnings[IMPORT_WARN_SIZE_MISMATCH]);
@@ -567,7 +358,7 @@ int import_har(const char *name, const char *buf, size_t len,
 	       const struct import_opts *o, struct page **built,
 	       struct import_report *rep)
 {
-	struct har h = { .name = name, .rep = rep };
+	struct har h = { .name = name, .rep = rep, .o = o };
 	json_error_t jerr;
 	json_t *root = json_loadb(buf, len, 0, &jerr);
 	struct page *p = NULL;
@@ -595,7 +386,7 @@ int import_har(const char *name, const char *buf, size_t len,
 	const json_t *e;
 	json_array_foreach(entries, i, e) {
 		if (!json_is_object(e)) {
-			herr(&h, i, "", "not an object");
+			har_err(&h, i, "", "not an object");
 			continue;
 		}
 		const char *ref = json_string_value(json_object_get(e, "pageref"));
@@ -604,7 +395,7 @@ int import_har(const char *name, const char *buf, size_t len,
 			continue;
 		}
 		rep->entries++;
-		if ((rc = read_entry(&h, i, e)) < 0)
+		if ((rc = har_read_entry(&h, i, e)) < 0)
 			goto end;
 	}
 	if (h.n == 0 && !h.nerr) {
@@ -614,9 +405,12 @@ int import_har(const char *name, const char *buf, size_t len,
 		goto end;
 	}
 	qsort(h.e, h.n, sizeof(*h.e), cmp_entry);
+	plan_rules(&h, json_string_value(json_object_get(json_object_get(log, "creator"), "name")));
 	link_entries(&h);
-	if ((rc = build(&h, p)) < 0)
+	if ((rc = split_repeats(&h)) < 0 || (rc = build(&h, p)) < 0)
 		goto end;
+	if (!h.nerr)
+		check_servable(&h, p);
 	for (int w = 0; w < IMPORT_WARN_N; w++)
 		if (rep->warnings[w])
 			log_warn("%s: %zu entr%s: %s%s", name, rep->warnings[w],
@@ -629,12 +423,8 @@ int import_har(const char *name, const char *buf, size_t len,
 end:
 	if (rc == -ENOMEM)
 		log_err("%s: out of memory", name);
-	for (size_t k = 0; k < h.n; k++) {
-		free(h.e[k].host);
-		free(h.e[k].path);
-		free(h.e[k].ctype);
-		free(h.e[k].conn_key);
-	}
+	for (size_t k = 0; k < h.n; k++)
+		har_entry_free(&h.e[k]);
 	free(h.e);
 	json_decref(root);
 	if (rc == 0)

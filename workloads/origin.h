@@ -89,6 +89,13 @@ void origin_free(struct origin *or);
 int origin_page_check(const struct page *pg);
 
 /*
+ * Why resource i of pg cannot be served, in why (one line, no prefix):
+ * -EINVAL and why filled, or 0 when it can.  Logs nothing; the importer
+ * names the input's entry with it.
+ */
+int origin_res_problem(const struct page *pg, size_t i, char *why, size_t len);
+
+/*
  * Undo for a crashed run: for every entry of base_dir named PREFIX*-origin-*
  * (so prefix "tfl-" matches every run), kills (SIGKILL) the nginx processes
  * of the process group recorded in its nginx.pid, workers included, and

@@ -178,57 +178,65 @@ static void put_map_key(FILE *f, const struct page *pg, size_t i)
 	}
 }
 
+int origin_res_problem(const struct page *pg, size_t i, char *why, size_t len)
+{
+	const struct page_res *r = &pg->res[i];
+	if (r->host < 0 || (size_t)r->host >= pg->nhosts) {
+		snprintf(why, len, "host index %d out of range", r->host);
+		return -EINVAL;
+	}
+	if (!host_ok(pg->hosts[r->host])) {
+		snprintf(why, len, "host \"%.80s\": not a plain host name", pg->hosts[r->host]);
+		return -EINVAL;
+	}
+	size_t plen = strlen(r->path);
+	if (r->path[0] != '/' || plen > PATH_MAX_BYTES) {
+		snprintf(why, len, "path must start with '/' and have at most %d bytes",
+			 PATH_MAX_BYTES);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < plen; k++) {
+		unsigned char c = (unsigned char)r->path[k];
+		if (c <= 0x20 || c == 0x7f) {
+			snprintf(why, len, "path byte %zu (0x%02x) cannot appear in a request line",
+				 k, c);
+			return -EINVAL;
+		}
+	}
+	/* A long path's pattern must match no other URL of its host. */
+	int is_long = key_kind(pg, i) == KEY_LONG;
+	for (size_t k = 0; is_long && k < pg->n; k++) {
+		if (pg->res[k].host != r->host || strcmp(pg->res[k].path, r->path) == 0 ||
+		    !long_matches(r->path, pg->res[k].path))
+			continue;
+		snprintf(why, len, "path too long for nginx to tell it from %s (line %d)",
+			 pg->res[k].id, pg->res[k].line);
+		return -EINVAL;
+	}
+	long j = dup_of(pg, i);
+	if (j >= 0 && (pg->res[j].wire_bytes != r->wire_bytes || pg->res[j].enc != r->enc)) {
+		snprintf(why, len, "same URL as %s (line %d) with another size "
+			 "(%llu vs %llu wire bytes, %s vs %s)", pg->res[j].id, pg->res[j].line,
+			 (unsigned long long)r->wire_bytes, (unsigned long long)pg->res[j].wire_bytes,
+			 page_enc_name(r->enc), page_enc_name(pg->res[j].enc));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int origin_page_check(const struct page *pg)
 {
+	char why[256];
 	for (size_t h = 0; h < pg->nhosts; h++)
 		if (!host_ok(pg->hosts[h])) {
 			log_err("origin: host \"%s\": not a plain host name", pg->hosts[h]);
 			return -EINVAL;
 		}
-	for (size_t i = 0; i < pg->n; i++) {
-		const struct page_res *r = &pg->res[i];
-		if (r->host < 0 || (size_t)r->host >= pg->nhosts) {
-			log_err("origin: resource %s (line %d): host index %d out of range",
-				r->id, r->line, r->host);
+	for (size_t i = 0; i < pg->n; i++)
+		if (origin_res_problem(pg, i, why, sizeof(why)) < 0) {
+			log_err("origin: resource %s (line %d): %s", pg->res[i].id, pg->res[i].line, why);
 			return -EINVAL;
 		}
-		size_t len = strlen(r->path);
-		if (r->path[0] != '/' || len > PATH_MAX_BYTES) {
-			log_err("origin: resource %s (line %d): path must start with '/' "
-				"and have at most %d bytes", r->id, r->line, PATH_MAX_BYTES);
-			return -EINVAL;
-		}
-		for (size_t k = 0; k < len; k++) {
-			unsigned char c = (unsigned char)r->path[k];
-			if (c <= 0x20 || c == 0x7f) {
-				log_err("origin: resource %s (line %d): path byte %zu (0x%02x) "
-					"cannot appear in a request line", r->id, r->line, k, c);
-				return -EINVAL;
-			}
-		}
-		/* A long path's pattern must match no other URL of its host. */
-		int is_long = key_kind(pg, i) == KEY_LONG;
-		for (size_t k = 0; is_long && k < pg->n; k++) {
-			if (pg->res[k].host != r->host || strcmp(pg->res[k].path, r->path) == 0 ||
-			    !long_matches(r->path, pg->res[k].path))
-				continue;
-			log_err("origin: resource %s (line %d): path too long for nginx "
-				"to tell it from %s (line %d)", r->id, r->line,
-				pg->res[k].id, pg->res[k].line);
-			return -EINVAL;
-		}
-		long j = dup_of(pg, i);
-		if (j >= 0 && (pg->res[j].wire_bytes != r->wire_bytes ||
-			       pg->res[j].enc != r->enc)) {
-			log_err("origin: resource %s (line %d): same URL as %s (line %d) "
-				"with another size (%llu vs %llu wire bytes, %s vs %s)",
-				r->id, r->line, pg->res[j].id, pg->res[j].line,
-				(unsigned long long)r->wire_bytes,
-				(unsigned long long)pg->res[j].wire_bytes,
-				page_enc_name(r->enc), page_enc_name(pg->res[j].enc));
-			return -EINVAL;
-		}
-	}
 	return 0;
 }
 

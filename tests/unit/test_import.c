@@ -582,9 +582,9 @@ static void test_malformed(void **state)
 	expect_fail("t.har", "{\"log\": {}}", NULL,
 		    "tfolab: error: t.har: log.entries: missing or not an array (not a HAR file)");
 	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {}}, 5]}}", NULL,
-		    "tfolab: error: t.har: log.entries[0].request.url: missing or not a string");
+		    "tfolab: error: t.har: entry 0: request.url: missing, empty or not a string");
 	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {}}, 5]}}", NULL,
-		    "tfolab: error: t.har: log.entries[1].: not an object");
+		    "tfolab: error: t.har: entry 1: not an object");
 	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {\"url\": \"data:x\"}}]}}", NULL,
 		    "tfolab: error: t.har: page -: no entries to import (1 read, all skipped)");
 	expect_fail("t.txt", "hello\n", NULL, "tfolab: error: t.txt: unknown format: expected a HAR file");
@@ -935,7 +935,9 @@ static void har_count(const json_t *root, int page, struct har_count *c)
 		simple_num(json_object_get(resp, "status"), &status);
 		const json_t *err1 = json_object_get(e, "_error"), *err2 = json_object_get(resp, "_error");
 		int failed = status == 0 || (err1 && !json_is_null(err1)) || (err2 && !json_is_null(err2));
-		if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) || failed) {
+		const char *rt = json_string_value(json_object_get(e, "_resourceType"));
+		int websocket = status == 101 || (rt && !strcasecmp(rt, "websocket"));
+		if ((strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) || failed || websocket) {
 			c->skipped++;
 			continue;
 		}
@@ -947,7 +949,15 @@ static void har_count(const json_t *root, int page, struct har_count *c)
 		simple_num(tj ? tj : json_object_get(e, "_transferSize"), &ts);
 		simple_num(json_object_get(resp, "headersSize"), &hs);
 		simple_num(json_object_get(json_object_get(resp, "content"), "size"), &cs);
-		if (simple_num(json_object_get(resp, "bodySize"), &v) && v >= 0)
+		/* cached (_fromCache, _transferSize 0 with bodySize 0, "unknown"
+		 * without timings; none in these files): content.size */
+		const json_t *fc = json_object_get(e, "_fromCache");
+		long long bs0 = -1;
+		simple_num(json_object_get(resp, "bodySize"), &bs0);
+		int cached = (fc && !json_is_false(fc) && !json_is_null(fc)) || (ts == 0 && bs0 == 0);
+		if (cached && cs >= 0)
+			size = cs;
+		else if (simple_num(json_object_get(resp, "bodySize"), &v) && v >= 0)
 			size = v;
 		else if (ts >= 0 && hs >= 0 && ts >= hs)
 			size = ts - hs;
@@ -971,7 +981,7 @@ static void har_count(const json_t *root, int page, struct har_count *c)
 		}
 		if (size >= 0) {   /* else no size at all, and cs < 0 too */
 			c->wire += (unsigned long long)size;
-			c->bytes += (unsigned long long)(encoded && cs >= 0 ? cs : size);
+			c->bytes += (unsigned long long)(encoded && cs >= 0 && !cached ? cs : size);
 		}
 		char host[512];
 		const char *h = strstr(url, "://") + 3;
