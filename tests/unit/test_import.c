@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "workloads/import.h"
+#include "workloads/origin.h"
 #include "workloads/page.h"
 
 /* ---- stderr capture ---- */
@@ -575,6 +576,307 @@ static void test_har_conn_split(void **state)
 	page_free(p);
 }
 
+/* ---- HAR rules, one test each, on small synthetic HARs -------------------- */
+
+/* One entry, started `sec` seconds into the load: url, status, bodySize,
+ * content.size, then extra members of the response and of the entry. */
+static char *ent(int sec, const char *url, int status, long bs, long cs, const char *resp_x,
+		 const char *ent_x)
+{
+	char *s;
+	assert_true(asprintf(&s, "{\"startedDateTime\": \"2024-03-04T05:06:%02d.000Z\", "
+			     "\"request\": {\"method\": \"GET\", \"url\": \"%s\"}, "
+			     "\"response\": {\"status\": %d, \"bodySize\": %ld, "
+			     "\"content\": {\"size\": %ld}%s%s}%s%s}", sec, url, status, bs, cs,
+			     resp_x ? ", " : "", resp_x ? resp_x : "", ent_x ? ", " : "",
+			     ent_x ? ent_x : "") > 0);
+	return s;
+}
+
+/* A HAR of the n entries (freed here) under log, with log_x members. */
+static char *har_of(const char *log_x, char **e, size_t n)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	fprintf(f, "{\"log\": {\"version\": \"1.2\"%s%s, \"entries\": [\n", log_x ? ", " : "",
+		log_x ? log_x : "");
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s%s\n", i ? "," : "", e[i]);
+		free(e[i]);
+	}
+	fprintf(f, "]}}\n");
+	fclose(f);
+	return s;
+}
+
+static int imp_quiet(const char *text, const struct import_opts *o, struct page **p,
+		     struct import_report *r)
+{
+	cap_begin();
+	int rc = imp("u.har", text, o, p, r);
+	free(cap_end());
+	return rc;
+}
+
+static void test_har_cached(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, "\"connection\": \"5\""),
+		ent(1, "https://a.test/m.js", 200, 0, 500, NULL, "\"_fromCache\": \"memory\", \"connection\": \"5\""),
+		ent(2, "https://a.test/t.css", 200, 0, 300,
+		    "\"_transferSize\": 0, \"headers\": [{\"name\": \"content-encoding\", \"value\": \"gzip\"}]",
+		    NULL),
+		ent(3, "https://a.test/u.png", 200, -1, 200, "\"httpVersion\": \"unknown\"",
+		    "\"timings\": {\"send\": 0, \"wait\": 0, \"receive\": 0}"),
+		ent(4, "https://a.test/v.png", 200, -1, 70, "\"httpVersion\": \"unknown\"",
+		    "\"timings\": {\"send\": 0.1, \"wait\": 20.5, \"receive\": 1}"),
+	};
+	char *har = har_of(NULL, e, 5);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(r.cached, 3);
+	assert_int_equal(p->n, 5);
+	uint64_t want[] = { 1000, 500, 300, 200, 70 };
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(p->res[i].body_bytes, want[i]);
+		assert_int_equal(p->res[i].wire_bytes, want[i]);
+	}
+	assert_int_equal(p->res[1].conn, -1);   /* a cache hit used no connection */
+	assert_int_equal(p->res[2].enc, PAGE_ENC_IDENTITY);
+	assert_non_null(find_note(p, "3 of 5 entries were served from cache; imported at their content size"));
+	page_free(p);
+	struct import_opts o = { .cache_skip = 1 };
+	assert_int_equal(imp_quiet(har, &o, &p, &r), 0);
+	assert_int_equal(p->n, 2);
+	assert_int_equal(r.skipped[IMPORT_SKIP_CACHED], 3);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_repeats(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, NULL),
+		ent(1, "https://a.test/b", 200, 243, 243, NULL, NULL),
+		ent(2, "https://a.test/b", 200, 0, 0, NULL, NULL),
+		ent(3, "https://a.test/b?tfl-repeat=2", 200, 9, 9, NULL, NULL),
+		ent(4, "https://a.test/b", 200, 50, 50, NULL, NULL),
+		ent(5, "https://a.test/c?x=1", 200, 5, 5, NULL, NULL),
+		ent(6, "https://a.test/c?x=1", 200, 6, 6, NULL, NULL),
+	};
+	char *har = har_of(NULL, e, 7);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->n, 7);
+	assert_string_equal(p->res[1].path, "/b");
+	assert_string_equal(p->res[2].path, "/b?tfl-repeat=1");
+	assert_string_equal(p->res[3].path, "/b?tfl-repeat=2");
+	assert_string_equal(p->res[4].path, "/b?tfl-repeat=3");   /* 2 is taken */
+	assert_string_equal(p->res[6].path, "/c?x=1&tfl-repeat=1");
+	assert_int_equal(p->res[2].body_bytes, 0);
+	assert_int_equal(p->res[4].body_bytes, 50);
+	assert_int_equal(r.warnings[IMPORT_WARN_REPEAT], 3);
+	assert_int_equal(origin_page_check(p), 0);   /* the origin can serve it */
+	page_free(p);
+	free(har);
+}
+
+static void test_har_unservable(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, NULL),
+		ent(1, "https://b!c.test/x", 200, 10, 10, NULL, NULL),
+	};
+	char *har = har_of(NULL, e, 2);
+	expect_fail("u.har", har, NULL,
+		    "tfolab: error: u.har: entry 1: request.url: cannot be served: host \"b!c.test\": not a plain host name");
+	free(har);
+}
+
+static void test_har_protocols(void **state)
+{
+	const char *v[] = { "h2", "HTTP/2.0", "h3", "http/1.0", "HTTP/1.1", "H2" };
+	char *e[6];
+	for (int i = 0; i < 6; i++) {
+		char url[64], rx[64];
+		snprintf(url, sizeof(url), "https://a.test/%d", i);
+		snprintf(rx, sizeof(rx), "\"httpVersion\": \"%s\"", v[i]);
+		e[i] = ent(i, url, 200, 10 + i, 10 + i, rx, "\"connection\": \"77\"");
+	}
+	char *har = har_of(NULL, e, 6);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(r.proto[IMPORT_PROTO_H2], 3);
+	assert_int_equal(r.proto[IMPORT_PROTO_H3], 1);
+	assert_int_equal(r.proto[IMPORT_PROTO_H1], 2);
+	assert_int_equal(r.proto[IMPORT_PROTO_UNKNOWN], 0);
+	assert_true(r.plan_dropped);
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->res[i].conn, -1);
+	page_free(p);
+	struct import_opts o = { .plan_keep = 1 };
+	assert_int_equal(imp_quiet(har, &o, &p, &r), 0);
+	assert_false(r.plan_dropped);
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->res[i].conn, 0);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_firefox_port(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, "\"httpVersion\": \"HTTP/1.1\"", "\"connection\": \"443\""),
+		ent(1, "https://a.test/x", 200, 10, 10, "\"httpVersion\": \"HTTP/1.1\"", "\"connection\": \"443\""),
+		ent(2, "http://b.test:8080/y", 200, 10, 10, "\"httpVersion\": \"HTTP/1.1\"", "\"connection\": \"8080\""),
+	};
+	char *har = har_of("\"creator\": {\"name\": \"Firefox\", \"version\": \"120.0\"}", e, 3);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	for (size_t i = 0; i < p->n; i++)
+		assert_int_equal(p->res[i].conn, -1);
+	assert_int_equal(r.warnings[IMPORT_WARN_PORT_CONN], 3);
+	page_free(p);
+	free(har);
+	/* any creator: ids that are all the URL's port are ports */
+	char *e2[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, "\"connection\": \"443\""),
+		ent(1, "https://a.test/x", 200, 10, 10, NULL, "\"connection\": 443"),
+	};
+	har = har_of(NULL, e2, 2);
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->res[1].conn, -1);
+	page_free(p);
+	free(har);
+	/* Chrome ids, one of which happens to be 443: kept */
+	char *e3[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, "\"connection\": \"443\""),
+		ent(1, "https://a.test/x", 200, 10, 10, NULL, "\"connection\": \"12345\""),
+	};
+	har = har_of("\"creator\": {\"name\": \"WebInspector\", \"version\": \"537.36\"}", e3, 2);
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->res[0].conn, 0);
+	assert_int_equal(p->res[1].conn, 1);
+	assert_int_equal(r.warnings[IMPORT_WARN_PORT_CONN], 0);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_skips(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 1000, 1000, NULL, NULL),
+		ent(1, "chrome-extension://abc/x.js", 200, 10, 10, NULL, NULL),
+		ent(2, "wss://a.test/socket", 101, 0, 0, NULL, NULL),
+		ent(3, "https://a.test/socket", 101, 0, 0, NULL, NULL),
+		ent(4, "https://a.test/ws2", 200, 0, 0, NULL, "\"_resourceType\": \"websocket\""),
+		ent(5, "https://a.test/aborted", 0, 0, 0, NULL, NULL),
+		ent(6, "data:image/png;base64,AA", 200, 2, 2, NULL, NULL),
+		ent(7, "blob:https://a.test/1", 200, 2, 2, NULL, NULL),
+		ent(8, "about:blank", 200, 2, 2, NULL, NULL),
+	};
+	char *har = har_of(NULL, e, 9);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_EXTENSION], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_WEBSOCKET], 3);
+	assert_int_equal(r.skipped[IMPORT_SKIP_FAILED], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_DATA], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_BLOB], 1);
+	assert_int_equal(r.skipped[IMPORT_SKIP_SCHEME], 1);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_sizes(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, 4000, 12000,
+		    "\"headers\": [{\"name\": \"Content-Encoding\", \"value\": \"br\"}]", NULL),
+		/* no bodySize: _transferSize - headersSize is the wire size */
+		ent(1, "https://a.test/x.js", 200, -1, 9000,
+		    "\"_transferSize\": 3300, \"headersSize\": 300, "
+		    "\"headers\": [{\"name\": \"content-encoding\", \"value\": \"gzip\"}]", NULL),
+	};
+	char *har = har_of(NULL, e, 2);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->res[0].wire_bytes, 4000);
+	assert_int_equal(p->res[0].body_bytes, 12000);
+	assert_int_equal(p->res[0].enc, PAGE_ENC_BR);
+	assert_int_equal(p->res[1].wire_bytes, 3000);
+	assert_int_equal(p->res[1].body_bytes, 9000);
+	assert_int_equal(p->res[1].enc, PAGE_ENC_GZIP);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_redirect(void **state)
+{
+	char *e[] = {
+		ent(0, "http://a.test/", 301, 162, 162, "\"redirectURL\": \"https://a.test/home\"", NULL),
+		ent(1, "https://a.test/x.css", 200, 10, 10, NULL, NULL),
+		ent(2, "https://a.test/home", 200, 5000, 5000, "\"redirectURL\": \"\"",
+		    "\"_initiator\": \"https://a.test/x.css\""),
+		ent(3, "https://a.test/old", 302, 0, 0, "\"redirectURL\": \"/new\"", NULL),
+		ent(4, "https://a.test/new", 200, 70, 70, NULL, NULL),
+	};
+	char *har = har_of(NULL, e, 5);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_int_equal(p->res[0].body_bytes, 162);   /* its own small response */
+	assert_int_equal(p->res[2].parent, 0);         /* released by the 301 */
+	assert_int_equal(p->res[4].parent, 3);         /* relative redirectURL */
+	assert_int_equal(r.parent_redirect, 2);
+	page_free(p);
+	free(har);
+}
+
+static void test_har_metadata(void **state)
+{
+	char *e[] = { ent(0, "https://a.test/", 200, 1000, 1000, NULL, "\"pageref\": \"pg\"") };
+	char *har = har_of("\"creator\": {\"name\": \"WebInspector\", \"version\": \"537.36\"}, "
+			   "\"browser\": {\"name\": \"Chrome\", \"version\": \"120.0.1\"}, "
+			   "\"pages\": [{\"id\": \"pg\", \"startedDateTime\": \"2024-03-04T05:06:00.123Z\"}]",
+			   e, 1);
+	struct page *p = NULL;
+	assert_int_equal(imp_quiet(har, NULL, &p, NULL), 0);
+	assert_string_equal(p->date, "2024-03-04");
+	assert_non_null(strstr(p->source, "HAR by WebInspector 537.36 (browser Chrome 120.0.1)"));
+	assert_non_null(find_note(p, "recorded: page started 2024-03-04T05:06:00.123Z"));
+	page_free(p);
+	free(har);
+}
+
+static void test_har_bad_input(void **state)
+{
+	char *e[] = {
+		ent(0, "https://a.test/", 200, -5, 1000, NULL, NULL),
+		ent(1, "https://a.test/x", 200, 10, 2000000000, NULL, NULL),
+		ent(2, "", 200, 10, 10, NULL, NULL),
+	};
+	char *har = har_of(NULL, e, 3);
+	expect_fail("u.har", har, NULL, "tfolab: error: u.har: entry 0: response.bodySize: -5 is negative\n");
+	expect_fail("u.har", har, NULL,
+		    "tfolab: error: u.har: entry 1: response.content.size: 2000000000 is over the 1 GiB limit\n");
+	expect_fail("u.har", har, NULL, "tfolab: error: u.har: entry 2: request.url: missing, empty or not a string\n");
+	free(har);
+	expect_fail("u.har", "{\"log\": {\"entries\": [{\"request\": {\"url\": \"https://a.test/\"}, "
+		    "\"response\": {\"status\": 200, \"bodySize\": \"lots\"}}]}}", NULL,
+		    "tfolab: error: u.har: entry 0: response.bodySize: not a number\n");
+	expect_fail("u.har", "{\"log\": 5}", NULL, "log.entries: missing or not an array");
+	expect_fail("u.har", "{\"log\": {\"entries\": [}", NULL, "JSON error");
+}
+
 static void test_malformed(void **state)
 {
 	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, "tfolab: error: t.har:2:");
@@ -1092,6 +1394,16 @@ int main(void)
 		cmocka_unit_test(test_har),
 		cmocka_unit_test(test_har_encoding),
 		cmocka_unit_test(test_har_conn_split),
+		cmocka_unit_test(test_har_cached),
+		cmocka_unit_test(test_har_repeats),
+		cmocka_unit_test(test_har_unservable),
+		cmocka_unit_test(test_har_protocols),
+		cmocka_unit_test(test_har_firefox_port),
+		cmocka_unit_test(test_har_skips),
+		cmocka_unit_test(test_har_sizes),
+		cmocka_unit_test(test_har_redirect),
+		cmocka_unit_test(test_har_metadata),
+		cmocka_unit_test(test_har_bad_input),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_fuzz),
 	};
