@@ -1,5 +1,6 @@
 /*
  * tfolab load PAGE [LINK OPTIONS] [--tfo off|on|cookie] [--per-conn K] [--json]
+ *             [--har FILE]
  *
  * One verified page load: builds a testbed, serves PAGE with nginx, loads it
  * once from the client namespace (after a warm-up load when real cookies
@@ -21,6 +22,7 @@
 #include "common/units.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
+#include "results/har.h"
 #include "run/trial.h"
 #include "workloads/pages.h"
 
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 		"                       gzip'd text) or decoded (every body at its decoded size)\n"
 		"output:\n"
 		"  --json               print JSON instead of text\n"
+		"  --har FILE           also write the load as a HAR 1.2 file ('-' = stdout)\n"
 		"  --no-waterfall       leave the waterfall out of the text\n"
 		"  -v, --verbose\n");
 }
@@ -122,9 +125,71 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	}
 }
 
+/* What load_har needs besides the page and the result. */
+struct load_args_har {
+	const char *tfo, *backend, *cc;
+	const struct link_params *link;
+};
+
+/*
+ * load_har - the load @r of @pg as a HAR file at @path (results/har.h).
+ * Returns 0 or a negative errno (logged).
+ */
+static int load_har(const char *path, const struct page *pg, const struct load_args_har *h,
+		    const struct trial_result *r)
+{
+	const struct fetch_result *f = &r->fetch;
+	struct har_req *q = calloc(f->n ? f->n : 1, sizeof(*q));
+	char **urls = calloc(f->n ? f->n : 1, sizeof(*urls));
+	int rc = -ENOMEM;
+	if (!q || !urls)
+		goto end;
+	for (size_t i = 0; i < f->n; i++)
+		if (asprintf(&urls[i], "http://%s%s", pg->hosts[pg->res[i].host], pg->res[i].path) < 0) {
+			urls[i] = NULL;
+			goto end;
+		}
+	for (size_t i = 0; i < f->n; i++) {
+		const struct fetch_req *x = &f->req[i];
+		const struct page_res *res = &pg->res[i];
+		q[i] = (struct har_req){
+			.host = pg->hosts[res->host], .path = res->path,
+			.parent_url = res->parent >= 0 ? urls[res->parent] : NULL,
+			.ctype = res->ctype,
+			.enc = res->enc != PAGE_ENC_IDENTITY ? page_enc_name(res->enc) : NULL,
+			.status = x->status, .conn = x->conn, .new_conn = x->new_conn,
+			.tfo = x->conn >= 0 && (size_t)x->conn < f->nconns && f->conns[x->conn].syn_data,
+			.req_bytes = x->sent_ns >= 0 ? (int64_t)x->req_bytes : (int64_t)res->req_bytes,
+			.resp_head_bytes = x->resp_bytes >= x->body_bytes && x->resp_bytes ?
+					   (int64_t)(x->resp_bytes - x->body_bytes) : -1,
+			.body_bytes = (int64_t)x->body_bytes, .decoded_bytes = (int64_t)res->body_bytes,
+			.queued_ns = x->queued_ns, .connect_ns = x->connect_ns, .sent_ns = x->sent_ns,
+			.first_byte_ns = x->first_byte_ns, .done_ns = x->done_ns,
+		};
+	}
+	struct har_load l = {
+		.page = pg->name, .started_unix_us = r->started_at_us, .plt_ns = f->plt_ns,
+		.tfo = h->tfo, .tfo_sysctl = r->tfo_sysctl, .valid = r->valid, .reason = r->reason,
+		.rtt_ns = (int64_t)(h->link->up.delay_ns + h->link->down.delay_ns),
+		.down_bps = (int64_t)h->link->down.rate_bps, .up_bps = (int64_t)h->link->up.rate_bps,
+		.loss = h->link->down.loss, .backend = h->backend, .cc = h->cc,
+		.n = f->n, .req = q,
+	};
+	rc = har_write_file(&l, path);
+end:
+	if (rc == -ENOMEM)
+		log_err("%s: out of memory", path);
+	for (size_t i = 0; urls && i < f->n; i++)
+		free(urls[i]);
+	free(urls);
+	free(q);
+	return rc;
+}
+
 struct load_args {
 	struct linkopts lo;
 	const char *page;
+	const char *har;
 	int per_conn, conns, json, waterfall, decoded;
 	uint64_t timeout_ns;
 };
@@ -136,7 +201,8 @@ struct load_args {
  */
 static int load_parse(int argc, char **argv, struct load_args *a)
 {
-	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING };
+	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING,
+	       OPT_HAR };
 	static const struct option longopts[] = {
 		LINKOPTS_LONG,
 		{ "per-conn", required_argument, NULL, OPT_PER_CONN },
@@ -144,6 +210,7 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "encoding", required_argument, NULL, OPT_ENCODING },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "har", required_argument, NULL, OPT_HAR },
 		{ "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -201,6 +268,9 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 			break;
 		case OPT_JSON:
 			a->json = 1;
+			break;
+		case OPT_HAR:
+			a->har = optarg;
 			break;
 		case OPT_NO_WATERFALL:
 			a->waterfall = 0;
@@ -270,9 +340,12 @@ int cmd_load(int argc, char **argv)
 		goto end;
 	if (trial_run(s, &to, &r) == 0) {
 		load_report(&a, pg, s, ops->name, &r);
+		struct load_args_har h = { .tfo = tfo_mode_name(a.lo.tfo), .link = &a.lo.link,
+					   .backend = ops->name, .cc = s->tb->cc };
+		int hrc = a.har ? load_har(a.har, pg, &h, &r) : 0;
 		if (!r.valid)
 			log_err("the trial is invalid: %s", r.reason);
-		exit_code = r.valid ? 0 : 1;
+		exit_code = r.valid && hrc == 0 ? 0 : 1;
 		trial_result_release(&r);
 	}
 end:

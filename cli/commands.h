@@ -23,5 +23,6 @@ int cmd_compare(int argc, char **argv);  /* cli/cmd_compare.c */
 int cmd_load(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_har(int argc, char **argv);      /* cli/cmd_har.c */
 
 #endif

@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "table", cmd_table, "print Table 1 from the stored trials" },
 	{ "compare", cmd_compare, "print the persistence comparison" },
 	{ "plot", cmd_plot, "draw the figures of a stored run with gnuplot" },
+	{ "har", cmd_har, "write a stored trial as a HAR file" },
 	{ "pages", cmd_pages, "list the page specs" },
 	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
 	{ "bench", cmd_bench, "measure the emulated link and the fetcher" },

@@ -274,4 +274,20 @@ void store_trial_stats_free(struct store_trial_stat *t, size_t n);
 int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n);
 void store_requests_free(struct store_request *r, size_t n);
 
+/* One trial found by its id, with where it belongs. */
+struct store_trial_info {
+	int64_t cond_id, run_id;
+	int seq;
+	int64_t started_at;      /* Unix ns; -1 unknown */
+	int64_t plt_ns;          /* -1 unknown */
+	int valid;
+	char *invalid_reason;    /* owned (free it), NULL when valid */
+};
+
+/*
+ * store_trial_find - the trial with id @trial_id into *@out.  0, -ENOENT
+ * (not logged) when there is none, or a negative errno (logged).
+ */
+int store_trial_find(struct store *st, int64_t trial_id, struct store_trial_info *out);
+
 #endif

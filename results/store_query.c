@@ -178,3 +178,32 @@ void store_requests_free(struct store_request *r, size_t n)
 	}
 	free(r);
 }
+
+int store_trial_find(struct store *st, int64_t trial_id, struct store_trial_info *out)
+{
+	static const char what[] = "SELECT trial";
+	sqlite3_stmt *stmt;
+	int prc = store_db_prep(st, what, "SELECT t.condition_id, c.run_id, t.seq, t.started_at,"
+			       " t.plt_ns, t.valid, t.invalid_reason FROM trials t"
+			       " JOIN conditions c ON c.id = t.condition_id WHERE t.id = ?", &stmt);
+	if (prc < 0)
+		return prc;
+	sqlite3_bind_int64(stmt, 1, trial_id);
+	int s = sqlite3_step(stmt), rc = 0, nomem = 0;
+	if (s == SQLITE_ROW) {
+		*out = (struct store_trial_info){
+			.cond_id = sqlite3_column_int64(stmt, 0),
+			.run_id = sqlite3_column_int64(stmt, 1),
+			.seq = sqlite3_column_int(stmt, 2),
+			.started_at = time_col(stmt, 3),
+			.plt_ns = time_col(stmt, 4),
+			.valid = sqlite3_column_int(stmt, 5),
+			.invalid_reason = (char *)dup_col(stmt, 6, &nomem),
+		};
+		rc = nomem ? -ENOMEM : 0;
+	} else {
+		rc = s == SQLITE_DONE ? -ENOENT : store_db_fail(st, what);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -1,0 +1,240 @@
+/*
+ * The HAR export (results/har.c): every field HAR 1.2 requires, timings
+ * that add up, our custom fields, and the round trip through the importer
+ * (resources, hosts and sizes kept), on a synthetic page and on every page
+ * imported from $TFOLAB_SHARED/reference/har.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/log.h"
+#include "results/har.h"
+#include "workloads/import.h"
+#include "workloads/page.h"
+
+/* The fields HAR 1.2 requires (http://www.softwareishard.com/blog/har-12-spec/). */
+static const char *const log_req[] = { "version", "creator", "entries" };
+static const char *const creator_req[] = { "name", "version" };
+static const char *const page_req[] = { "startedDateTime", "id", "title", "pageTimings" };
+static const char *const entry_req[] = { "startedDateTime", "time", "request", "response",
+					 "cache", "timings" };
+static const char *const request_req[] = { "method", "url", "httpVersion", "cookies", "headers",
+					   "queryString", "headersSize", "bodySize" };
+static const char *const response_req[] = { "status", "statusText", "httpVersion", "cookies",
+					    "headers", "content", "redirectURL", "headersSize",
+					    "bodySize" };
+static const char *const content_req[] = { "size", "mimeType" };
+static const char *const timings_req[] = { "send", "wait", "receive" };
+
+#define HAS_ALL(obj, names)                                                        \
+	do {                                                                       \
+		assert_true(json_is_object(obj));                                  \
+		for (size_t k_ = 0; k_ < sizeof(names) / sizeof(names[0]); k_++) { \
+			if (!json_object_get(obj, names[k_]))                      \
+				print_error("missing %s\n", names[k_]);            \
+			assert_non_null(json_object_get(obj, names[k_]));          \
+		}                                                                  \
+	} while (0)
+
+static int is_iso(const char *s)
+{
+	int y, mo, d, h, mi, sec, ms;
+	char z;
+	return s && sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &sec, &ms,
+			   &z) == 8 && z == 'Z';
+}
+
+/* Checks j against HAR 1.2; returns the entries. */
+static const json_t *check_har(const json_t *j, size_t n)
+{
+	const json_t *log = json_object_get(j, "log");
+	HAS_ALL(log, log_req);
+	assert_string_equal(json_string_value(json_object_get(log, "version")), "1.2");
+	const json_t *cr = json_object_get(log, "creator");
+	HAS_ALL(cr, creator_req);
+	assert_string_equal(json_string_value(json_object_get(cr, "name")), "tfolab");
+	const json_t *pages = json_object_get(log, "pages");
+	assert_int_equal(json_array_size(pages), 1);
+	const json_t *pg = json_array_get(pages, 0);
+	HAS_ALL(pg, page_req);
+	assert_true(is_iso(json_string_value(json_object_get(pg, "startedDateTime"))));
+	assert_true(json_is_object(json_object_get(pg, "_link")));
+	const json_t *entries = json_object_get(log, "entries");
+	assert_int_equal(json_array_size(entries), n);
+	size_t i;
+	const json_t *e;
+	json_array_foreach(entries, i, e) {
+		HAS_ALL(e, entry_req);
+		assert_true(is_iso(json_string_value(json_object_get(e, "startedDateTime"))));
+		assert_string_equal(json_string_value(json_object_get(e, "pageref")),
+				    json_string_value(json_object_get(pg, "id")));
+		HAS_ALL(json_object_get(e, "request"), request_req);
+		const json_t *resp = json_object_get(e, "response");
+		HAS_ALL(resp, response_req);
+		HAS_ALL(json_object_get(resp, "content"), content_req);
+		const json_t *t = json_object_get(e, "timings");
+		HAS_ALL(t, timings_req);
+		assert_true(json_is_string(json_object_get(e, "connection")));
+		assert_true(json_is_boolean(json_object_get(e, "_tfo")));
+		assert_true(json_is_boolean(json_object_get(e, "_new_connection")));
+		assert_int_equal(json_number_value(json_object_get(t, "dns")), -1);
+		double sum = 0;
+		const char *parts[] = { "blocked", "connect", "send", "wait", "receive" };
+		for (size_t k = 0; k < 5; k++) {
+			double v = json_number_value(json_object_get(t, parts[k]));
+			assert_true(v >= 0);
+			sum += v;
+		}
+		assert_true(fabs(sum - json_number_value(json_object_get(e, "time"))) < 1e-6);
+	}
+	return entries;
+}
+
+/* A HAR of pg with made-up times (request i queued at i ms, each step 1 to
+ * 5 ms, every third on a new TFO connection) at path. */
+static void export_page(const struct page *pg, const char *path)
+{
+	struct har_req *q = calloc(pg->n, sizeof(*q));
+	char **urls = calloc(pg->n, sizeof(*urls));
+	assert_non_null(q);
+	for (size_t i = 0; i < pg->n; i++)
+		assert_true(asprintf(&urls[i], "http://%s%s", pg->hosts[pg->res[i].host],
+				     pg->res[i].path) > 0);
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_res *r = &pg->res[i];
+		int64_t t = (int64_t)i * 1000000;
+		q[i] = (struct har_req){
+			.host = pg->hosts[r->host], .path = r->path,
+			.parent_url = r->parent >= 0 ? urls[r->parent] : NULL, .ctype = r->ctype,
+			.enc = r->enc != PAGE_ENC_IDENTITY ? page_enc_name(r->enc) : NULL,
+			.status = 200, .conn = (int)(i / 3), .new_conn = i % 3 == 0, .tfo = i % 2,
+			.req_bytes = r->req_bytes, .resp_head_bytes = 200,
+			.body_bytes = (int64_t)r->wire_bytes, .decoded_bytes = (int64_t)r->body_bytes,
+			.queued_ns = t, .connect_ns = i % 3 == 0 ? t + 1000000 : -1,
+			.sent_ns = t + 2123456, .first_byte_ns = t + 5000001, .done_ns = t + 9999999,
+		};
+	}
+	struct har_load l = {
+		.page = pg->name, .started_unix_us = 1700000000123456ll, .plt_ns = 123456789,
+		.tfo = "on", .tfo_sysctl = 519, .valid = true, .reason = "ok", .rtt_ns = 20000000,
+		.down_bps = 4000000, .up_bps = 256000, .backend = "userspace", .cc = "cubic",
+		.n = pg->n, .req = q,
+	};
+	assert_int_equal(har_write_file(&l, path), 0);
+	for (size_t i = 0; i < pg->n; i++)
+		free(urls[i]);
+	free(urls);
+	free(q);
+}
+
+/* Export pg, check the file, re-import it: the same resources, hosts, sizes. */
+static void round_trip(const struct page *pg)
+{
+	char path[] = "/tmp/tfolab-test-har-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	export_page(pg, path);
+	json_error_t jerr;
+	json_t *j = json_load_file(path, 0, &jerr);
+	assert_non_null(j);
+	check_har(j, pg->n);
+	json_decref(j);
+	struct page *back = NULL;
+	struct import_report rep;
+	int rc = import_file(path, NULL, &back, &rep);
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_int_equal(back->n, pg->n);
+	assert_int_equal(back->nhosts, pg->nhosts);
+	assert_int_equal(page_total_bytes(back), page_total_bytes(pg));
+	assert_int_equal(page_total_wire(back), page_total_wire(pg));
+	for (size_t i = 0; i < pg->n; i++) {
+		assert_string_equal(back->hosts[back->res[i].host], pg->hosts[pg->res[i].host]);
+		assert_string_equal(back->res[i].path, pg->res[i].path);
+		assert_int_equal(back->res[i].body_bytes, pg->res[i].body_bytes);
+		assert_int_equal(back->res[i].wire_bytes, pg->res[i].wire_bytes);
+		assert_int_equal(back->res[i].enc, pg->res[i].enc);
+		assert_int_equal(back->res[i].parent, pg->res[i].parent);
+	}
+	assert_int_equal(rep.warnings[IMPORT_WARN_REPEAT], 0);
+	page_free(back);
+}
+
+static void test_fields_and_round_trip(void **state)
+{
+	const char *text =
+		"name rt\n"
+		"0 - www.example.com / 163081 380 text/html - wire=38522 enc=gzip\n"
+		"1 0 css.example.com /site.css 21199 420 text/css - wire=4980 enc=gzip\n"
+		"2 0 js.example.com /app.js?v=2 45009 410 application/javascript -\n"
+		"3 2 img.example.com /logo%20big.png 6829 400 image/png -\n"
+		"4 0 www.example.com /empty 0 300 other -\n";
+	struct page *pg = NULL;
+	assert_int_equal(page_parse_buf("rt.page", text, strlen(text), &pg), 0);
+	round_trip(pg);
+	page_free(pg);
+}
+
+/* Timings of a request never sent: all 0, still adding up. */
+static void test_unsent(void **state)
+{
+	struct har_req q = { .host = "a.test", .path = "/", .status = 0, .conn = -1,
+			     .req_bytes = -1, .resp_head_bytes = -1, .decoded_bytes = -1,
+			     .queued_ns = 5000000, .connect_ns = -1, .sent_ns = -1,
+			     .first_byte_ns = -1, .done_ns = -1 };
+	struct har_load l = { .page = "p", .plt_ns = -1, .n = 1, .req = &q };
+	json_t *j = har_build(&l);
+	assert_non_null(j);
+	const json_t *e = json_array_get(check_har(j, 1), 0);
+	assert_true(json_number_value(json_object_get(e, "time")) == 0);
+	assert_string_equal(json_string_value(json_object_get(e, "connection")), "-1");
+	json_decref(j);
+}
+
+static void test_ref_hars(void **state)
+{
+	const char *s = getenv("TFOLAB_SHARED");
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/reference/har", s ? s : "/nonexistent");
+	DIR *d = opendir(dir);
+	if (!d)
+		skip();
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".har"))
+			continue;
+		char path[8400];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		struct page *pg = NULL;
+		assert_int_equal(import_file(path, NULL, &pg, NULL), 0);
+		print_message("%s: %zu resources, %zu hosts\n", de->d_name, pg->n, pg->nhosts);
+		round_trip(pg);
+		page_free(pg);
+	}
+	closedir(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fields_and_round_trip),
+		cmocka_unit_test(test_unsent),
+		cmocka_unit_test(test_ref_hars),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
