@@ -301,6 +301,10 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 		size_t len = strlen(pg->res[i].path);
 		if (len > maxpath)
 			maxpath = len;
+		/* the fetcher pads a request to req_bytes with one X-Pad header
+		 * (a POST's body counted in, from a HAR): a line must fit too */
+		if (pg->res[i].req_bytes > maxpath)
+			maxpath = pg->res[i].req_bytes;
 		if (key_kind(pg, i) == KEY_STRING && len > maxkey)
 			maxkey = len;
 	}
@@ -334,7 +338,8 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	      "\tkeepalive_timeout 120s;\n\tkeepalive_requests 10000;\n"
 	      "\tetag off;\n\tserver_tokens off;\n", f);
 	/* Sizes nginx needs for long URLs and host names: a map bucket holds a
-	 * key plus two pointers; the request line must fit one buffer. */
+	 * key plus two pointers; the request line and the padding header must
+	 * each fit one buffer. */
 	fprintf(f, "\tlarge_client_header_buffers 4 %zuk;\n",
 		align_up(maxpath + 1024, 8192) / 1024);
 	fprintf(f, "\tmap_hash_bucket_size %zu;\n\tmap_hash_max_size %zu;\n",
