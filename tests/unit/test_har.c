@@ -20,7 +20,10 @@
 
 #include <cmocka.h>
 
+#include "cli/commands.h"
 #include "common/log.h"
+#include "results/store.h"
+#include "workloads/pages.h"
 #include "results/har.h"
 #include "workloads/import.h"
 #include "workloads/page.h"
@@ -229,12 +232,97 @@ static void test_ref_hars(void **state)
 	closedir(d);
 }
 
+/* tfolab har --db --run --trial: a stored trial of a built-in page. */
+static void test_from_store(void **state)
+{
+	char dir[] = "/tmp/tfolab-test-har-db-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char db[256], out[256];
+	snprintf(db, sizeof(db), "%s/t.db", dir);
+	snprintf(out, sizeof(out), "%s/t.har", dir);
+	char path[4096];
+	struct page *pg = NULL;
+	assert_int_equal(pages_find("wikipedia-tcp", path, sizeof(path)), 0);
+	assert_int_equal(page_parse(path, &pg), 0);
+	struct store *st;
+	int64_t run, cid;
+	assert_int_equal(store_open(db, &st), 0);
+	struct store_run rt = { .started_at = 1700000000000000000LL, .command_line = "test",
+				.link_backend = "userspace" };
+	assert_int_equal(store_run_begin(st, &rt, &run), 0);
+	struct store_condition c = {
+		.run_id = run, .page = "wikipedia-tcp", .rtt_ns = 20000000, .down_bps = 4000000,
+		.up_bps = 256000, .queue_pkts = 1000, .tfo_mode = TFO_ON, .tfo_sysctl = 519,
+		.per_conn = 2, .conns_per_host = 6, .trials = 1, .timeout_ns = 30000000000LL,
+		.backend = "userspace", .cc = "cubic",
+	};
+	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
+	struct store_request *q = calloc(pg->n, sizeof(*q));
+	for (size_t i = 0; i < pg->n; i++) {
+		int64_t t = (int64_t)i * 2000000;
+		q[i] = (struct store_request){
+			.res_idx = (int)i, .res_id = pg->res[i].id, .host = pg->hosts[pg->res[i].host],
+			.path = pg->res[i].path, .conn_id = (int)i % 4, .new_conn = i < 4,
+			.syn_data = i < 4, .queued_ns = t, .connect_start_ns = t + 1000,
+			.connected_ns = t + 20000000, .req_sent_ns = t + 2000,
+			.first_byte_ns = t + 21000000, .last_byte_ns = t + 30000000,
+			.body_bytes = (int64_t)pg->res[i].wire_bytes, .status = 200,
+		};
+	}
+	struct store_trial tr = { .seq = 0, .started_at = 1700000000500000000LL,
+				  .plt_ns = 100000000, .valid = 1, .fallbacks = -1,
+				  .fallback_ns = -1, .steal_ns = -1 };
+	assert_int_equal(store_trial_insert(st, cid, &tr, q, pg->n, NULL), 0);
+	struct store_trial_ref *refs = NULL;
+	size_t nr = 0;
+	assert_int_equal(store_condition_trials(st, cid, &refs, &nr), 0);
+	assert_int_equal(nr, 1);
+	char tid[32], rid[32];
+	snprintf(tid, sizeof(tid), "%lld", (long long)refs[0].id);
+	snprintf(rid, sizeof(rid), "%lld", (long long)run);
+	free(refs);
+	free(q);
+	store_close(st);
+
+	char *argv[] = { "har", "--db", db, "--run", rid, "--trial", tid, "-o", out, NULL };
+	assert_int_equal(cmd_har(9, argv), 0);
+	json_error_t jerr;
+	json_t *j = json_load_file(out, 0, &jerr);
+	assert_non_null(j);
+	const json_t *es = check_har(j, pg->n);
+	const json_t *e0 = json_array_get(es, 0);
+	assert_true(json_is_true(json_object_get(e0, "_tfo")));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(e0, "response"), "content") ?
+			    json_object_get(json_object_get(json_object_get(e0, "response"), "content"), "mimeType") : NULL),
+			    pg->res[0].ctype);
+	json_decref(j);
+	struct page *back = NULL;
+	assert_int_equal(import_file(out, NULL, &back, NULL), 0);
+	assert_int_equal(back->n, pg->n);
+	assert_int_equal(back->nhosts, pg->nhosts);
+	assert_int_equal(page_total_bytes(back), page_total_bytes(pg));
+	assert_int_equal(page_total_wire(back), page_total_wire(pg));
+	page_free(back);
+	/* a trial of another run, or none: exit 1 */
+	char *bad[] = { "har", "--db", db, "--run", "99", "--trial", tid, NULL };
+	assert_int_equal(cmd_har(7, bad), 1);
+	char *none[] = { "har", "--db", db, "--trial", "9999", NULL };
+	assert_int_equal(cmd_har(5, none), 1);
+	char *usage[] = { "har", "--db", db, NULL };
+	assert_int_equal(cmd_har(3, usage), 2);
+	page_free(pg);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_and_round_trip),
 		cmocka_unit_test(test_unsent),
 		cmocka_unit_test(test_ref_hars),
+		cmocka_unit_test(test_from_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
