@@ -68,9 +68,11 @@ static void print_summary(FILE *f, const char *file, const struct page *p,
 	fprintf(f, "  protocols:");
 	for (int k = 0; k < IMPORT_PROTO_N; k++)
 		fprintf(f, "%s %s %zu", k ? "," : "", import_proto_name(k), r->proto[k]);
-	fprintf(f, "; connection plan %s\n", r->plan_dropped ?
+	fprintf(f, "; connection plan %s\n", !r->plan_dropped ? page_count_conns(p) ? "kept" : "none" :
+		r->mux_timing ? "dropped (a connection carried overlapping requests, so it was "
+		"multiplexed; --plan keep keeps it): 6 per host, k per connection" :
 		"dropped (h2/h3 ids are not HTTP/1.1 connections; --plan keep keeps it): "
-		"6 per host, k per connection" : page_count_conns(p) ? "kept" : "none");
+		"6 per host, k per connection");
 }
 
 int cmd_import(int argc, char **argv)

@@ -82,6 +82,8 @@ struct import_report {
 	size_t cached;               /* HAR: kept entries served from cache */
 	size_t proto[IMPORT_PROTO_N];/* HAR: kept entries by protocol */
 	int plan_dropped;            /* HAR: connection ids dropped (multiplexed) */
+	int mux_timing;              /* HAR: a connection's requests overlapped in
+	                                time (multiplexed whatever httpVersion says) */
 };
 
 const char *import_proto_name(enum import_proto p);

@@ -24,10 +24,12 @@
  *
  * Protocols (response.httpVersion, any case): HTTP/1.x, h2 (h2, http/2,
  * http/2.0, spdy), h3 (h3, h3-NN, http/3, quic), unknown; counted.  When a
- * kept entry went over h2 or h3 its connection ids describe multiplexed
- * connections, not HTTP/1.1 ones, so the plan is dropped (every conn -1:
- * the fetcher's pools, 6 per host, k per connection), unless
- * o->plan_keep.
+ * kept entry went over h2 or h3, or a connection carried overlapping
+ * requests (HAR_MUX_OVERLAPS of them sent before an earlier one on it had
+ * ended: Chrome writes "unknown" for some h2 responses), its connection
+ * ids describe multiplexed connections, not HTTP/1.1 ones, so the plan is
+ * dropped (every conn -1: the fetcher's pools, 6 per host, k per
+ * connection), unless o->plan_keep.
  *
  * Repeated URLs: the n-th repeat of a host and path (n = 1, 2, ...) gets
  * "tfl-repeat=n" appended to its query ("?" or "&"), so each copy is its own
@@ -111,6 +113,33 @@ static bool redirect_to(const char *r, const char *from, const char *url)
 	return !strncmp(url, from, olen) && !strcmp(url + olen, r);
 }
 
+/* HAR_MUX_OVERLAPS requests of one connection that went out more than
+ * 1 ms before an earlier one on it had ended: it was multiplexed, whatever
+ * httpVersion says (Chrome writes "unknown" for some h2 responses).  One
+ * or two such overlaps are seen on HTTP/1.1 (rounding, WebPageTest). */
+#define HAR_MUX_OVERLAPS 3
+
+static bool conn_multiplexed(const struct har *h, size_t k)
+{
+	const struct hentry *x = &h->e[k];
+	size_t overlaps = 0;
+	for (size_t j = 0; j < h->n; j++) {
+		const struct hentry *y = &h->e[j];
+		if (j == k || !y->conn_key || strcmp(y->conn_key, x->conn_key))
+			continue;
+		int64_t end = -1;   /* the latest end of those sent before y */
+		for (size_t m = 0; m < h->n; m++) {
+			const struct hentry *z = &h->e[m];
+			if (m != j && z->conn_key && !strcmp(z->conn_key, x->conn_key) &&
+			    (z->send_ns < y->send_ns || (z->send_ns == y->send_ns && m < j)) &&
+			    z->end_ns > end)
+				end = z->end_ns;
+		}
+		overlaps += y->send_ns + 1000000 < end;
+	}
+	return overlaps >= HAR_MUX_OVERLAPS;
+}
+
 /* Ignores connection ids that are server ports (Firefox), and drops the
  * plan when entries were multiplexed (unless o->plan_keep). */
 static void plan_rules(struct har *h, const char *creator)
@@ -127,6 +156,13 @@ static void plan_rules(struct har *h, const char *creator)
 	}
 	bool firefox = creator && strcasestr(creator, "firefox");
 	bool port_valued = ports && (firefox || ports == with);
+	for (size_t k = 0; k < h->n && !mux && !port_valued; k++)
+		if (h->e[k].conn_key && conn_multiplexed(h, k)) {
+			mux = 1;
+			h->rep->mux_timing = 1;
+			log_info("%s: entry %zu: connection %s carried overlapping requests: multiplexed",
+				 h->name, h->e[k].index, h->e[k].conn_key);
+		}
 	bool drop = mux && !h->o->plan_keep;
 	for (size_t k = 0; k < h->n; k++) {
 		struct hentry *x = &h->e[k];
@@ -337,7 +373,7 @@ static int build(struct har *h, struct page *p)
 		rc = page_add_note(p, "protocols: HTTP/1.x %zu, h2 %zu, h3 %zu, unknown %zu; connection plan: %s",
 				   h->rep->proto[IMPORT_PROTO_H1], h->rep->proto[IMPORT_PROTO_H2],
 				   h->rep->proto[IMPORT_PROTO_H3], h->rep->proto[IMPORT_PROTO_UNKNOWN],
-				   h->rep->plan_dropped ? "dropped (multiplexed ids are not HTTP/1.1 connections; --plan keep keeps them)"
+				   h->rep->plan_dropped ? h->rep->mux_timing ? "dropped (a connection carried overlapping requests: multiplexed ids are not HTTP/1.1 connections; --plan keep keeps them)" : "dropped (multiplexed ids are not HTTP/1.1 connections; --plan keep keeps them)"
 				   : page_count_conns(p) ? "kept" : "none");
 	if (rc == 0 && h->rep->warnings[IMPORT_WARN_REPEAT])
 		rc = page_add_note(p, "%zu repeated URLs: tfl-repeat=N added to the query of the N-th repeat",

@@ -18,6 +18,8 @@
 struct hentry {
 	size_t index;           /* in log.entries */
 	int64_t t_ns;
+	int64_t send_ns, end_ns; /* request sent (start + blocked, dns, connect)
+	                            and done (start + time); end -1 unknown */
 	const char *url;        /* borrowed from the JSON tree */
 	const char *initiator;  /* borrowed, or NULL */
 	const char *redirect;   /* 3xx: response.redirectURL (borrowed), or NULL */

@@ -517,6 +517,16 @@ int har_read_entry(struct har *h, size_t i, const json_t *e)
 			 h->name, i);
 		x->t_ns = h->n ? h->e[h->n - 1].t_ns : INT64_MIN;
 	}
+	/* when the request went out and when it ended, for plan_rules */
+	const json_t *tm = json_object_get(e, "timings");
+	double before = 0, total = json_number_value(json_object_get(e, "time"));
+	static const char *const pre[] = { "blocked", "dns", "connect" };
+	for (size_t k = 0; k < 3; k++) {
+		double v = json_number_value(json_object_get(tm, pre[k]));
+		before += v > 0 && v < 1e9 ? v : 0;
+	}
+	x->send_ns = x->t_ns + (int64_t)(before * 1e6);
+	x->end_ns = total > 0 && total < 1e9 ? x->t_ns + (int64_t)(total * 1e6) : -1;
 	x->initiator = initiator_url(e);
 	h->n++;
 	return 0;

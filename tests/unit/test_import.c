@@ -727,6 +727,45 @@ static void test_har_protocols(void **state)
 	free(har);
 }
 
+/* Requests that overlap on one connection: multiplexed, whatever
+ * httpVersion says (Chrome's "unknown" for h2). */
+static void test_har_overlap(void **state)
+{
+	char *e[5];
+	for (int i = 0; i < 5; i++) {
+		char url[64];
+		snprintf(url, sizeof(url), "https://a.test/%d", i);
+		/* started 1 s apart, each lasting 3 s */
+		e[i] = ent(i, url, 200, 10, 10, "\"httpVersion\": \"unknown\"",
+			   "\"connection\": \"9\", \"time\": 3000, "
+			   "\"timings\": {\"blocked\": 0, \"send\": 1, \"wait\": 2000, \"receive\": 999}");
+	}
+	char *har = har_of(NULL, e, 5);
+	struct page *p = NULL;
+	struct import_report r;
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_true(r.plan_dropped);
+	assert_true(r.mux_timing);
+	assert_int_equal(r.cached, 0);   /* "unknown" with timings is not a cache hit */
+	assert_int_equal(p->res[3].conn, -1);
+	page_free(p);
+	free(har);
+	/* one request sent 0.5 s early on HTTP/1.1 (rounding): still a plan */
+	for (int i = 0; i < 5; i++) {
+		char url[64];
+		snprintf(url, sizeof(url), "https://a.test/%d", i);
+		e[i] = ent(i, url, 200, 10, 10, "\"httpVersion\": \"HTTP/1.1\"",
+			   i == 2 ? "\"connection\": \"9\", \"time\": 1500, \"timings\": {\"send\": 1}"
+				  : "\"connection\": \"9\", \"time\": 900, \"timings\": {\"send\": 1}");
+	}
+	har = har_of(NULL, e, 5);
+	assert_int_equal(imp_quiet(har, NULL, &p, &r), 0);
+	assert_false(r.plan_dropped);
+	assert_int_equal(p->res[3].conn, 0);
+	page_free(p);
+	free(har);
+}
+
 static void test_har_firefox_port(void **state)
 {
 	char *e[] = {
@@ -1398,6 +1437,7 @@ int main(void)
 		cmocka_unit_test(test_har_repeats),
 		cmocka_unit_test(test_har_unservable),
 		cmocka_unit_test(test_har_protocols),
+		cmocka_unit_test(test_har_overlap),
 		cmocka_unit_test(test_har_firefox_port),
 		cmocka_unit_test(test_har_skips),
 		cmocka_unit_test(test_har_sizes),
