@@ -7,6 +7,23 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "common/version.h"
+
+/* The release and the tree it was built from; the binary's own business. */
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: tfolab version   (or tfolab --version)\n\n"
+		       "Prints the release and `git describe` of the tree tfolab was built from.\n");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "tfolab version: takes no arguments\n");
+		return 2;
+	}
+	printf("tfolab %s (git %s)\n", TFOLAB_VERSION, TFOLAB_GIT_DESCRIBE);
+	return 0;
+}
 
 static const struct command commands[] = {
 	{ "link", cmd_link, "run a command behind the emulated link" },
@@ -20,6 +37,7 @@ static const struct command commands[] = {
 	{ "bench", cmd_bench, "measure the emulated link and the fetcher" },
 	{ "check", cmd_check, "report what this machine supports" },
 	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
+	{ "version", cmd_version, "print the release and git describe (also --version)" },
 };
 
 static void usage(FILE *f)
@@ -39,6 +57,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
