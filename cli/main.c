@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/linkopts.h"
 #include "common/version.h"
 
 /* The release and the tree it was built from; the binary's own business. */
@@ -35,6 +36,7 @@ static const struct command commands[] = {
 	{ "pages", cmd_pages, "list the page specs" },
 	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
 	{ "bench", cmd_bench, "measure the emulated link and the fetcher" },
+	{ "presets", cmd_presets, "list the named link presets (--preset NAME)" },
 	{ "check", cmd_check, "report what this machine supports" },
 	{ "cleanup", cmd_cleanup, "remove what crashed runs left behind" },
 	{ "version", cmd_version, "print the release and git describe (also --version)" },
