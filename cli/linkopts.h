@@ -58,7 +58,8 @@ enum {
 	"link:\n"                                                                        \
 	"  --preset NAME       rates and RTT of a named link (tfolab presets lists them);\n" \
 	"                      the options below override single fields of it\n"     \
-	"  --rtt TIME          round-trip propagation delay, split evenly (default 0)\n" \
+	"  --rtt TIME          round-trip propagation delay, split evenly (default 0);\n" \
+	"                      times and rates need their unit: 100ms, not 100\n"     \
 	"  --delay-up TIME     one-way delay client->server (overrides --rtt's half)\n"  \
 	"  --delay-down TIME   one-way delay server->client\n"                           \
 	"  --down RATE         server->client rate, e.g. 4mbit (default unlimited);\n"   \
