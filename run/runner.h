@@ -17,6 +17,7 @@
 #include "emulator/backend.h"
 #include "results/store.h"
 #include "run/experiment.h"
+#include "run/progress.h"
 
 struct runner {
 	struct store *st;
@@ -27,7 +28,11 @@ struct runner {
 	size_t *starts;          /* first cell of each group (runner_groups) */
 	size_t ngroups;
 	/* progress */
-	int tty;                 /* print a progress line on stderr */
+	int tty;                 /* redraw a progress line on stderr */
+	bool quiet;              /* no progress lines in a log (--quiet) */
+	struct progress_log plog;  /* when stderr is not a TTY */
+	size_t stalls;           /* host stalls stored so far */
+	size_t conds_done;       /* conditions with all their trials */
 	size_t total_trials;     /* counted trials of the whole run */
 	size_t done_trials;      /* stored so far, this invocation included */
 	size_t done_here;        /* stored by this invocation */
@@ -47,6 +52,7 @@ struct runner_start {
 	const struct link_backend_ops *ops;
 	const char *cmdline;     /* recorded with a new run */
 	bool resume;
+	bool quiet;              /* no progress lines when stderr is not a TTY */
 };
 
 /*
@@ -106,7 +112,11 @@ int runner_wants_trial(int done, int stalled, uint32_t trials, uint32_t t);
  */
 int runner_stall_pause_s(int streak);
 
-/* runner_progress - the TTY progress line (no-op when not on a TTY). */
+/*
+ * runner_progress - the progress line redrawn on a TTY; when stderr is not
+ * one, a whole line (run/progress.h) when a condition has finished or 30 s
+ * have passed since the last, unless quiet.
+ */
 void runner_progress(struct runner *r, const char *what, double plt_s);
 
 #endif
