@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run an experiment and store every trial" },
 	{ "table", cmd_table, "print Table 1 from the stored trials" },
 	{ "compare", cmd_compare, "print the persistence comparison" },
+	{ "trials", cmd_trials, "export every trial of a run with its condition (csv, json)" },
 	{ "plot", cmd_plot, "draw the figures of a stored run with gnuplot" },
 	{ "pages", cmd_pages, "list the page specs" },
 	{ "import", cmd_import, "make a page spec from a HAR file or a capture" },
