@@ -28,12 +28,21 @@ out=$("$BIN" table --db "$t/s.db"); rc=$?
 check "table exits 0" [ $rc = 0 ]
 check "table has Table 1's columns" grep -q "| Page | RTT (ms) | PLT non-TFO (s) | PLT TFO (s) | Improvement |" <<<"$out"
 check "table has both RTT rows" [ "$(grep -c '^| wikipedia-tcp |' <<<"$out")" = 2 ]
-csv=$("$BIN" table --db "$t/s.db" --format csv)
+csv=$("$BIN" table --db "$t/s.db" --format csv); rc=$?
+check "csv format exits 0 ($rc)" [ $rc = 0 ]
 check "csv format" grep -q "^page," <<<"$csv"
-"$BIN" table --db "$t/s.db" --format json | python3 -c 'import json,sys; json.load(sys.stdin)'
-check "json format parses" [ $? = 0 ]
+json=$("$BIN" table --db "$t/s.db" --format json); rc=$?
+check "json format exits 0 ($rc)" [ $rc = 0 ]
+check "json format parses" python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$json"
+trials=$("$BIN" trials --db "$t/s.db" --format json); rc=$?
+check "trials exports 8 rows ($rc)" python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+sys.exit(not (len(rows) == 8 and all(r["page"] == "wikipedia-tcp" and r["valid"] == 1 for r in rows)))' <<<"$trials"
 check "no namespace or run directory left" no_leftovers $pid
-check "no nginx of the run left" not running "nginx.*tfl-$pid-"
+# nginx workers are named "nginx: worker process": look for any process
+# that names the run's prefix or holds a file of its run directory open.
+check "no nginx (master or worker) or other process of the run left" [ "$(run_procs $pid)" = 0 ]
 # --jobs 2: two condition groups at once, each in its own testbed, one database
 "$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --set stall_limit=off \
   --jobs 2 2>"$t/errj" & pid=$!

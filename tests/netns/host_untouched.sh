@@ -14,8 +14,10 @@ before=$(snap)
 rc=$?
 inside=$(cat /tmp/tfl-hu.$$); rm -f /tmp/tfl-hu.$$
 "$BIN" link --tfo cookie --queue 100p -- true
+rc2=$?
 after=$(snap)
 check "link runs" [ $rc = 0 ]
+check "link --tfo cookie runs ($rc2)" [ $rc2 = 0 ]
 check "inside: tcp_fastopen 1543 and reno ($(echo $inside))" [ "$(echo $inside)" = "1543 reno" ]
 check "host tcp_fastopen, cc, interfaces, addresses, routes and qdiscs unchanged" [ "$before" = "$after" ]
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after")
