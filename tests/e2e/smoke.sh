@@ -12,6 +12,8 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 wait $pid; rc=$?
 check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
 q() { sqlite3 "$t/s.db" "$1"; }
+# stderr is a file here: progress comes as whole lines, the last one complete.
+check "progress lines in the log" grep -q "^tfolab: progress: 4/4 conditions, 8/8 trials, 0 stalls, elapsed [0-9hms]*, ETA 0s$" "$t/err"
 check "the run is recorded as done" [ "$(q 'select status from runs')" = done ]
 check "the run records git describe, kernel, backend and command line" \
   [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = 'userspace' and command_line like '%smoke.conf%'")" = 1 ]
