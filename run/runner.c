@@ -262,6 +262,14 @@ static int run_parallel(struct runner *r, int jobs)
 		struct timespec ts = { 0, 200 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
+	if (!r->tty && !r->quiet) {
+		/* The jobs' last conditions, which the loop above ends before counting. */
+		r->done_trials = count_done(r->st, r->run_id);
+		r->done_here = r->done_trials > done_before ? r->done_trials - done_before : 0;
+		r->stalls = count_stalls(r->st, r->run_id);
+		r->conds_done = count_conds_done(r->st, r->run_id);
+		runner_progress(r, "", -1);
+	}
 	if (sig || failed == 2)
 		return -EINTR;
 	return failed ? -EIO : 0;

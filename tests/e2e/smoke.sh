@@ -52,5 +52,6 @@ wait $pid; rc=$?
 check "--jobs 2 exits 0 ($rc)" [ $rc = 0 ] || cat "$t/errj"
 check "--jobs 2: 4 trials, all valid" [ "$(sqlite3 "$t/j.db" 'select count(*) from trials where valid = 1')" = 4 ]
 check "--jobs 2: one run, done" [ "$(sqlite3 "$t/j.db" 'select count(*) || status from runs')" = 1done ]
+check "--jobs 2: the parent's progress lines end complete" grep -q "^tfolab: progress: 4/4 conditions, 4/4 trials, " "$t/errj"
 check "--jobs 2: nothing left" no_leftovers $pid
 finish
