@@ -6,6 +6,7 @@
 #include "run/runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,13 +171,54 @@ static int begin(struct runner *r, const struct runner_start *how, const char *r
 	return 0;
 }
 
+/* A POSIX record lock on bytes [@start, @start + @len) of @fd (@len 0: to the end). */
+static int lock_range(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/*
+ * db_lock - lock the whole of @db.lock, then keep byte 0 only, leaving
+ * byte 1 + j to job j (run_parallel).  Anyone holding any byte is a live
+ * run of the database: -EBUSY, logged with its pid.
+ */
+static int db_lock(struct runner *r, const char *db)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.lock", db);
+	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (r->lock_fd < 0) {
+		int rc = -errno;
+		log_err("run: %s: open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (lock_range(r->lock_fd, F_WRLCK, 0, 0) < 0) {
+		int rc = errno == EACCES || errno == EAGAIN ? -EBUSY : -errno;
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		if (rc == -EBUSY && fcntl(r->lock_fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			log_err("run: %s is in use by a live tfolab run (pid %d); wait for it to end, "
+				"or stop it and then --resume", db, (int)fl.l_pid);
+		else
+			log_err("run: %s: lock: %s", path, strerror(-rc));
+		close(r->lock_fd);
+		r->lock_fd = -1;
+		return rc;
+	}
+	lock_range(r->lock_fd, F_UNLCK, 1, 0);
+	return 0;
+}
+
 int runner_open(struct runner *r, struct store *st, const char *db,
 		const struct runner_start *how)
 {
 	*r = (struct runner){
 		.st = st, .db = db, .cells = how->cells, .n = how->n, .tty = isatty(2),
-		.quiet = how->quiet, .ops = how->ops,
+		.quiet = how->quiet, .ops = how->ops, .lock_fd = -1,
 	};
+	int lrc = db_lock(r, db);
+	if (lrc < 0)
+		return lrc;
 	for (size_t i = 0; i < r->n; i++)
 		r->total_trials += r->cells[i].trials;
 	r->ngroups = runner_groups(r->cells, r->n, &r->starts);
@@ -227,6 +269,9 @@ static int run_parallel(struct runner *r, int jobs)
 			struct runner child = *r;
 			child.tty = 0;
 			child.quiet = true;  /* the parent's line counts for all */
+			/* Record locks are not inherited: take this job's own byte. */
+			if (lock_range(r->lock_fd, F_WRLCK, 1 + j, 1) < 0)
+				_exit(1);
 			store_close(NULL);
 			if (store_open(r->db, &child.st) < 0)
 				_exit(1);
@@ -296,4 +341,7 @@ void runner_close(struct runner *r, int rc)
 	}
 	free(r->starts);
 	r->starts = NULL;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
 }

@@ -42,6 +42,7 @@ struct runner {
 	 * once by the caller: choosing "auto" probes for netem in a new
 	 * namespace, which is not work to repeat per condition. */
 	const struct link_backend_ops *ops;
+	int lock_fd;             /* DB.lock, whose lock says the run is live; -1 = none */
 };
 
 /* How a run begins: a new one, or the latest one of the database again. */
@@ -62,6 +63,11 @@ struct runner_start {
  * the host and the backend.  With @how->resume it is the latest run of
  * @st instead, which must not have finished and must be of the same
  * experiment with the same --set values.  Says on stderr which run it is.
+ * First it locks @db's lock file (@db.lock, a POSIX record lock, which a
+ * process's death releases): while a run is live, a second run or
+ * --resume on its database is refused (-EBUSY, logged with the live run's
+ * pid) rather than colliding with it.  The jobs of --jobs hold a part of
+ * the lock each, so a database stays locked while any of them lives.
  * Returns 0, or a negative errno (logged); runner_close(@r) either way.
  */
 int runner_open(struct runner *r, struct store *st, const char *db,

@@ -1,5 +1,6 @@
 # An interrupted run loses nothing and --resume finishes it without
-# duplicating a trial: once after SIGINT, once after SIGKILL.
+# duplicating a trial: once after SIGINT, once after SIGKILL.  A live run's
+# database is not run on twice.
 . "$(dirname "$0")/../netns/lib.sh"
 require_root
 require_prog nginx
@@ -19,7 +20,15 @@ wait_trials() { # wait until at least $1 trials are stored
 # ^C at a terminal signals the whole process group: tfolab, its forwarder
 # and nginx.  The trial under way must still finish over a working link.
 setsid "$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" 2>"$t/err1" & pid=$!
-wait_trials 2; kill -INT -- -$pid; wait $pid; rc=$?
+wait_trials 2
+# While it is live, a second run or --resume on its database is refused:
+# they would collide on UNIQUE(condition_id, seq).
+for how in "" --resume; do
+  "$BIN" run "$conf" --db "$t/r.db" "${set_opts[@]}" $how 2>"$t/busy"; rc=$?
+  check "a second run${how:+ $how} on a live database is refused ($rc)" [ $rc = 1 ]
+  check "it says the database is in use, by which pid" grep -q "is in use by a live tfolab run (pid $pid)" "$t/busy"
+done
+kill -INT -- -$pid; wait $pid; rc=$?
 n1=$(q 'select count(*) from trials')
 check "SIGINT: exit 130 ($rc)" [ $rc = 130 ]
 check "SIGINT: the run is marked interrupted" [ "$(q 'select status from runs')" = interrupted ]
