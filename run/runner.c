@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -257,6 +258,7 @@ static int run_parallel(struct runner *r, int jobs)
 	int64_t counted_ns = 0;  /* when stalls and conditions were last counted */
 	size_t done_before = r->done_trials;  /* stored by earlier invocations */
 
+	pid_t parent = getpid();
 	for (int j = 0; j < jobs; j++) {
 		pids[j] = fork();
 		if (pids[j] < 0) {
@@ -266,6 +268,10 @@ static int run_parallel(struct runner *r, int jobs)
 			break;
 		}
 		if (pids[j] == 0) {
+			/* A job stops as on SIGTERM (its trial finished and stored, its
+			 * testbed torn down) when the parent dies, even of SIGKILL. */
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+				_exit(1);
 			struct runner child = *r;
 			child.tty = 0;
 			child.quiet = true;  /* the parent's line counts for all */
