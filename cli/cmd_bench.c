@@ -14,7 +14,7 @@
 #include "cli/bench/bench_fetch.h"
 #include "cli/bench/bench_link.h"
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 
 static void usage(FILE *f)

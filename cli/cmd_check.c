@@ -1,10 +1,12 @@
 /*
- * tfolab check - what this machine supports, one line per item with a
- * verdict.  Exit status 0 when everything tfolab needs is there (netem is
- * optional: without it the userspace backend is used).
+ * tfolab check [--json] - what this machine supports, one line per item with
+ * a verdict (or one JSON object).  Exit status 0 when everything tfolab
+ * needs is there (netem is optional: without it the userspace backend is
+ * used).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netlink/netlink.h>
@@ -24,13 +26,25 @@
 #include "os/proc.h"
 
 static int failed;
+static json_t *checks;  /* --json: the verdicts, printed at the end; else NULL */
+
+/* One line, or one object of --json: {"item", "verdict", "required", "detail"}. */
+static void say(const char *item, const char *v, int required, const char *detail)
+{
+	if (checks)
+		json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "item", item,
+							"verdict", v, "required", required,
+							"detail", detail));
+	else
+		printf("%-28s %-8s %s\n", item, v, detail);
+}
 
 static void verdict(const char *item, int ok, int required, const char *detail)
 {
 	const char *v = ok ? "ok" : required ? "MISSING" : "absent";
 	if (!ok && required)
 		failed = 1;
-	printf("%-28s %-8s %s\n", item, v, detail);
+	say(item, v, required, detail);
 }
 
 static int in_path(const char *prog, char *found, size_t len)
@@ -100,16 +114,25 @@ int cmd_check(int argc, char **argv)
 {
 	char detail[512], why[256] = "";
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-			printf("usage: tfolab check\nReport, one line each with a verdict, what this machine "
-			       "supports.\nExit status 0 when all that tfolab needs is there.\n");
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("usage: tfolab check [--json]\nReport, one line each with a verdict, what "
+			       "this machine supports.\n  --json   one JSON object instead: {\"ok\": "
+			       "true|false, \"checks\": [{\"item\",\n           \"verdict\" (ok, "
+			       "MISSING, absent or unknown), \"required\", \"detail\"}, ...]}\n"
+			       "Exit status 0 when all that tfolab needs is there.\n");
 			return 0;
 		}
-		fprintf(stderr, "tfolab check: unexpected argument '%s' (see tfolab check --help)\n", argv[1]);
-		return 2;
+		if (strcmp(argv[i], "--json")) {
+			fprintf(stderr, "tfolab check: unexpected argument '%s' (see tfolab check --help)\n",
+				argv[i]);
+			return 2;
+		}
+		json = 1;
 	}
 	failed = 0;
+	checks = json ? json_array() : NULL;
 	int root = proc_has_admin_caps();
 	verdict("root (CAP_SYS_ADMIN+NET_ADMIN)", root, 1,
 		root ? "yes" : "run as root to create namespaces");
@@ -122,7 +145,7 @@ int cmd_check(int argc, char **argv)
 		snprintf(detail, sizeof(detail), "%s", netem ? "sch_netem works: netem backend available"
 							   : why);
 		verdict("netem qdisc", netem, 0, detail);
-		if (!netem)
+		if (!netem && !checks)
 			printf("%-28s %-8s %s\n", "", "", "-> the userspace backend is used (--link auto)");
 		int tbf = netns_throwaway_run(probe_tbf, NULL) == 0;
 		verdict("tbf qdisc", tbf, 0, tbf ? "works" : "cannot add a tbf qdisc");
@@ -133,7 +156,7 @@ int cmd_check(int argc, char **argv)
 				   : "net.ipv4.tcp_fastopen cannot be set in a namespace");
 		verdict("TCP Fast Open", rc == 0, 1, detail);
 	} else {
-		printf("%-28s %-8s %s\n", "namespaces, netem, tbf, TFO", "unknown", "needs root to probe");
+		say("namespaces, netem, tbf, TFO", "unknown", 1, "needs root to probe");
 	}
 	char cc[256] = "";
 	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control", "r");
@@ -155,6 +178,17 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		int ok = in_path(progs[i].prog, detail, sizeof(detail));
 		verdict(progs[i].item, ok, progs[i].required, detail);
+	}
+	if (checks) {
+		json_t *out = json_pack("{s:b, s:o}", "ok", !failed, "checks", checks);
+		checks = NULL;
+		if (!out || json_dumpf(out, stdout, JSON_INDENT(2)) < 0) {
+			fprintf(stderr, "tfolab check: cannot write the JSON\n");
+			json_decref(out);
+			return 1;
+		}
+		printf("\n");
+		json_decref(out);
 	}
 	return failed ? 1 : 0;
 }

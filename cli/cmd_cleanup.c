@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "testbed/cleanup.h"
 
 int cmd_cleanup(int argc, char **argv)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
@@ -253,8 +253,12 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 			break;
 		case OPT_TIMEOUT:
 			if (units_parse_time(optarg, &a->timeout_ns) < 0 || !a->timeout_ns) {
-				fprintf(stderr, "tfolab load: --timeout: \"%s\" is not a time above 0 (use %s)\n",
-					optarg, UNITS_TIME_FORM);
+				if (units_is_bare(optarg) && strcmp(optarg, "0"))
+					fprintf(stderr, "tfolab load: --timeout: \"%s\" has no unit (write "
+						"%ss)\n", optarg, optarg);
+				else
+					fprintf(stderr, "tfolab load: --timeout: \"%s\" is not a time above 0 "
+						"(use %s)\n", optarg, UNITS_TIME_FORM);
 				return 2;
 			}
 			break;

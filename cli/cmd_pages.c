@@ -1,9 +1,11 @@
 /*
- * tfolab pages [DIR...] - list the pages (the .page files) in DIR, or in
- * the page directories of workloads/pages.h, as an aligned table.
+ * tfolab pages [--json] [DIR...] - list the pages (the .page files) in DIR,
+ * or in the page directories of workloads/pages.h, as an aligned table or
+ * a JSON array.
  */
 #include <dirent.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,23 +83,59 @@ static int scan_dir(const char *dir, struct row **rows, size_t *n)
 	return 0;
 }
 
+/* The rows as a JSON array on stdout; 0, or -1 if it cannot be written. */
+static int print_json(const struct row *rows, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++) {
+		const struct row *r = &rows[i];
+		json_t *o = json_pack("{s:s?, s:s?, s:s, s:b}", "name", r->name, "file", r->file,
+				      "dir", r->dir, "valid", !r->bad);
+		if (o && !r->bad) {
+			json_object_set_new(o, "requests", json_integer((json_int_t)r->requests));
+			json_object_set_new(o, "hosts", json_integer((json_int_t)r->hosts));
+			json_object_set_new(o, "decoded_bytes", json_integer((json_int_t)r->bytes));
+			json_object_set_new(o, "wire_bytes", json_integer((json_int_t)r->wire));
+			json_object_set_new(o, "source", json_string(r->source ? r->source : "-"));
+		}
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	int rc = a && json_dumpf(a, stdout, JSON_INDENT(2)) == 0 ? 0 : -1;
+	if (rc == 0)
+		printf("\n");
+	else
+		fprintf(stderr, "tfolab pages: cannot write the JSON\n");
+	json_decref(a);
+	return rc;
+}
+
 int cmd_pages(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
-	int opt;
+	int opt, json = 0;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		if (opt == 'j') {
+			json = 1;
+			continue;
+		}
 		if (opt == 'h') {
-			printf("usage: tfolab pages [DIR...]\n"
+			printf("usage: tfolab pages [--json] [DIR...]\n"
 			       "List the pages (.page files): request count, host count, total body\n"
 			       "bytes decoded (what the browser parses) and on the wire (what the link\n"
 			       "carries), wire/decoded (W/D), and source.  Without DIR: the directories of\n"
 			       "$TFOLAB_PAGES (colon-separated), then the source tree's workloads/pages,\n"
-			       "then ../workloads/pages next to the binary.\n");
+			       "then ../workloads/pages next to the binary.\n"
+			       "  --json   a JSON array instead: one object per page with name, file,\n"
+			       "           dir, valid, requests, hosts, decoded_bytes, wire_bytes, source\n");
 			return 0;
 		}
 		fprintf(stderr, "tfolab pages: unknown option '%s' (see tfolab pages --help)\n",
@@ -119,6 +157,19 @@ int cmd_pages(int argc, char **argv)
 			status = 1;
 	if (nd == 0)
 		log_err("pages: no page directory found (set TFOLAB_PAGES or give DIR)");
+	if (json) {
+		if (print_json(rows, n) < 0)
+			status = 1;
+		for (size_t i = 0; i < n; i++) {
+			status |= rows[i].bad;
+			free(rows[i].name);
+			free(rows[i].file);
+			free(rows[i].source);
+		}
+		free(rows);
+		pages_dirs_free(dirs);
+		return status;
+	}
 	int wn = 4;
 	for (size_t i = 0; i < n; i++) {
 		int l = (int)strlen(rows[i].name ? rows[i].name : "?");

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "plots/plot.h"
 #include "plots/plot_gp.h"

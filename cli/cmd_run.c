@@ -1,5 +1,5 @@
 /*
- * tfolab run FILE [--set key=value]... [--db PATH] [--resume] [--jobs N]
+ * tfolab run FILE [--set key=value]... [--db PATH] [--resume] [--jobs N] [--quiet]
  *
  * Runs an experiment: its matrix of conditions, each group of conditions
  * that differ only in TFO in its own testbed, every trial verified and
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "run/experiment.h"
 #include "run/runner.h"
@@ -28,6 +28,9 @@ static void usage(FILE *f)
 		"  --db PATH         SQLite database (default " STORE_DEFAULT_PATH ")\n"
 		"  --resume          continue the latest run of FILE that did not finish\n"
 		"  --jobs N          run N condition groups at once, each in its own testbed\n"
+		"  -q, --quiet       no progress lines when stderr is not a terminal (by\n"
+		"                    default one per finished condition, or every 30 s:\n"
+		"                    done/total trials, stalls, elapsed time and ETA)\n"
 		"  -v, --verbose\n"
 		"Then: tfolab table, tfolab compare, tfolab plot --out DIR.\n");
 }
@@ -48,7 +51,7 @@ static char *join_args(int argc, char **argv)
 struct run_args {
 	const char *file, *db;
 	const char *sets[64];
-	int nsets, resume, jobs;
+	int nsets, resume, jobs, quiet;
 };
 
 /*
@@ -64,6 +67,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 		{ "resume", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -73,7 +77,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 	*a = (struct run_args){ .db = STORE_DEFAULT_PATH, .jobs = 1 };
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "vhj:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "vqhj:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's':
 			if (a->nsets == 64) {
@@ -87,6 +91,9 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 			break;
 		case 'r':
 			a->resume = 1;
+			break;
+		case 'q':
+			a->quiet = 1;
 			break;
 		case 'j':
 			a->jobs = (int)strtol(optarg, &end, 10);
@@ -143,7 +150,8 @@ int cmd_run(int argc, char **argv)
 	struct store *st = NULL;
 	char *cmdline = NULL;
 	struct runner r = { 0 };
-	struct runner_start how = { .e = e, .cells = cells, .n = n, .resume = a.resume };
+	struct runner_start how = { .e = e, .cells = cells, .n = n, .resume = a.resume,
+				   .quiet = a.quiet };
 	if (cmd_prologue("run", NULL, cells[0].backend, &how.ops) < 0 || store_open(a.db, &st) < 0)
 		goto end;
 	how.cmdline = cmdline = join_args(argc + 1, argv - 1);

@@ -10,12 +10,23 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "results/store.h"
 
 static void usage(const struct results_cmd *cmd, FILE *f)
 {
+	if (cmd->rows) {
+		fprintf(f,
+			"usage: tfolab %s [--db PATH] [--run ID] [--format csv|json]\n"
+			"%s\n\n"
+			"  --db PATH       the result database (default %s)\n"
+			"  --run ID        the run to export (default: the latest)\n"
+			"  --format FMT    csv (default) or json\n"
+			"  -h, --help      this text\n",
+			cmd->name, cmd->summary, STORE_DEFAULT_PATH);
+		return;
+	}
 	fprintf(f,
 		"usage: tfolab %s [--db PATH] [--run ID] [--format md|csv|json] [--seed N]\n"
 		"%s\n\n"
@@ -54,6 +65,8 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 	int opt;
 
 	table_opts_default(&o);
+	if (cmd->rows)
+		o.format = TABLE_CSV;
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -70,13 +83,19 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 			run_id = (int64_t)v;
 			break;
 		case 'f':
-			if (table_format_parse(optarg, &o.format) < 0) {
+			if (table_format_parse(optarg, &o.format) < 0 ||
+			    (cmd->rows && o.format == TABLE_MD)) {
 				fprintf(stderr, "tfolab %s: --format: \"%s\" is not a format (use %s)\n",
-					cmd->name, optarg, TABLE_FORMAT_FORM);
+					cmd->name, optarg, cmd->rows ? "csv or json" : TABLE_FORMAT_FORM);
 				return 2;
 			}
 			break;
 		case 's':
+			if (cmd->rows) {
+				fprintf(stderr, "tfolab %s: unknown option '--seed' (see tfolab %s --help)\n",
+					cmd->name, cmd->name);
+				return 2;
+			}
 			if (parse_u64(optarg, &v) < 0) {
 				fprintf(stderr, "tfolab %s: --seed: \"%s\" is not a seed (use a "
 					"non-negative integer)\n", cmd->name, optarg);

@@ -1,6 +1,6 @@
 /*
- * The argument handling shared by `tfolab table` and `tfolab compare`: both
- * read one run from the result database and print it.
+ * The argument handling shared by `tfolab table`, `compare` and `trials`:
+ * each reads one run from the result database and prints it.
  */
 #ifndef TFOLAB_CLI_CMD_TABLE_H
 #define TFOLAB_CLI_CMD_TABLE_H
@@ -13,6 +13,7 @@ struct results_cmd {
 	const char *name;        /* "table" */
 	const char *summary;     /* the line under the usage line in --help */
 	int (*render)(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out);
+	int rows;                /* rows, not a table: csv (default) or json, no --seed */
 };
 
 /* Parses argv (argv[0] = the command), renders to stdout and returns the

@@ -20,6 +20,7 @@ int cmd_import(int argc, char **argv);   /* cli/cmd_import.c */
 int cmd_pages(int argc, char **argv);    /* cli/cmd_pages.c */
 int cmd_table(int argc, char **argv);    /* cli/cmd_table.c */
 int cmd_compare(int argc, char **argv);  /* cli/cmd_compare.c */
+int cmd_trials(int argc, char **argv);   /* cli/cmd_trials.c */
 int cmd_load(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plot(int argc, char **argv);

@@ -172,8 +172,42 @@ static int parse_scaled(const char *s, const struct suffix *t, uint64_t *out)
 	return dec_scale(&d, u->mult, out);
 }
 
+/*
+ * A bare number: the whole text is a number without a unit.  Times and
+ * rates refuse one unless it is zero, since tc reads a bare time as
+ * microseconds and a bare rate as bytes per second (depending on the
+ * version), and tfolab once read them as ms and bit/s.
+ */
+bool units_is_bare(const char *s)
+{
+	struct dec d;
+	size_t n = s ? dec_scan(s, &d) : 0;
+	return n > 0 && s[n] == '\0';
+}
+
+void units_bare_hint(const char *s, char unit_kind, char *buf, int len)
+{
+	if (len <= 0)
+		return;
+	if (unit_kind == 't')
+		snprintf(buf, (size_t)len, "write %sms", s);
+	else if (unit_kind == 's')
+		snprintf(buf, (size_t)len, "write %ss", s);
+	else
+		snprintf(buf, (size_t)len, "write %smbit or %skbit", s, s);
+}
+
+/* -EINVAL for a bare number other than zero, 1 for a bare zero, 0 if not bare. */
+static int bare_zero(const char *s)
+{
+	struct dec d;
+	if (!units_is_bare(s))
+		return 0;
+	dec_scan(s, &d);
+	return d.digits == 0 ? 1 : -EINVAL;
+}
+
 static const struct suffix rate_suffixes[] = {
-	{ "", 1 },
 	{ "bit", 1 },
 	{ "kbit", 1000ull },
 	{ "mbit", 1000ull * 1000 },
@@ -197,7 +231,10 @@ int units_parse_rate(const char *s, uint64_t *bps)
 		*bps = 0;
 		return 0;
 	}
-	int rc = parse_scaled(s, rate_suffixes, &v);
+	int rc = bare_zero(s);
+	if (rc != 0)
+		return rc < 0 ? rc : -ERANGE;  /* 0 in every unit: out of range */
+	rc = parse_scaled(s, rate_suffixes, &v);
 	if (rc < 0)
 		return rc;
 	if (v == 0)
@@ -207,7 +244,6 @@ int units_parse_rate(const char *s, uint64_t *bps)
 }
 
 static const struct suffix time_suffixes[] = {
-	{ "", 1000ull * 1000 },
 	{ "ns", 1 },
 	{ "us", 1000ull },
 	{ "ms", 1000ull * 1000 },
@@ -220,7 +256,14 @@ int units_parse_time(const char *s, uint64_t *ns)
 {
 	uint64_t v;
 
-	int rc = parse_scaled(s, time_suffixes, &v);
+	int rc = bare_zero(s);
+	if (rc < 0)
+		return rc;
+	if (rc == 1) {
+		*ns = 0;  /* 0 is 0 in every unit */
+		return 0;
+	}
+	rc = parse_scaled(s, time_suffixes, &v);
 	if (rc < 0)
 		return rc;
 	*ns = v;

@@ -15,6 +15,7 @@
 #ifndef TFOLAB_COMMON_UNITS_H
 #define TFOLAB_COMMON_UNITS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define UNITS_RATE_FORM "a rate such as 4mbit, 256kbit, 100mbit, 1gbit, 500000bit, or 'unlimited'"
@@ -26,13 +27,33 @@
 /*
  * Rate in bits per second.  Suffixes follow tc: bit, kbit, mbit, gbit, tbit
  * (decimal, x1000) and kibit, mibit, gibit (x1024); bps, kbps, mbps, gbps are
- * BYTES per second as in tc.  A bare number is bits per second.  'unlimited'
- * (or 'inf') gives 0.  Zero or negative rates are -ERANGE.
+ * BYTES per second as in tc.  A bare number has no unit and is -EINVAL
+ * (units_is_bare() tells the caller to say "write 4mbit"); a bare 0 is
+ * -ERANGE like 0mbit.  'unlimited' (or 'inf') gives 0.  Zero or negative
+ * rates are -ERANGE.
  */
 int units_parse_rate(const char *s, uint64_t *bps);
 
-/* Time in nanoseconds: ns, us, ms, s, min; a bare number is ms; >= 0. */
+/*
+ * Time in nanoseconds: ns, us, ms, s, min; >= 0.  A bare number is -EINVAL
+ * (tc reads "100" as 100us, a person means 100ms: write the unit), except
+ * "0", which is 0 in every unit.
+ */
 int units_parse_time(const char *s, uint64_t *ns);
+
+/*
+ * units_is_bare - whether @s is a number with no unit at all ("100",
+ * "0.5"), so that a caller can answer "write 100ms" rather than only
+ * "not a time".
+ */
+bool units_is_bare(const char *s);
+
+/*
+ * units_bare_hint - what to tell a bare @s given as a @unit_kind ('t' for a
+ * time in ms, 's' for one in seconds, 'r' for a rate): "write 100ms", "write 30s" or "write 4mbit or 4kbit".
+ * Truncated to @len like snprintf.
+ */
+void units_bare_hint(const char *s, char unit_kind, char *buf, int len);
 
 /* Size in bytes: B (or none), kB/KB/k (1000), MB/M, GB/G, KiB, MiB, GiB. */
 int units_parse_size(const char *s, uint64_t *bytes);

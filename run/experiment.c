@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "common/units.h"
+#include "emulator/preset.h"
 #include "run/expkey.h"
 
 /* A key's value: the text as written, and its items, split and parsed. */
@@ -35,6 +36,7 @@ struct setting {
 
 struct experiment_keys {
 	struct setting s[K_COUNT];
+	bool given[K_COUNT];  /* set by the file or --set, not by a default or preset */
 };
 
 static void setting_clear(struct setting *s)
@@ -70,6 +72,23 @@ static char *trim(char *s)
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		s[--n] = '\0';
 	return s;
+}
+
+/* The units_bare_hint() kind of the keys that take a time or a rate, else 0. */
+static char unit_kind(enum key_id k)
+{
+	switch (k) {
+	case K_TIMEOUT:
+		return 's';
+	case K_RTT:
+	case K_STALL_LIMIT:
+		return 't';
+	case K_DOWN:
+	case K_UP:
+		return 'r';
+	default:
+		return 0;
+	}
 }
 
 /*
@@ -127,6 +146,11 @@ static int setting_build(enum key_id k, const char *key, const char *value,
 		if (r == -ERANGE) {
 			where_error(where, key, "\"%s\" is out of range (use %s)",
 				    s.items[i], d->range);
+			bad++;
+		} else if (r < 0 && unit_kind(k) && units_is_bare(s.items[i])) {
+			char hint[128];
+			units_bare_hint(s.items[i], unit_kind(k), hint, sizeof(hint));
+			where_error(where, key, "\"%s\" has no unit (%s)", s.items[i], hint);
 			bad++;
 		} else if (r < 0) {
 			where_error(where, key, "\"%s\" is not %s (use %s)",
@@ -232,6 +256,40 @@ error:
 	return NULL;
 }
 
+/*
+ * preset_apply - give rtt, down and up the values of the preset key, where
+ * neither the file nor --set gave them.  Returns 0 or -ENOMEM (logged).
+ */
+static int preset_apply(struct experiment *e)
+{
+	struct experiment_keys *ks = e->keys;
+	if (ks->s[K_PRESET].n == 0)
+		return 0;
+	const struct link_preset *pr = &link_presets[ks->s[K_PRESET].vals[0].u];
+	char text[3][128] = { "", "", "" }, one[32];
+	for (size_t j = 0; j < pr->n_rtt; j++) {
+		units_format_time(pr->rtt_ns[j], one, sizeof(one));
+		snprintf(text[0] + strlen(text[0]), sizeof(text[0]) - strlen(text[0]), "%s%s",
+			 j ? ", " : "", one);
+	}
+	units_format_rate(pr->down_bps, text[1], sizeof(text[1]));
+	units_format_rate(pr->up_bps, text[2], sizeof(text[2]));
+	const enum key_id keys[3] = { K_RTT, K_DOWN, K_UP };
+	for (int i = 0; i < 3; i++) {
+		struct setting s;
+		if (ks->given[keys[i]])
+			continue;
+		char where[96];
+		snprintf(where, sizeof(where), "preset %s: ", pr->name);
+		int rc = setting_build(keys[i], expkeys[keys[i]].name, text[i], where, &s);
+		if (rc < 0)
+			return rc;
+		setting_clear(&ks->s[keys[i]]);
+		ks->s[keys[i]] = s;
+	}
+	return 0;
+}
+
 /* Parse the lines of e->text; every error is logged; -EINVAL if any. */
 static int experiment_read_lines(struct experiment *e)
 {
@@ -303,11 +361,14 @@ static int experiment_read_lines(struct experiment *e)
 		}
 		setting_clear(&e->keys->s[k]);
 		e->keys->s[k] = s;
+		e->keys->given[k] = true;
 	}
 	free(buf);
 	if (rc == -ENOMEM)
 		return rc;
-	return errors ? -EINVAL : 0;
+	if (errors)
+		return -EINVAL;
+	return preset_apply(e);
 }
 
 int experiment_parse_buf(const char *name, const char *text, struct experiment **out)
@@ -393,15 +454,20 @@ int experiment_set(struct experiment *e, const char *key_eq_value)
 	e->sets = sets;
 	e->n_sets++;
 	struct setting old = e->keys->s[k];
+	bool old_given = e->keys->given[k];
 	e->keys->s[k] = s;
+	e->keys->given[k] = true;
 	rc = experiment_sync(e);
 	if (rc < 0) {
 		/* Undo, so that @e is unchanged on failure. */
 		e->keys->s[k] = old;
+		e->keys->given[k] = old_given;
 		free(e->sets[--e->n_sets]);
 		setting_clear(&s);
 	} else {
 		setting_clear(&old);
+		if (k == K_PRESET)
+			rc = preset_apply(e);
 	}
 	free(copy);
 	return rc;

@@ -11,6 +11,7 @@
 
 #include "common/units.h"
 #include "common/vocab.h"
+#include "emulator/preset.h"
 #include "run/experiment.h"
 
 static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *v)
@@ -158,6 +159,16 @@ static int parse_cc(const char *s, union key_val *v)
 	return parse_word(s, "_-", CONDITION_CC_MAX);
 }
 
+/* The index of the preset in link_presets[]. */
+static int parse_preset(const char *s, union key_val *v)
+{
+	const struct link_preset *p = link_preset_find(s);
+	if (!p)
+		return -EINVAL;
+	v->u = (uint64_t)(p - link_presets);
+	return 0;
+}
+
 /* Names end up in file names and run ids: keep them plain. */
 static int parse_name(const char *s, union key_val *v)
 {
@@ -211,6 +222,8 @@ const struct key_def expkeys[K_COUNT] = {
 	[K_CC] = { "cc", NULL, KIND_SCALAR, parse_cc, "a congestion control name",
 		   "a name such as reno, cubic or bbr",
 		   "a name of at most 15 characters", NULL },
+	[K_PRESET] = { "preset", NULL, KIND_SCALAR, parse_preset, "a link preset",
+		       PRESET_FORM " (tfolab presets lists them)", PRESET_FORM, NULL },
 	[K_NAME] = { "name", NULL, KIND_TEXT, parse_name, "a name",
 		     "letters, digits, '.', '_' and '-', such as table1",
 		     "a name of at most 64 characters", NULL },

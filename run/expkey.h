@@ -10,7 +10,7 @@
 /* The matrix keys come first, outermost first; see experiment_matrix(). */
 enum key_id {
 	K_PAGES, K_RTT, K_DOWN, K_UP, K_QUEUE, K_LOSS, K_PER_CONN, K_CONNS, K_ENCODING, K_TFO,
-	K_TRIALS, K_WARMUP, K_TIMEOUT, K_STALL_LIMIT, K_BACKEND, K_CC, K_NAME, K_DESCRIPTION,
+	K_TRIALS, K_WARMUP, K_TIMEOUT, K_STALL_LIMIT, K_BACKEND, K_CC, K_PRESET, K_NAME, K_DESCRIPTION,
 	K_COUNT
 };
 #define K_MATRIX (K_TFO + 1)

@@ -143,6 +143,8 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 	if (rc == 0) {
 		const char *mode = tfo_mode_name(g[k].tfo);
 		*again = tr.stalled;
+		if (tr.stalled)
+			r->stalls++;
 		if (!tr.stalled) {
 			r->done_trials++;
 			r->done_here++;
@@ -236,5 +238,9 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	}
 	session_down(s);
 	page_free(pg);
+	if (rc == 0) {
+		r->conds_done += count;
+		runner_progress(r, "conditions done", -1);
+	}
 	return rc;
 }

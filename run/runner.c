@@ -6,10 +6,12 @@
 #include "run/runner.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,10 +34,29 @@ size_t runner_groups(const struct condition_spec *cells, size_t n, size_t **star
 	return k;
 }
 
+/* A line in the log, when one is due (run/progress.h). */
+static void progress_log_line(struct runner *r)
+{
+	int64_t now = clock_mono_ns();
+	if (r->quiet || !progress_log_due(&r->plog, r->conds_done, now))
+		return;
+	struct progress_counts c = {
+		.done = r->done_trials, .total = r->total_trials, .done_here = r->done_here,
+		.stalls = r->stalls, .conds_done = r->conds_done, .conds_total = r->n,
+	};
+	char line[256];
+	progress_format(&c, now - r->t0_ns, line, sizeof(line));
+	fprintf(stderr, "tfolab: %s\n", line);
+	fflush(stderr);
+	progress_log_mark(&r->plog, r->conds_done, now);
+}
+
 void runner_progress(struct runner *r, const char *what, double plt_s)
 {
-	if (!r->tty)
+	if (!r->tty) {
+		progress_log_line(r);
 		return;
+	}
 	double elapsed = (clock_mono_ns() - r->t0_ns) / 1e9;
 	size_t left = r->total_trials > r->done_trials ? r->total_trials - r->done_trials : 0;
 	char eta[32] = "?";
@@ -60,6 +81,32 @@ static size_t count_done(struct store *st, int64_t run_id)
 	size_t v = 0, inv = 0, stalled = 0;
 	store_run_trial_counts(st, run_id, &v, &inv, &stalled);
 	return v + inv - stalled;
+}
+
+/* Host stalls stored so far. */
+static size_t count_stalls(struct store *st, int64_t run_id)
+{
+	size_t v = 0, inv = 0, stalled = 0;
+	store_run_trial_counts(st, run_id, &v, &inv, &stalled);
+	return stalled;
+}
+
+/* Conditions stored with all their trials, or given up after too many stalls. */
+static size_t count_conds_done(struct store *st, int64_t run_id)
+{
+	struct store_condition *c;
+	size_t n, k = 0;
+	if (store_conditions_list(st, run_id, &c, &n) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int done, stalled;
+		if (store_trials_done(st, c[i].id, &done, &stalled) == 0 &&
+		    (c[i].trials <= 0 ||
+		     !runner_wants_trial(done, stalled, (uint32_t)c[i].trials, (uint32_t)c[i].trials - 1)))
+			k++;
+	}
+	store_conditions_free(c, n);
+	return k;
 }
 
 /* The record of the experiment: the file as read, then every --set. */
@@ -96,6 +143,8 @@ static int resume(struct runner *r, const char *record)
 		return -EINVAL;
 	}
 	r->done_trials = count_done(r->st, r->run_id);
+	r->stalls = count_stalls(r->st, r->run_id);
+	r->conds_done = count_conds_done(r->st, r->run_id);
 	fprintf(stderr, "tfolab: resuming run %lld: %zu of %zu trials stored\n", (long long)r->run_id,
 		r->done_trials, r->total_trials);
 	return 0;
@@ -123,13 +172,54 @@ static int begin(struct runner *r, const struct runner_start *how, const char *r
 	return 0;
 }
 
+/* A POSIX record lock on bytes [@start, @start + @len) of @fd (@len 0: to the end). */
+static int lock_range(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+	return fcntl(fd, F_SETLK, &fl);
+}
+
+/*
+ * db_lock - lock the whole of @db.lock, then keep byte 0 only, leaving
+ * byte 1 + j to job j (run_parallel).  Anyone holding any byte is a live
+ * run of the database: -EBUSY, logged with its pid.
+ */
+static int db_lock(struct runner *r, const char *db)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s.lock", db);
+	r->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (r->lock_fd < 0) {
+		int rc = -errno;
+		log_err("run: %s: open: %s", path, strerror(errno));
+		return rc;
+	}
+	if (lock_range(r->lock_fd, F_WRLCK, 0, 0) < 0) {
+		int rc = errno == EACCES || errno == EAGAIN ? -EBUSY : -errno;
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		if (rc == -EBUSY && fcntl(r->lock_fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+			log_err("run: %s is in use by a live tfolab run (pid %d); wait for it to end, "
+				"or stop it and then --resume", db, (int)fl.l_pid);
+		else
+			log_err("run: %s: lock: %s", path, strerror(-rc));
+		close(r->lock_fd);
+		r->lock_fd = -1;
+		return rc;
+	}
+	lock_range(r->lock_fd, F_UNLCK, 1, 0);
+	return 0;
+}
+
 int runner_open(struct runner *r, struct store *st, const char *db,
 		const struct runner_start *how)
 {
 	*r = (struct runner){
 		.st = st, .db = db, .cells = how->cells, .n = how->n, .tty = isatty(2),
-		.ops = how->ops,
+		.quiet = how->quiet, .ops = how->ops, .lock_fd = -1,
 	};
+	int lrc = db_lock(r, db);
+	if (lrc < 0)
+		return lrc;
 	for (size_t i = 0; i < r->n; i++)
 		r->total_trials += r->cells[i].trials;
 	r->ngroups = runner_groups(r->cells, r->n, &r->starts);
@@ -141,6 +231,7 @@ int runner_open(struct runner *r, struct store *st, const char *db,
 	if (rc < 0)
 		r->run_id = 0;
 	r->t0_ns = clock_mono_ns();
+	progress_log_start(&r->plog, r->conds_done, r->t0_ns);
 	return rc;
 }
 
@@ -164,7 +255,10 @@ static int run_parallel(struct runner *r, int jobs)
 {
 	pid_t pids[64];
 	int failed = 0, sig = 0;
+	int64_t counted_ns = 0;  /* when stalls and conditions were last counted */
+	size_t done_before = r->done_trials;  /* stored by earlier invocations */
 
+	pid_t parent = getpid();
 	for (int j = 0; j < jobs; j++) {
 		pids[j] = fork();
 		if (pids[j] < 0) {
@@ -174,8 +268,16 @@ static int run_parallel(struct runner *r, int jobs)
 			break;
 		}
 		if (pids[j] == 0) {
+			/* A job stops as on SIGTERM (its trial finished and stored, its
+			 * testbed torn down) when the parent dies, even of SIGKILL. */
+			if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+				_exit(1);
 			struct runner child = *r;
 			child.tty = 0;
+			child.quiet = true;  /* the parent's line counts for all */
+			/* Record locks are not inherited: take this job's own byte. */
+			if (lock_range(r->lock_fd, F_WRLCK, 1 + j, 1) < 0)
+				_exit(1);
 			store_close(NULL);
 			if (store_open(r->db, &child.st) < 0)
 				_exit(1);
@@ -200,10 +302,24 @@ static int run_parallel(struct runner *r, int jobs)
 				kill(pids[j], SIGTERM);
 		}
 		r->done_trials = count_done(r->st, r->run_id);
-		r->done_here = r->done_trials; /* ETA from this invocation's pace */
+		/* ETA from this invocation's pace */
+		r->done_here = r->done_trials > done_before ? r->done_trials - done_before : 0;
+		if (!r->tty && !r->quiet && clock_mono_ns() - counted_ns >= 1000000000) {
+			counted_ns = clock_mono_ns();
+			r->stalls = count_stalls(r->st, r->run_id);
+			r->conds_done = count_conds_done(r->st, r->run_id);
+		}
 		runner_progress(r, "in parallel jobs", -1);
 		struct timespec ts = { 0, 200 * 1000000 };
 		nanosleep(&ts, NULL);
+	}
+	if (!r->tty && !r->quiet) {
+		/* The jobs' last conditions, which the loop above ends before counting. */
+		r->done_trials = count_done(r->st, r->run_id);
+		r->done_here = r->done_trials > done_before ? r->done_trials - done_before : 0;
+		r->stalls = count_stalls(r->st, r->run_id);
+		r->conds_done = count_conds_done(r->st, r->run_id);
+		runner_progress(r, "", -1);
 	}
 	if (sig || failed == 2)
 		return -EINTR;
@@ -231,4 +347,7 @@ void runner_close(struct runner *r, int rc)
 	}
 	free(r->starts);
 	r->starts = NULL;
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	r->lock_fd = -1;
 }

@@ -17,6 +17,7 @@
 #include "emulator/backend.h"
 #include "results/store.h"
 #include "run/experiment.h"
+#include "run/progress.h"
 
 struct runner {
 	struct store *st;
@@ -27,7 +28,11 @@ struct runner {
 	size_t *starts;          /* first cell of each group (runner_groups) */
 	size_t ngroups;
 	/* progress */
-	int tty;                 /* print a progress line on stderr */
+	int tty;                 /* redraw a progress line on stderr */
+	bool quiet;              /* no progress lines in a log (--quiet) */
+	struct progress_log plog;  /* when stderr is not a TTY */
+	size_t stalls;           /* host stalls stored so far */
+	size_t conds_done;       /* conditions with all their trials */
 	size_t total_trials;     /* counted trials of the whole run */
 	size_t done_trials;      /* stored so far, this invocation included */
 	size_t done_here;        /* stored by this invocation */
@@ -37,6 +42,7 @@ struct runner {
 	 * once by the caller: choosing "auto" probes for netem in a new
 	 * namespace, which is not work to repeat per condition. */
 	const struct link_backend_ops *ops;
+	int lock_fd;             /* DB.lock, whose lock says the run is live; -1 = none */
 };
 
 /* How a run begins: a new one, or the latest one of the database again. */
@@ -47,6 +53,7 @@ struct runner_start {
 	const struct link_backend_ops *ops;
 	const char *cmdline;     /* recorded with a new run */
 	bool resume;
+	bool quiet;              /* no progress lines when stderr is not a TTY */
 };
 
 /*
@@ -56,6 +63,11 @@ struct runner_start {
  * the host and the backend.  With @how->resume it is the latest run of
  * @st instead, which must not have finished and must be of the same
  * experiment with the same --set values.  Says on stderr which run it is.
+ * First it locks @db's lock file (@db.lock, a POSIX record lock, which a
+ * process's death releases): while a run is live, a second run or
+ * --resume on its database is refused (-EBUSY, logged with the live run's
+ * pid) rather than colliding with it.  The jobs of --jobs hold a part of
+ * the lock each, so a database stays locked while any of them lives.
  * Returns 0, or a negative errno (logged); runner_close(@r) either way.
  */
 int runner_open(struct runner *r, struct store *st, const char *db,
@@ -106,7 +118,11 @@ int runner_wants_trial(int done, int stalled, uint32_t trials, uint32_t t);
  */
 int runner_stall_pause_s(int streak);
 
-/* runner_progress - the TTY progress line (no-op when not on a TTY). */
+/*
+ * runner_progress - the progress line redrawn on a TTY; when stderr is not
+ * one, a whole line (run/progress.h) when a condition has finished or 30 s
+ * have passed since the last, unless quiet.
+ */
 void runner_progress(struct runner *r, const char *what, double plt_s);
 
 #endif

@@ -12,6 +12,8 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 wait $pid; rc=$?
 check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
 q() { sqlite3 "$t/s.db" "$1"; }
+# stderr is a file here: progress comes as whole lines, the last one complete.
+check "progress lines in the log" grep -q "^tfolab: progress: 4/4 conditions, 8/8 trials, 0 stalls, elapsed [0-9hms]*, ETA 0s$" "$t/err"
 check "the run is recorded as done" [ "$(q 'select status from runs')" = done ]
 check "the run records git describe, kernel, backend and command line" \
   [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = 'userspace' and command_line like '%smoke.conf%'")" = 1 ]
@@ -28,12 +30,21 @@ out=$("$BIN" table --db "$t/s.db"); rc=$?
 check "table exits 0" [ $rc = 0 ]
 check "table has Table 1's columns" grep -q "| Page | RTT (ms) | PLT non-TFO (s) | PLT TFO (s) | Improvement |" <<<"$out"
 check "table has both RTT rows" [ "$(grep -c '^| wikipedia-tcp |' <<<"$out")" = 2 ]
-csv=$("$BIN" table --db "$t/s.db" --format csv)
+csv=$("$BIN" table --db "$t/s.db" --format csv); rc=$?
+check "csv format exits 0 ($rc)" [ $rc = 0 ]
 check "csv format" grep -q "^page," <<<"$csv"
-"$BIN" table --db "$t/s.db" --format json | python3 -c 'import json,sys; json.load(sys.stdin)'
-check "json format parses" [ $? = 0 ]
+json=$("$BIN" table --db "$t/s.db" --format json); rc=$?
+check "json format exits 0 ($rc)" [ $rc = 0 ]
+check "json format parses" python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$json"
+trials=$("$BIN" trials --db "$t/s.db" --format json); rc=$?
+check "trials exports 8 rows ($rc)" python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+sys.exit(not (len(rows) == 8 and all(r["page"] == "wikipedia-tcp" and r["valid"] == 1 for r in rows)))' <<<"$trials"
 check "no namespace or run directory left" no_leftovers $pid
-check "no nginx of the run left" not running "nginx.*tfl-$pid-"
+# nginx workers are named "nginx: worker process": look for any process
+# that names the run's prefix or holds a file of its run directory open.
+check "no nginx (master or worker) or other process of the run left" [ "$(run_procs $pid)" = 0 ]
 # --jobs 2: two condition groups at once, each in its own testbed, one database
 "$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --set stall_limit=off \
   --jobs 2 2>"$t/errj" & pid=$!
@@ -41,5 +52,6 @@ wait $pid; rc=$?
 check "--jobs 2 exits 0 ($rc)" [ $rc = 0 ] || cat "$t/errj"
 check "--jobs 2: 4 trials, all valid" [ "$(sqlite3 "$t/j.db" 'select count(*) from trials where valid = 1')" = 4 ]
 check "--jobs 2: one run, done" [ "$(sqlite3 "$t/j.db" 'select count(*) || status from runs')" = 1done ]
+check "--jobs 2: the parent's progress lines end complete" grep -q "^tfolab: progress: 4/4 conditions, 4/4 trials, " "$t/errj"
 check "--jobs 2: nothing left" no_leftovers $pid
 finish

@@ -40,6 +40,7 @@ check "no other trial had one, and every other trial is valid" \
 check "the stall was repeated: 3 valid trials per condition" \
   [ "$(q 'select group_concat(n) from (select count(*) n from trials where valid = 1 group by condition_id)')" = "3,3" ]
 check "the run's summary counts the stalls" grep -q "of them host stalls, repeated" "$t/err"
+check "the progress lines count the stalls too" grep -Eq "^tfolab: progress: .*, [1-9][0-9]* stalls?, elapsed" "$t/err"
 out=$("$BIN" table --db "$t/s.db" 2>&1)
 check "the table says how many trials a host stall spoiled" grep -q "caught a host stall" <<<"$out"
 check "nothing left" no_leftovers $pid

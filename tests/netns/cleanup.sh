@@ -17,13 +17,6 @@ start_run() {
   done
   return 1
 }
-procs_in_ns() { # processes inside the namespaces of pid $1
-  local n=0 ns
-  for ns in $(ls /run/netns 2>/dev/null | grep "^tfl-$1-"); do
-    n=$((n + $(ip netns pids "$ns" 2>/dev/null | wc -l)))
-  done
-  echo $n
-}
 
 for sig in INT TERM; do
   start_run || fail "run started ($sig)"
@@ -36,6 +29,10 @@ for sig in INT TERM; do
 done
 
 start_run || fail "run started (KILL)"
+# The namespaces' inodes, to find their processes once the names are gone.
+inodes=$(ns_inodes $RUN)
+check "the run's namespaces are seen (${inodes//$'\n'/ })" [ "$(wc -w <<<"$inodes")" = 3 ]
+check "the run's processes are seen in them" [ "$(procs_in_inodes $inodes)" -gt 0 ]
 kill -KILL $RUN; wait $RUN 2>/dev/null
 sleep 0.2
 check "SIGKILL: namespaces remain until cleanup" not no_leftovers $RUN
@@ -44,7 +41,10 @@ out=$("$BIN" cleanup); rc=$?
 check "cleanup exits 0" [ $rc = 0 ]
 check "cleanup reports what it removed: $out" grep -q "3 namespace(s), 1 directory(ies) removed" <<<"$out"
 check "SIGKILL + cleanup: nothing left" no_leftovers $RUN
-check "no process of the crashed run remains" [ "$(procs_in_ns $RUN)" = 0 ]
+# Line 46 showed the names gone: look in the namespaces themselves, and for
+# anything that names the run's prefix or holds its run directory open.
+check "no process of the crashed run remains in its namespaces" [ "$(procs_in_inodes $inodes)" = 0 ]
+check "no process of the crashed run names it or holds its files" [ "$(run_procs $RUN)" = 0 ]
 
 start_run || fail "run started (KILL, next run)"
 kill -KILL $RUN; wait $RUN 2>/dev/null

@@ -25,6 +25,38 @@ no_leftovers() {
   ! ls /run/netns 2>/dev/null | grep -q "^tfl-$pid-" &&
   ! ls /run/tfolab 2>/dev/null | grep -q "^tfl-$pid-"
 }
+# The number of processes of tfolab pid $1's run: any whose command line
+# names the run's prefix (tfl-PID-), or which holds a file of its run
+# directory open, as nginx workers ("nginx: worker process") do its logs.
+run_procs() {
+  local pid=$1 p n=0
+  for p in /proc/[0-9]*; do
+    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "tfl-$pid-" ||
+       ls -l "$p/fd" 2>/dev/null | grep -q -- "tfl-$pid-"; then
+      n=$((n + 1))
+    fi
+  done
+  echo $n
+}
+# The inodes of the network namespaces of tfolab pid $1's run, while they exist.
+ns_inodes() {
+  local ns
+  for ns in $(ls /run/netns 2>/dev/null | grep "^tfl-$1-"); do
+    stat -L -c %i "/run/netns/$ns"
+  done
+}
+# The number of processes in any of the network namespaces of inodes $@:
+# a namespace outlives its name while a process is in it.
+procs_in_inodes() {
+  local p i want n=0
+  for p in /proc/[0-9]*; do
+    i=$(stat -L -c %i "$p/ns/net" 2>/dev/null) || continue
+    for want in "$@"; do
+      [ "$i" = "$want" ] && n=$((n + 1))
+    done
+  done
+  echo $n
+}
 finish() {
   if [ "$FAILS" -gt 0 ]; then echo "$FAILS check(s) failed"; exit 1; fi
   echo "all checks passed"; exit 0

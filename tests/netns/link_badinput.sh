@@ -15,6 +15,9 @@ try '--down: "4mbits" is not a rate (use' --down 4mbits
 try '--up: "0" is not a positive rate' --up 0
 try '--up: "-1mbit"' --up -1mbit
 try '--rtt: "100mss" is not a time (use' --rtt 100mss
+try '--rtt: "100" has no unit (write 100ms)' --rtt 100
+try '--down: "4" has no unit (write 4mbit or 4kbit)' --down 4
+try '--preset: "wpt-5g" is not a link preset (use tfo-paper' --preset wpt-5g
 try '--rtt: "30s" is over the 10 s limit' --rtt 30s
 try '--delay-up: "11s" is over the 10 s limit' --delay-up 11s
 try '--queue: "0p" is not a queue limit above 0' --queue 0p

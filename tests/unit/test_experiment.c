@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/units.h"
+#include "emulator/preset.h"
 #include "run/experiment.h"
 #include "verify/stall.h"
 
@@ -382,6 +383,9 @@ static void test_error_units(void **state)
 {
 	expect_one("rtt = 20ms, 100mss\n",
 		   "t.conf:1: rtt: \"100mss\" is not a time (use " UNITS_TIME_FORM ")");
+	expect_one("rtt = 20ms, 100\n", "t.conf:1: rtt: \"100\" has no unit (write 100ms)");
+	expect_one("down = 4\n", "t.conf:1: down: \"4\" has no unit (write 4mbit or 4kbit)");
+	expect_one("timeout = 30\n", "t.conf:1: timeout: \"30\" has no unit (write 30s)");
 	expect_one("down = 4mbits\n",
 		   "t.conf:1: down: \"4mbits\" is not a rate (use " UNITS_RATE_FORM ")");
 	expect_one("up = 0\n",
@@ -471,7 +475,7 @@ static void test_error_all_reported(void **state)
 	assert_error(err, "t.conf:4: trials: takes one value, not a list "
 		     "(use a whole number such as 15)");
 	assert_error(err, "t.conf:5: bogus: unknown key (use one of pages, rtt, down, up, queue, "
-		     "loss, per_conn, conns_per_host, encoding, tfo, trials, warmup, timeout, stall_limit, backend, cc, "
+		     "loss, per_conn, conns_per_host, encoding, tfo, trials, warmup, timeout, stall_limit, backend, cc, preset, "
 		     "name, description)");
 	assert_error(err, "t.conf:7: tfo: given twice (first at line 6; give each key once)");
 }
@@ -585,6 +589,56 @@ static void test_set(void **state)
 	experiment_free(e);
 }
 
+/* preset = NAME gives rtt, down and up; keys in the file or --set win. */
+static void test_preset(void **state)
+{
+	struct experiment *e = parse_ok("pages = a\npreset = tfo-paper\ntfo = off\n");
+	struct condition_spec *c;
+	size_t n;
+
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 3);
+	const uint64_t rtts[3] = { 20 * MS, 100 * MS, 200 * MS };
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(c[i].rtt_ns, rtts[i]);
+		assert_int_equal(c[i].link.down.rate_bps, 4000000);
+		assert_int_equal(c[i].link.up.rate_bps, 256000);
+	}
+	free(c);
+	char *eff = experiment_effective(e);
+	assert_non_null(strstr(eff, "rtt = 20ms, 100ms, 200ms\n"));
+	assert_non_null(strstr(eff, "preset = tfo-paper\n"));
+	free(eff);
+	/* --set preset replaces what the preset gave, --set rtt overrides one field. */
+	assert_int_equal(experiment_set(e, "preset=wpt-3g"), 0);
+	assert_int_equal(experiment_set(e, "rtt=50ms"), 0);
+	assert_int_equal(experiment_set(e, "preset=wpt-dsl"), 0);
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].rtt_ns, 50 * MS);
+	assert_int_equal(c[0].link.down.rate_bps, 1500000);
+	assert_int_equal(c[0].link.up.rate_bps, 384000);
+	free(c);
+	experiment_free(e);
+
+	/* An explicit key wins whether it comes before or after the preset. */
+	e = parse_ok("pages = a\ndown = 10mbit\npreset = wpt-3g\nup = 1mbit\ntfo = on\n");
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].rtt_ns, 300 * MS);
+	assert_int_equal(c[0].link.up.delay_ns, 150 * MS);
+	assert_int_equal(c[0].link.down.delay_ns, 150 * MS);
+	assert_int_equal(c[0].link.down.rate_bps, 10000000);
+	assert_int_equal(c[0].link.up.rate_bps, 1000000);
+	free(c);
+	experiment_free(e);
+
+	expect_one("preset = wpt-4g\n", "t.conf:1: preset: \"wpt-4g\" is not a link preset (use "
+		   PRESET_FORM " (tfolab presets lists them))");
+	expect_one("preset = wpt-3g, wpt-dsl\n", "t.conf:1: preset: takes one value, not a list "
+		   "(use " PRESET_FORM " (tfolab presets lists them))");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -602,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_error_all_reported),
 		cmocka_unit_test(test_missing_pages_and_file),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_preset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

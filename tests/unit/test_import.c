@@ -1179,8 +1179,10 @@ static void check_manifest(const char *path, unsigned long long want_wire)
 static void test_ref_manifests(void **state)
 {
 	const char *ref = shared_dir();
-	if (!ref)
+	if (!ref) {
+		print_message("SKIP: ../shared/reference is absent (TFOLAB_SHARED)\n");
 		skip();
+	}
 	const char *names[] = { "amazon", "nytimes", "wsj", "wikipedia-tcp" };
 	const unsigned long long wire[] = { 634665, 2369342, 1238319, 301229 };
 	for (int i = 0; i < 4; i++) {
@@ -1193,8 +1195,10 @@ static void test_ref_manifests(void **state)
 static void test_ref_capture(void **state)
 {
 	const char *ref = shared_dir();
-	if (!ref)
+	if (!ref) {
+		print_message("SKIP: ../shared/reference is absent (TFOLAB_SHARED)\n");
 		skip();
+	}
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/captures/cs244-2013-wikipedia-stanford.csv", ref);
 	size_t len;
@@ -1340,8 +1344,10 @@ static void har_count(const json_t *root, int page, struct har_count *c)
 static void test_ref_hars(void **state)
 {
 	const char *ref = shared_dir();
-	if (!ref)
+	if (!ref) {
+		print_message("SKIP: ../shared/reference is absent (TFOLAB_SHARED)\n");
 		skip();
+	}
 	char dir[4200];
 	snprintf(dir, sizeof(dir), "%s/har", ref);
 	DIR *d = opendir(dir);
@@ -1394,8 +1400,10 @@ static void test_ref_hars(void **state)
 static void test_builtin_pages(void **state)
 {
 	const char *ref = shared_dir(), *src = getenv("TFOLAB_SRC");
-	if (!ref || !src)
+	if (!ref || !src) {
+		print_message("SKIP: ../shared/reference is absent (TFOLAB_SHARED), or TFOLAB_SRC is unset\n");
 		skip();
+	}
 	static const char *const pages[][2] = {
 		{ "amazon", "pages/table1-2013-amazon.csv" },
 		{ "nytimes", "pages/table1-2013-nytimes.csv" },

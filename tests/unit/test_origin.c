@@ -259,8 +259,10 @@ static uint16_t free_port(void)
  * It binds the listen addresses, so an unprivileged port is used. */
 static void test_nginx_accepts(void **state)
 {
-	if (access(ORIGIN_NGINX, X_OK) != 0)
+	if (access(ORIGIN_NGINX, X_OK) != 0) {
+		print_message("SKIP: nginx is not installed\n");
 		skip();
+	}
 	struct origin_opts o = opts(7);
 	o.port = free_port();
 	assert_true(o.port != 0);

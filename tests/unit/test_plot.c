@@ -582,6 +582,7 @@ static void test_images(void **state)
 	struct fixture *f = *state;
 	char gnuplot[4096], out[128];
 	if (plot_gp_find(gnuplot, sizeof(gnuplot)) < 0) {
+		print_message("SKIP: gnuplot is not installed\n");
 		skip();
 		return;
 	}
@@ -615,6 +616,7 @@ static void test_images_one_trial(void **state)
 	struct fixture *f = *state;
 	char gnuplot[4096], out[128];
 	if (plot_gp_find(gnuplot, sizeof(gnuplot)) < 0) {
+		print_message("SKIP: gnuplot is not installed\n");
 		skip();
 		return;
 	}
@@ -652,6 +654,7 @@ static void test_gnuplot_fails(void **state)
 	struct fixture *f = *state;
 	char gnuplot[4096], tdir[128], out[128], path[192];
 	if (plot_gp_find(gnuplot, sizeof(gnuplot)) < 0) {
+		print_message("SKIP: gnuplot is not installed\n");
 		skip();
 		return;
 	}

@@ -523,8 +523,10 @@ static void simulate(const struct page *p, const struct sched_opts *o)
 static void builtin_pages(void **state)
 {
 	const char *src = getenv("TFOLAB_SRC");
-	if (!src)
+	if (!src) {
+		print_message("SKIP: TFOLAB_SRC is unset\n");
 		skip();
+	}
 	char dirpath[4096];
 	snprintf(dirpath, sizeof(dirpath), "%s/workloads/pages", src);
 	DIR *d = opendir(dirpath);

@@ -41,6 +41,7 @@
 
 #include <jansson.h>
 
+#include "results/export.h"
 #include "results/stats.h"
 #include "results/store.h"
 #include "results/table.h"
@@ -630,6 +631,101 @@ static void test_deterministic(void **state)
 	free(b);
 }
 
+/* trials_render into a new string (free it); returns its status. */
+static int export(struct fixture *f, int64_t run, enum table_format fmt, char **text)
+{
+	struct table_opts o;
+	size_t len;
+	table_opts_default(&o);
+	o.format = fmt;
+	FILE *mem = open_memstream(text, &len);
+	assert_non_null(mem);
+	int rc = trials_render(f->st, run, &o, mem);
+	fclose(mem);
+	return rc;
+}
+
+static int count_char(const char *s, char c)
+{
+	int n = 0;
+	for (; *s; s++)
+		n += *s == c;
+	return n;
+}
+
+/* tfolab trials: every trial with its condition, every column, matrix order. */
+static void test_export(void **state)
+{
+	struct fixture *f = *state;
+	char *out;
+
+	assert_int_equal(export(f, f->cookie, TABLE_CSV, &out), 12);
+	assert_int_equal(count_char(out, '\n'), 13);  /* the header and 12 trials */
+	assert_true(!strncmp(out, "condition_id,run_id,idx,pair_key,page,rtt_ns,down_bps,", 54));
+	assert_non_null(strstr(out, ",trial_id,seq,started_at,plt_ns,valid,"));
+	assert_non_null(strstr(out, ",stalled,"));
+	assert_non_null(strstr(out, ",cc_used,"));
+	/* The trials' condition_id is the condition's: it is not repeated. */
+	const char *second = strstr(out + 1, "condition_id");
+	assert_true(second == NULL || second > strchr(out, '\n'));
+	free(out);
+
+	assert_int_equal(export(f, f->cookie, TABLE_JSON, &out), 12);
+	json_error_t err;
+	json_t *doc = json_loads(out, 0, &err);
+	if (!doc)
+		fail_msg("not JSON: %s\n%s", err.text, out);
+	assert_int_equal(json_array_size(doc), 12);
+	const char *modes[] = { "off", "on", "cookie" };
+	for (size_t i = 0; i < 12; i++) {
+		json_t *o = json_array_get(doc, i);
+		assert_string_equal(json_string_value(json_object_get(o, "page")), "amazon");
+		assert_string_equal(json_string_value(json_object_get(o, "tfo_mode")), modes[i / 4]);
+		assert_int_equal(json_integer_value(json_object_get(o, "seq")), i % 4);
+		assert_int_equal(json_integer_value(json_object_get(o, "rtt_ns")), 100000000);
+		assert_true(json_is_integer(json_object_get(o, "trial_id")));
+		assert_true(json_is_null(json_object_get(o, "steal_ns")));
+	}
+	json_t *on0 = json_array_get(doc, 4);
+	assert_int_equal(json_integer_value(json_object_get(on0, "plt_ns")), 1600000000);
+	assert_string_equal(json_string_value(json_object_get(on0, "cc_used")), "reno");
+	json_decref(doc);
+	free(out);
+
+	/* Invalid trials are there, with their reason. */
+	assert_int_equal(export(f, f->empty, TABLE_CSV, &out), 1);
+	assert_non_null(strstr(out, ",timeout,"));
+	free(out);
+
+	/* A field with a comma or a quote is quoted, the quote doubled. */
+	struct store_run r = { .started_at = 1, .experiment_name = "quoting" };
+	int64_t run, cond;
+	assert_int_equal(store_run_begin(f->st, &r, &run), 0);
+	struct store_condition c = {
+		.run_id = run, .page = "a,\"b\"", .rtt_ns = 1, .down_bps = 1, .up_bps = 1,
+		.tfo_mode = TFO_OFF, .backend = "userspace",
+	};
+	assert_int_equal(store_condition_insert(f->st, &c, &cond), 0);
+	assert_int_equal(export(f, run, TABLE_CSV, &out), 0);  /* a run without trials */
+	assert_int_equal(count_char(out, '\n'), 1);
+	free(out);
+	add_trials(f->st, cond, &(struct side){ NULL, { 1.5 }, 1, -1, NULL });
+	assert_int_equal(export(f, run, TABLE_CSV, &out), 1);
+	assert_non_null(strstr(out, ",\"a,\"\"b\"\"\","));
+	free(out);
+	assert_int_equal(export(f, run, TABLE_JSON, &out), 1);
+	assert_non_null(strstr(out, "\"page\":\"a,\\\"b\\\"\""));
+	free(out);
+
+	/* No such run; markdown is not a format of rows. */
+	assert_int_equal(export(f, 9999, TABLE_CSV, &out), -ENOENT);
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(export(f, f->cookie, TABLE_MD, &out), -EINVAL);
+	assert_string_equal(out, "");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_disagree),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_export),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -39,7 +39,6 @@ static void test_rate_forms(void **state)
 	rate_ok("1gbit", 1000000000);
 	rate_ok("2tbit", 2000000000000ull);
 	rate_ok("500000bit", 500000);
-	rate_ok("500000", 500000);
 	rate_ok("1kibit", 1024);
 	rate_ok("1mibit", 1048576);
 	rate_ok("1gibit", 1073741824);
@@ -86,6 +85,9 @@ static void test_rate_errors(void **state)
 	rate_err("4tibit", -EINVAL);
 	rate_err("--4mbit", -EINVAL);
 	rate_err("0", -ERANGE);
+	rate_err("500000", -EINVAL);  /* no unit: tc would read bytes/s */
+	rate_err("4", -EINVAL);
+	rate_err("-4", -EINVAL);
 	rate_err("0mbit", -ERANGE);
 	rate_err("0.0000001mbit", -ERANGE);  /* 0.1 bit/s rounds to 0 */
 	rate_err("-1mbit", -ERANGE);
@@ -123,9 +125,8 @@ static void test_time(void **state)
 	time_ok("250us", 250000);
 	time_ok("7ns", 7);
 	time_ok("2min", 120000000000ull);
-	time_ok("100", 100000000);  /* bare number is ms */
-	time_ok("0.5", 500000);
-	time_ok("0", 0);
+	time_ok("0", 0);  /* 0 is 0 in every unit */
+	time_ok("0.0", 0);
 	time_ok("0s", 0);
 	time_ok("1.000001ms", 1000001);  /* exact, no binary rounding */
 	time_ok("0.1ns", 0);
@@ -138,7 +139,10 @@ static void test_time(void **state)
 	time_err("10m", -EINVAL);
 	time_err("1h", -EINVAL);
 	time_err("-1ms", -ERANGE);
-	time_err("-5", -ERANGE);
+	time_err("-5", -EINVAL);
+	time_err("100", -EINVAL);  /* no unit: tc reads 100us, people mean 100ms */
+	time_err("0.5", -EINVAL);
+	time_err("1e3", -EINVAL);
 	time_err("1e999s", -ERANGE);
 }
 
@@ -339,10 +343,30 @@ static void test_round_trip(void **state)
 	}
 }
 
+static void test_bare(void **state)
+{
+	char buf[64];
+
+	assert_true(units_is_bare("100"));
+	assert_true(units_is_bare("0.5"));
+	assert_true(units_is_bare("-3"));
+	assert_false(units_is_bare("100ms"));
+	assert_false(units_is_bare(""));
+	assert_false(units_is_bare(NULL));
+	assert_false(units_is_bare("unlimited"));
+	units_bare_hint("100", 't', buf, sizeof(buf));
+	assert_string_equal(buf, "write 100ms");
+	units_bare_hint("30", 's', buf, sizeof(buf));
+	assert_string_equal(buf, "write 30s");
+	units_bare_hint("4", 'r', buf, sizeof(buf));
+	assert_string_equal(buf, "write 4mbit or 4kbit");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_forms),
+		cmocka_unit_test(test_bare),
 		cmocka_unit_test(test_rate_errors),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test(test_time_overflow),

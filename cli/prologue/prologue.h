@@ -13,7 +13,7 @@
 
 #include <stdio.h>
 
-#include "cli/linkopts.h"
+#include "cli/prologue/linkopts.h"
 #include "emulator/backend.h"
 
 /*

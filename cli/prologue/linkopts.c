@@ -1,4 +1,4 @@
-#include "cli/linkopts.h"
+#include "cli/prologue/linkopts.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,9 +21,20 @@ static int bad(const char *cmd, const char *opt, const char *arg, const char *wh
 	return -EINVAL;
 }
 
+/* "--rtt: \"100\" has no unit (write 100ms)": tc and tfolab read it differently. */
+static int bare(const char *cmd, const char *opt, const char *arg, char unit_kind)
+{
+	char hint[128];
+	units_bare_hint(arg, unit_kind, hint, sizeof(hint));
+	fprintf(stderr, "tfolab %s: --%s: \"%s\" has no unit (%s)\n", cmd, opt, arg, hint);
+	return -EINVAL;
+}
+
 static int time_arg(const char *cmd, const char *opt, const char *arg, uint64_t *ns)
 {
 	int rc = units_parse_time(arg, ns);
+	if (rc == -EINVAL && units_is_bare(arg))
+		return bare(cmd, opt, arg, 't');
 	if (rc == -EINVAL)
 		return bad(cmd, opt, arg, "a time", UNITS_TIME_FORM);
 	if (rc < 0)
@@ -44,6 +55,8 @@ static int delay_check(const char *cmd, const char *opt, const char *arg, uint64
 static int rate_arg(const char *cmd, const char *opt, const char *arg, uint64_t *bps)
 {
 	int rc = units_parse_rate(arg, bps);
+	if (rc == -EINVAL && units_is_bare(arg))
+		return bare(cmd, opt, arg, 'r');
 	if (rc == -EINVAL)
 		return bad(cmd, opt, arg, "a rate", UNITS_RATE_FORM);
 	if (rc < 0)
@@ -75,6 +88,7 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 			return rc;
 		p->up.delay_ns = ns / 2;
 		p->down.delay_ns = ns - ns / 2;
+		lo->set |= LINKSET_DELAY_UP | LINKSET_DELAY_DOWN;
 		return 1;
 	case LINKOPT_DELAY_UP:
 	case LINKOPT_DELAY_DOWN: {
@@ -82,11 +96,18 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 		if ((rc = time_arg(cmd, name, arg, &ns)) < 0 || (rc = delay_check(cmd, name, arg, ns)) < 0)
 			return rc;
 		(opt == LINKOPT_DELAY_UP ? &p->up : &p->down)->delay_ns = ns;
+		lo->set |= opt == LINKOPT_DELAY_UP ? LINKSET_DELAY_UP : LINKSET_DELAY_DOWN;
 		return 1;
 	}
+	case LINKOPT_PRESET:
+		if (!(lo->preset = link_preset_find(arg)))
+			return bad(cmd, "preset", arg, "a link preset", PRESET_FORM);
+		return 1;
 	case LINKOPT_DOWN:
+		lo->set |= LINKSET_RATE_DOWN;
 		return rate_arg(cmd, "down", arg, &p->down.rate_bps) ?: 1;
 	case LINKOPT_UP:
+		lo->set |= LINKSET_RATE_UP;
 		return rate_arg(cmd, "up", arg, &p->up.rate_bps) ?: 1;
 	case LINKOPT_QUEUE:
 		if ((rc = queue_arg(cmd, "queue", arg, &p->up)) < 0)
@@ -135,5 +156,55 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 
 void linkopts_finish(struct linkopts *lo)
 {
-	link_params_finish(&lo->link);
+	const struct link_preset *pr = lo->preset;
+	struct link_params *p = &lo->link;
+
+	if (pr) {
+		uint64_t rtt = pr->rtt_ns[pr->default_rtt];
+		if (!(lo->set & LINKSET_DELAY_UP))
+			p->up.delay_ns = rtt / 2;
+		if (!(lo->set & LINKSET_DELAY_DOWN))
+			p->down.delay_ns = rtt - rtt / 2;
+		if (!(lo->set & LINKSET_RATE_UP))
+			p->up.rate_bps = pr->up_bps;
+		if (!(lo->set & LINKSET_RATE_DOWN))
+			p->down.rate_bps = pr->down_bps;
+	}
+	link_params_finish(p);
+}
+
+int cmd_presets(int argc, char **argv)
+{
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: tfolab presets\n\n"
+		       "Lists the named link settings that --preset NAME (link, load) and\n"
+		       "preset = NAME (experiment files) accept, with their source.\n");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "tfolab presets: takes no arguments\n");
+		return 2;
+	}
+	printf("%-18s %-9s %-9s %-22s %s\n", "name", "down", "up", "rtt", "source");
+	for (size_t i = 0; i < link_presets_count; i++) {
+		const struct link_preset *pr = &link_presets[i];
+		char down[32], up[32], rtt[64] = "", one[32];
+		units_format_rate(pr->down_bps, down, sizeof(down));
+		units_format_rate(pr->up_bps, up, sizeof(up));
+		for (size_t j = 0; j < pr->n_rtt; j++) {
+			units_format_time(pr->rtt_ns[j], one, sizeof(one));
+			snprintf(rtt + strlen(rtt), sizeof(rtt) - strlen(rtt), "%s%s%s", j ? "," : "",
+				 one, pr->n_rtt > 1 && j == pr->default_rtt ? "*" : "");
+		}
+		printf("%-18s %-9s %-9s %-22s %s\n", pr->name, down, up, rtt, pr->source);
+	}
+	printf("\n"
+	       "The RTT is the whole round trip, as WebPageTest and Lighthouse give their\n"
+	       "latency; the link splits it into two one-way delays of half each (wpt-3g's\n"
+	       "300ms is 150ms client->server and 150ms server->client), as --rtt does.\n"
+	       "Where a preset lists several RTTs, an experiment file measures each of them\n"
+	       "and link and load use the one marked *.  Explicit options (--rtt, --down,\n"
+	       "--up, --delay-up, --delay-down; rtt, down, up in a file) override single\n"
+	       "fields of a preset.\n");
+	return 0;
 }

@@ -1,4 +1,4 @@
-#include "cli/prologue.h"
+#include "cli/prologue/prologue.h"
 
 #include <errno.h>
 #include <getopt.h>

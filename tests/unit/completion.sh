@@ -1,0 +1,26 @@
+# Bash completion (completions/tfolab): subcommands, options from --help,
+# link presets and page names.
+BIN=${TFOLAB_BIN:?}
+SRC=${TFOLAB_SRC:?}
+fails=0
+. "$SRC/completions/tfolab"
+# complete WORDS...: COMPREPLY for the command line WORDS, the last being completed.
+complete_words() {
+  COMP_WORDS=("$BIN" "$@")
+  COMP_CWORD=$#
+  _tfolab
+  printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+}
+expect() { # expect "what" "wanted" words...
+  local what=$1 want=$2; shift 2
+  local got; got=$(complete_words "$@")
+  if [ "$got" = "$want" ]; then echo "ok - $what"
+  else echo "FAIL - $what: got '$got', want '$want'"; fails=$((fails + 1)); fi
+}
+expect "subcommands" "pages plot presets " p
+expect "presets after --preset" "wpt-3g wpt-3gfast wpt-cable wpt-dsl " link --preset wpt-
+expect "options from --help" "--preset " load --pre
+expect "TFO modes" "cookie " load --tfo c
+expect "page names for load" "wikipedia-capture wikipedia-tcp " load wiki
+expect "trials formats" "csv " trials --format c
+[ $fails = 0 ]

@@ -1,0 +1,17 @@
+# The man page (docs/tfolab.1) names every subcommand of `tfolab --help`,
+# and groff finds nothing to warn about.
+BIN=${TFOLAB_BIN:?}
+MAN=${TFOLAB_SRC:?}/docs/tfolab.1
+fails=0
+for c in $("$BIN" --help | awk '/^commands:/ { on = 1; next } on && NF { print $1 }'); do
+  if grep -Eq "^\.B[IR]? (.* )?\"?$c\b" "$MAN"; then echo "ok - man page: $c"
+  else echo "FAIL - man page lacks the command $c"; fails=$((fails + 1)); fi
+done
+if command -v groff >/dev/null; then
+  out=$(groff -man -ww -z "$MAN" 2>&1)
+  if [ -z "$out" ]; then echo "ok - groff -ww: no warning"
+  else echo "FAIL - groff -ww: $out"; fails=$((fails + 1)); fi
+else
+  echo "# groff missing: the page's syntax is not checked"
+fi
+[ $fails = 0 ]
