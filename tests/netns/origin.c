@@ -216,14 +216,14 @@ static int child(const char *base)
 	memset(longpath, 'l', 5000);
 	longpath[0] = '/';
 	struct page_res res[] = {
-		{.id = "root", .parent = -1, .host = 0, .path = "/", .body_bytes = 10000},
-		{.id = "css1", .parent = 0, .host = 0, .path = "/style.css?v=1", .body_bytes = 0},
+		{.id = "root", .parent = -1, .host = 0, .path = "/", .body_bytes = 10000, .wire_bytes = 10000},
+		{.id = "css1", .parent = 0, .host = 0, .path = "/style.css?v=1", .body_bytes = 0, .wire_bytes = 0},
 		{.id = "css2", .parent = 0, .host = 0, .path = "/style.css?v=2",
-		 .body_bytes = 2 * 1024 * 1024},
-		{.id = "img", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 5000},
-		{.id = "IMG", .parent = 0, .host = 1, .path = "/Img/A.png", .body_bytes = 6000},
-		{.id = "nasty", .parent = 0, .host = 1, .path = nasty, .body_bytes = 777},
-		{.id = "long", .parent = 0, .host = 1, .path = longpath, .body_bytes = 123},
+		 .body_bytes = 2 * 1024 * 1024, .wire_bytes = 700000, .enc = PAGE_ENC_GZIP},
+		{.id = "img", .parent = 0, .host = 1, .path = "/img/a.png", .body_bytes = 5000, .wire_bytes = 5000},
+		{.id = "IMG", .parent = 0, .host = 1, .path = "/Img/A.png", .body_bytes = 6000, .wire_bytes = 6000},
+		{.id = "nasty", .parent = 0, .host = 1, .path = nasty, .body_bytes = 777, .wire_bytes = 777},
+		{.id = "long", .parent = 0, .host = 1, .path = longpath, .body_bytes = 123, .wire_bytes = 123},
 	};
 	char *hosts[] = {"a.test", "b.test"};
 	const char *addr_s[] = {"127.0.0.2", "127.0.0.3"};
@@ -259,9 +259,9 @@ static int child(const char *base)
 			long size;
 			int h = res[i].host;
 			int code = fetch(hosts[h], addr_s[h], res[i].path, outfile, 0, &size);
-			CHECK(code == 200 && size == (long)res[i].body_bytes,
+			CHECK(code == 200 && size == (long)res[i].wire_bytes,
 			      "%s: status %d, %ld bytes, want 200, %llu", res[i].id, code,
-			      size, (unsigned long long)res[i].body_bytes);
+			      size, (unsigned long long)res[i].wire_bytes);
 			body_name(hosts[h], res[i].path, name, sizeof(name));
 			snprintf(docfile, sizeof(docfile), "%s/docroot/%s", rundir, name);
 			CHECK(same_file(outfile, docfile), "%s: bytes differ from %s",
