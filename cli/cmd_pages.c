@@ -155,8 +155,10 @@ int cmd_pages(int argc, char **argv)
 	for (int i = 0; i < nd; i++)
 		if (scan_dir(dirs ? dirs[i] : argv[optind + i], &rows, &n) < 0)
 			status = 1;
-	if (nd == 0)
+	if (nd == 0) {
 		log_err("pages: no page directory found (set TFOLAB_PAGES or give DIR)");
+		status = 1;
+	}
 	if (json) {
 		if (print_json(rows, n) < 0)
 			status = 1;

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/datadir.h"
 #include "common/log.h"
 #include "plots/plots_config.h"
 
@@ -14,8 +15,13 @@
 
 const char *plot_gp_dir(void)
 {
+	static char inst[4096];
 	const char *env = getenv("TFOLAB_PLOTS_DIR");
-	return env && *env ? env : TFOLAB_PLOTS_DIR;
+	if (env && *env)
+		return env;
+	if (datadir_installed("plots", inst, sizeof(inst)) == 0)
+		return inst;
+	return datadir_source_ok() ? TFOLAB_PLOTS_DIR : "(no gnuplot templates: not installed)";
 }
 
 int plot_gp_find(char *buf, size_t len)

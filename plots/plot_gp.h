@@ -19,8 +19,11 @@
 
 #define PLOT_GP_PACKAGE "gnuplot-nox"
 
-/* The templates' directory: $TFOLAB_PLOTS_DIR when set, else the source
- * tree's plots/ as configured at build time. */
+/* The templates' directory: $TFOLAB_PLOTS_DIR when set, else the installed
+ * PREFIX/share/tfolab/plots beside the binary (common/datadir.h), else the
+ * source tree's plots/ as configured at build time (not with
+ * $TFOLAB_NO_SOURCE_TREE=1: then a path that does not exist, so reading a
+ * template fails naming it). */
 const char *plot_gp_dir(void);
 
 /*

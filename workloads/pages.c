@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/datadir.h"
 #include "common/log.h"
 #include "workloads/pages_config.h"
 
@@ -53,11 +54,17 @@ int pages_dirs(char ***out)
 			rc = add_dir(&dirs, &n, d);
 		free(copy);
 	}
-	if (rc == 0)
+	/* An installed binary never looks in the source tree it was built from. */
+	char inst[PATH_MAX];
+	int installed = datadir_installed("pages", inst, sizeof(inst)) == 0;
+	if (rc == 0 && installed)
+		rc = add_dir(&dirs, &n, inst);
+	int src = !installed && datadir_source_ok();
+	if (rc == 0 && src)
 		rc = add_dir(&dirs, &n, TFOLAB_PAGES_DIR);
 	char exe[PATH_MAX];
 	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (rc == 0 && len > 0) {
+	if (rc == 0 && src && len > 0) {
 		exe[len] = '\0';
 		char *slash = strrchr(exe, '/');
 		char rel[PATH_MAX + 32];

@@ -4,10 +4,14 @@
  *
  * Page directories, searched in this order (only those that exist):
  *   1. each directory of $TFOLAB_PAGES (colon-separated), when it is set;
- *   2. the source tree's workloads/pages, compiled in at configure time
+ *   2. the installed pages of the binary's prefix, PREFIX/share/tfolab/pages
+ *      found relative to the binary (common/datadir.h);
+ *   3. the source tree's workloads/pages, compiled in at configure time
  *      (TFOLAB_PAGES_DIR): right for any build directory of that tree;
- *   3. ../workloads/pages relative to the running binary (a build directory
+ *   4. ../workloads/pages relative to the running binary (a build directory
  *      inside a source tree that has moved since it was configured).
+ * An installed binary (2 exists) never searches 3 and 4, nor does any with
+ * $TFOLAB_NO_SOURCE_TREE=1.
  * Duplicates (same real path) are listed once.
  */
 #ifndef TFOLAB_WORKLOADS_PAGES_H

@@ -3,13 +3,15 @@
  * with tcp_fastopen=519 every new connection carries acked SYN data and the
  * namespace's TFO counters rise by the connection count; with 0 none does;
  * a wrong expected size, a refused connection and a silent server fail the
- * load with a reason, within the bound.
+ * load with a reason, within the bound; 200 loads (failed ones among
+ * them) leave no descriptor, thread or child process behind.
  *
  * The namespace is anonymous (unshare in a forked child), so it disappears
  * with its last process; nginx dies with the child (PR_SET_PDEATHSIG).
  * Exit 77 when not root or without nginx.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -483,6 +485,85 @@ static void case_silent(void)
 	fetch_result_free(&r);
 }
 
+/* Entries of /proc/self/DIR (fds, threads); -1 if unreadable. */
+static int count_dir(const char *dirname)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/%s", dirname);
+	DIR *d = opendir(path);
+	int n = 0;
+	if (!d)
+		return -1;
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Child processes of this process (any thread's), from /proc. */
+static int count_children(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	int n = 0;
+	if (!d)
+		return -1;
+	for (struct dirent *de; (de = readdir(d));) {
+		char path[300], buf[4096];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", de->d_name);
+		int fd = open(path, O_RDONLY);
+		ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		for (ssize_t i = 0; i < len; i++)
+			n += buf[i] == ' ';
+	}
+	closedir(d);
+	return n;
+}
+
+/* 200 loads in this one process, successful ones and the two cheap
+ * failures (a wrong size, nothing listening) mixed: the descriptors,
+ * threads and child processes after them are those before them. */
+static void case_no_leak(void)
+{
+	case_failures = failures;
+	CHECK(set_tfo(519) == 0, "set tcp_fastopen");
+	struct fetch_result r;
+	struct fetch_opts o = { .tfo = true, .timeout_ns = 5000000000ull };
+	CHECK(fetch_page(&pg, addr, &o, &r) == 0, "warm-up load: %s", r.error);
+	fetch_result_free(&r);
+	int fds = count_dir("fd"), threads = count_dir("task"), kids = count_children();
+	int ok = 0, failed = 0;
+	struct in_addr good = addr[1];
+	for (int i = 0; i < 200; i++) {
+		o.sched.per_conn = i % 2;
+		if (i % 10 == 8)
+			res[3].wire_bytes += 1;          /* the fetcher refuses the size */
+		if (i % 10 == 9)
+			inet_pton(AF_INET, "127.0.0.9", &addr[1]);   /* refused */
+		int rc = fetch_page(&pg, addr, &o, &r);
+		if (i % 10 == 8)
+			res[3].wire_bytes -= 1;
+		addr[1] = good;
+		if (rc == 0)
+			ok++;
+		else
+			failed++;
+		fetch_result_free(&r);
+	}
+	int fds2 = count_dir("fd"), threads2 = count_dir("task"), kids2 = count_children();
+	CHECK(ok == 160 && failed == 40, "200 loads: %d complete, %d failed; wanted 160, 40",
+	      ok, failed);
+	CHECK(fds >= 0 && fds2 == fds, "descriptors: %d before, %d after 200 loads", fds, fds2);
+	CHECK(threads >= 1 && threads2 == threads, "threads: %d before, %d after", threads,
+	      threads2);
+	CHECK(kids >= 0 && kids2 == kids, "child processes: %d before, %d after", kids, kids2);
+	REPORT("200 loads leak nothing: %d fds, %d threads, %d children before and after\n",
+	       fds2, threads2, kids2);
+}
+
 static int child(void)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -514,6 +595,7 @@ static int child(void)
 	case_wrong_size();
 	case_refused();
 	case_silent();
+	case_no_leak();
 	stop_nginx();
 	rm_tree();
 	return failures ? 1 : 0;

@@ -2,7 +2,9 @@
  * Root test of workloads/origin.c: the real nginx in a throwaway network
  * namespace serves every resource of a small page with exact sizes and
  * bytes, as nobody, from a 0700 run directory; TFO works on its listeners;
- * origin_free leaves no process and no directory.  Exits 77 when not root.
+ * origin_free leaves no process and no directory; an unassigned address or a
+ * port in use fails the start with a clear error and nothing left.  Exits 77
+ * when not root.
  *
  * The namespace is anonymous (unshare in a forked child): it disappears
  * with the child, whatever happens.  Its sysctls are the namespace's own;
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -148,6 +151,37 @@ static int live_in_group(pid_t pgid)
 }
 
 /* Whole-file byte equality. */
+/* Processes (not zombies) whose command line names s: nginx is started
+ * with -c RUN/nginx.conf, its workers inherit no such line but die with
+ * their master, which a failed start must not leave. */
+static int procs_naming(const char *s)
+{
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		char path[300], cmd[4096];
+		pid_t p = (pid_t)atoi(de->d_name);
+		if (p <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)p);
+		int fd = open(path, O_RDONLY);
+		ssize_t len = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (len <= 0)
+			continue;
+		for (ssize_t i = 0; i < len; i++)
+			cmd[i] = cmd[i] ? cmd[i] : ' ';
+		cmd[len] = '\0';
+		if (strstr(cmd, s) && !zombie(p))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static int same_file(const char *a, const char *b)
 {
 	FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
@@ -325,6 +359,45 @@ static int child(const char *base)
 		origin_free(or);
 		CHECK(stat(rundir, &st) < 0 && errno == ENOENT, "run dir %s remains", rundir);
 	}
+
+	/* A port already in use on one listen address: origin_start fails
+	 * promptly, saying so (nginx's own "Address already in use", from
+	 * the log tail it quotes), with no nginx and no run directory left. */
+	int busy = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80), .sin_addr = addrs[1]};
+	int one = 1;
+	setsockopt(busy, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(busy >= 0 && bind(busy, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	      listen(busy, 1) == 0, "occupy 127.0.0.3:80: %s", strerror(errno));
+	o.addrs = addrs;
+	or = origin_new(&pg, &o);
+	CHECK(or != NULL, "origin_new (port in use)");
+	if (or) {
+		char errpath[] = "/tmp/tfl-origin-err.XXXXXX";
+		int ef = mkstemp(errpath), saved = dup(2);
+		fflush(stderr);
+		dup2(ef, 2);
+		rc = origin_start(or);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		char msg[8192] = "";
+		lseek(ef, 0, SEEK_SET);
+		ssize_t mn = read(ef, msg, sizeof(msg) - 1);
+		msg[mn > 0 ? mn : 0] = '\0';
+		close(ef);
+		unlink(errpath);
+		fputs(msg, stderr);
+		CHECK(rc < 0, "origin_start with the port in use returned %d", rc);
+		CHECK(strstr(msg, "Address already in use") && strstr(msg, "127.0.0.3:80"),
+		      "the error names the address and the cause: %s", msg);
+		CHECK(origin_pid(or) == 0, "nginx still recorded after a failed start");
+		snprintf(rundir, sizeof(rundir), "%s", origin_rundir(or));
+		origin_free(or);
+		CHECK(stat(rundir, &st) < 0 && errno == ENOENT, "run dir %s remains", rundir);
+		CHECK(procs_naming(rundir) == 0, "a process naming %s remains", rundir);
+	}
+	close(busy);
 
 	/* A crashed run: the process holding the origin dies by SIGKILL.  The
 	 * death signal takes the master; origin_cleanup finds the rest. */
