@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/prologue/late.h"
 #include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
@@ -43,7 +44,10 @@ static void usage(FILE *f)
 		"  --serve PAGE        serve PAGE's resources with nginx in the server namespace,\n"
 		"                      one address per host (TFOLAB_SERVERS, in the page's host order)\n"
 		"  --event-log PATH    per-packet log of the userspace backend (PATH.up, PATH.down)\n"
-		"  --stats             print the link's counters on stderr at the end\n"
+		"  --stats             print the link's counters and lateness on stderr at the end\n"
+		"  --json-stats FILE   write them as JSON to FILE ('-' = stderr): pkts, bytes,\n"
+		"                      drops per direction and link_late (known, max_ms,\n"
+		"                      late_packets, stall_limit_ms, stalled, reason) over CMD\n"
 		"  -v, --verbose       say what is being done\n"
 		"  -h, --help          this text\n\n"
 		"example:\n"
@@ -51,11 +55,40 @@ static void usage(FILE *f)
 		"  (CMD is not run through a shell: use sh -c '...' to expand $TFOLAB_SERVER)\n");
 }
 
-static void print_stats(struct testbed *tb)
+/*
+ * print_stats - the link's counters and its lateness over CMD (@known: the
+ * backend measures it; @limit_ns: --stall-limit) on stderr with @text, and as JSON to @json_path
+ * ("-" = stderr) when not NULL.  0, or -1 (logged) when the JSON could not
+ * be written.
+ */
+static int print_stats(struct testbed *tb, bool known, uint64_t limit_ns, int text,
+		       const char *json_path)
 {
 	struct link_stats st[2];
 	if (testbed_link_stats(tb, &st[0], &st[1]) < 0)
-		return;
+		return -1;
+	struct link_late late;
+	link_late_of(&st[0], &st[1], known, limit_ns, &late);
+	if (json_path) {
+		json_t *j = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}, s:o}",
+				      "up", "pkts", (json_int_t)st[0].pkts, "bytes", (json_int_t)st[0].bytes,
+				      "drops", (json_int_t)(st[0].drops_queue + st[0].drops_loss),
+				      "down", "pkts", (json_int_t)st[1].pkts, "bytes", (json_int_t)st[1].bytes,
+				      "drops", (json_int_t)(st[1].drops_queue + st[1].drops_loss),
+				      "link_late", link_late_json(&late));
+		int rc = !j ? -1 : !strcmp(json_path, "-") ? json_dumpf(j, stderr, JSON_INDENT(2))
+			 : json_dump_file(j, json_path, JSON_INDENT(2));
+		if (rc == 0 && !strcmp(json_path, "-"))
+			fputc('\n', stderr);
+		json_decref(j);
+		if (rc < 0) {
+			log_err("--json-stats %s: cannot write it", json_path);
+			return -1;
+		}
+	}
+	if (!text)
+		return 0;
+	link_late_print(&late, "tfolab: link late ", stderr);
 	for (int i = 0; i < 2; i++) {
 		double secs = st[i].last_ns > st[i].first_ns ? (st[i].last_ns - st[i].first_ns) / 1e9 : 0;
 		fprintf(stderr,
@@ -66,11 +99,12 @@ static void print_stats(struct testbed *tb)
 			(unsigned long long)st[i].drops_queue, (unsigned long long)st[i].drops_loss,
 			st[i].max_queue_pkts, (unsigned long long)st[i].max_queue_bytes);
 	}
+	return 0;
 }
 
 struct link_args {
 	struct linkopts lo;
-	const char *server_cmd, *event_log, *serve;
+	const char *server_cmd, *event_log, *serve, *json_stats;
 	int nservers, stats;
 	char **cmd;             /* CMD and its arguments, NULL-terminated */
 };
@@ -82,7 +116,7 @@ struct link_args {
  */
 static int link_parse(int argc, char **argv, struct link_args *a)
 {
-	enum { OPT_SERVER_CMD = 2000, OPT_SERVERS, OPT_EVENT_LOG, OPT_STATS, OPT_SERVE };
+	enum { OPT_SERVER_CMD = 2000, OPT_SERVERS, OPT_EVENT_LOG, OPT_STATS, OPT_SERVE, OPT_JSON_STATS };
 	static const struct option longopts[] = {
 		LINKOPTS_LONG,
 		{ "server-cmd", required_argument, NULL, OPT_SERVER_CMD },
@@ -90,6 +124,7 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 		{ "serve", required_argument, NULL, OPT_SERVE },
 		{ "event-log", required_argument, NULL, OPT_EVENT_LOG },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "json-stats", required_argument, NULL, OPT_JSON_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -130,6 +165,9 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 			break;
 		case OPT_STATS:
 			a->stats = 1;
+			break;
+		case OPT_JSON_STATS:
+			a->json_stats = optarg;
 			break;
 		default:
 			if ((rc = cmd_opt_common("link", opt, argv, usage)) >= 0)
@@ -275,6 +313,7 @@ int cmd_link(int argc, char **argv)
 		return 1;
 	}
 	int exit_code = 1, sig = 0;
+	bool late_known = false;
 	pid_t server = 0, client = 0;
 	if (pg && session_serve(tb, pg, 4096, 1, &origin) < 0)
 		goto end;
@@ -282,6 +321,8 @@ int cmd_link(int argc, char **argv)
 		sig = rc > 0 ? rc : 0;
 		goto end;
 	}
+	/* The lateness window is CMD's: the servers' start is not measured. */
+	late_known = testbed_link_mark(tb);
 	rc = client_run(tb, a.cmd, env.list, &client, &sig);
 	if (rc >= 0)
 		exit_code = rc;
@@ -292,8 +333,9 @@ end:
 		proc_stop(server, 1000);
 	origin_free(origin);
 	page_free(pg);
-	if (a.stats || log_verbose)
-		print_stats(tb);
+	if ((a.stats || log_verbose || a.json_stats) &&
+	    print_stats(tb, late_known, a.lo.stall_limit_ns, a.stats || log_verbose, a.json_stats) < 0 && exit_code == 0)
+		exit_code = 1;
 	if (testbed_down(tb) < 0 && exit_code == 0)
 		exit_code = 1;
 	free(env.servers);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/prologue/late.h"
 #include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
@@ -50,7 +51,7 @@ static void usage(FILE *f)
 }
 
 static json_t *result_json(const struct page *pg, const struct session *s, const char *tfo,
-			   const struct trial_result *r)
+			   uint64_t stall_limit_ns, const struct trial_result *r)
 {
 	json_t *reqs = json_array();
 	for (size_t i = 0; i < r->fetch.n; i++) {
@@ -67,8 +68,10 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 	size_t cc_n;
 	char cc_used[16];
 	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
+	struct link_late late;
+	link_late_of(&r->up, &r->down, r->late_known, stall_limit_ns, &late);
 	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
-			 "s:{s:I, s:I}, s:I, s:I, s:I, s:I, s:o}",
+			 "s:{s:I, s:I}, s:I, s:I, s:I, s:I, s:o, s:o, s:I}",
 			 "page", pg->name, "tfo", tfo, "tcp_fastopen", r->tfo_sysctl, "cc", s->tb->cc,
 			 "cc_used", cc_used, "cc_read_back", (json_int_t)cc_n,
 			 "plt_s", r->fetch.plt_ns / 1e9, "connections", (json_int_t)r->fetch.nconns,
@@ -83,7 +86,8 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			 "page_decoded_bytes", (json_int_t)page_total_bytes(pg),
 			 "page_wire_bytes", (json_int_t)page_total_wire(pg),
 			 "bytes_in", (json_int_t)r->fetch.bytes_rx,
-			 "requests", reqs);
+			 "requests", reqs, "link_late", link_late_json(&late),
+			 "steal_ms", (json_int_t)(r->steal_ns >= 0 ? r->steal_ns / 1000000 : -1));
 }
 
 static void result_text(const struct page *pg, const struct session *s, const struct linkopts *lo,
@@ -119,6 +123,9 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	printf("link drops  up %llu, down %llu\n",
 	       (unsigned long long)(r->up.drops_queue + r->up.drops_loss),
 	       (unsigned long long)(r->down.drops_queue + r->down.drops_loss));
+	struct link_late late;
+	link_late_of(&r->up, &r->down, r->late_known, lo->stall_limit_ns, &late);
+	link_late_print(&late, "link late   ", stdout);
 	if (waterfall && r->fetch.plt_ns > 0) {
 		printf("\n");
 		fetch_waterfall_print(pg, &r->fetch, stdout);
@@ -297,7 +304,7 @@ static void load_report(const struct load_args *a, const struct page *pg, const 
 			const char *backend, const struct trial_result *r)
 {
 	if (a->json) {
-		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), r);
+		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), a->lo.stall_limit_ns, r);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(j);

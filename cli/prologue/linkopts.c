@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/units.h"
+#include "verify/stall.h"
 
 void linkopts_init(struct linkopts *lo)
 {
@@ -13,6 +14,7 @@ void linkopts_init(struct linkopts *lo)
 	link_params_init(&lo->link);
 	lo->backend = BACKEND_AUTO;
 	lo->tfo = TFO_OFF;
+	lo->stall_limit_ns = STALL_LIMIT_NS;
 }
 
 static int bad(const char *cmd, const char *opt, const char *arg, const char *what, const char *form)
@@ -89,6 +91,11 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 		p->up.delay_ns = ns / 2;
 		p->down.delay_ns = ns - ns / 2;
 		lo->set |= LINKSET_DELAY_UP | LINKSET_DELAY_DOWN;
+		return 1;
+	case LINKOPT_STALL_LIMIT:
+		if ((rc = time_arg(cmd, "stall-limit", arg, &ns)) < 0)
+			return rc;
+		lo->stall_limit_ns = ns;
 		return 1;
 	case LINKOPT_DELAY_UP:
 	case LINKOPT_DELAY_DOWN: {

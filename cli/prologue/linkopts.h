@@ -29,12 +29,14 @@ struct linkopts {
 	const char *cc;        /* NULL = the namespace default; else set per route */
 	const struct link_preset *preset;  /* --preset, or NULL */
 	unsigned set;          /* LINKSET_* of the options given */
+	uint64_t stall_limit_ns;  /* --stall-limit: lateness that makes the
+	                             measurement a host stall (cli/prologue/late.h) */
 };
 
 enum {
 	LINKOPT_RTT = 1000, LINKOPT_DOWN, LINKOPT_UP, LINKOPT_QUEUE, LINKOPT_QUEUE_UP,
 	LINKOPT_QUEUE_DOWN, LINKOPT_LOSS, LINKOPT_DROP_SYN, LINKOPT_LINK, LINKOPT_TFO, LINKOPT_CC,
-	LINKOPT_DELAY_UP, LINKOPT_DELAY_DOWN, LINKOPT_PRESET,
+	LINKOPT_DELAY_UP, LINKOPT_DELAY_DOWN, LINKOPT_PRESET, LINKOPT_STALL_LIMIT,
 };
 
 /* The getopt_long entries, to be copied into a command's own table. */
@@ -52,7 +54,8 @@ enum {
 	{ "drop-syn-data", required_argument, NULL, LINKOPT_DROP_SYN }, \
 	{ "link", required_argument, NULL, LINKOPT_LINK },              \
 	{ "tfo", required_argument, NULL, LINKOPT_TFO },                \
-	{ "cc", required_argument, NULL, LINKOPT_CC }
+	{ "cc", required_argument, NULL, LINKOPT_CC },                  \
+	{ "stall-limit", required_argument, NULL, LINKOPT_STALL_LIMIT }
 
 #define LINKOPTS_HELP                                                                    \
 	"link:\n"                                                                        \
@@ -74,7 +77,9 @@ enum {
 	"  --link BACKEND      auto (default), userspace or netem\n"                      \
 	"  --tfo MODE          off | on (data in SYN, no cookies) | cookie (real cookies)\n" \
 	"  --cc NAME           TCP congestion control of every connection, set on the\n"  \
-	"                      testbed's routes (reno, bbr, cubic, ...)\n"
+	"                      testbed's routes (reno, bbr, cubic, ...)\n"  \
+	"  --stall-limit TIME  a packet delivered this late means the host stalled the\n" \
+	"                      link: the measurement is reported STALLED (default 10ms)\n"
 
 void linkopts_init(struct linkopts *lo);
 

@@ -1,7 +1,9 @@
 # Proof that tfolab measures the right thing: one small object on a fresh
 # connection over a 100 ms RTT link with no rate limit takes about 2 RTT
 # with TFO off and about 1 RTT with TFO on (519), the kernel's counters
-# confirm it, and real curl --tcp-fastopen agrees with the fetcher.
+# confirm it, and real curl --tcp-fastopen agrees with the fetcher.  Loads
+# whose link the host stalled are repeated and not checked (lib.sh:
+# STALL_TRIES); when every attempt stalled the test skips naming the stall.
 . "$(dirname "$0")/lib.sh"
 require_root
 require_prog nginx
@@ -14,40 +16,90 @@ date 2026-11-21
 0 - origin.test /small.html 1000 400 text/html -
 PAGE
 chmod -R a+rX "$t"
-plt() { # plt MODE -> seconds, from --json
-  "$BIN" load "$t/one.page" --rtt 100ms --tfo "$1" --json |
-    python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["plt_s"], j["connections"], j["syn_data_acked"], j["valid"], j["client_counters"]["TCPFastOpenActive"])'
+plt() { # plt MODE -> seconds and the rest, from --json; "stalled REASON" when the host stalled the link
+  "$BIN" load "$t/one.page" --rtt 100ms --tfo "$1" --stall-limit "$STALL_LIMIT" --json |
+    python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+if j["link_late"]["stalled"]:
+    print("stalled", j["link_late"]["reason"])
+else:
+    print(j["plt_s"], j["connections"], j["syn_data_acked"], j["valid"], j["client_counters"]["TCPFastOpenActive"])'
 }
-# The median of 5 loads: stalls of this shared machine (they hit 2 of 3
-# loads in a heavy-steal period) must not decide.
+# The median of 5 loads that did not stall (the runner's rule: a load whose
+# link was late beyond the stall limit is repeated, 10 attempts at most per
+# mode; every attempt stalled: the mode's checks are not made, and the test
+# skips naming the stall).
 median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 for mode in off on; do
-  for i in 1 2 3 4 5; do plt $mode; done > "$t/$mode"
+  : > "$t/$mode"
+  for i in $(seq $((STALL_TRIES * 5 / 2))); do
+    line=$(plt $mode)
+    case $line in
+      stalled*) echo "# tfo $mode: load $i ${line}"; why=${line#stalled } ;;
+      *) echo "$line" >> "$t/$mode" ;;
+    esac
+    [ "$(wc -l < "$t/$mode")" -ge 5 ] && break
+  done
+  if [ ! -s "$t/$mode" ]; then
+    stalled_out "tfo $mode loads" "$why"; : > "$t/$mode.med"; continue
+  fi
   # the PLT is the median; the other fields come from that same load
   med=$(cut -d' ' -f1 "$t/$mode" | median)
   grep -m1 "^$med " "$t/$mode" > "$t/$mode.med"
 done
+p_off= p_on=
 read -r p_off c_off s_off v_off a_off < "$t/off.med"
 read -r p_on c_on s_on v_on a_on < "$t/on.med"
-check "off: about 2 RTT, 200 ms +-5% ($p_off s)" between "${p_off:-0}" 0.190 0.210
-check "on: about 1 RTT, 100 ms +-5% ($p_on s)" between "${p_on:-0}" 0.095 0.105
-check "off: 1 connection, no SYN data, valid ($c_off $s_off $v_off)" [ "$c_off $s_off $v_off" = "1 0 True" ]
-check "on: 1 connection with SYN data acked, valid ($c_on $s_on $v_on)" [ "$c_on $s_on $v_on" = "1 1 True" ]
-check "on: the kernel's TCPFastOpenActive rose by 1 ($a_on)" [ "$a_on" = 1 ]
-check "off: TCPFastOpenActive did not move ($a_off)" [ "$a_off" = 0 ]
+if [ -n "$p_off" ]; then
+  check "off: about 2 RTT, 200 ms +-5% ($p_off s)" between "$p_off" 0.190 0.210
+  check "off: 1 connection, no SYN data, valid ($c_off $s_off $v_off)" [ "$c_off $s_off $v_off" = "1 0 True" ]
+  check "off: TCPFastOpenActive did not move ($a_off)" [ "$a_off" = 0 ]
+fi
+if [ -n "$p_on" ]; then
+  check "on: about 1 RTT, 100 ms +-5% ($p_on s)" between "$p_on" 0.095 0.105
+  check "on: 1 connection with SYN data acked, valid ($c_on $s_on $v_on)" [ "$c_on $s_on $v_on" = "1 1 True" ]
+  check "on: the kernel's TCPFastOpenActive rose by 1 ($a_on)" [ "$a_on" = 1 ]
+fi
+check "--json reports the link's lateness" python3 -c '
+import json, sys
+l = json.load(sys.stdin)["link_late"]
+sys.exit(not (l["known"] in (True, False) and "max_ms" in l and "stalled" in l))' \
+  < <("$BIN" load "$t/one.page" --rtt 20ms --json)
+check "the text reports the link's lateness" grep -Eq "^link late +(max [0-9.]+ ms|unknown)" \
+  < <("$BIN" load "$t/one.page" --rtt 20ms)
 
 # curl --tcp-fastopen against the same origin (nginx serving the page) in
 # the same kind of testbed: tfolab link --serve
-curl_time() {
-  "$BIN" link --rtt 100ms --tfo "$1" --serve "$t/one.page" -- \
-    sh -c 'curl -s --tcp-fastopen -o /dev/null -w "%{time_total}" http://$TFOLAB_SERVER/small.html'
+curl_time() { # curl_time MODE -> seconds, or "stalled REASON"
+  local secs
+  secs=$("$BIN" link --rtt 100ms --tfo "$1" --serve "$t/one.page" --stall-limit "$STALL_LIMIT" \
+           --json-stats "$t/curl.json" -- \
+    sh -c 'curl -s --tcp-fastopen -o /dev/null -w "%{time_total}" http://$TFOLAB_SERVER/small.html')
+  python3 -c '
+import json, sys
+l = json.load(open(sys.argv[1]))["link_late"]
+print("stalled " + l["reason"] if l["stalled"] else sys.argv[2])' "$t/curl.json" "$secs"
 }
-c_off=$(for i in 1 2 3 4 5; do curl_time off; echo; done | median)
-c_on=$(for i in 1 2 3 4 5; do curl_time on; echo; done | median)
-check "curl agrees with the fetcher within 5%, TFO off ($c_off vs $p_off)" \
-  awk -v a="$c_off" -v b="$p_off" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b) }'
-check "curl agrees with the fetcher within 5%, TFO on ($c_on vs $p_on)" \
-  awk -v a="$c_on" -v b="$p_on" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b) }'
+for mode in off on; do
+  : > "$t/curl-$mode"
+  for i in $(seq $((STALL_TRIES * 5 / 2))); do
+    line=$(curl_time $mode)
+    case $line in
+      stalled*) echo "# curl tfo $mode: $i ${line}"; why=${line#stalled } ;;
+      *) echo "$line" >> "$t/curl-$mode" ;;
+    esac
+    [ "$(wc -l < "$t/curl-$mode")" -ge 5 ] && break
+  done
+  [ -s "$t/curl-$mode" ] || stalled_out "curl tfo $mode" "$why"
+done
+c_off=$(median < "$t/curl-off") c_on=$(median < "$t/curl-on")
+[ -n "$c_off" ] && [ -n "$p_off" ] &&
+  check "curl agrees with the fetcher within 5%, TFO off ($c_off vs $p_off)" \
+    awk -v a="$c_off" -v b="$p_off" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b) }'
+[ -n "$c_on" ] && [ -n "$p_on" ] &&
+  check "curl agrees with the fetcher within 5%, TFO on ($c_on vs $p_on)" \
+    awk -v a="$c_on" -v b="$p_on" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b) }'
 
 # a bad page gives file:line: field: problem, exit 2, no namespace
 printf 'name bad\n0 - h /x 12x 400 text/html -\n' > "$t/bad.page"
