@@ -63,8 +63,9 @@ procs_in_inodes() {
 # measurements that did not stall are checked.  stalled_out WHAT REASON
 # records a measurement whose every attempt stalled: its checks are not
 # made, and finish then skips (77) naming the stall, unless a check failed.
-# TFOLAB_TEST_STALL_LIMIT (--stall-limit) makes every attempt stall at
-# 0ms, to see the skip.
+# TFOLAB_TEST_STALL_LIMIT sets the limit (--stall-limit of load and link;
+# the stall_limit key, at least 1ms, of experiments): 0ms makes every
+# load and link attempt stall, to see the skip.
 STALL_TRIES=${TFOLAB_STALL_TRIES:-4}
 STALL_LIMIT=${TFOLAB_TEST_STALL_LIMIT:-10ms}
 STALLED_OUT=()
