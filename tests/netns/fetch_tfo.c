@@ -4,7 +4,9 @@
  * namespace's TFO counters rise by the connection count; with 0 none does;
  * a wrong expected size, a refused connection and a silent server fail the
  * load with a reason, within the bound; 200 loads (failed ones among
- * them) leave no descriptor, thread or child process behind.
+ * them) leave no descriptor, thread or child process behind.  A case that
+ * a host stall hit (a witness thread woke 10 ms late) is repeated and not
+ * counted; when every attempt stalled the test skips naming the stall.
  *
  * The namespace is anonymous (unshare in a forked child), so it disappears
  * with its last process; nginx dies with the child (PR_SET_PDEATHSIG).
@@ -15,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -31,12 +34,30 @@
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/units.h"
+#include "os/tcpmetrics.h"
 #include "verify/tfo.h"
 #include "workloads/fetch.h"
 
 #define NGINX "/usr/sbin/nginx"
 
 static int failures, case_failures;
+
+/*
+ * The stall witness.  This test has no emulated link whose lateness would
+ * show a host stall, so a thread that sleeps 1 ms at a time measures how
+ * late the host wakes it.  A case during which it woke STALL_NS or more
+ * late ran on a stalled host: whatever it measured, it is repeated, at
+ * most STALL_TRIES times (the runner's rule for a stalled load), and only
+ * attempts that did not stall count.  When every attempt of a case
+ * stalled, the test skips (77) naming the stall, unless a check failed.
+ */
+#define STALL_NS 10000000ll
+#define STALL_TRIES 4
+static int64_t stall_ns = STALL_NS;  /* $TFOLAB_TEST_STALL_LIMIT, as in lib.sh */
+static int64_t witness_late;      /* the latest wake-up since reset (atomic) */
+static int stalled_cases;
+static char stalled_what[200];
 
 /* A case's summary line, "not ok" when one of its checks failed. */
 #define REPORT(fmt, ...)                                                     \
@@ -53,6 +74,47 @@ static int failures, case_failures;
 			failures++;                                          \
 		}                                                            \
 	} while (0)
+
+static void *witness(void *arg)
+{
+	for (;;) {
+		int64_t t0 = clock_mono_ns();
+		struct timespec ms = { 0, 1000000 };
+		nanosleep(&ms, NULL);
+		int64_t late = clock_mono_ns() - t0 - 1000000;
+		int64_t max = __atomic_load_n(&witness_late, __ATOMIC_RELAXED);
+		while (late > max && !__atomic_compare_exchange_n(&witness_late, &max, late, false,
+								   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
+	return arg;
+}
+
+/*
+ * run_case - @fn under the witness: repeated while the host stalled it,
+ * STALL_TRIES attempts at most; the checks of a stalled attempt are
+ * discarded, pass or fail.
+ */
+static void run_case(void (*fn)(void), const char *name)
+{
+	int64_t late = 0;
+	for (int i = 1; i <= STALL_TRIES; i++) {
+		int before = failures;
+		__atomic_store_n(&witness_late, 0, __ATOMIC_RELAXED);
+		fn();
+		fflush(stdout);
+		late = __atomic_load_n(&witness_late, __ATOMIC_RELAXED);
+		if (late < stall_ns)
+			return;
+		failures = before;
+		printf("# %s: attempt %d stalled (the witness woke %.1f ms late): not counted%s\n",
+		       name, i, late / 1e6, i < STALL_TRIES ? ", again" : "");
+	}
+	if (!stalled_cases++)
+		snprintf(stalled_what, sizeof(stalled_what),
+			 "%s: the witness thread woke %.1f ms late (limit %.0f ms)", name, late / 1e6,
+			 stall_ns / 1e6);
+}
 
 static char dir[] = "/tmp/tfl-fetch-XXXXXX";
 static pid_t nginx_pid = -1;
@@ -398,6 +460,8 @@ static void case_cookies(void)
 	char why[256];
 	bool syn[NRES];
 	CHECK(set_tfo(3) == 0, "set tcp_fastopen");
+	/* Cold again when repeated after a stall: no cookie cached. */
+	CHECK(tcpmetrics_flush() == 0, "flush tcp_metrics");
 	for (int warm = 0; warm < 2; warm++) {
 		int rc = load(&o, &r, &d);
 		CHECK(rc == 0, "3 %s: %s", warm ? "warm" : "cold", r.error);
@@ -564,6 +628,9 @@ static void case_no_leak(void)
 	       fds2, threads2, kids2);
 }
 
+static void case_tfo_all(void) { case_tfo(0); }
+static void case_tfo_one(void) { case_tfo(1); }
+
 static int child(void)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
@@ -587,17 +654,33 @@ static int child(void)
 	}
 	inet_pton(AF_INET, "127.0.0.2", &addr[0]);
 	inet_pton(AF_INET, "127.0.0.3", &addr[1]);
-	case_tfo(0);
-	case_tfo(1);
-	case_off();
-	case_plan();
-	case_cookies();
-	case_wrong_size();
-	case_refused();
-	case_silent();
-	case_no_leak();
+	const char *limit = getenv("TFOLAB_TEST_STALL_LIMIT");
+	uint64_t ns;
+	if (limit && *limit && units_parse_time(limit, &ns) == 0)
+		stall_ns = (int64_t)ns;
+	pthread_t w;
+	if (pthread_create(&w, NULL, witness, NULL) != 0) {
+		fprintf(stderr, "witness thread: cannot start it\n");
+		stop_nginx();
+		rm_tree();
+		return 1;
+	}
+	run_case(case_tfo_all, "tcp_fastopen=519 k=0");
+	run_case(case_tfo_one, "tcp_fastopen=519 k=1");
+	run_case(case_off, "tcp_fastopen=0");
+	run_case(case_plan, "plan");
+	run_case(case_cookies, "tcp_fastopen=3");
+	run_case(case_wrong_size, "wrong size");
+	run_case(case_refused, "refused");
+	run_case(case_silent, "silent");
+	case_no_leak();   /* counts, not times: a stall cannot break it */
 	stop_nginx();
 	rm_tree();
+	if (!failures && stalled_cases) {
+		printf("SKIP: host stall: every attempt of %d case(s) stalled (%s)\n", stalled_cases,
+		       stalled_what);
+		return 77;
+	}
 	return failures ? 1 : 0;
 }
 
