@@ -4,11 +4,16 @@
 #include <stdio.h>
 
 int log_verbose;
+void (*log_hook)(const char *level, const char *msg);
 
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
 	char buf[2048];
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (log_hook) {
+		log_hook(level, buf);
+		return;
+	}
 	/* One write per line so that lines of concurrent processes do not mix. */
 	fprintf(stderr, "tfolab: %s%s\n", level, buf);
 }

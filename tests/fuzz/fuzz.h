@@ -12,9 +12,52 @@
 #ifndef TFOLAB_TESTS_FUZZ_H
 #define TFOLAB_TESTS_FUZZ_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The form of a parser's errors: fuzz_errors_begin(NAME) before the parse,
+ * fuzz_errors_end(rc) after it.  Every error must start with NAME (the
+ * input's name: "NAME:LINE: field: problem", "NAME: entry N: ...", or
+ * NAME alone for the input as a whole), and a refusal (rc < 0 but not
+ * -ENOMEM) must have said at least one thing.  Aborts otherwise.
+ */
+static const char *fuzz_name;
+static int fuzz_nerrors;
+
+static void fuzz_on_log(const char *level, const char *msg)
+{
+	if (strcmp(level, "error: "))
+		return;
+	fuzz_nerrors++;
+	if (strncmp(msg, fuzz_name, strlen(fuzz_name))) {
+		fprintf(stderr, "an error that does not name %s: %s\n", fuzz_name, msg);
+		abort();
+	}
+}
+
+static inline void fuzz_errors_begin(const char *name)
+{
+	fuzz_name = name;
+	fuzz_nerrors = 0;
+	log_hook = fuzz_on_log;
+}
+
+static inline void fuzz_errors_end(int rc)
+{
+	log_hook = NULL;
+	if (rc < 0 && rc != -ENOMEM && fuzz_nerrors == 0) {
+		fprintf(stderr, "refused (%d) without an error\n", rc);
+		abort();
+	}
+}
 
 #endif

@@ -1,5 +1,6 @@
 /* The capture CSV importer (workloads/import_csv.c), through import_buf: format detection,
- * the importer, then the page written and read back (import.c's finish). */
+ * the importer, then the page written and read back (import.c's finish).
+ * Every error names the input (tests/fuzz/fuzz.h). */
 #include <stdlib.h>
 
 #include "tests/fuzz/fuzz.h"
@@ -9,7 +10,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct page *p = NULL;
 	struct import_report rep;
-	if (import_buf("fuzz.csv", (const char *)data, size, NULL, &p, &rep) == 0 && !p)
+	fuzz_errors_begin("fuzz.csv");
+	int rc = import_buf("fuzz.csv", (const char *)data, size, NULL, &p, &rep);
+	fuzz_errors_end(rc);
+	if (rc == 0 && !p)
 		abort();     /* accepted without a page */
 	page_free(p);
 	return 0;

@@ -1,5 +1,5 @@
 /* The experiment parser (run/experiment.c): any text, and when accepted, its
- * matrix of conditions. */
+ * matrix of conditions.  Every error names the file (tests/fuzz/fuzz.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (experiment_parse_buf("fuzz.conf", text, &e) == 0) {
+	fuzz_errors_begin("fuzz.conf");
+	int rc = experiment_parse_buf("fuzz.conf", text, &e);
+	fuzz_errors_end(rc);
+	if (rc == 0) {
 		struct condition_spec *c = NULL;
 		size_t n = 0;
 		if (experiment_matrix(e, &c, &n) == 0)

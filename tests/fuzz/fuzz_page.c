@@ -1,5 +1,7 @@
 /* The .page parser (workloads/page_parse.c): any text, parsed and, when
- * accepted, written back and parsed again to the same page. */
+ * accepted, written back and parsed again to the same page.  A refused
+ * input gets at least one error, and every error names the file and a
+ * line ("fuzz.page:N: ..."), or the file alone for the page as a whole. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +11,10 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct page *p = NULL, *q = NULL;
-	if (page_parse_buf("fuzz.page", (const char *)data, size, &p) == 0) {
+	fuzz_errors_begin("fuzz.page:");
+	int rc = page_parse_buf("fuzz.page", (const char *)data, size, &p);
+	fuzz_errors_end(rc);
+	if (rc == 0) {
 		char *text = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&text, &len);
