@@ -10,12 +10,11 @@ ymin = -4
 ymax = 45
 paper_lo = 4
 paper_hi = 41
-nseries = 4
-array series_title[4]
-series_title[1] = 'wikipedia-tcp, 20 ms'
-series_title[2] = 'wikipedia-tcp, 200 ms'
-series_title[3] = 'amazon, 20 ms'
-series_title[4] = 'amazon, 200 ms'
+nseries = 3
+array series_title[3]
+series_title[1] = 'amazon, 20 ms'
+series_title[2] = 'amazon, 100 ms'
+series_title[3] = 'amazon, 200 ms'
 ci_pct = 95
 ncols = 3
 array col_label[3]

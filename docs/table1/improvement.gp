@@ -12,8 +12,8 @@ array rtt_list[3]
 rtt_list[1] = 20
 rtt_list[2] = 100
 rtt_list[3] = 200
-ymin = -46
-ymax = 48
+ymin = -4
+ymax = 45
 paper_lo = 4
 paper_hi = 41
 nseries = 4

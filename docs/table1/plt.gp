@@ -63,10 +63,13 @@ set xtics scale 0
 # Room for the two or three lines of the labels under the axis.
 set bmargin 5
 # The label over a pair is the gain of the means, 1 - TFO / non-TFO.
-top(a, da, b, db) = (a + (da == da ? da : 0) > b + (db == db ? db : 0)) ? \
-    a + (da == da ? da : 0) : b + (db == db ? db : 0)
+# A cell with one trial has no sd (NaN in the data), drawn as a 0 error
+# bar: in gnuplot any expression with a NaN is undefined, and a labels plot
+# whose every point is undefined crashes gnuplot 5.4 (seen with one cell).
+sd(col) = valid(col) ? column(col) : 0
+top(a, da, b, db) = a + da > b + db ? a + da : b + db
 cell_label(page, rtt, setting) = page . "\n" . rtt . " ms" . (setting eq "-" ? "" : "\n" . setting)
-plot data using ($1 - 0.2):6:7 with boxerrorbars lt 1 title "non-TFO (mean ± 1 sd)", \
-     data using ($1 + 0.2):10:11 with boxerrorbars lt 2 title "TFO (mean ± 1 sd)", \
-     data using 1:(top($6, $7, $10, $11)):(sprintf("%+.0f%%", 100 * ($10 / $6 - 1))):xticlabels(cell_label(strcol(2), \
+plot data using ($1 - 0.2):6:(sd(7)) with boxerrorbars lt 1 title "non-TFO (mean ± 1 sd)", \
+     data using ($1 + 0.2):10:(sd(11)) with boxerrorbars lt 2 title "TFO (mean ± 1 sd)", \
+     data using 1:(top($6, sd(7), $10, sd(11))):(sprintf("%+.0f%%", 100 * ($10 / $6 - 1))):xticlabels(cell_label(strcol(2), \
         strcol(3), strcol(4))) with labels offset 0, 0.8 notitle

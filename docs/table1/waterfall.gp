@@ -10,14 +10,14 @@ array panel_title[2]
 array nrows[2]
 array plt_ms[2]
 data[1] = 'waterfall_off.dat'
-panel_title[1] = 'amazon, 200 ms, non-TFO: trial 3, PLT 4043 ms (median of 10), 41 new connections'
+panel_title[1] = 'amazon, 200 ms, non-TFO: trial 17, PLT 3658 ms (median of 15), 43 new connections'
 nrows[1] = 67
-plt_ms[1] = 4043.135129
+plt_ms[1] = 3658.130113
 data[2] = 'waterfall_tfo.dat'
-panel_title[2] = 'amazon, 200 ms, TFO: trial 6, PLT 3815 ms (median of 10), 41 new connections'
+panel_title[2] = 'amazon, 200 ms, TFO: trial 5, PLT 2709 ms (median of 15), 42 new connections'
 nrows[2] = 67
-plt_ms[2] = 3815.061205
-span_ms = 4043.135129
+plt_ms[2] = 2709.436714
+span_ms = 3658.130113
 
 # ---- common.gp ----
 # Shared by every tfolab plot (plots/plot_gp.h): the terminal for the image
