@@ -473,3 +473,22 @@ void units_format_time(uint64_t ns, char *buf, int len)
 		i++;
 	format_exact(ns, units[i].mult, units[i].name, buf, len);
 }
+
+int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return (*p == '-' && p == s && s[1]) ? -ERANGE : -EINVAL;
+		if (x > max)
+			continue;  /* keep scanning: a later non-digit is -EINVAL */
+		x = x * 10 + (uint64_t)(*p - '0');
+	}
+	if (x < min || x > max)
+		return -ERANGE;
+	*v = x;
+	return 0;
+}

@@ -84,4 +84,11 @@ int units_parse_percent(const char *s, double *frac);
 void units_format_rate(uint64_t bps, char *buf, int len);
 void units_format_time(uint64_t ns, char *buf, int len);
 
+/*
+ * units_parse_count - a whole number of digits only (no sign, blank or
+ * unit) from @min to @max.  Returns 0 with *@v set, -ERANGE when out of
+ * range (a leading '-' included), or -EINVAL when not a number.
+ */
+int units_parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+
 #endif

@@ -53,6 +53,12 @@ static const char *dup_col(sqlite3_stmt *stmt, int i, int *nomem)
 	return d;
 }
 
+/* NULL reads as -1: "unknown" for counts, the fetcher's "never" for times. */
+static int64_t opt_col(sqlite3_stmt *stmt, int i)
+{
+	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, i);
+}
+
 int store_condition_trial_stats(struct store *st, int64_t cond_id,
 				struct store_trial_stat **out, size_t *n)
 {
@@ -74,8 +80,7 @@ int store_condition_trial_stats(struct store *st, int64_t cond_id,
 			.valid = sqlite3_column_int(stmt, 1),
 			.stalled = sqlite3_column_int(stmt, 2),
 			.plt_ns = sqlite3_column_int64(stmt, 3),
-			.fallbacks = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1
-				     : sqlite3_column_int64(stmt, 4),
+			.fallbacks = opt_col(stmt, 4),
 			.cc_used = store_db_strdup(stmt, 5),
 		};
 		if (!arr[len - 1].cc_used && sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
@@ -106,12 +111,6 @@ void store_trial_stats_free(struct store_trial_stat *t, size_t n)
 	free(t);
 }
 
-/* An absent time reads as -1, the fetcher's "never". */
-static int64_t time_col(sqlite3_stmt *stmt, int i)
-{
-	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, i);
-}
-
 int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n)
 {
 	static const char what[] = "SELECT requests";
@@ -139,12 +138,12 @@ int store_trial_requests(struct store *st, int64_t trial_id, struct store_reques
 				   : sqlite3_column_int(stmt, 4),
 			.new_conn = sqlite3_column_int(stmt, 5),
 			.syn_data = sqlite3_column_int(stmt, 6),
-			.queued_ns = time_col(stmt, 7),
-			.connect_start_ns = time_col(stmt, 8),
-			.connected_ns = time_col(stmt, 9),
-			.req_sent_ns = time_col(stmt, 10),
-			.first_byte_ns = time_col(stmt, 11),
-			.last_byte_ns = time_col(stmt, 12),
+			.queued_ns = opt_col(stmt, 7),
+			.connect_start_ns = opt_col(stmt, 8),
+			.connected_ns = opt_col(stmt, 9),
+			.req_sent_ns = opt_col(stmt, 10),
+			.first_byte_ns = opt_col(stmt, 11),
+			.last_byte_ns = opt_col(stmt, 12),
 			.body_bytes = sqlite3_column_int64(stmt, 13),
 			.status = sqlite3_column_int(stmt, 14),
 		};
@@ -195,8 +194,8 @@ int store_trial_find(struct store *st, int64_t trial_id, struct store_trial_info
 			.cond_id = sqlite3_column_int64(stmt, 0),
 			.run_id = sqlite3_column_int64(stmt, 1),
 			.seq = sqlite3_column_int(stmt, 2),
-			.started_at = time_col(stmt, 3),
-			.plt_ns = time_col(stmt, 4),
+			.started_at = opt_col(stmt, 3),
+			.plt_ns = opt_col(stmt, 4),
 			.valid = sqlite3_column_int(stmt, 5),
 			.invalid_reason = (char *)dup_col(stmt, 6, &nomem),
 		};

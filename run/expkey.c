@@ -14,25 +14,6 @@
 #include "emulator/preset.h"
 #include "run/experiment.h"
 
-static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return (*p == '-' && p == s && s[1]) ? -ERANGE : -EINVAL;
-		if (x > max)
-			continue;  /* keep scanning: a later non-digit is -EINVAL */
-		x = x * 10 + (uint64_t)(*p - '0');
-	}
-	if (x < min || x > max)
-		return -ERANGE;
-	*v = x;
-	return 0;
-}
-
 static int parse_page(const char *s, union key_val *v)
 {
 	return strlen(s) < CONDITION_PAGE_MAX ? 0 : -ERANGE;
@@ -77,12 +58,12 @@ static int parse_per_conn(const char *s, union key_val *v)
 {
 	if (strcmp(s, "unlimited") == 0)
 		return 0;
-	return parse_count(s, 1, 1000000, &v->u);
+	return units_parse_count(s, 1, 1000000, &v->u);
 }
 
 static int parse_conns(const char *s, union key_val *v)
 {
-	return parse_count(s, 1, 256, &v->u);
+	return units_parse_count(s, 1, 256, &v->u);
 }
 
 /* An enum's value from a parser of common/vocab.h (the value, or -EINVAL). */
@@ -111,12 +92,12 @@ static int parse_encoding(const char *s, union key_val *v)
 
 static int parse_trials(const char *s, union key_val *v)
 {
-	return parse_count(s, 1, 100000, &v->u);
+	return units_parse_count(s, 1, 100000, &v->u);
 }
 
 static int parse_warmup(const char *s, union key_val *v)
 {
-	return parse_count(s, 0, 100000, &v->u);
+	return units_parse_count(s, 0, 100000, &v->u);
 }
 
 static int parse_timeout(const char *s, union key_val *v)

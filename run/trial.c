@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "os/netns.h"
 #include "os/tcpmetrics.h"
+#include "results/stats.h"
 #include "verify/stall.h"
 
 /* Runs @fn in namespace @side of the testbed. */
@@ -73,35 +74,32 @@ static void stats_delta(struct link_stats *d, const struct link_stats *before,
 static int64_t fallback_cost(const struct fetch_result *f)
 {
 	size_t n = f->nconns ? f->nconns : 1, nok = 0;
-	int64_t *ok = calloc(2 * n, sizeof(*ok)), cost = 0;
+	/* ns as doubles: exact below 2^53 ns (104 days). */
+	double *ok = calloc(2 * n, sizeof(*ok)), med;
+	int64_t cost = 0;
 	if (!ok) {
 		log_err("fallback cost of %zu connections: calloc: %s", f->nconns, strerror(ENOMEM));
 		return -1;
 	}
-	int64_t *first = ok + n;   /* connect() to first byte, per connection */
+	double *first = ok + n;   /* connect() to first byte, per connection */
 	for (size_t c = 0; c < f->nconns; c++)
 		first[c] = -1;
 	for (size_t i = 0; i < f->n; i++) {
 		const struct fetch_req *q = &f->req[i];
 		if (q->new_conn && q->conn >= 0 && (size_t)q->conn < f->nconns && q->first_byte_ns >= 0)
-			first[q->conn] = q->first_byte_ns - f->conns[q->conn].connect_ns;
+			first[q->conn] = (double)(q->first_byte_ns - f->conns[q->conn].connect_ns);
 	}
 	for (size_t c = 0; c < f->nconns; c++)
 		if (f->conns[c].syn_data && first[c] >= 0)
 			ok[nok++] = first[c];
-	if (nok) {
-		/* Insertion sort: a load has tens of connections. */
-		for (size_t i = 1; i < nok; i++)
-			for (size_t j = i; j > 0 && ok[j - 1] > ok[j]; j--) {
-				int64_t t = ok[j];
-				ok[j] = ok[j - 1];
-				ok[j - 1] = t;
-			}
-		int64_t med = ok[nok / 2];
-		for (size_t c = 0; c < f->nconns; c++)
-			if (!f->conns[c].syn_data && first[c] > med)
-				cost += first[c] - med;
+	int rc = nok ? stats_median(ok, nok, &med) : 0;
+	if (rc < 0) {
+		log_err("fallback cost of %zu connections: median: %s", f->nconns, strerror(-rc));
+		cost = -1;
 	}
+	for (size_t c = 0; nok && rc == 0 && c < f->nconns; c++)
+		if (!f->conns[c].syn_data && first[c] > med)
+			cost += (int64_t)(first[c] - med);
 	free(ok);   /* and first, its second half */
 	return cost;
 }

@@ -133,10 +133,8 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 		p->up.loss = p->down.loss = loss;
 		return 1;
 	case LINKOPT_DROP_SYN: {
-		char *end;
-		errno = 0;
-		unsigned long n = strtoul(arg, &end, 10);
-		if (!*arg || *end || errno || n > 1000000 || arg[0] == '-')
+		uint64_t n;
+		if (units_parse_count(arg, 0, 1000000, &n) < 0)
 			return bad(cmd, "drop-syn-data", arg, "a count", "0 to 1000000, such as 1");
 		p->up.drop_syn_data = (uint32_t)n;
 		return 1;

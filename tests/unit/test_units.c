@@ -362,9 +362,30 @@ static void test_bare(void **state)
 	assert_string_equal(buf, "write 4mbit or 4kbit");
 }
 
+/* Counts: digits only, inside the bounds (experiment keys, --drop-syn-data). */
+static void test_count(void **state)
+{
+	uint64_t v = 7;
+	assert_int_equal(units_parse_count("0", 0, 10, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(units_parse_count("1000000", 0, 1000000, &v), 0);
+	assert_int_equal(v, 1000000);
+	assert_int_equal(units_parse_count("1000001", 0, 1000000, &v), -ERANGE);
+	assert_int_equal(units_parse_count("99999999999999999999999", 0, 10, &v), -ERANGE);
+	assert_int_equal(units_parse_count("-1", 0, 10, &v), -ERANGE);
+	assert_int_equal(units_parse_count("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(units_parse_count("", 0, 10, &v), -EINVAL);
+	assert_int_equal(units_parse_count("1x", 0, 10, &v), -EINVAL);
+	assert_int_equal(units_parse_count(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(units_parse_count("+1", 0, 10, &v), -EINVAL);
+	assert_int_equal(units_parse_count("-", 0, 10, &v), -EINVAL);
+	assert_int_equal(v, 1000000);   /* untouched on failure */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_count),
 		cmocka_unit_test(test_rate_forms),
 		cmocka_unit_test(test_bare),
 		cmocka_unit_test(test_rate_errors),
