@@ -93,6 +93,17 @@
 #include "workloads/import_har.h"
 #include "workloads/origin.h"
 
+/* 1 if s starts with YYYY-MM-DD (digits and dashes in those places). */
+static int iso_date_prefix(const char *s)
+{
+	for (int i = 0; i < 10; i++) {
+		int dash = i == 4 || i == 7;
+		if (!s[i] || (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9')))
+			return 0;
+	}
+	return 1;
+}
+
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct hentry *x = a, *y = b;
@@ -262,7 +273,12 @@ static int choose_page(struct har *h, const json_t *log, const struct import_opt
 		const char *d = json_string_value(json_object_get(pg, "startedDateTime"));
 		int64_t ns;
 		if (d && har_parse_time(d, &ns) == 0) {
-			if (!(p->date = strndup(d, 10)))
+			/* The page's own calendar date, as written; the parse of
+			 * the time may have skipped blanks or taken another form,
+			 * so keep it only when it reads YYYY-MM-DD (else the
+			 * first entry's time gives the date below). */
+			d += strspn(d, " \t");
+			if (iso_date_prefix(d) && !(p->date = strndup(d, 10)))
 				return -ENOMEM;
 			char *note;
 			if (asprintf(&note, "recorded: page started %.40s", d) < 0)
