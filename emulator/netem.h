@@ -44,7 +44,6 @@ struct nl_msg;
 #define NETEM_BRIDGE "tflbr0"      /* made inside the link namespace */
 #define NETEM_PKT_BYTES 1500u      /* a full-size IP packet */
 #define NETEM_FRAME_BYTES 1514u    /* the same as an Ethernet frame */
-#define NETEM_MIN_BURST 1600u      /* tbf bucket: at least one frame */
 #define NETEM_ROOT_HANDLE 0x10000u /* 1:   netem, the root */
 #define NETEM_TBF_PARENT 0x10001u  /* 1:1  netem's only class */
 #define NETEM_TBF_HANDLE 0x100000u /* 10:  tbf under netem */
