@@ -15,7 +15,8 @@ fi
 trap 'umount "$mnt"; rm -rf "$t"' EXIT
 conf="$TFOLAB_SRC/experiments/smoke.conf"
 # stall_limit=off: this test counts trials exactly; stalls are stall.sh's.
-set_opts=(--set trials=3 --set warmup=0 --set rtt=20ms --set stall_limit=off)
+set_opts=(--set trials=3 --set warmup=0 --set rtt=20ms --set stall_limit=off
+          --set backend=userspace)
 db=$mnt/f.db
 q() { sqlite3 "$db" "$1"; }
 "$BIN" run "$conf" --db "$db" "${set_opts[@]}" 2>"$t/err" & pid=$!

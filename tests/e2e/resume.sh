@@ -8,7 +8,8 @@ require_prog sqlite3
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 conf="$TFOLAB_SRC/experiments/smoke.conf"
 # stall_limit=off: this test counts trials exactly; stalls are stall.sh's.
-set_opts=(--set trials=3 --set warmup=0 --set rtt=20ms --set stall_limit=off)
+set_opts=(--set trials=3 --set warmup=0 --set rtt=20ms --set stall_limit=off
+          --set backend=userspace)
 q() { sqlite3 "$t/r.db" "$1"; }
 wait_trials() { # wait until at least $1 trials are stored
   for _ in $(seq 600); do

@@ -1,5 +1,6 @@
 # End to end: experiments/smoke.conf -> SQLite -> Table 1, every trial
-# verified by the kernel's counters, nothing left on the machine.
+# verified by the kernel's counters, nothing left on the machine.  On the
+# link backend $LINK (tests/netns/lib.sh): userspace, or netem under tests/uml.
 . "$(dirname "$0")/../netns/lib.sh"
 require_root
 require_prog nginx
@@ -8,7 +9,8 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 # stall_limit=off: this test checks the chain and counts trials exactly; on
 # a host that steals CPU for minutes every load could be a stall, and
 # tests/e2e/stall.sh checks stall handling with a stall it makes itself.
-"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" --set stall_limit=off 2>"$t/err" & pid=$!
+"$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" --set stall_limit=off \
+  --set backend="$LINK" 2>"$t/err" & pid=$!
 wait $pid; rc=$?
 check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
 q() { sqlite3 "$t/s.db" "$1"; }
@@ -16,7 +18,7 @@ q() { sqlite3 "$t/s.db" "$1"; }
 check "progress lines in the log" grep -q "^tfolab: progress: 4/4 conditions, 8/8 trials, 0 stalls, elapsed [0-9hms]*, ETA 0s$" "$t/err"
 check "the run is recorded as done" [ "$(q 'select status from runs')" = done ]
 check "the run records git describe, kernel, backend and command line" \
-  [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = 'userspace' and command_line like '%smoke.conf%'")" = 1 ]
+  [ "$(q "select count(*) from runs where git_describe != '' and kernel like 'Linux%' and link_backend = '$LINK' and command_line like '%smoke.conf%'")" = 1 ]
 check "4 conditions (2 RTTs x TFO off/on)" [ "$(q 'select count(*) from conditions')" = 4 ]
 check "8 trials, all valid" [ "$(q 'select count(*) from trials where valid = 1')" = 8 ]
 check "4 TFO-on trials" [ "$(q "select count(*) from trials t join conditions c on c.id = t.condition_id where c.tfo_mode = 'on'")" = 4 ]
@@ -47,6 +49,7 @@ check "no namespace or run directory left" no_leftovers $pid
 check "no nginx (master or worker) or other process of the run left" [ "$(run_procs $pid)" = 0 ]
 # --jobs 2: two condition groups at once, each in its own testbed, one database
 "$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/j.db" --set trials=1 --set stall_limit=off \
+  --set backend="$LINK" \
   --jobs 2 2>"$t/errj" & pid=$!
 wait $pid; rc=$?
 check "--jobs 2 exits 0 ($rc)" [ $rc = 0 ] || cat "$t/errj"

@@ -1,4 +1,5 @@
-# A trial that a host stall spoils is kept, invalid, and repeated.  The
+# A trial that a host stall spoils is kept, invalid, and repeated, on the
+# userspace link (the only one whose process the test can stop).  The
 # test makes a stall as the host does: it stops the link's forwarder
 # (SIGSTOP) for 300 ms in the middle of a load; stall_limit is 100 ms, far
 # above what the host's own steal does to the forwarder.  The link then delivers
@@ -12,7 +13,7 @@ require_prog pgrep
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 q() { sqlite3 "$t/s.db" "$1" 2>/dev/null; }
 "$BIN" run "$TFOLAB_SRC/experiments/smoke.conf" --db "$t/s.db" --set trials=3 --set warmup=0 \
-  --set rtt=100ms --set stall_limit=100ms 2>"$t/err" & pid=$!
+  --set rtt=100ms --set stall_limit=100ms --set backend=userspace 2>"$t/err" & pid=$!
 # Once the first trial is stored, loads follow each other with gaps of a
 # few ms: stop the forwarder for 300 ms every 0.7 s until a stall is
 # recorded (a stop that lands in a gap, with the queues empty, is no stall),

@@ -12,7 +12,7 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 # `trials` stalls giving up; only the loads that did not stall are checked,
 # paired by their order among those of their condition.
 "$BIN" run "$TFOLAB_SRC/experiments/capture.conf" --db "$t/c.db" --set trials=2 --set warmup=1 \
-  --set rtt=20ms,200ms --set stall_limit="$STALL_LIMIT" 2>"$t/err"
+  --set rtt=20ms,200ms --set stall_limit="$STALL_LIMIT" --set backend="$LINK" 2>"$t/err"
 rc=$?
 check "run exits 0 ($rc)" [ $rc = 0 ] || cat "$t/err"
 q() { sqlite3 "$t/c.db" "$1"; }

@@ -15,7 +15,7 @@ for a in cubic bbr; do
 done
 
 load() { # load CC -> "cc cc_used cc_read_back connections"
-  "$BIN" load wikipedia-tcp --rtt 20ms --down 4mbit --up 256kbit --cc "$1" --json |
+  "$BIN" load --link "$LINK" wikipedia-tcp --rtt 20ms --down 4mbit --up 256kbit --cc "$1" --json |
     python3 -c 'import json,sys; j=json.load(sys.stdin); print(j["cc"], j["cc_used"] or "-", j["cc_read_back"], j["connections"])'
 }
 for a in cubic bbr; do
@@ -28,7 +28,7 @@ done
 
 # Both routes carry the metric, and a connection's two ends use it: the
 # client's socket and the server's accepted one.
-out=$("$BIN" link --rtt 20ms --cc cubic -- bash -c '
+out=$("$BIN" link --link "$LINK" --rtt 20ms --cc cubic -- bash -c '
   ip route
   ip -n ${TFOLAB_PREFIX}-s route
   cc="import socket; TCP_CONGESTION = 13"
@@ -51,7 +51,7 @@ check "link --cc cubic: the accepted connection uses cubic" grep -qx "accepted c
 # An algorithm the kernel does not have: an error naming it and listing
 # what the kernel has, exit 1, no load, nothing left behind.
 t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
-"$BIN" load wikipedia-tcp --rtt 20ms --cc nosuchcc --json >"$t/out" 2>"$t/err" & pid=$!
+"$BIN" load --link "$LINK" wikipedia-tcp --rtt 20ms --cc nosuchcc --json >"$t/out" 2>"$t/err" & pid=$!
 wait $pid; rc=$?
 check "--cc nosuchcc: exit 1 ($rc)" [ "$rc" = 1 ]
 check "--cc nosuchcc: the error names it and lists what the kernel has ($avail)" \

@@ -9,7 +9,7 @@ NAP="59.$$"
 # Start `tfolab link -- sleep $NAP` in the background; wait until its
 # namespaces exist and its forwarder and client command run.
 start_run() {
-  "$BIN" link --rtt 20ms -- sleep "$NAP" &
+  "$BIN" link --link "$LINK" --rtt 20ms -- sleep "$NAP" &
   RUN=$!
   for _ in $(seq 200); do
     ls /run/netns 2>/dev/null | grep -q "^tfl-$RUN-.*-c$" && pgrep -f "^sleep $NAP" >/dev/null && return 0
@@ -49,13 +49,13 @@ check "no process of the crashed run names it or holds its files" [ "$(run_procs
 start_run || fail "run started (KILL, next run)"
 kill -KILL $RUN; wait $RUN 2>/dev/null
 check "SIGKILL: leftovers present" not no_leftovers $RUN
-"$BIN" link -- true
+"$BIN" link --link "$LINK" -- true
 check "the next run removed the crashed run's leftovers" no_leftovers $RUN
 
 # A live run is never taken for a crashed one, whatever its binary is
 # called: the run's lock says it is alive.
 cp "$BIN" "/tmp/tfl-renamed.$$"
-"/tmp/tfl-renamed.$$" link -- sleep "$NAP" & R=$!
+"/tmp/tfl-renamed.$$" link --link "$LINK" -- sleep "$NAP" & R=$!
 for _ in $(seq 200); do
   ls /run/netns 2>/dev/null | grep -q "^tfl-$R-.*-c$" && running "^sleep $NAP" && break
   sleep 0.05
@@ -69,8 +69,8 @@ rm -f "/tmp/tfl-renamed.$$"
 
 # Two runs at the same time, each pinging through its own link.
 t=$(mktemp -d)
-"$BIN" link --rtt 40ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/a" 2>&1 & A=$!
-"$BIN" link --rtt 80ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/b" 2>&1 & B=$!
+"$BIN" link --link "$LINK" --rtt 40ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/a" 2>&1 & A=$!
+"$BIN" link --link "$LINK" --rtt 80ms -- sh -c 'ping -c 10 -i 0.05 -q $TFOLAB_SERVER' > "$t/b" 2>&1 & B=$!
 wait $A; ra=$?; wait $B; rb=$?
 check "concurrent run A succeeds" [ $ra = 0 ]
 check "concurrent run B succeeds" [ $rb = 0 ]

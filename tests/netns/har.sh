@@ -22,7 +22,7 @@ for har in "$dir"/*.har; do
   "$BIN" import "$har" -o "$t/$name.page" > "$t/$name.import" 2>&1
   check "$name: imports" [ $? = 0 ]
   chmod a+r "$t/$name.page"
-  "$BIN" load "$t/$name.page" --tfo on --rtt 20ms --down 4mbit --up 256kbit \
+  "$BIN" load --link "$LINK" "$t/$name.page" --tfo on --rtt 20ms --down 4mbit --up 256kbit \
     --json --har "$t/$name.har" > "$t/$name.json" 2> "$t/$name.err"
   rc=$?
   check "$name: the load exits 0 ($rc; $(tail -1 "$t/$name.err"))" [ $rc = 0 ]

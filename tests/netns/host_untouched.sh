@@ -12,10 +12,10 @@ snap() {
 before=$(snap)
 # --cc is the congctl metric of the testbed's routes, not the namespace's
 # default (testbed/testbed.c, cc_record): look at the routes.
-"$BIN" link --tfo on --cc reno --rtt 10ms -- sh -c 'sysctl -n net.ipv4.tcp_fastopen; ip route show | grep -o "congctl [a-z]*" | sort -u' > /tmp/tfl-hu.$$
+"$BIN" link --link "$LINK" --tfo on --cc reno --rtt 10ms -- sh -c 'sysctl -n net.ipv4.tcp_fastopen; ip route show | grep -o "congctl [a-z]*" | sort -u' > /tmp/tfl-hu.$$
 rc=$?
 inside=$(cat /tmp/tfl-hu.$$); rm -f /tmp/tfl-hu.$$
-"$BIN" link --tfo cookie --queue 100p -- true
+"$BIN" link --link "$LINK" --tfo cookie --queue 100p -- true
 rc2=$?
 after=$(snap)
 check "link runs" [ $rc = 0 ]

@@ -3,6 +3,17 @@
 set -u
 BIN=${TFOLAB_BIN:?TFOLAB_BIN is not set (run through meson test)}
 FAILS=0
+# The link backend a test runs on.  A test that holds on both backends
+# passes --link "$LINK" (link, load) or --set backend="$LINK" (run); one
+# that needs the userspace forwarder (drop-syn-data, its event log, its
+# process) pins --link userspace.  userspace by default: every kernel has
+# it.  tests/uml runs the tests that hold on both with TFOLAB_TEST_LINK=netem
+# under Debian's 6.1 kernel, which has sch_netem.
+LINK=${TFOLAB_TEST_LINK:-userspace}
+# Seconds a timed load may take beyond its bound on a slow kernel: 0 here;
+# tests/uml sets it, as a process under user-mode Linux pays a ptrace round
+# trip per system call (tests/uml/kernel61.sh says what it measured).
+SLACK_S=${TFOLAB_TEST_SLACK_S:-0}
 require_root() {
   if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root"; exit 77; fi
 }

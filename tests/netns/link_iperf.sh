@@ -15,7 +15,7 @@ iperf_bps() {
   local what=$1 i bps why=; shift
   BPS=
   for i in $(seq "$STALL_TRIES"); do
-    bps=$("$BIN" link --rtt 20ms --down 4mbit --up 1mbit --json-stats "$t/stats.json" \
+    bps=$("$BIN" link --link "$LINK" --rtt 20ms --down 4mbit --up 1mbit --json-stats "$t/stats.json" \
             --stall-limit "$STALL_LIMIT" \
             --server-cmd 'iperf3 -s -1 -B $TFOLAB_SERVER >/dev/null' \
             -- sh -c "iperf3 -c \$TFOLAB_SERVER $* -J" |
@@ -30,7 +30,7 @@ iperf_bps "down 4mbit" -R -t 4
 [ -n "$BPS" ] && check "down 4mbit: iperf3 -R $BPS bit/s" between "$BPS" 3500000 4050000
 iperf_bps "up 1mbit" -t 4
 [ -n "$BPS" ] && check "up 1mbit: iperf3 $BPS bit/s" between "$BPS" 850000 1020000
-err=$("$BIN" link --stats --rtt 20ms --down 2mbit --server-cmd 'iperf3 -s -1 -B $TFOLAB_SERVER >/dev/null' \
+err=$("$BIN" link --link "$LINK" --stats --rtt 20ms --down 2mbit --server-cmd 'iperf3 -s -1 -B $TFOLAB_SERVER >/dev/null' \
         -- sh -c 'iperf3 -c $TFOLAB_SERVER -R -t 3 >/dev/null' 2>&1)
 check "--stats prints both directions' counters" grep -q "link down .* pkts .* bytes" <<<"$err"
 check "--stats prints the link's lateness" grep -Eq "link late (max [0-9.]+ ms, [0-9]+ packets|unknown)" <<<"$err"

@@ -14,7 +14,7 @@ counter() { # counter NAME < /proc/net/netstat
   awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
 }
 fetch() { # fetch MODE -> "time_total active_delta passive_delta sysctl"
-  "$BIN" link --rtt 100ms --tfo "$1" \
+  "$BIN" link --link "$LINK" --rtt 100ms --tfo "$1" \
     --server-cmd "cd $t && exec python3 -m http.server 80 --bind \$TFOLAB_SERVER >/dev/null 2>&1" -- bash -c '
     a0=$(counter TCPFastOpenActive < /proc/net/netstat)
     p0=$(ip netns exec ${TFOLAB_PREFIX}-s cat /proc/net/netstat | counter TCPFastOpenPassive)

@@ -7,7 +7,7 @@ require_prog ethtool
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-"$BIN" link --servers 3 -- sh -c '
+"$BIN" link --link "$LINK" --servers 3 -- sh -c '
   set -e
   o='"$out"'
   echo "$TFOLAB_PREFIX" > $o/prefix
