@@ -1,8 +1,9 @@
 /*
  * tfolab check [--json] - what this machine supports, one line per item with
- * a verdict (or one JSON object).  Exit status 0 when everything tfolab
- * needs is there (netem is optional: without it the userspace backend is
- * used).
+ * a verdict (or one JSON object): the kernel, root, the features tfolab
+ * uses, and which link backend --link auto picks and why.  Exit status 0
+ * when everything tfolab needs is there (netem is optional: without it the
+ * userspace backend is used).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -133,6 +135,12 @@ int cmd_check(int argc, char **argv)
 	}
 	failed = 0;
 	checks = json ? json_array() : NULL;
+	struct utsname u;
+	if (uname(&u) == 0)
+		snprintf(detail, sizeof(detail), "%s %s %s", u.sysname, u.release, u.machine);
+	else
+		snprintf(detail, sizeof(detail), "uname: %s", strerror(errno));
+	say("kernel", "ok", 0, detail);
 	int root = proc_has_admin_caps();
 	verdict("root (CAP_SYS_ADMIN+NET_ADMIN)", root, 1,
 		root ? "yes" : "run as root to create namespaces");
@@ -141,12 +149,16 @@ int cmd_check(int argc, char **argv)
 	if (root) {
 		int ns = netns_throwaway_run(probe_ns, NULL) == 0;
 		verdict("network namespaces", ns, 1, ns ? "unshare(CLONE_NEWNET) works" : "cannot create one");
-		int netem = link_netem_ops.probe(why, sizeof(why)) > 0;
+		/* The same choice as a run's: auto probes netem in a throwaway namespace. */
+		const struct link_backend_ops *ops = NULL;
+		int chose = link_backend_choose(BACKEND_AUTO, &ops, why, sizeof(why));
+		int netem = chose == 0 && ops == &link_netem_ops;
 		snprintf(detail, sizeof(detail), "%s", netem ? "sch_netem works: netem backend available"
-							   : why);
+			 : chose < 0 ? "cannot choose a backend (above)" : why);
 		verdict("netem qdisc", netem, 0, detail);
-		if (!netem && !checks)
-			printf("%-28s %-8s %s\n", "", "", "-> the userspace backend is used (--link auto)");
+		snprintf(detail, sizeof(detail), "%s: %s", chose < 0 ? "none" : ops->name,
+			 netem ? why : "netem is unavailable (netem qdisc, above)");
+		verdict("link backend (--link auto)", chose == 0, 1, detail);
 		int tbf = netns_throwaway_run(probe_tbf, NULL) == 0;
 		verdict("tbf qdisc", tbf, 0, tbf ? "works" : "cannot add a tbf qdisc");
 		int rc = netns_throwaway_run(probe_tfo, NULL);
@@ -157,6 +169,7 @@ int cmd_check(int argc, char **argv)
 		verdict("TCP Fast Open", rc == 0, 1, detail);
 	} else {
 		say("namespaces, netem, tbf, TFO", "unknown", 1, "needs root to probe");
+		say("link backend (--link auto)", "unknown", 1, "needs root to probe netem");
 	}
 	char cc[256] = "";
 	FILE *f = fopen("/proc/sys/net/ipv4/tcp_available_congestion_control", "r");
