@@ -10,6 +10,16 @@
  * the model of emulator/link.h is explained in emulator/netem.h.
  *
  * Everything goes through libnl-route; no tc or ip is forked.
+ *
+ * Host stalls: this backend is no witness.  The kernel's timers run the
+ * qdiscs, so when the host takes the CPU away netem and tbf wake up late
+ * and every packet due meanwhile leaves late, like the userspace
+ * forwarder's; but the qdiscs keep packets, bytes, drops and the queue's
+ * depth now, not when a packet was due or when it left.  So there is no
+ * mark() and no lateness: a trial on this backend stores its lateness and
+ * stall limit as unknown (NULL, "link late unknown"), never as 0 and never
+ * as a stall, and the guest's steal time (verify/stall.h), recorded for
+ * every trial on either backend, is what is left to judge it by.
  */
 #include "emulator/netem.h"
 
