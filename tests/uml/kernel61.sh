@@ -1,7 +1,8 @@
 # kernel61 suite: run one test script under Debian 12's Linux 6.1
 # (tests/uml/run), on the netem backend (TFOLAB_TEST_LINK=netem, see
-# tests/netns/lib.sh).  usage: kernel61.sh SCRIPT (relative to the source
-# tree).  Skips (77) naming why when UML cannot start here; the script's
+# tests/netns/lib.sh).  usage: kernel61.sh SCRIPT: a bash script (NAME.sh)
+# relative to the source tree, or a test program relative to the build
+# tree.  Skips (77) naming why when UML cannot start here; the script's
 # own exit status otherwise (77 included), 124 when UML's time bound expired.
 set -u
 src=${TFOLAB_SRC:?TFOLAB_SRC is not set (run through meson test)}
@@ -15,7 +16,11 @@ err=$(mktemp); trap 'rm -f "$err"' EXIT
 # object at 100 ms RTT measured 203-214 ms (TFO off) and 102.7-112.6 ms
 # (on) through netem, 206.9 and 105.0 ms through the userspace link, under
 # UML on this 2-core VM (tests/netns/load.sh); 200 and 100 ms is the ideal.
-TFOLAB_TEST_SLACK_S=0.015 TFOLAB_TEST_LINK=netem "$src/tests/uml/run" --timeout "$bound" -- bash "$src/$script" 2>"$err"
+case $script in
+  *.sh) cmd=(bash "$src/$script") ;;
+  *) cmd=("${TFOLAB_BUILD:?TFOLAB_BUILD is not set}/$script") ;;
+esac
+TFOLAB_TEST_SLACK_S=0.015 TFOLAB_TEST_LINK=netem "$src/tests/uml/run" --timeout "$bound" -- "${cmd[@]}" 2>"$err"
 rc=$?
 if [ $rc = 125 ] && grep -q "^uml: cannot start:" "$err"; then
   cat "$err" >&2
