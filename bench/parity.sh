@@ -85,7 +85,7 @@ for be in userspace netem; do
     if [ $w = one ]; then page=$t/one.page name=one-object args=()
     else page=wikipedia-tcp name=wikipedia-tcp args=(--down 4mbit --up 256kbit); fi
     load "$be" "$page" off "${args[@]}" >/dev/null  # warm-up
-    for i in $(seq "$loads"); do
+    for _ in $(seq "$loads"); do
       for tfo in off on; do
         echo "load $inside $be $name $tfo $(load "$be" "$page" "$tfo" "${args[@]}")"
       done
