@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "run/experiment.h"
 #include "run/runner.h"
+#include "common/units.h"
 
 static void usage(FILE *f)
 {
@@ -72,7 +73,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 		{ 0 },
 	};
 	int opt, rc;
-	char *end;
+	uint64_t n;
 
 	*a = (struct run_args){ .db = STORE_DEFAULT_PATH, .jobs = 1 };
 	opterr = 0;
@@ -96,11 +97,11 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 			a->quiet = 1;
 			break;
 		case 'j':
-			a->jobs = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || a->jobs < 1 || a->jobs > 64) {
+			if (units_parse_count(optarg, 1, 64, &n) < 0) {
 				fprintf(stderr, "tfolab run: --jobs: \"%s\" is not a job count (use 1 to 64)\n", optarg);
 				return 2;
 			}
+			a->jobs = (int)n;
 			break;
 		default:
 			if ((rc = cmd_opt_common("run", opt, argv, usage)) >= 0)

@@ -156,6 +156,29 @@ int store_db_grow(void **arr, size_t *cap, size_t len, size_t size)
 	return 0;
 }
 
+int store_db_rows(struct store *st, const char *what, sqlite3_stmt *stmt, size_t size,
+		  store_db_row_fn row, void *ctx, void **arr, size_t *len)
+{
+	size_t cap = *len;
+	int s, rc = 0;
+	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((rc = store_db_grow(arr, &cap, *len, size)) < 0)
+			break;
+		char *elem = (char *)*arr + *len * size;
+		memset(elem, 0, size);
+		rc = row(stmt, elem, ctx);
+		if (rc <= 0)
+			(*len)++;    /* a failed element too: it may own strings */
+		if (rc < 0)
+			break;
+		rc = 0;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = store_db_fail(st, what);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 int store_db_fail(struct store *st, const char *what)
 {
 	int rc = sqlite3_extended_errcode(st->db);

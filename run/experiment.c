@@ -329,7 +329,7 @@ static int experiment_read_lines(struct experiment *e)
 		}
 		char *eq = strchr(l, '=');
 		if (!eq) {
-			log_err("%s\"%s\" is not a setting (use key = value, or # for a comment)",
+			log_err("%sline: \"%s\" is not a setting (use key = value, or # for a comment)",
 				where, l);
 			errors++;
 			continue;
@@ -337,7 +337,7 @@ static int experiment_read_lines(struct experiment *e)
 		*eq = '\0';
 		char *key = trim(l), *value = trim(eq + 1);
 		if (!*key) {
-			log_err("%sno key before '=' (use key = value)", where);
+			log_err("%skey: missing before '=' (use key = value)", where);
 			errors++;
 			continue;
 		}
