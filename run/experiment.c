@@ -192,7 +192,12 @@ static int key_find(const char *key, const char *where)
 	if (k >= 0)
 		return k;
 	const char *s = expkey_suggest(key);
-	if (s) {
+	if (key[strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_")]) {
+		/* Not a name at all: quoted under a field of its own, so that
+		 * the error keeps the FILE:LINE: field: problem form. */
+		where_error(where, "key", "\"%.40s\" is not a key name (use key = value; "
+			    "tfolab run --help lists the keys)", key);
+	} else if (s) {
 		where_error(where, key, "unknown key (did you mean %s?)", s);
 	} else {
 		char list[512] = "";
