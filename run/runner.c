@@ -122,7 +122,7 @@ static char *experiment_record(const struct experiment *e)
 }
 
 /* The latest run of @r->st, when it may be continued with @record. */
-static int resume(struct runner *r, const char *record)
+static int resume(struct runner *r, const struct runner_start *how, const char *record)
 {
 	struct store_run prev;
 	if (store_run_latest(r->st, &r->run_id) < 0 || store_run_get(r->st, r->run_id, &prev) < 0) {
@@ -131,11 +131,22 @@ static int resume(struct runner *r, const char *record)
 	}
 	int same = prev.experiment_text && record && !strcmp(prev.experiment_text, record);
 	int finished = !strcmp(prev.status, "done");
+	int same_shard = prev.shard_k == (int)how->shard_k && prev.shard_n == (int)how->shard_n;
+	int prev_k = prev.shard_k, prev_n = prev.shard_n;
 	store_run_release(&prev);
 	if (finished) {
 		log_err("run --resume: the latest run (%lld) finished; nothing to resume",
 			(long long)r->run_id);
 		return -EALREADY;
+	}
+	if (!same_shard) {
+		if (prev_n)
+			log_err("run --resume: the latest run (%lld) was shard %d/%d; give --shard %d/%d",
+				(long long)r->run_id, prev_k, prev_n, prev_k, prev_n);
+		else
+			log_err("run --resume: the latest run (%lld) was of the whole matrix; "
+				"resume it without --shard", (long long)r->run_id);
+		return -EINVAL;
 	}
 	if (!same) {
 		log_err("run --resume: the latest run (%lld) was of another experiment or other "
@@ -162,13 +173,17 @@ static int begin(struct runner *r, const struct runner_start *how, const char *r
 		.started_at = clock_real_ns(), .command_line = how->cmdline,
 		.experiment_name = how->e->name, .experiment_text = record,
 		.git_describe = TFOLAB_GIT_DESCRIBE, .kernel = kernel, .link_backend = r->ops->name,
-		.host = host,
+		.host = host, .shard_k = (int)how->shard_k, .shard_n = (int)how->shard_n,
 	};
 	int rc = store_run_begin(r->st, &run, &r->run_id);
 	if (rc < 0)
 		return rc;
-	fprintf(stderr, "tfolab: run %lld: %s, %zu conditions in %zu groups, %zu trials, backend %s\n",
-		(long long)r->run_id, how->e->name, r->n, r->ngroups, r->total_trials, r->ops->name);
+	char shard[48] = "";
+	if (how->shard_n)
+		snprintf(shard, sizeof(shard), " (shard %u/%u)", how->shard_k, how->shard_n);
+	fprintf(stderr, "tfolab: run %lld: %s%s, %zu conditions in %zu groups, %zu trials, backend %s\n",
+		(long long)r->run_id, how->e->name, shard, r->n, r->ngroups, r->total_trials,
+		r->ops->name);
 	return 0;
 }
 
@@ -226,7 +241,7 @@ int runner_open(struct runner *r, struct store *st, const char *db,
 	if (!r->starts)
 		return -ENOMEM;
 	char *record = experiment_record(how->e);
-	int rc = how->resume ? resume(r, record) : begin(r, how, record);
+	int rc = how->resume ? resume(r, how, record) : begin(r, how, record);
 	free(record);
 	if (rc < 0)
 		r->run_id = 0;

@@ -163,6 +163,40 @@ static void test_migration(void **state)
 	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
 }
 
+/* Schema 5: a run of schema 4 reads as unsharded after the migration, and a
+ * new run records its shard. */
+static void test_migration_shard(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t old, sharded;
+	assert_int_equal(store_open_version(f->path, 4, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &old), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shards'"), 0);
+
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), 5);
+	struct store_run r;
+	assert_int_equal(store_run_get(st, old, &r), 0);
+	assert_int_equal(r.shard_k, 0);
+	assert_int_equal(r.shard_n, 0);
+	assert_int_equal(r.merged_shards, 0);
+	store_run_release(&r);
+
+	struct store_run tmpl = run_tmpl;
+	tmpl.shard_k = 2;
+	tmpl.shard_n = 3;
+	assert_int_equal(store_run_begin(st, &tmpl, &sharded), 0);
+	assert_int_equal(store_run_get(st, sharded, &r), 0);
+	assert_int_equal(r.shard_k, 2);
+	assert_int_equal(r.shard_n, 3);
+	store_run_release(&r);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM runs WHERE shard_k IS NULL"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shards'"), 1);
+}
+
 static void test_foreign_db(void **state)
 {
 	struct fixture *f = *state;
@@ -369,6 +403,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
