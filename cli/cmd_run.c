@@ -40,19 +40,6 @@ static void usage(FILE *f)
 		"Then: tfolab table, tfolab compare, tfolab plot --out DIR.\n");
 }
 
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 3;
-	char *s = calloc(1, len), *p = s;
-	if (!s)
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 struct run_args {
 	const char *file, *db;
 	const char *sets[64];
@@ -192,7 +179,7 @@ int cmd_run(int argc, char **argv)
 				   .quiet = a.quiet, .shard_k = a.shard_k, .shard_n = a.shard_n };
 	if (cmd_prologue("run", NULL, cells[0].backend, &how.ops) < 0 || store_open(a.db, &st) < 0)
 		goto end;
-	how.cmdline = cmdline = join_args(argc + 1, argv - 1);
+	how.cmdline = cmdline = cmd_line_join(argc + 1, argv - 1);
 	if (runner_open(&r, st, a.db, &how) < 0) {
 		runner_close(&r, -1);
 		goto end;

@@ -142,18 +142,19 @@ static void merge_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tfolab merge OUT.db IN.db... [OPTIONS]\n"
-		"Merge the databases of the shards of one sweep (tfolab run FILE --shard K/N)\n"
-		"into OUT.db, as one run that table, compare, trials, plot and har read as\n"
-		"any other; each shard's host, kernel, backend, git describe, start and end\n"
-		"are kept.  Refused, with the reason: inputs of different experiment texts\n"
-		"or --set values, of different tfolab versions, of a shard twice from\n"
-		"different runs, or missing shards (listed); a shard that did not finish.\n"
+		"Merge the databases of the shards of one sweep (each made by tfolab run with\n"
+		"its part K/N of the matrix) into OUT.db, as one run that table, compare,\n"
+		"trials, plot and har read as any other; each shard's host, kernel, backend,\n"
+		"git describe, start and end are kept.  Refused, with the reason: inputs of\n"
+		"different experiment texts or --set values, of different tfolab versions, of\n"
+		"a shard twice from different runs, or missing shards (listed); a shard that\n"
+		"did not finish.\n"
 		"Merging a shard again adds only the trials OUT lacks.\n\n"
 		"  --into      add to the merged run that OUT.db holds already (else an\n"
 		"              existing OUT.db with results is refused)\n"
 		"  --force     accept shards run by different tfolab versions\n"
 		"  -v, --verbose\n"
-		"Then: tfolab table --db OUT.db\n");
+		"Then: tfolab table, with OUT.db as its database\n");
 }
 
 int cmd_merge(int argc, char **argv)
@@ -183,15 +184,9 @@ int cmd_merge(int argc, char **argv)
 		return 2;
 	}
 	/* The command line, recorded with the merged run. */
-	size_t len = 16;
-	for (int i = 1; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	char *cmdline = malloc(len);
+	char *cmdline = cmd_line_join(argc + 1, argv - 1);
 	if (!cmdline)
 		return 1;
-	strcpy(cmdline, "tfolab merge");
-	for (int i = 1; i < argc; i++)
-		strcat(strcat(cmdline, " "), argv[i]);
 	o.command_line = cmdline;
 	struct store_merge_result res;
 	const char *out = argv[optind];
