@@ -28,7 +28,9 @@ static void usage(FILE *f)
 		"Run the experiment FILE (see experiments/README.md) and store every trial.\n\n"
 		"  --set KEY=VALUE   override a key of FILE, e.g. --set trials=3 --set rtt=20ms,200ms\n"
 		"  --db PATH         SQLite database (default " STORE_DEFAULT_PATH ")\n"
-		"  --resume          continue the latest run of FILE that did not finish\n"
+		"  --resume          continue the latest run of FILE that did not finish (with\n"
+		"                    --shard: start the shard if --db holds no run yet, and\n"
+		"                    exit 0 if it finished; a job array's tasks use it)\n"
 		"  --jobs N          run N condition groups at once, each in its own testbed\n"
 		"  --shard K/N       run only part K of N of the matrix (1 <= K <= N; see\n"
 		"                    tfolab shards FILE N), for a sweep over several machines;\n"
@@ -180,8 +182,10 @@ int cmd_run(int argc, char **argv)
 	if (cmd_prologue("run", NULL, cells[0].backend, &how.ops) < 0 || store_open(a.db, &st) < 0)
 		goto end;
 	how.cmdline = cmdline = cmd_line_join(argc + 1, argv - 1);
-	if (runner_open(&r, st, a.db, &how) < 0) {
+	if ((rc = runner_open(&r, st, a.db, &how)) < 0) {
 		runner_close(&r, -1);
+		if (rc == -EALREADY && a.shard_n)
+			exit_code = 0;  /* a requeued task of a finished shard */
 		goto end;
 	}
 	rc = runner_run(&r, a.jobs);
