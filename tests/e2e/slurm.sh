@@ -27,7 +27,7 @@ teardown() {
   if [ -e "/run/netns/$ns" ]; then
     [ -n "${jobs_ids:-}" ] && inns env SLURM_CONF="$t/slurm.conf" scancel $jobs_ids 2>/dev/null
     for ((i = 0; i < 30; i++)); do  # cancelled steps end their tfolab run (SIGTERM)
-      [ -z "$(inns env SLURM_CONF="$t/slurm.conf" squeue -h 2>/dev/null)" ] && break
+      [ -z "$(inns env SLURM_CONF="$t/slurm.conf" timeout 5 squeue -h 2>/dev/null)" ] && break
       sleep 1
     done
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
@@ -43,10 +43,23 @@ teardown() {
   rm -rf "$t"
 }
 trap teardown EXIT
-skip() { echo "SKIP: $1"; for f in "$t"/*.log; do [ -s "$f" ] && { echo "# $f:"; tail -5 "$f"; }; done; exit 77; }
+trap 'exit 130' INT TERM  # meson's timeout: the EXIT trap still stops the daemons
+skip() {
+  echo "SKIP: $1"
+  for f in "$t"/*.log; do [ -s "$f" ] && { echo "# $f:"; tail -n 5 "$f"; }; done
+  exit 77
+}
 
 ip netns add "$ns" || skip "cannot create the network namespace $ns for the daemons"
 ip -n "$ns" link set lo up
+# Slurm resolves its listening address with AI_ADDRCONFIG, which wants an
+# address beyond loopback: a dummy interface with one from TEST-NET-1
+# (RFC 5737), which leads nowhere.
+{ ip -n "$ns" link add tfs0 type dummy ||
+  ip -n "$ns" link add tfs0 type veth peer name tfs1; } 2>/dev/null ||
+  skip "cannot add an interface to the namespace $ns"
+ip -n "$ns" addr add 192.0.2.1/32 dev tfs0 && ip -n "$ns" link set tfs0 up ||
+  skip "cannot address the interface of the namespace $ns"
 
 # munge with a key of its own
 mkdir -m 700 "$t/munge" "$t/state" "$t/spool" "$t/work"
@@ -92,7 +105,10 @@ inns slurmctld -D -f "$t/slurm.conf" >"$t/slurmctld.out.log" 2>&1 & pids+=($!)
 inns slurmd -D -f "$t/slurm.conf" -N "$node" >"$t/slurmd.out.log" 2>&1 & pids+=($!)
 up=0
 for ((i = 0; i < 60; i++)); do
-  if inns sinfo -h -o %T 2>/dev/null | grep -qx idle; then up=1; break; fi
+  for p in "${pids[@]}"; do
+    kill -0 "$p" 2>/dev/null || skip "a daemon exited at start (pid $p; its log below)"
+  done
+  if inns timeout 5 sinfo -h -o %T 2>/dev/null | grep -qx idle; then up=1; break; fi
   sleep 0.5
 done
 [ $up = 1 ] || skip "slurmctld and slurmd did not bring node $node up within 30 s"
@@ -114,7 +130,7 @@ check "submit prints the array's and the merge's job ids ($array, $merge)" [ -n 
 jobs_ids="$array $merge"
 done=0
 for ((i = 0; i < 600; i++)); do  # bounded: 10 minutes
-  if [ -z "$(inns squeue -h -j "$array,$merge" 2>/dev/null)" ]; then done=1; break; fi
+  if [ -z "$(inns timeout 10 squeue -h -o %i -j "$array,$merge" 2>/dev/null)" ]; then done=1; break; fi
   sleep 1
 done
 check "the jobs finished within 10 minutes ($(( $(date +%s) - start )) s)" [ $done = 1 ]
@@ -132,7 +148,20 @@ check "no condition without its trial" \
   [ "$(q 'select count(*) from conditions c where not exists (select 1 from trials t where t.condition_id = c.id and t.valid = 1)')" = 0 ]
 check "both shards' provenance (host, kernel, backend, git, start and end)" \
   [ "$(q "select group_concat(k) from (select k from shards where n = 2 and host = '$node' and kernel like 'Linux%' and link_backend != '' and git_describe != '' and started_at > 0 and ended_at >= started_at and status = 'done' order by k)")" = 1,2 ]
+# The same file on this machine in one run: the same cells, the same counts.
+"$BIN" run "$exp" "${sets[@]}" --db "$t/single.db" -q 2>"$t/single.log"; rc=$?
+check "a single-machine run of the same file exits 0 ($rc)" [ $rc = 0 ]
+cells='select c.idx || c.tfo_mode || c.page || c.rtt_ns || ":" || (select count(*) from trials t where t.condition_id = c.id and t.valid = 1) from conditions c order by c.idx'
+check "the merged run has the single run's conditions and valid-trial counts" \
+  [ "$(q "$cells")" = "$(sqlite3 "$t/single.db" "$cells")" ]
 table=$("$BIN" table --db "$db" 2>&1)
 check "tfolab table reads it as one run merged from 2 shards" grep -q "^Merged from 2 shards on 1 host" <<<"$table"
 check "the table has every RTT row" [ "$(grep -c '^| wikipedia-tcp |' <<<"$table")" = $((conds / 2)) ]
+cd /
+daemons=("${pids[@]}")
+teardown
+left=0
+for p in "${daemons[@]}"; do kill -0 "$p" 2>/dev/null && left=$((left + 1)); done
+check "no daemon left, the namespace and the directory gone" \
+  [ $left = 0 -a ! -e "/run/netns/$ns" -a ! -e "$t" ]
 finish
