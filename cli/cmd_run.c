@@ -162,12 +162,8 @@ int cmd_run(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (experiment_load(a.file, a.sets, (size_t)a.nsets, &e) < 0)
+	if (experiment_load_matrix(a.file, a.sets, (size_t)a.nsets, &e, &cells, &n) < 0)
 		return 2;
-	if (experiment_matrix(e, &cells, &n) < 0) {
-		experiment_free(e);
-		return 2;
-	}
 	if (a.shard_n && run_shard(&a, &cells, &n) < 0) {
 		free(cells);
 		experiment_free(e);

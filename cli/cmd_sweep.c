@@ -122,12 +122,8 @@ int cmd_shards(int argc, char **argv)
 	int rc = shards_parse(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
-	if (experiment_load(a.file, a.sets, (size_t)a.nsets, &e) < 0)
+	if (experiment_load_matrix(a.file, a.sets, (size_t)a.nsets, &e, &cells, &n) < 0)
 		return 2;
-	if (experiment_matrix(e, &cells, &n) < 0) {
-		experiment_free(e);
-		return 2;
-	}
 	struct shard_matrix m;
 	rc = shard_matrix_plan(cells, n, a.n, &m);
 	if (rc == 0)

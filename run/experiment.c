@@ -429,6 +429,18 @@ int experiment_load(const char *path, const char *const *sets, size_t nsets,
 	return rc;
 }
 
+int experiment_load_matrix(const char *path, const char *const *sets, size_t nsets,
+			   struct experiment **out, struct condition_spec **cells, size_t *n)
+{
+	struct experiment *e;
+	int rc = experiment_load(path, sets, nsets, &e);
+	if (rc == 0 && (rc = experiment_matrix(e, cells, n)) < 0)
+		experiment_free(e);
+	if (rc == 0)
+		*out = e;
+	return rc;
+}
+
 int experiment_set(struct experiment *e, const char *key_eq_value)
 {
 	char *copy = strdup(key_eq_value);

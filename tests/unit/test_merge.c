@@ -17,6 +17,8 @@
 
 #include <sqlite3.h>
 
+#include "tests/unit/raw_sqlite.h"
+
 #include "results/store.h"
 #include "results/store_merge.h"
 
@@ -52,20 +54,6 @@ static int teardown(void **state)
 		fprintf(stderr, "could not remove %s\n", f->dir);
 	free(f);
 	return 0;
-}
-
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *stmt;
-	long long v = -1;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
 }
 
 /* A digest of everything a merge writes but ids, to compare two states. */

@@ -16,6 +16,8 @@
 
 #include <sqlite3.h>
 
+#include "tests/unit/raw_sqlite.h"
+
 #include "results/store.h"
 
 struct fixture {
@@ -50,29 +52,6 @@ static int teardown(void **state)
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-/* One integer from a raw query on a separate connection. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *stmt;
-	long long v = -1;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
 }
 
 static const struct store_run run_tmpl = {
