@@ -332,10 +332,13 @@ static int merge_overlap(struct merge *m, const struct merge_in *in, const char 
 	static const char what[] = "SELECT overlapping conditions";
 	char sql[512];
 	sqlite3_stmt *stmt;
+	/* Two lookups on the two unique indexes, not one join on an OR. */
 	snprintf(sql, sizeof(sql),
-		 "SELECT count(*), min(sc.idx) FROM %s.conditions sc JOIN main.conditions mc"
-		 " ON mc.run_id = ?1 AND mc.tfo_mode = sc.tfo_mode"
-		 " AND (mc.idx = sc.idx OR mc.pair_key = sc.pair_key) WHERE sc.run_id = ?2", schema);
+		 "SELECT count(*), min(sc.idx) FROM %s.conditions sc WHERE sc.run_id = ?2 AND ("
+		 " EXISTS (SELECT 1 FROM main.conditions mc WHERE mc.run_id = ?1"
+		 "  AND mc.idx = sc.idx AND mc.tfo_mode = sc.tfo_mode) OR"
+		 " EXISTS (SELECT 1 FROM main.conditions mc WHERE mc.run_id = ?1"
+		 "  AND mc.pair_key = sc.pair_key AND mc.tfo_mode = sc.tfo_mode))", schema);
 	int rc = store_db_prep(m->st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
