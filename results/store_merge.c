@@ -431,7 +431,7 @@ static int merge_span(struct merge *m)
  * would lock against itself): attach, copy in one transaction, detach. */
 static int merge_batch(struct merge *m, size_t first, size_t end, int64_t *trials)
 {
-	char schema[16], sql[64];
+	char schema[32], sql[64];
 	size_t attached = 0, which[STORE_MERGE_BATCH];
 	int rc = 0;
 	for (size_t i = first; i < end && rc == 0; i++) {
