@@ -421,6 +421,31 @@ int experiment_parse(const char *path, struct experiment **out)
 	return rc;
 }
 
+int experiment_load(const char *path, const char *const *sets, size_t nsets,
+		    struct experiment **out)
+{
+	struct experiment *e;
+	int rc = experiment_parse(path, &e);
+	for (size_t i = 0; rc == 0 && i < nsets; i++)
+		if ((rc = experiment_set(e, sets[i])) < 0)
+			experiment_free(e);
+	if (rc == 0)
+		*out = e;
+	return rc;
+}
+
+int experiment_load_matrix(const char *path, const char *const *sets, size_t nsets,
+			   struct experiment **out, struct condition_spec **cells, size_t *n)
+{
+	struct experiment *e;
+	int rc = experiment_load(path, sets, nsets, &e);
+	if (rc == 0 && (rc = experiment_matrix(e, cells, n)) < 0)
+		experiment_free(e);
+	if (rc == 0)
+		*out = e;
+	return rc;
+}
+
 int experiment_set(struct experiment *e, const char *key_eq_value)
 {
 	char *copy = strdup(key_eq_value);

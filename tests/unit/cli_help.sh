@@ -2,7 +2,7 @@
 # text and exit status 0; unknown commands and options exit 2.
 BIN=${TFOLAB_BIN:?}
 fails=0
-for c in link load run table compare plot pages import bench check cleanup version presets trials; do
+for c in link load run table compare plot pages import bench check cleanup version presets trials shards merge; do
   out=$("$BIN" "$c" --help 2>&1); rc=$?
   if [ $rc = 0 ] && grep -qi "usage: tfolab $c" <<<"$out"; then echo "ok - $c --help"
   else echo "FAIL - $c --help (exit $rc): $out"; fails=$((fails + 1)); fi
