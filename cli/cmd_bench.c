@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "cli/prologue/prologue.h"
 #include "common/log.h"
+#include "common/units.h"
 
 static void usage(FILE *f)
 {
@@ -55,9 +56,8 @@ static int bench_link(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (end == optarg || *end || n < 1 || n > 1000) {
+			uint64_t n;
+			if (units_parse_count(optarg, 1, 1000, &n) < 0) {
 				fprintf(stderr, "tfolab bench link: --reps: \"%s\" is not a count "
 					"(use 1 to 1000)\n", optarg);
 				return 2;
@@ -105,17 +105,15 @@ static int bench_fetch(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	size_t max = 1000;
+	uint64_t max = 1000;
 	int opt;
-	char *end;
 
 	opterr = 0;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			max = strtoul(optarg, &end, 10);
-			if (*end || max < 10 || max > 100000) {
+			if (units_parse_count(optarg, 10, 100000, &max) < 0) {
 				fprintf(stderr, "tfolab bench fetch: --resources: \"%s\" is not a count (use 10 to 100000)\n",
 					optarg);
 				return 2;

@@ -20,6 +20,7 @@
 #include "results/store.h"
 #include "workloads/page.h"
 #include "workloads/pages.h"
+#include "common/units.h"
 
 static void usage(FILE *f)
 {
@@ -36,10 +37,8 @@ static void usage(FILE *f)
 
 static int parse_id(const char *what, const char *s, int64_t *out)
 {
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (*end || end == s || errno || v < 1) {
+	uint64_t v;
+	if (units_parse_count(s, 1, INT64_MAX, &v) < 0) {
 		fprintf(stderr, "tfolab har: %s: \"%s\" is not an id (1, 2, ...)\n", what, s);
 		return -1;
 	}

@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "workloads/import.h"
 #include "workloads/page.h"
+#include "common/units.h"
 
 static const char usage_text[] =
 	"usage: tfolab import FILE -o NAME.page [--page N] [--name NAME] [--date DATE]\n"
@@ -90,8 +91,7 @@ int cmd_import(int argc, char **argv)
 	struct import_opts o = { 0 };
 	const char *out = NULL;
 	int opt;
-	char *end;
-	long v;
+	uint64_t v;
 
 	opterr = 0;
 	optind = 1;
@@ -101,9 +101,7 @@ int cmd_import(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'p':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (*end || end == optarg || errno || v < 1 || v > INT_MAX) {
+			if (units_parse_count(optarg, 1, INT_MAX, &v) < 0) {
 				fprintf(stderr, "tfolab import: --page: '%s' is not a page number (use 1, 2, ...)\n",
 					optarg);
 				return 2;

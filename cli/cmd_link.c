@@ -147,9 +147,8 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 			a->server_cmd = optarg;
 			break;
 		case OPT_SERVERS: {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || n < 1 || n > TESTBED_MAX_SERVERS) {
+			uint64_t n;
+			if (units_parse_count(optarg, 1, TESTBED_MAX_SERVERS, &n) < 0) {
 				fprintf(stderr, "tfolab link: --servers: \"%s\" is not a count (use 1 to %d)\n",
 					optarg, TESTBED_MAX_SERVERS);
 				return 2;

@@ -224,7 +224,7 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		{ 0 },
 	};
 	int opt, rc;
-	char *end;
+	uint64_t n;
 
 	*a = (struct load_args){ .per_conn = 2, .conns = 6, .waterfall = 1,
 				 .timeout_ns = 30ull * 1000000000 };
@@ -243,20 +243,20 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 				a->per_conn = 0;
 				break;
 			}
-			a->per_conn = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || a->per_conn < 1) {
+			if (units_parse_count(optarg, 1, INT_MAX, &n) < 0) {
 				fprintf(stderr, "tfolab load: --per-conn: \"%s\" is not a request count "
 					"(use 1, 2, ... or unlimited)\n", optarg);
 				return 2;
 			}
+			a->per_conn = (int)n;
 			break;
 		case OPT_CONNS:
-			a->conns = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || a->conns < 1 || a->conns > 64) {
+			if (units_parse_count(optarg, 1, 64, &n) < 0) {
 				fprintf(stderr, "tfolab load: --conns-per-host: \"%s\" is not a count "
 					"(use 1 to 64)\n", optarg);
 				return 2;
 			}
+			a->conns = (int)n;
 			break;
 		case OPT_TIMEOUT:
 			if (units_parse_time(optarg, &a->timeout_ns) < 0 || !a->timeout_ns) {

@@ -14,6 +14,7 @@
 #include "plots/plot_gp.h"
 #include "results/store.h"
 #include "results/table.h"
+#include "common/units.h"
 
 static void usage(FILE *f)
 {
@@ -35,16 +36,6 @@ static void usage(FILE *f)
 		"Needs gnuplot (Debian package %s); $TFOLAB_PLOTS_DIR overrides where the\n"
 		"templates (*.gp) are, $TFOLAB_GNUPLOT which gnuplot runs.\n",
 		STORE_DEFAULT_PATH, TABLE_DEFAULT_SEED, PLOT_GP_PACKAGE);
-}
-
-static int parse_u64(const char *s, unsigned long long *v)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return *end || errno ? -EINVAL : 0;
 }
 
 /* "png", "svg", "png,svg" or "svg,png"; -EINVAL otherwise. */
@@ -84,7 +75,7 @@ int cmd_plot(int argc, char **argv)
 		.db_path = STORE_DEFAULT_PATH, .png = 1, .svg = 1,
 		.cells = { .seed = t.seed, .resamples = t.resamples, .level = t.level },
 	};
-	unsigned long long v;
+	uint64_t v;
 	int64_t run_id = 0;
 	int opt, rc;
 
@@ -96,7 +87,7 @@ int cmd_plot(int argc, char **argv)
 			o.db_path = optarg;
 			break;
 		case 'r':
-			if (parse_u64(optarg, &v) < 0 || v == 0 || v > INT64_MAX) {
+			if (units_parse_count(optarg, 1, INT64_MAX, &v) < 0) {
 				fprintf(stderr, "tfolab plot: --run: \"%s\" is not a run id (use a "
 					"positive integer)\n", optarg);
 				return 2;
@@ -118,7 +109,7 @@ int cmd_plot(int argc, char **argv)
 			}
 			break;
 		case 's':
-			if (parse_u64(optarg, &v) < 0) {
+			if (units_parse_count(optarg, 0, UINT64_MAX, &v) < 0) {
 				fprintf(stderr, "tfolab plot: --seed: \"%s\" is not a seed (use a "
 					"non-negative integer)\n", optarg);
 				return 2;

@@ -1,10 +1,11 @@
 /*
- * tfolab run FILE [--set key=value]... [--db PATH] [--resume] [--jobs N] [--quiet]
+ * tfolab run FILE [--set key=value]... [--db PATH] [--resume] [--jobs N] [--shard K/N] [--quiet]
  *
  * Runs an experiment: its matrix of conditions, each group of conditions
  * that differ only in TFO in its own testbed, every trial verified and
  * stored in SQLite as it ends.  SIGINT/SIGTERM finish the current trial,
  * tear the testbed down and mark the run interrupted; --resume continues it.
+ * --shard K/N runs only the K-th of N parts of the matrix (run/shard.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +19,8 @@
 #include "common/log.h"
 #include "run/experiment.h"
 #include "run/runner.h"
+#include "common/units.h"
+#include "run/shard.h"
 
 static void usage(FILE *f)
 {
@@ -26,8 +29,13 @@ static void usage(FILE *f)
 		"Run the experiment FILE (see experiments/README.md) and store every trial.\n\n"
 		"  --set KEY=VALUE   override a key of FILE, e.g. --set trials=3 --set rtt=20ms,200ms\n"
 		"  --db PATH         SQLite database (default " STORE_DEFAULT_PATH ")\n"
-		"  --resume          continue the latest run of FILE that did not finish\n"
+		"  --resume          continue the latest run of FILE that did not finish (with\n"
+		"                    --shard: start the shard if --db holds no run yet, and\n"
+		"                    exit 0 if it finished; a job array's tasks use it)\n"
 		"  --jobs N          run N condition groups at once, each in its own testbed\n"
+		"  --shard K/N       run only part K of N of the matrix (1 <= K <= N; see\n"
+		"                    tfolab shards FILE N), for a sweep over several machines;\n"
+		"                    merge the parts with tfolab merge\n"
 		"  -q, --quiet       no progress lines when stderr is not a terminal (by\n"
 		"                    default one per finished condition, or every 30 s:\n"
 		"                    done/total trials, stalls, elapsed time and ETA)\n"
@@ -35,23 +43,11 @@ static void usage(FILE *f)
 		"Then: tfolab table, tfolab compare, tfolab plot --out DIR.\n");
 }
 
-static char *join_args(int argc, char **argv)
-{
-	size_t len = 1;
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 3;
-	char *s = calloc(1, len), *p = s;
-	if (!s)
-		return NULL;
-	for (int i = 0; i < argc; i++)
-		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
-	return s;
-}
-
 struct run_args {
 	const char *file, *db;
 	const char *sets[64];
 	int nsets, resume, jobs, quiet;
+	unsigned shard_k, shard_n;  /* 0, 0: the whole matrix */
 };
 
 /*
@@ -66,13 +62,14 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 		{ "db", required_argument, NULL, 'd' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "shard", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int opt, rc;
-	char *end;
+	uint64_t n;
 
 	*a = (struct run_args){ .db = STORE_DEFAULT_PATH, .jobs = 1 };
 	opterr = 0;
@@ -95,12 +92,19 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 		case 'q':
 			a->quiet = 1;
 			break;
+		case 'S':
+			if (shard_parse(optarg, &a->shard_k, &a->shard_n) < 0) {
+				fprintf(stderr, "tfolab run: --shard: \"%s\" is not a shard (use "
+					SHARD_FORM ", e.g. --shard 2/4)\n", optarg);
+				return 2;
+			}
+			break;
 		case 'j':
-			a->jobs = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || a->jobs < 1 || a->jobs > 64) {
+			if (units_parse_count(optarg, 1, 64, &n) < 0) {
 				fprintf(stderr, "tfolab run: --jobs: \"%s\" is not a job count (use 1 to 64)\n", optarg);
 				return 2;
 			}
+			a->jobs = (int)n;
 			break;
 		default:
 			if ((rc = cmd_opt_common("run", opt, argv, usage)) >= 0)
@@ -115,18 +119,37 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 	return -1;
 }
 
-/* The experiment of @a: its file with every --set applied.  0, or -EINVAL (said). */
-static int run_experiment(const struct run_args *a, struct experiment **out)
+/* "K/N" of @a, in a static buffer. */
+static const char *argv_shard(const struct run_args *a)
 {
-	struct experiment *e;
-	if (experiment_parse(a->file, &e) < 0)
+	static char buf[32];
+	snprintf(buf, sizeof(buf), "%u/%u", a->shard_k, a->shard_n);
+	return buf;
+}
+
+/*
+ * run_shard - replace *@cells (n *@n) by the cells of shard @a->shard_k of
+ * @a->shard_n.  0, or -EINVAL (said: an empty shard, an unreadable page).
+ */
+static int run_shard(const struct run_args *a, struct condition_spec **cells, size_t *n)
+{
+	struct shard_matrix m;
+	struct condition_spec *sub = NULL;
+	size_t nsub = 0;
+	int rc = shard_matrix_plan(*cells, *n, a->shard_n, &m);
+	if (rc == 0 && (rc = shard_select(*cells, *n, &m, a->shard_k, &sub, &nsub)) == 0 && !nsub) {
+		fprintf(stderr, "tfolab run: --shard %u/%u: %s has %zu condition groups, so shard "
+			"%u is empty; use at most %zu shards\n", a->shard_k, a->shard_n, a->file,
+			m.ngroups, a->shard_k, m.ngroups);
+		free(sub);
+		rc = -EINVAL;
+	}
+	shard_matrix_release(&m);
+	if (rc < 0)
 		return -EINVAL;
-	for (int i = 0; i < a->nsets; i++)
-		if (experiment_set(e, a->sets[i]) < 0) {
-			experiment_free(e);
-			return -EINVAL;
-		}
-	*out = e;
+	free(*cells);
+	*cells = sub;
+	*n = nsub;
 	return 0;
 }
 
@@ -140,9 +163,10 @@ int cmd_run(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (run_experiment(&a, &e) < 0)
+	if (experiment_load_matrix(a.file, a.sets, (size_t)a.nsets, &e, &cells, &n) < 0)
 		return 2;
-	if (experiment_matrix(e, &cells, &n) < 0) {
+	if (a.shard_n && run_shard(&a, &cells, &n) < 0) {
+		free(cells);
 		experiment_free(e);
 		return 2;
 	}
@@ -151,18 +175,21 @@ int cmd_run(int argc, char **argv)
 	char *cmdline = NULL;
 	struct runner r = { 0 };
 	struct runner_start how = { .e = e, .cells = cells, .n = n, .resume = a.resume,
-				   .quiet = a.quiet };
+				   .quiet = a.quiet, .shard_k = a.shard_k, .shard_n = a.shard_n };
 	if (cmd_prologue("run", NULL, cells[0].backend, &how.ops) < 0 || store_open(a.db, &st) < 0)
 		goto end;
-	how.cmdline = cmdline = join_args(argc + 1, argv - 1);
-	if (runner_open(&r, st, a.db, &how) < 0) {
+	how.cmdline = cmdline = cmd_line_join(argc + 1, argv - 1);
+	if ((rc = runner_open(&r, st, a.db, &how)) < 0) {
 		runner_close(&r, -1);
+		if (rc == -EALREADY && a.shard_n)
+			exit_code = 0;  /* a requeued task of a finished shard */
 		goto end;
 	}
 	rc = runner_run(&r, a.jobs);
 	runner_close(&r, rc);
 	if (rc == -EINTR)
-		fprintf(stderr, "tfolab: continue it with: tfolab run %s --resume%s\n", a.file,
+		fprintf(stderr, "tfolab: continue it with: tfolab run %s%s%s --resume%s\n", a.file,
+			a.shard_n ? " --shard " : "", a.shard_n ? argv_shard(&a) : "",
 			a.nsets ? " (with the same --set options)" : "");
 	exit_code = rc == 0 ? 0 : rc == -EINTR ? 130 : 1;
 end:

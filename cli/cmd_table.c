@@ -13,6 +13,7 @@
 #include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "results/store.h"
+#include "common/units.h"
 
 static void usage(const struct results_cmd *cmd, FILE *f)
 {
@@ -38,16 +39,6 @@ static void usage(const struct results_cmd *cmd, FILE *f)
 		cmd->name, cmd->summary, STORE_DEFAULT_PATH, TABLE_DEFAULT_SEED);
 }
 
-static int parse_u64(const char *s, unsigned long long *v)
-{
-	char *end;
-	if (!s || !*s || *s == '-')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 10);
-	return *end || errno ? -EINVAL : 0;
-}
-
 int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -59,7 +50,7 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 		{ 0 },
 	};
 	const char *db = STORE_DEFAULT_PATH;
-	unsigned long long v;
+	uint64_t v;
 	int64_t run_id = 0;
 	struct table_opts o;
 	int opt;
@@ -75,7 +66,7 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 			db = optarg;
 			break;
 		case 'r':
-			if (parse_u64(optarg, &v) < 0 || v == 0 || v > INT64_MAX) {
+			if (units_parse_count(optarg, 1, INT64_MAX, &v) < 0) {
 				fprintf(stderr, "tfolab %s: --run: \"%s\" is not a run id (use a "
 					"positive integer)\n", cmd->name, optarg);
 				return 2;
@@ -96,7 +87,7 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 					cmd->name, cmd->name);
 				return 2;
 			}
-			if (parse_u64(optarg, &v) < 0) {
+			if (units_parse_count(optarg, 0, UINT64_MAX, &v) < 0) {
 				fprintf(stderr, "tfolab %s: --seed: \"%s\" is not a seed (use a "
 					"non-negative integer)\n", cmd->name, optarg);
 				return 2;

@@ -25,5 +25,7 @@ int cmd_load(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_har(int argc, char **argv);      /* cli/cmd_har.c */
+int cmd_shards(int argc, char **argv);   /* cli/cmd_shards.c */
+int cmd_merge(int argc, char **argv);    /* cli/cmd_merge.c */
 
 #endif

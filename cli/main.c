@@ -30,6 +30,8 @@ static const struct command commands[] = {
 	{ "link", cmd_link, "run a command behind the emulated link" },
 	{ "load", cmd_load, "load one page over the link, with or without TFO" },
 	{ "run", cmd_run, "run an experiment and store every trial" },
+	{ "shards", cmd_shards, "print how run --shard K/N splits an experiment" },
+	{ "merge", cmd_merge, "merge the databases of a sharded run into one" },
 	{ "table", cmd_table, "print Table 1 from the stored trials" },
 	{ "compare", cmd_compare, "print the persistence comparison" },
 	{ "trials", cmd_trials, "export every trial of a run with its condition (csv, json)" },

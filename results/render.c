@@ -110,6 +110,12 @@ void render_md_header(FILE *f, const char *title, const struct store_run *run,
 		(long long)run->id, or_unknown(run->experiment_name), run->status, when,
 		or_unknown(run->git_describe), or_unknown(run->kernel),
 		or_unknown(run->link_backend));
+	if (run->merged_shards)
+		fprintf(f, "Merged from %d shards on %d host%s (tfolab merge).\n",
+			run->merged_shards, run->merged_hosts, run->merged_hosts == 1 ? "" : "s");
+	else if (run->shard_n)
+		fprintf(f, "Shard %d/%d of the experiment only: merge the shards with tfolab merge.\n",
+			run->shard_k, run->shard_n);
 	if (strcmp(run->status, "done"))
 		fprintf(f, "This run is %s: the table holds only the trials stored so far.\n",
 			run->status);
@@ -258,7 +264,7 @@ json_t *render_json_run(const struct store_run *run)
 {
 	char when[64];
 	utc_time(run->started_at, when, sizeof(when));
-	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+	return json_pack("{s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:I, s:I}",
 			 "id", (json_int_t)run->id,
 			 "experiment", json_str_or_null(run->experiment_name),
 			 "started", when,
@@ -267,7 +273,10 @@ json_t *render_json_run(const struct store_run *run)
 			 "kernel", json_str_or_null(run->kernel),
 			 "backend", json_str_or_null(run->link_backend),
 			 "host", json_str_or_null(run->host),
-			 "command_line", json_str_or_null(run->command_line));
+			 "command_line", json_str_or_null(run->command_line),
+			 "shard", (json_int_t)run->shard_k,      /* 0: not one shard */
+			 "shards", (json_int_t)(run->merged_shards ? run->merged_shards : run->shard_n),
+			 "hosts", (json_int_t)run->merged_hosts); /* 0: not merged */
 }
 
 json_t *render_json_method(const struct table_opts *o)

@@ -116,6 +116,22 @@ static const char *const migrations[] = {
 	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms,"
 	"         t.cc_used, t.fallbacks, t.fallback_ns / 1e6 AS fallback_ms"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
+
+	/* 5: sweeps split over machines (run/shard.h).  A run of one shard
+	 * says which (shard_k of shard_n; NULL: the whole matrix).  A run
+	 * merged from shards (results/store_merge.c) has shard_n and no
+	 * shard_k, and one row per shard here with the shard's provenance. */
+	"ALTER TABLE runs ADD COLUMN shard_k INTEGER CHECK (shard_k >= 1);"
+	"ALTER TABLE runs ADD COLUMN shard_n INTEGER CHECK (shard_n >= 1);"
+	"CREATE TABLE shards ("
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	"  k INTEGER NOT NULL CHECK (k >= 1),"
+	"  n INTEGER NOT NULL CHECK (n >= k),"
+	"  started_at INTEGER NOT NULL, ended_at INTEGER,"
+	"  status TEXT NOT NULL, command_line TEXT, git_describe TEXT, kernel TEXT,"
+	"  link_backend TEXT, host TEXT,"
+	"  source TEXT,"          /* the database it was merged from */
+	"  PRIMARY KEY (run_id, k));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -154,6 +170,29 @@ int store_db_grow(void **arr, size_t *cap, size_t len, size_t size)
 	*arr = p;
 	*cap = ncap;
 	return 0;
+}
+
+int store_db_rows(struct store *st, const char *what, sqlite3_stmt *stmt, size_t size,
+		  store_db_row_fn row, void *ctx, void **arr, size_t *len)
+{
+	size_t cap = *len;
+	int s, rc = 0;
+	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((rc = store_db_grow(arr, &cap, *len, size)) < 0)
+			break;
+		char *elem = (char *)*arr + *len * size;
+		memset(elem, 0, size);
+		rc = row(stmt, elem, ctx);
+		if (rc <= 0)
+			(*len)++;    /* a failed element too: it may own strings */
+		if (rc < 0)
+			break;
+		rc = 0;
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = store_db_fail(st, what);
+	sqlite3_finalize(stmt);
+	return rc;
 }
 
 int store_db_fail(struct store *st, const char *what)
@@ -347,7 +386,16 @@ int store_run_begin(struct store *st, const struct store_run *r, int64_t *run_id
 {
 	static const char what[] = "INSERT runs";
 	sqlite3_stmt *stmt;
-	int rc = store_db_prep(st, what,
+	/* Tests build databases of older schemas (store_open_version) with
+	 * runs in them; before version 5 a run has no shard. */
+	int v = user_version(st);
+	if (v < 0)
+		return v;
+	int rc = store_db_prep(st, what, v >= 5 ?
+		      "INSERT INTO runs (started_at, command_line, experiment_name,"
+		      " experiment_text, git_describe, kernel, link_backend, host, status,"
+		      " shard_k, shard_n)"
+		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?)" :
 		      "INSERT INTO runs (started_at, command_line, experiment_name,"
 		      " experiment_text, git_describe, kernel, link_backend, host, status)"
 		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running')", &stmt);
@@ -361,6 +409,10 @@ int store_run_begin(struct store *st, const struct store_run *r, int64_t *run_id
 	store_db_bind_text(stmt, 6, r->kernel);
 	store_db_bind_text(stmt, 7, r->link_backend);
 	store_db_bind_text(stmt, 8, r->host);
+	if (v >= 5) {
+		store_db_bind_opt(stmt, 9, r->shard_k > 0 ? r->shard_k : -1);
+		store_db_bind_opt(stmt, 10, r->shard_n > 0 ? r->shard_n : -1);
+	}
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
 		*run_id = sqlite3_last_insert_rowid(st->db);
@@ -414,7 +466,11 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run *r)
 	sqlite3_stmt *stmt;
 	int rc = store_db_prep(st, what,
 		      "SELECT id, started_at, ended_at, command_line, experiment_name,"
-		      " experiment_text, git_describe, kernel, link_backend, host, status"
+		      " experiment_text, git_describe, kernel, link_backend, host, status,"
+		      " shard_k, shard_n,"
+		      " (SELECT count(*) FROM shards s WHERE s.run_id = runs.id),"
+		      " (SELECT count(DISTINCT coalesce(s.host, '')) FROM shards s"
+		      "   WHERE s.run_id = runs.id)"
 		      " FROM runs WHERE id = ?", &stmt);
 	if (rc < 0)
 		return rc;
@@ -433,6 +489,10 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run *r)
 		r->link_backend = store_db_strdup(stmt, 8);
 		r->host = store_db_strdup(stmt, 9);
 		r->status = store_db_strdup(stmt, 10);
+		r->shard_k = sqlite3_column_int(stmt, 11);
+		r->shard_n = sqlite3_column_int(stmt, 12);
+		r->merged_shards = sqlite3_column_int(stmt, 13);
+		r->merged_hosts = sqlite3_column_int(stmt, 14);
 		if (!r->status) {
 			store_run_release(r);
 			rc = -ENOMEM;

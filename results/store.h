@@ -25,7 +25,7 @@
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -51,6 +51,11 @@ struct store_run {
 	const char *link_backend;
 	const char *host;
 	const char *status;      /* "running", "done" or "interrupted" */
+	int shard_k, shard_n;    /* the run of shard K of N (run/shard.h); 0, 0:
+	                            the whole matrix; 0, N: merged from N shards */
+	/* Read only (store_run_get): the shards a merged run holds
+	 * (store_merge) and on how many hosts they ran; 0 when not merged. */
+	int merged_shards, merged_hosts;
 };
 
 /*

@@ -42,4 +42,23 @@ char *store_db_strdup(sqlite3_stmt *stmt, int i);
  */
 int store_db_grow(void **arr, size_t *cap, size_t len, size_t size);
 
+/*
+ * A row reader for store_db_rows: fills @elem (zeroed first) from the
+ * current row of @stmt.  Returns 0 to keep the element, 1 to drop the row
+ * (a filter), or a negative errno (-ENOMEM), which ends the read.
+ */
+typedef int (*store_db_row_fn)(sqlite3_stmt *stmt, void *elem, void *ctx);
+
+/*
+ * store_db_rows - step the prepared (and bound) @stmt to its end, reading
+ * each row into a new element of @size bytes of the array *@arr with @row.
+ * Always finalizes @stmt.  Returns 0, or the first error (a step failure is
+ * logged naming @what).  On failure *@arr and *@len still hold the elements
+ * read so far, the one that failed included (zeroed, then partly filled),
+ * which the caller frees with its own free function: elements may own
+ * strings.
+ */
+int store_db_rows(struct store *st, const char *what, sqlite3_stmt *stmt, size_t size,
+		  store_db_row_fn row, void *ctx, void **arr, size_t *len);
+
 #endif

@@ -9,39 +9,37 @@
 
 #include "results/store_db.h"
 
+/* A store_db_row_fn: one valid trial's id, seq and PLT. */
+static int trial_ref_read(sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	(void)ctx;
+	*(struct store_trial_ref *)elem = (struct store_trial_ref){
+		.id = sqlite3_column_int64(stmt, 0),
+		.seq = sqlite3_column_int(stmt, 1),
+		.plt_ns = sqlite3_column_int64(stmt, 2),
+	};
+	return 0;
+}
+
 int store_condition_trials(struct store *st, int64_t cond_id, struct store_trial_ref **out, size_t *n)
 {
 	static const char what[] = "SELECT trials";
 	sqlite3_stmt *stmt;
 	struct store_trial_ref *arr = NULL;
-	size_t len = 0, cap = 0;
-	int prc = store_db_prep(st, what, "SELECT id, seq, plt_ns FROM trials"
+	size_t len = 0;
+	int rc = store_db_prep(st, what, "SELECT id, seq, plt_ns FROM trials"
 			       " WHERE condition_id = ? AND valid = 1 ORDER BY seq", &stmt);
-	if (prc < 0)
-		return prc;
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
-	int s, rc = 0;
-	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
-			goto error;
-		arr[len++] = (struct store_trial_ref){
-			.id = sqlite3_column_int64(stmt, 0),
-			.seq = sqlite3_column_int(stmt, 1),
-			.plt_ns = sqlite3_column_int64(stmt, 2),
-		};
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), trial_ref_read, NULL, (void **)&arr, &len);
+	if (rc < 0) {
+		free(arr);
+		return rc;
 	}
-	if (s != SQLITE_DONE) {
-		rc = store_db_fail(st, what);
-		goto error;
-	}
-	sqlite3_finalize(stmt);
 	*out = arr;
 	*n = len;
 	return 0;
-error:
-	sqlite3_finalize(stmt);
-	free(arr);
-	return rc;
 }
 
 /* store_db_strdup, telling an out-of-memory NULL from a NULL column. */
@@ -59,47 +57,42 @@ static int64_t opt_col(sqlite3_stmt *stmt, int i)
 	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, i);
 }
 
+/* A store_db_row_fn: one trial's verdict, PLT, fallbacks and cc. */
+static int trial_stat_read(sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	struct store_trial_stat *t = elem;
+	(void)ctx;
+	*t = (struct store_trial_stat){
+		.seq = sqlite3_column_int(stmt, 0),
+		.valid = sqlite3_column_int(stmt, 1),
+		.stalled = sqlite3_column_int(stmt, 2),
+		.plt_ns = sqlite3_column_int64(stmt, 3),
+		.fallbacks = opt_col(stmt, 4),
+		.cc_used = store_db_strdup(stmt, 5),
+	};
+	return !t->cc_used && sqlite3_column_type(stmt, 5) != SQLITE_NULL ? -ENOMEM : 0;
+}
+
 int store_condition_trial_stats(struct store *st, int64_t cond_id,
 				struct store_trial_stat **out, size_t *n)
 {
 	static const char what[] = "SELECT trials (stats)";
 	sqlite3_stmt *stmt;
 	struct store_trial_stat *arr = NULL;
-	size_t len = 0, cap = 0;
-	int prc = store_db_prep(st, what, "SELECT seq, valid, stalled, plt_ns, fallbacks, cc_used"
+	size_t len = 0;
+	int rc = store_db_prep(st, what, "SELECT seq, valid, stalled, plt_ns, fallbacks, cc_used"
 			       " FROM trials WHERE condition_id = ? ORDER BY seq", &stmt);
-	if (prc < 0)
-		return prc;
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
-	int s, rc = 0;
-	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
-			goto error;
-		arr[len++] = (struct store_trial_stat){
-			.seq = sqlite3_column_int(stmt, 0),
-			.valid = sqlite3_column_int(stmt, 1),
-			.stalled = sqlite3_column_int(stmt, 2),
-			.plt_ns = sqlite3_column_int64(stmt, 3),
-			.fallbacks = opt_col(stmt, 4),
-			.cc_used = store_db_strdup(stmt, 5),
-		};
-		if (!arr[len - 1].cc_used && sqlite3_column_type(stmt, 5) != SQLITE_NULL) {
-			rc = -ENOMEM;
-			goto error;
-		}
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), trial_stat_read, NULL, (void **)&arr, &len);
+	if (rc < 0) {
+		store_trial_stats_free(arr, len);
+		return rc;
 	}
-	if (s != SQLITE_DONE) {
-		rc = store_db_fail(st, what);
-		goto error;
-	}
-	sqlite3_finalize(stmt);
 	*out = arr;
 	*n = len;
 	return 0;
-error:
-	sqlite3_finalize(stmt);
-	store_trial_stats_free(arr, len);
-	return rc;
 }
 
 void store_trial_stats_free(struct store_trial_stat *t, size_t n)
@@ -111,59 +104,53 @@ void store_trial_stats_free(struct store_trial_stat *t, size_t n)
 	free(t);
 }
 
+/* A store_db_row_fn: one request of a trial, its strings copied. */
+static int request_read(sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	int nomem = 0;
+	(void)ctx;
+	*(struct store_request *)elem = (struct store_request){
+		.res_idx = sqlite3_column_int(stmt, 0),
+		.res_id = dup_col(stmt, 1, &nomem),
+		.host = dup_col(stmt, 2, &nomem),
+		.path = dup_col(stmt, 3, &nomem),
+		.conn_id = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1
+			   : sqlite3_column_int(stmt, 4),
+		.new_conn = sqlite3_column_int(stmt, 5),
+		.syn_data = sqlite3_column_int(stmt, 6),
+		.queued_ns = opt_col(stmt, 7),
+		.connect_start_ns = opt_col(stmt, 8),
+		.connected_ns = opt_col(stmt, 9),
+		.req_sent_ns = opt_col(stmt, 10),
+		.first_byte_ns = opt_col(stmt, 11),
+		.last_byte_ns = opt_col(stmt, 12),
+		.body_bytes = sqlite3_column_int64(stmt, 13),
+		.status = sqlite3_column_int(stmt, 14),
+	};
+	return nomem ? -ENOMEM : 0;
+}
+
 int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n)
 {
 	static const char what[] = "SELECT requests";
 	sqlite3_stmt *stmt;
 	struct store_request *arr = NULL;
-	size_t len = 0, cap = 0;
-	int prc = store_db_prep(st, what, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
+	size_t len = 0;
+	int rc = store_db_prep(st, what, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
 			       " syn_data, queued_ns, connect_start_ns, connected_ns, req_sent_ns,"
 			       " first_byte_ns, last_byte_ns, body_bytes, status FROM requests"
 			       " WHERE trial_id = ? ORDER BY res_idx", &stmt);
-	if (prc < 0)
-		return prc;
+	if (rc < 0)
+		return rc;
 	sqlite3_bind_int64(stmt, 1, trial_id);
-	int s, rc = 0, nomem = 0;
-	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
-			goto error;
-		struct store_request *r = &arr[len++];
-		*r = (struct store_request){
-			.res_idx = sqlite3_column_int(stmt, 0),
-			.res_id = dup_col(stmt, 1, &nomem),
-			.host = dup_col(stmt, 2, &nomem),
-			.path = dup_col(stmt, 3, &nomem),
-			.conn_id = sqlite3_column_type(stmt, 4) == SQLITE_NULL ? -1
-				   : sqlite3_column_int(stmt, 4),
-			.new_conn = sqlite3_column_int(stmt, 5),
-			.syn_data = sqlite3_column_int(stmt, 6),
-			.queued_ns = opt_col(stmt, 7),
-			.connect_start_ns = opt_col(stmt, 8),
-			.connected_ns = opt_col(stmt, 9),
-			.req_sent_ns = opt_col(stmt, 10),
-			.first_byte_ns = opt_col(stmt, 11),
-			.last_byte_ns = opt_col(stmt, 12),
-			.body_bytes = sqlite3_column_int64(stmt, 13),
-			.status = sqlite3_column_int(stmt, 14),
-		};
-		if (nomem) {
-			rc = -ENOMEM;
-			goto error;
-		}
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), request_read, NULL, (void **)&arr, &len);
+	if (rc < 0) {
+		store_requests_free(arr, len);
+		return rc;
 	}
-	if (s != SQLITE_DONE) {
-		rc = store_db_fail(st, what);
-		goto error;
-	}
-	sqlite3_finalize(stmt);
 	*out = arr;
 	*n = len;
 	return 0;
-error:
-	sqlite3_finalize(stmt);
-	store_requests_free(arr, len);
-	return rc;
 }
 
 void store_requests_free(struct store_request *r, size_t n)

@@ -264,9 +264,11 @@ void store_conditions_free(struct store_condition *c, size_t n)
 	free(c);
 }
 
-static int condition_read(sqlite3_stmt *stmt, struct store_condition *c)
+/* A store_db_row_fn: one conditions row. */
+static int condition_read(sqlite3_stmt *stmt, void *elem, void *ctx)
 {
-	memset(c, 0, sizeof(*c));
+	struct store_condition *c = elem;
+	(void)ctx;
 	c->id = sqlite3_column_int64(stmt, 0);
 	c->run_id = sqlite3_column_int64(stmt, 1);
 	c->idx = sqlite3_column_int(stmt, 2);
@@ -299,7 +301,7 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	static const char what[] = "SELECT conditions";
 	sqlite3_stmt *stmt;
 	struct store_condition *arr = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int rc = store_db_prep(st, what,
 		      "SELECT id, run_id, idx, page, rtt_ns, down_bps, up_bps, queue_pkts,"
 		      " queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
@@ -309,26 +311,25 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, run_id);
-	int s;
-	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
-			goto error;
-		rc = condition_read(stmt, &arr[len++]);
-		if (rc < 0)
-			goto error;
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), condition_read, NULL, (void **)&arr, &len);
+	if (rc < 0) {
+		store_conditions_free(arr, len);
+		return rc;
 	}
-	if (s != SQLITE_DONE) {
-		rc = store_db_fail(st, what);
-		goto error;
-	}
-	sqlite3_finalize(stmt);
 	*out = arr;
 	*n = len;
 	return 0;
-error:
-	sqlite3_finalize(stmt);
-	store_conditions_free(arr, len);
-	return rc;
+}
+
+/* A store_db_row_fn: a valid trial's PLT; an invalid one is counted in *ctx and dropped. */
+static int plt_read(sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	if (!sqlite3_column_int(stmt, 0)) {
+		++*(size_t *)ctx;
+		return 1;
+	}
+	*(int64_t *)elem = sqlite3_column_int64(stmt, 1);
+	return 0;
 }
 
 int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
@@ -337,35 +338,21 @@ int store_condition_plts(struct store *st, int64_t cond_id, int64_t **plts,
 	static const char what[] = "SELECT trials";
 	sqlite3_stmt *stmt;
 	int64_t *arr = NULL;
-	size_t len = 0, cap = 0, bad = 0;
+	size_t len = 0, bad = 0;
 	int rc = store_db_prep(st, what,
 		      "SELECT valid, plt_ns FROM trials WHERE condition_id = ? ORDER BY seq", &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
-	int s;
-	while ((s = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if (!sqlite3_column_int(stmt, 0)) {
-			bad++;
-			continue;
-		}
-		if ((rc = store_db_grow((void **)&arr, &cap, len, sizeof(*arr))) < 0)
-			goto error;
-		arr[len++] = sqlite3_column_int64(stmt, 1);
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), plt_read, &bad, (void **)&arr, &len);
+	if (rc < 0) {
+		free(arr);
+		return rc;
 	}
-	if (s != SQLITE_DONE) {
-		rc = store_db_fail(st, what);
-		goto error;
-	}
-	sqlite3_finalize(stmt);
 	*plts = arr;
 	*n_valid = len;
 	*n_invalid = bad;
 	return 0;
-error:
-	sqlite3_finalize(stmt);
-	free(arr);
-	return rc;
 }
 
 int store_run_trial_counts(struct store *st, int64_t run_id, size_t *n_valid, size_t *n_invalid,

@@ -192,7 +192,12 @@ static int key_find(const char *key, const char *where)
 	if (k >= 0)
 		return k;
 	const char *s = expkey_suggest(key);
-	if (s) {
+	if (key[strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_")]) {
+		/* Not a name at all: quoted under a field of its own, so that
+		 * the error keeps the FILE:LINE: field: problem form. */
+		where_error(where, "key", "\"%.40s\" is not a key name (use key = value; "
+			    "tfolab run --help lists the keys)", key);
+	} else if (s) {
 		where_error(where, key, "unknown key (did you mean %s?)", s);
 	} else {
 		char list[512] = "";
@@ -329,7 +334,7 @@ static int experiment_read_lines(struct experiment *e)
 		}
 		char *eq = strchr(l, '=');
 		if (!eq) {
-			log_err("%s\"%s\" is not a setting (use key = value, or # for a comment)",
+			log_err("%sline: \"%s\" is not a setting (use key = value, or # for a comment)",
 				where, l);
 			errors++;
 			continue;
@@ -337,7 +342,7 @@ static int experiment_read_lines(struct experiment *e)
 		*eq = '\0';
 		char *key = trim(l), *value = trim(eq + 1);
 		if (!*key) {
-			log_err("%sno key before '=' (use key = value)", where);
+			log_err("%skey: missing before '=' (use key = value)", where);
 			errors++;
 			continue;
 		}
@@ -413,6 +418,31 @@ int experiment_parse(const char *path, struct experiment **out)
 	/* At the end of an empty file, getdelim() leaves @text unterminated. */
 	rc = experiment_parse_buf(path, n > 0 ? text : "", out);
 	free(text);
+	return rc;
+}
+
+int experiment_load(const char *path, const char *const *sets, size_t nsets,
+		    struct experiment **out)
+{
+	struct experiment *e;
+	int rc = experiment_parse(path, &e);
+	for (size_t i = 0; rc == 0 && i < nsets; i++)
+		if ((rc = experiment_set(e, sets[i])) < 0)
+			experiment_free(e);
+	if (rc == 0)
+		*out = e;
+	return rc;
+}
+
+int experiment_load_matrix(const char *path, const char *const *sets, size_t nsets,
+			   struct experiment **out, struct condition_spec **cells, size_t *n)
+{
+	struct experiment *e;
+	int rc = experiment_load(path, sets, nsets, &e);
+	if (rc == 0 && (rc = experiment_matrix(e, cells, n)) < 0)
+		experiment_free(e);
+	if (rc == 0)
+		*out = e;
 	return rc;
 }
 

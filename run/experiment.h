@@ -93,6 +93,22 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
  */
 char *experiment_effective(const struct experiment *e);
 
+/*
+ * experiment_load - experiment_parse(@path), then experiment_set of each of
+ * the @nsets overrides @sets in order.  0 and *@out, or a negative errno
+ * after logging every problem, with *@out untouched.
+ */
+int experiment_load(const char *path, const char *const *sets, size_t nsets,
+		    struct experiment **out);
+
+/*
+ * experiment_load_matrix - experiment_load, then experiment_matrix: the
+ * experiment in *@out and its cells in *@cells (n *@n; free both).  0, or
+ * a negative errno after logging, with nothing allocated.
+ */
+int experiment_load_matrix(const char *path, const char *const *sets, size_t nsets,
+			   struct experiment **out, struct condition_spec **cells, size_t *n);
+
 /* experiment_free - free @e and everything it owns; NULL is a no-op. */
 void experiment_free(struct experiment *e);
 

@@ -121,35 +121,6 @@ static char *experiment_record(const struct experiment *e)
 	return out;
 }
 
-/* The latest run of @r->st, when it may be continued with @record. */
-static int resume(struct runner *r, const char *record)
-{
-	struct store_run prev;
-	if (store_run_latest(r->st, &r->run_id) < 0 || store_run_get(r->st, r->run_id, &prev) < 0) {
-		log_err("run --resume: %s holds no run to resume", r->db);
-		return -ENOENT;
-	}
-	int same = prev.experiment_text && record && !strcmp(prev.experiment_text, record);
-	int finished = !strcmp(prev.status, "done");
-	store_run_release(&prev);
-	if (finished) {
-		log_err("run --resume: the latest run (%lld) finished; nothing to resume",
-			(long long)r->run_id);
-		return -EALREADY;
-	}
-	if (!same) {
-		log_err("run --resume: the latest run (%lld) was of another experiment or other "
-			"--set values; give the same ones", (long long)r->run_id);
-		return -EINVAL;
-	}
-	r->done_trials = count_done(r->st, r->run_id);
-	r->stalls = count_stalls(r->st, r->run_id);
-	r->conds_done = count_conds_done(r->st, r->run_id);
-	fprintf(stderr, "tfolab: resuming run %lld: %zu of %zu trials stored\n", (long long)r->run_id,
-		r->done_trials, r->total_trials);
-	return 0;
-}
-
 /* A new run of @how, recorded with where it came from. */
 static int begin(struct runner *r, const struct runner_start *how, const char *record)
 {
@@ -162,13 +133,69 @@ static int begin(struct runner *r, const struct runner_start *how, const char *r
 		.started_at = clock_real_ns(), .command_line = how->cmdline,
 		.experiment_name = how->e->name, .experiment_text = record,
 		.git_describe = TFOLAB_GIT_DESCRIBE, .kernel = kernel, .link_backend = r->ops->name,
-		.host = host,
+		.host = host, .shard_k = (int)how->shard_k, .shard_n = (int)how->shard_n,
 	};
 	int rc = store_run_begin(r->st, &run, &r->run_id);
 	if (rc < 0)
 		return rc;
-	fprintf(stderr, "tfolab: run %lld: %s, %zu conditions in %zu groups, %zu trials, backend %s\n",
-		(long long)r->run_id, how->e->name, r->n, r->ngroups, r->total_trials, r->ops->name);
+	char shard[48] = "";
+	if (how->shard_n)
+		snprintf(shard, sizeof(shard), " (shard %u/%u)", how->shard_k, how->shard_n);
+	fprintf(stderr, "tfolab: run %lld: %s%s, %zu conditions in %zu groups, %zu trials, backend %s\n",
+		(long long)r->run_id, how->e->name, shard, r->n, r->ngroups, r->total_trials,
+		r->ops->name);
+	return 0;
+}
+
+/* The latest run of @r->st, when it may be continued with @record.  A
+ * shard (a task of a job array, which a scheduler may start again) begins
+ * when its database holds no run yet, and is -EALREADY (said) when done. */
+static int resume(struct runner *r, const struct runner_start *how, const char *record)
+{
+	struct store_run prev;
+	if (store_run_latest(r->st, &r->run_id) == -ENOENT && how->shard_n) {
+		fprintf(stderr, "tfolab: %s holds no run of shard %u/%u yet; starting it\n", r->db,
+			how->shard_k, how->shard_n);
+		return begin(r, how, record);
+	}
+	if (!r->run_id || store_run_get(r->st, r->run_id, &prev) < 0) {
+		log_err("run --resume: %s holds no run to resume", r->db);
+		return -ENOENT;
+	}
+	int same = prev.experiment_text && record && !strcmp(prev.experiment_text, record);
+	int finished = !strcmp(prev.status, "done");
+	int same_shard = prev.shard_k == (int)how->shard_k && prev.shard_n == (int)how->shard_n;
+	int prev_k = prev.shard_k, prev_n = prev.shard_n;
+	store_run_release(&prev);
+	if (!same_shard) {
+		if (prev_n)
+			log_err("run --resume: the latest run (%lld) was shard %d/%d; give --shard %d/%d",
+				(long long)r->run_id, prev_k, prev_n, prev_k, prev_n);
+		else
+			log_err("run --resume: the latest run (%lld) was of the whole matrix; "
+				"resume it without --shard", (long long)r->run_id);
+		return -EINVAL;
+	}
+	if (!same) {
+		log_err("run --resume: the latest run (%lld) was of another experiment or other "
+			"--set values; give the same ones", (long long)r->run_id);
+		return -EINVAL;
+	}
+	if (finished && how->shard_n) {
+		fprintf(stderr, "tfolab: run %lld of shard %u/%u in %s finished already; nothing "
+			"to do\n", (long long)r->run_id, how->shard_k, how->shard_n, r->db);
+		return -EALREADY;
+	}
+	if (finished) {
+		log_err("run --resume: the latest run (%lld) finished; nothing to resume",
+			(long long)r->run_id);
+		return -EALREADY;
+	}
+	r->done_trials = count_done(r->st, r->run_id);
+	r->stalls = count_stalls(r->st, r->run_id);
+	r->conds_done = count_conds_done(r->st, r->run_id);
+	fprintf(stderr, "tfolab: resuming run %lld: %zu of %zu trials stored\n", (long long)r->run_id,
+		r->done_trials, r->total_trials);
 	return 0;
 }
 
@@ -226,7 +253,7 @@ int runner_open(struct runner *r, struct store *st, const char *db,
 	if (!r->starts)
 		return -ENOMEM;
 	char *record = experiment_record(how->e);
-	int rc = how->resume ? resume(r, record) : begin(r, how, record);
+	int rc = how->resume ? resume(r, how, record) : begin(r, how, record);
 	free(record);
 	if (rc < 0)
 		r->run_id = 0;

@@ -54,6 +54,7 @@ struct runner_start {
 	const char *cmdline;     /* recorded with a new run */
 	bool resume;
 	bool quiet;              /* no progress lines when stderr is not a TTY */
+	unsigned shard_k, shard_n;  /* @cells are shard K of N (run/shard.h); 0, 0: all */
 };
 
 /*
@@ -62,7 +63,9 @@ struct runner_start {
  * experiment as read with the values in force, git describe, the kernel,
  * the host and the backend.  With @how->resume it is the latest run of
  * @st instead, which must not have finished and must be of the same
- * experiment with the same --set values.  Says on stderr which run it is.
+ * experiment with the same --set values and the same shard; for a shard,
+ * a database without a run begins one, and a finished shard is -EALREADY
+ * (said on stderr, not an error: a requeued task has nothing left to do).  Says on stderr which run it is.
  * First it locks @db's lock file (@db.lock, a POSIX record lock, which a
  * process's death releases): while a run is live, a second run or
  * --resume on its database is refused (-EBUSY, logged with the live run's

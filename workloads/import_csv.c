@@ -445,6 +445,8 @@ int import_manifest(const char *name, const char *buf, size_t len,
 		c.line = p->res[i].line;
 		if (j < 0)
 			cerr(&c, "parent", "\"%.40s\" is not the id of any row", parents[i]);
+		else if (j == (int)i)
+			cerr(&c, "parent", "\"%.40s\" is the row's own id", parents[i]);
 		p->res[i].parent = j;
 	}
 	if (rc == 0 && c.nerr == 0 && p->n > 0 && parents[0]) {

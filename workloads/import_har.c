@@ -416,7 +416,7 @@ int import_har(const char *name, const char *buf, size_t len,
 	struct page *p = NULL;
 	int rc = 0;
 	if (!root) {
-		log_err("%s:%d:%d: JSON error: %s", name, jerr.line, jerr.column, jerr.text);
+		log_err("%s:%d: JSON: %s (column %d)", name, jerr.line, jerr.text, jerr.column);
 		return -EINVAL;
 	}
 	const json_t *log = json_object_get(root, "log");

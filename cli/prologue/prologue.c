@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/log.h"
 #include "os/proc.h"
@@ -31,6 +33,19 @@ int cmd_opt_common(const char *cmd, int opt, char **argv, void (*usage)(FILE *f)
 	default:
 		return cmd_bad_option(cmd, opt, argv);
 	}
+}
+
+char *cmd_line_join(int argc, char **argv)
+{
+	size_t len = 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = calloc(1, len), *p = s;
+	if (!s)
+		return NULL;
+	for (int i = 0; i < argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+	return s;
 }
 
 int need_root(const char *cmd)

@@ -32,6 +32,12 @@ int cmd_bad_option(const char *cmd, int opt, char **argv);
  */
 int cmd_opt_common(const char *cmd, int opt, char **argv, void (*usage)(FILE *f));
 
+/*
+ * cmd_line_join - @argv[0..@argc) joined by blanks, the command line a
+ * stored run records.  A malloc'd string, or NULL without memory.
+ */
+char *cmd_line_join(int argc, char **argv);
+
 /* need_root - 0 if we may create namespaces, else one line on stderr and -EPERM. */
 int need_root(const char *cmd);
 

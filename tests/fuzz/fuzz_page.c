@@ -11,7 +11,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct page *p = NULL, *q = NULL;
-	fuzz_errors_begin("fuzz.page:");
+	fuzz_errors_begin("fuzz.page");
 	int rc = page_parse_buf("fuzz.page", (const char *)data, size, &p);
 	fuzz_errors_end(rc);
 	if (rc == 0) {

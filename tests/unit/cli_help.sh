@@ -2,7 +2,7 @@
 # text and exit status 0; unknown commands and options exit 2.
 BIN=${TFOLAB_BIN:?}
 fails=0
-for c in link load run table compare plot pages import bench check cleanup version presets trials; do
+for c in link load run table compare plot pages import bench check cleanup version presets trials shards merge; do
   out=$("$BIN" "$c" --help 2>&1); rc=$?
   if [ $rc = 0 ] && grep -qi "usage: tfolab $c" <<<"$out"; then echo "ok - $c --help"
   else echo "FAIL - $c --help (exit $rc): $out"; fails=$((fails + 1)); fi
@@ -26,6 +26,17 @@ fi
 for bad in "trials --format md" "trials --seed 1" "presets extra" "version extra"; do
   "$BIN" $bad >/dev/null 2>&1; rc=$?
   [ $rc = 2 ] && echo "ok - $bad exits 2" || { echo "FAIL - $bad exits $rc"; fails=$((fails + 1)); }
+done
+# Counts and ids: one parser (units_parse_count), so an overflow, a sign or
+# a trailing unit is refused naming the option, never wrapped into range.
+for bad in "load x --per-conn 99999999999" "load x --conns-per-host -1" \
+           "load x --conns-per-host 6x" "run x --jobs 0" "run x --jobs 4294967297" \
+           "table --run 0" "plot --seed -1" "bench fetch --resources 5" \
+           "import x --page 0" "har --run abc" "bench link --reps 1001"; do
+  opt=$(grep -o -- '--[a-z-]*' <<<"$bad" | head -n 1)
+  out=$("$BIN" $bad 2>&1 >/dev/null); rc=$?
+  if [ $rc = 2 ] && grep -q -- "$opt: " <<<"$out"; then echo "ok - $bad: exit 2 naming $opt"
+  else echo "FAIL - $bad (exit $rc): $out"; fails=$((fails + 1)); fi
 done
 out=$("$BIN" presets); rc=$?
 if [ $rc = 0 ] && grep -q '^wpt-3g .*1.6mbit .*768kbit .*300ms' <<<"$out" && grep -q 'whole round trip' <<<"$out"

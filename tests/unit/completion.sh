@@ -23,4 +23,8 @@ expect "options from --help" "--preset " load --pre
 expect "TFO modes" "cookie " load --tfo c
 expect "page names for load" "wikipedia-capture wikipedia-tcp " load wiki
 expect "trials formats" "csv " trials --format c
+expect "run --shard from --help" "--shard " run --sh
+expect "merge --into from --help" "--into " merge --in
+expect "merge --force from --help" "--force " merge --fo
+expect "a shard" "3/4 " run --shard 3
 [ $fails = 0 ]

@@ -456,9 +456,11 @@ static void test_error_structure(void **state)
 	expect_one("[other]\n", "t.conf:1: [other]: unknown section (use [experiment])");
 	expect_one("[experiment\n",
 		   "t.conf:1: [experiment: unterminated section header (use [experiment])");
-	expect_one("pages a\n", "t.conf:1: \"pages a\" is not a setting "
+	expect_one(": odd = 1\n", "t.conf:1: key: \": odd\" is not a key name (use key = value; "
+		   "tfolab run --help lists the keys)");
+	expect_one("pages a\n", "t.conf:1: line: \"pages a\" is not a setting "
 		   "(use key = value, or # for a comment)");
-	expect_one("= 3\n", "t.conf:1: no key before '=' (use key = value)");
+	expect_one("= 3\n", "t.conf:1: key: missing before '=' (use key = value)");
 }
 
 static void test_error_all_reported(void **state)

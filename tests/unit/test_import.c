@@ -913,13 +913,13 @@ static void test_har_bad_input(void **state)
 		    "\"response\": {\"status\": 200, \"bodySize\": \"lots\"}}]}}", NULL,
 		    "tfolab: error: u.har: entry 0: response.bodySize: not a number\n");
 	expect_fail("u.har", "{\"log\": 5}", NULL, "log.entries: missing or not an array");
-	expect_fail("u.har", "{\"log\": {\"entries\": [}", NULL, "JSON error");
+	expect_fail("u.har", "{\"log\": {\"entries\": [}", NULL, ": JSON: ");
 }
 
 static void test_malformed(void **state)
 {
 	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, "tfolab: error: t.har:2:");
-	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, ": JSON error: ");
+	expect_fail("t.har", "{\"log\": {\"entries\": [\n{\"request\": ", NULL, ":2: JSON: ");
 	expect_fail("t.har", "{\"log\": {}}", NULL,
 		    "tfolab: error: t.har: log.entries: missing or not an array (not a HAR file)");
 	expect_fail("t.har", "{\"log\": {\"entries\": [{\"request\": {}}, 5]}}", NULL,

@@ -16,6 +16,8 @@
 
 #include <sqlite3.h>
 
+#include "tests/unit/raw_sqlite.h"
+
 #include "results/store.h"
 
 struct fixture {
@@ -50,29 +52,6 @@ static int teardown(void **state)
 	rmdir(f->dir);
 	free(f);
 	return 0;
-}
-
-/* One integer from a raw query on a separate connection. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *stmt;
-	long long v = -1;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	sqlite3_close(db);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
 }
 
 static const struct store_run run_tmpl = {
@@ -161,6 +140,40 @@ static void test_migration(void **state)
 	assert_int_equal(store_open(f->path, &st), -EPROTO);
 	assert_null(st);
 	assert_int_equal(raw_int(f->path, "PRAGMA user_version"), 99);
+}
+
+/* Schema 5: a run of schema 4 reads as unsharded after the migration, and a
+ * new run records its shard. */
+static void test_migration_shard(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t old, sharded;
+	assert_int_equal(store_open_version(f->path, 4, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &old), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shards'"), 0);
+
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), 5);
+	struct store_run r;
+	assert_int_equal(store_run_get(st, old, &r), 0);
+	assert_int_equal(r.shard_k, 0);
+	assert_int_equal(r.shard_n, 0);
+	assert_int_equal(r.merged_shards, 0);
+	store_run_release(&r);
+
+	struct store_run tmpl = run_tmpl;
+	tmpl.shard_k = 2;
+	tmpl.shard_n = 3;
+	assert_int_equal(store_run_begin(st, &tmpl, &sharded), 0);
+	assert_int_equal(store_run_get(st, sharded, &r), 0);
+	assert_int_equal(r.shard_k, 2);
+	assert_int_equal(r.shard_n, 3);
+	store_run_release(&r);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM runs WHERE shard_k IS NULL"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shards'"), 1);
 }
 
 static void test_foreign_db(void **state)
@@ -369,6 +382,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
