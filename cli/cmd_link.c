@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/prologue/late.h"
 #include "cli/prologue/prologue.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/units.h"
 #include "emulator/backend.h"
@@ -39,7 +40,7 @@ static void usage(FILE *f)
 		"  (with --tfo, any listener takes SYN data: on = 0x607, cookie = 0x403)\n\n"
 		"run:\n"
 		"  --server-cmd CMD    start CMD (via /bin/sh -c) in the server namespace first,\n"
-		"                      and wait until it listens (5 s at most)\n"
+		"                      and wait until it listens (20 s at most)\n"
 		"  --servers N         server-side addresses (default 1)\n"
 		"  --serve PAGE        serve PAGE's resources with nginx in the server namespace,\n"
 		"                      one address per host (TFOLAB_SERVERS, in the page's host order)\n"
@@ -214,24 +215,30 @@ static int link_env_make(const struct testbed *tb, struct link_env *e)
 	return 0;
 }
 
+#define SERVER_WAIT_MS 20000  /* how long --server-cmd may take to listen */
+
 /*
  * server_start - --server-cmd @cmd in the server namespace, waited for
- * until something listens there (5 s at most; then it goes on with a
- * warning).  Returns 0 with its pid in *@pid; -1 (logged) when it could not
+ * until something listens there (SERVER_WAIT_MS of the monotonic clock at
+ * most, then it goes on with a warning: a slow server, such as Python
+ * starting under a loaded or emulated kernel, is waited for by the clock,
+ * not by a count of polls).  Returns 0 with its pid in *@pid; -1 (logged) when it could not
  * start or exited first, *@pid 0; or the number of a signal that came
  * meanwhile, *@pid set.
  */
 static int server_start(struct testbed *tb, const char *cmd, char **env, pid_t *pid)
 {
 	char *sargv[] = { "/bin/sh", "-c", (char *)cmd, NULL };
-	int status, sig, waited = 0;
+	int status, sig;
 
 	*pid = netns_spawn(tb->fd[TESTBED_SERVER], sargv, env);
 	if (*pid < 0) {
 		*pid = 0;
 		return -1;
 	}
-	while (!tool_listening(tb, TESTBED_SERVER, 0) && waited < 5000) {
+	int64_t deadline = clock_mono_ms() + SERVER_WAIT_MS;
+	int listening;
+	while (!(listening = tool_listening(tb, TESTBED_SERVER, 0)) && clock_mono_ms() < deadline) {
 		if (proc_wait_child(*pid, &status, 10) == 0) {
 			log_err("server command exited with status %d before listening: %s",
 				proc_exit_code(status), cmd);
@@ -240,10 +247,10 @@ static int server_start(struct testbed *tb, const char *cmd, char **env, pid_t *
 		}
 		if ((sig = proc_interrupted()))
 			return sig;
-		waited += 10;
 	}
-	if (waited >= 5000)
-		log_warn("server command does not listen after 5 s; going on: %s", cmd);
+	if (!listening)
+		log_warn("server command does not listen after %d s; going on: %s",
+			 SERVER_WAIT_MS / 1000, cmd);
 	return 0;
 }
 

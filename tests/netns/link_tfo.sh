@@ -16,6 +16,9 @@ counter() { # counter NAME < /proc/net/netstat
 fetch() { # fetch MODE -> "time_total active_delta passive_delta sysctl"
   "$BIN" link --link "$LINK" --rtt 100ms --tfo "$1" \
     --server-cmd "cd $t && exec python3 -m http.server 80 --bind \$TFOLAB_SERVER >/dev/null 2>&1" -- bash -c '
+    # Ready when a plain connection (no TFO, so no counter moves) gets the
+    # file: under a loaded or emulated kernel Python takes seconds to start.
+    for i in $(seq 1 100); do curl -s -o /dev/null http://$TFOLAB_SERVER/small && break; sleep 0.2; done
     a0=$(counter TCPFastOpenActive < /proc/net/netstat)
     p0=$(ip netns exec ${TFOLAB_PREFIX}-s cat /proc/net/netstat | counter TCPFastOpenPassive)
     # one warm-up connection: with cookies it fetches the cookie
