@@ -24,7 +24,9 @@ fetch() { # fetch MODE -> "time_total active_delta passive_delta sysctl"
     # one warm-up connection: with cookies it fetches the cookie
     curl -s --tcp-fastopen -o /dev/null http://$TFOLAB_SERVER/small
     a1=$(counter TCPFastOpenActive < /proc/net/netstat)
-    tt=$(curl -s --tcp-fastopen -o /dev/null -w "%{time_total}" http://$TFOLAB_SERVER/small)
+    # three timed fetches, the fastest kept: noise only adds time, and the
+    # fastest cannot beat the RTTs it needs
+    tt=$(for i in 1 2 3; do curl -s --tcp-fastopen -o /dev/null -w "%{time_total}\n" http://$TFOLAB_SERVER/small; done | sort -g | head -n 1)
     a2=$(counter TCPFastOpenActive < /proc/net/netstat)
     p2=$(ip netns exec ${TFOLAB_PREFIX}-s cat /proc/net/netstat | counter TCPFastOpenPassive)
     echo "$tt $((a2 - a1)) $((p2 - p0)) $(sysctl -n net.ipv4.tcp_fastopen)"'
@@ -40,8 +42,8 @@ check "off: 2 RTT ($t_off s)" between "${t_off:-0}" 0.195 0.260
 check "on: 1 RTT ($t_on s)" between "${t_on:-0}" 0.095 0.150
 check "cookie, warm: 1 RTT ($t_ck s)" between "${t_ck:-0}" 0.095 0.150
 check "off: no TFO in the kernel's counters ($a_off, $p_off)" [ "$a_off/$p_off" = 0/0 ]
-check "on: the client's TCPFastOpenActive rose by 1 ($a_on)" [ "$a_on" = 1 ]
-check "on: the server accepted SYN data twice ($p_on)" [ "$p_on" = 2 ]
-check "cookie: the warm connection used TFO ($a_ck)" [ "$a_ck" = 1 ]
-check "cookie: the cold connection only fetched the cookie ($p_ck passive)" [ "$p_ck" = 1 ]
+check "on: the client's TCPFastOpenActive rose by 1 per timed fetch ($a_on)" [ "$a_on" = 3 ]
+check "on: the server accepted SYN data on all 4 connections ($p_on)" [ "$p_on" = 4 ]
+check "cookie: the 3 warm connections used TFO ($a_ck)" [ "$a_ck" = 3 ]
+check "cookie: the cold connection only fetched the cookie ($p_ck passive, 3 warm)" [ "$p_ck" = 3 ]
 finish

@@ -72,12 +72,16 @@ check "the text reports the link's lateness" grep -Eq "^link late +(max [0-9.]+ 
   < <("$BIN" load --link "$LINK" "$t/one.page" --rtt 20ms)
 
 # curl --tcp-fastopen against the same origin (nginx serving the page) in
-# the same kind of testbed: tfolab link --serve
+# the same kind of testbed: tfolab link --serve.  Three fetches on fresh
+# connections, the fastest kept: the host's noise only adds time (under UML
+# a process waits up to 10 ms per scheduling step), and the fastest still
+# cannot beat the link's RTTs, so the bounds keep their meaning.
 curl_time() { # curl_time MODE -> seconds, or "stalled REASON"
   local secs
   secs=$("$BIN" link --link "$LINK" --rtt 100ms --tfo "$1" --serve "$t/one.page" --stall-limit "$STALL_LIMIT" \
            --json-stats "$t/curl.json" -- \
-    sh -c 'curl -s --tcp-fastopen -o /dev/null -w "%{time_total}" http://$TFOLAB_SERVER/small.html')
+    sh -c 'for i in 1 2 3; do curl -s --tcp-fastopen -o /dev/null -w "%{time_total}\n" http://$TFOLAB_SERVER/small.html; done' |
+    sort -g | head -n 1)
   python3 -c '
 import json, sys
 l = json.load(open(sys.argv[1]))["link_late"]
@@ -85,13 +89,13 @@ print("stalled " + l["reason"] if l["stalled"] else sys.argv[2])' "$t/curl.json"
 }
 for mode in off on; do
   : > "$t/curl-$mode"
-  for i in $(seq $((STALL_TRIES * LOADS / 2))); do
+  for i in $(seq "$STALL_TRIES"); do
     line=$(curl_time $mode)
     case $line in
       stalled*) echo "# curl tfo $mode: $i ${line}"; why=${line#stalled } ;;
       *) echo "$line" >> "$t/curl-$mode" ;;
     esac
-    [ "$(wc -l < "$t/curl-$mode")" -ge 5 ] && break
+    [ "$(wc -l < "$t/curl-$mode")" -ge 1 ] && break
   done
   [ -s "$t/curl-$mode" ] || stalled_out "curl tfo $mode" "$why"
 done
