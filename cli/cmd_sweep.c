@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/prologue/prologue.h"
+#include "common/units.h"
 #include "results/store_merge.h"
 #include "run/experiment.h"
 #include "run/shard.h"
@@ -72,9 +73,8 @@ static int shards_parse(int argc, char **argv, struct shards_args *a)
 		return 2;
 	}
 	a->file = argv[optind];
-	char *end;
-	long n = strtol(argv[optind + 1], &end, 10);
-	if (*end || end == argv[optind + 1] || n < 1 || n > SHARD_MAX) {
+	uint64_t n;
+	if (units_parse_count(argv[optind + 1], 1, SHARD_MAX, &n) < 0) {
 		fprintf(stderr, "tfolab shards: N: \"%s\" is not a shard count (use 1 to %d)\n",
 			argv[optind + 1], SHARD_MAX);
 		return 2;
