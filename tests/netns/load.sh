@@ -33,33 +33,41 @@ else:
 # test skips naming the stall).
 LOADS=${TFOLAB_TEST_LOADS:-5}
 median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
-for mode in off on; do
-  : > "$t/$mode"
+loads() { # loads MODE -> the median load's line, or "stalled REASON" when every attempt stalled
+  local i line why=
+  : > "$t/$1"
   for i in $(seq $((STALL_TRIES * LOADS / 2))); do
-    line=$(plt $mode)
+    line=$(plt "$1")
     case $line in
-      stalled*) echo "# tfo $mode: load $i ${line}"; why=${line#stalled } ;;
-      *) echo "$line" >> "$t/$mode" ;;
+      stalled*) echo "# tfo $1: load $i ${line}" >&2; why=${line#stalled } ;;
+      *) echo "$line" >> "$t/$1" ;;
     esac
-    [ "$(wc -l < "$t/$mode")" -ge "$LOADS" ] && break
+    [ "$(wc -l < "$t/$1")" -ge "$LOADS" ] && break
   done
-  if [ ! -s "$t/$mode" ]; then
-    stalled_out "tfo $mode loads" "$why"; : > "$t/$mode.med"; continue
-  fi
+  if [ ! -s "$t/$1" ]; then echo "stalled $why"; return; fi
   # the PLT is the median; the other fields come from that same load
-  med=$(cut -d' ' -f1 "$t/$mode" | median)
-  grep -m1 "^$med " "$t/$mode" > "$t/$mode.med"
+  grep -m1 "^$(cut -d' ' -f1 "$t/$1" | median) " "$t/$1"
+}
+off_lo=0.190 off_hi=$(awk -v s="$SLACK_S" 'BEGIN { print 0.210 + s }')
+on_lo=0.095 on_hi=$(awk -v s="$SLACK_S" 'BEGIN { print 0.105 + s }')
+for mode in off on; do
+  lo=${mode}_lo hi=${mode}_hi
+  line=$(retimed "tfo $mode loads" "${!lo}" "${!hi}" loads $mode)
+  case $line in
+    stalled*) stalled_out "tfo $mode loads" "${line#stalled }"; : > "$t/$mode.med" ;;
+    *) echo "$line" > "$t/$mode.med" ;;
+  esac
 done
 p_off= p_on=
 read -r p_off c_off s_off v_off a_off < "$t/off.med"
 read -r p_on c_on s_on v_on a_on < "$t/on.med"
 if [ -n "$p_off" ]; then
-  check "off: about 2 RTT, 200 ms +-5% (+${SLACK_S} s) ($p_off s)" between "$p_off" 0.190 "$(awk -v s="$SLACK_S" 'BEGIN { print 0.210 + s }')"
+  check "off: about 2 RTT, 200 ms +-5% (+${SLACK_S} s) ($p_off s)" between "$p_off" "$off_lo" "$off_hi"
   check "off: 1 connection, no SYN data, valid ($c_off $s_off $v_off)" [ "$c_off $s_off $v_off" = "1 0 True" ]
   check "off: TCPFastOpenActive did not move ($a_off)" [ "$a_off" = 0 ]
 fi
 if [ -n "$p_on" ]; then
-  check "on: about 1 RTT, 100 ms +-5% (+${SLACK_S} s) ($p_on s)" between "$p_on" 0.095 "$(awk -v s="$SLACK_S" 'BEGIN { print 0.105 + s }')"
+  check "on: about 1 RTT, 100 ms +-5% (+${SLACK_S} s) ($p_on s)" between "$p_on" "$on_lo" "$on_hi"
   check "on: 1 connection with SYN data acked, valid ($c_on $s_on $v_on)" [ "$c_on $s_on $v_on" = "1 1 True" ]
   check "on: the kernel's TCPFastOpenActive rose by 1 ($a_on)" [ "$a_on" = 1 ]
 fi
@@ -87,25 +95,29 @@ import json, sys
 l = json.load(open(sys.argv[1]))["link_late"]
 print("stalled " + l["reason"] if l["stalled"] else sys.argv[2])' "$t/curl.json" "$secs"
 }
-for mode in off on; do
-  : > "$t/curl-$mode"
+curl_unstalled() { # curl_unstalled MODE -> seconds, or "stalled REASON" when every attempt stalled
+  local i line
   for i in $(seq "$STALL_TRIES"); do
-    line=$(curl_time $mode)
+    line=$(curl_time "$1")
     case $line in
-      stalled*) echo "# curl tfo $mode: $i ${line}"; why=${line#stalled } ;;
-      *) echo "$line" >> "$t/curl-$mode" ;;
+      stalled*) echo "# curl tfo $1: $i ${line}" >&2 ;;
+      *) break ;;
     esac
-    [ "$(wc -l < "$t/curl-$mode")" -ge 1 ] && break
   done
-  [ -s "$t/curl-$mode" ] || stalled_out "curl tfo $mode" "$why"
+  echo "$line"
+}
+# curl agrees with the fetcher within 5% (+SLACK_S s)
+for mode in off on; do
+  p=p_$mode
+  [ -n "${!p}" ] || continue
+  lo=$(awk -v b="${!p}" -v s="$SLACK_S" 'BEGIN { print b - 0.05 * b - s }')
+  hi=$(awk -v b="${!p}" -v s="$SLACK_S" 'BEGIN { print b + 0.05 * b + s }')
+  line=$(retimed "curl tfo $mode" "$lo" "$hi" curl_unstalled $mode)
+  case $line in
+    stalled*) stalled_out "curl tfo $mode" "${line#stalled }" ;;
+    *) check "curl agrees with the fetcher within 5% (+${SLACK_S} s), TFO $mode ($line vs ${!p})" between "$line" "$lo" "$hi" ;;
+  esac
 done
-c_off=$(median < "$t/curl-off") c_on=$(median < "$t/curl-on")
-[ -n "$c_off" ] && [ -n "$p_off" ] &&
-  check "curl agrees with the fetcher within 5% (+${SLACK_S} s), TFO off ($c_off vs $p_off)" \
-    awk -v a="$c_off" -v b="$p_off" -v s="$SLACK_S" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b + s) }'
-[ -n "$c_on" ] && [ -n "$p_on" ] &&
-  check "curl agrees with the fetcher within 5% (+${SLACK_S} s), TFO on ($c_on vs $p_on)" \
-    awk -v a="$c_on" -v b="$p_on" -v s="$SLACK_S" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 0.05 * b + s) }'
 
 # a bad page gives file:line: field: problem, exit 2, no namespace
 printf 'name bad\n0 - h /x 12x 400 text/html -\n' > "$t/bad.page"
