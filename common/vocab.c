@@ -10,6 +10,13 @@ const struct tfo_mode_def tfo_modes[TFO_MODES] = {
 	[TFO_COOKIE] = { "cookie", 0x3, true, "TFO (cookies)" },
 };
 
+const struct tls_mode_def tls_modes[TLS_MODES] = {
+	[TLS_OFF] = { "off", 0, false, "HTTP" },
+	[TLS_12] = { "1.2", 0x0303, false, "TLS 1.2" },
+	[TLS_13] = { "1.3", 0x0304, false, "TLS 1.3" },
+	[TLS_13_EARLY] = { "1.3-early", 0x0304, true, "TLS 1.3 0-RTT" },
+};
+
 static const char *const backend_names[BACKEND_CHOICES] = {
 	[BACKEND_AUTO] = "auto", [BACKEND_USERSPACE] = "userspace", [BACKEND_NETEM] = "netem",
 };
@@ -49,6 +56,34 @@ int tfo_mode_sysctl(enum tfo_mode m, bool any_listener)
 {
 	int v = (unsigned)m < TFO_MODES ? tfo_modes[m].sysctl : 0;
 	return v && any_listener ? v | 0x400 : v;
+}
+
+const char *tls_mode_name(enum tls_mode m)
+{
+	return (unsigned)m < TLS_MODES ? tls_modes[m].name : "?";
+}
+
+const char *tls_mode_title(enum tls_mode m)
+{
+	return (unsigned)m < TLS_MODES ? tls_modes[m].title : "?";
+}
+
+int tls_mode_parse(const char *name)
+{
+	for (int i = 0; name && i < TLS_MODES; i++)
+		if (!strcmp(name, tls_modes[i].name))
+			return i;
+	return -EINVAL;
+}
+
+const char *tls_version_name(int version)
+{
+	switch (version) {
+	case 0: return "none";
+	case 0x0303: return "TLS 1.2";
+	case 0x0304: return "TLS 1.3";
+	default: return "?";
+	}
 }
 
 const char *backend_name(enum backend_choice b)

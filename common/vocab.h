@@ -1,9 +1,10 @@
 /*
  * The words every layer shares, each defined once, here: the TFO modes
  * (with their net.ipv4.tcp_fastopen values and how tables title them), the
- * link backends one can ask for, and the encodings a page's bodies can be
- * served in.  An enum's value is its row in the table; the experiment keys,
- * the link options, the store and the figures all read the same rows.
+ * TLS modes (with the protocol version each pins), the link backends one
+ * can ask for, and the encodings a page's bodies can be served in.  An
+ * enum's value is its row in the table; the experiment keys, the link
+ * options, the store and the figures all read the same rows.
  */
 #ifndef TFOLAB_COMMON_VOCAB_H
 #define TFOLAB_COMMON_VOCAB_H
@@ -49,6 +50,45 @@ int tfo_mode_parse(const char *name);
  * off 0, on 519 (0x207) or 1543 (0x607), cookie 3 or 1027 (0x403).
  */
 int tfo_mode_sysctl(enum tfo_mode m, bool any_listener);
+
+/* --- TLS modes ---------------------------------------------------------- */
+
+enum tls_mode { TLS_OFF, TLS_12, TLS_13, TLS_13_EARLY, TLS_MODES };
+
+struct tls_mode_def {
+	const char *name;     /* in files, options and the store */
+	int version;          /* the protocol version both sides are pinned to,
+	                         as on the wire (TLS1_2_VERSION 0x0303,
+	                         TLS1_3_VERSION 0x0304); 0 = plain HTTP */
+	bool early;           /* resumed sessions send the request as early
+	                         data: a load that counts needs an earlier load
+	                         to collect the session tickets */
+	const char *title;    /* in tables and figures */
+};
+
+/*
+ *   off        plain HTTP (port 80)
+ *   1.2        TLS 1.2, full handshake, ECDHE-RSA-AES128-GCM-SHA256
+ *   1.3        TLS 1.3, full handshake, TLS_AES_128_GCM_SHA256 on x25519
+ *   1.3-early  TLS 1.3 resumed with a ticket, the request as early data
+ */
+extern const struct tls_mode_def tls_modes[TLS_MODES];
+
+#define TLS_MODE_FORM "off, 1.2, 1.3 or 1.3-early"
+
+/* tls_mode_name - "off", "1.2", "1.3" or "1.3-early"; "?" out of range. */
+const char *tls_mode_name(enum tls_mode m);
+
+/* tls_mode_title - "HTTP", "TLS 1.2", "TLS 1.3" or "TLS 1.3 0-RTT"; "?"
+ * out of range. */
+const char *tls_mode_title(enum tls_mode m);
+
+/* tls_mode_parse - the mode (>= 0) named @name, or -EINVAL (also NULL). */
+int tls_mode_parse(const char *name);
+
+/* tls_version_name - "TLS 1.2" for 0x0303, "TLS 1.3" for 0x0304, "none"
+ * for 0, "?" otherwise. */
+const char *tls_version_name(int version);
 
 /* --- link backends ------------------------------------------------------ */
 

@@ -18,12 +18,18 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/vocab.h"
+#include "tls/client.h"
 #include "workloads/page.h"
 #include "workloads/sched.h"
 
 struct fetch_opts {
 	uint16_t port;            /* server port; 0 = 80 */
 	bool tfo;                 /* set TCP_FASTOPEN_CONNECT on every socket */
+	enum tls_mode tls;        /* TLS_OFF: plain HTTP; else HTTPS through
+				     tls_client (port 0 then means 443) */
+	struct tls_client *tls_client; /* borrowed; its tickets are taken
+				     (1.3-early) and new ones stored */
 	struct sched_opts sched;  /* pools, per-connection cap, plan */
 	uint64_t timeout_ns;      /* per request, sent to last byte; 0 = 30 s */
 	uint64_t overall_ns;      /* whole load; 0 = 300 s */
@@ -34,6 +40,8 @@ struct fetch_req {
 	int64_t queued_ns;        /* became requestable */
 	int64_t connect_ns;       /* its connection's connect(), if new_conn */
 	int64_t connected_ns;     /* its connection established, if new_conn */
+	int64_t tls_done_ns;      /* its connection's TLS handshake done, if
+				     new_conn and TLS; -1 otherwise */
 	int64_t sent_ns;          /* first request byte written */
 	int64_t first_byte_ns;    /* first response byte read */
 	int64_t done_ns;          /* last response byte read */
@@ -49,7 +57,9 @@ struct fetch_conn {
 	int host;                 /* index into page.hosts */
 	int64_t connect_ns;       /* connect() called */
 	int64_t connected_ns;     /* handshake completed */
+	int64_t tls_done_ns;      /* TLS handshake completed; -1 if none */
 	int64_t closed_ns;
+	struct tls_info tls;      /* OpenSSL's account; version 0 without TLS */
 	bool syn_data;            /* TCPI_OPT_SYN_DATA: SYN data was acked */
 	unsigned requests;        /* requests it carried */
 	char cc[16];              /* TCP_CONGESTION read back with its first
@@ -64,6 +74,8 @@ struct fetch_result {
 	size_t nconns;            /* connections opened */
 	struct fetch_conn *conns;
 	size_t conns_syn_data;    /* of those, with SYN data acked */
+	size_t conns_resumed;     /* of those, TLS sessions resumed */
+	size_t conns_early;       /* of those, early data accepted */
 	uint64_t bytes_rx;        /* response bytes received, heads included */
 	uint64_t bytes_tx;        /* request bytes sent */
 	char cc_used[16];         /* fetch_cc_summary of conns */
