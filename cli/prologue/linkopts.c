@@ -14,6 +14,7 @@ void linkopts_init(struct linkopts *lo)
 	link_params_init(&lo->link);
 	lo->backend = BACKEND_AUTO;
 	lo->tfo = TFO_OFF;
+	lo->tls = TLS_OFF;
 	lo->stall_limit_ns = STALL_LIMIT_NS;
 }
 
@@ -149,6 +150,11 @@ int linkopts_parse(struct linkopts *lo, const char *cmd, int opt, const char *ar
 			return bad(cmd, "tfo", arg, "a TFO mode", TFO_MODE_FORM);
 		lo->tfo = (enum tfo_mode)rc;
 		lo->tfo_set = 1;
+		return 1;
+	case LINKOPT_TLS:
+		if ((rc = tls_mode_parse(arg)) < 0)
+			return bad(cmd, "tls", arg, "a TLS mode", TLS_MODE_FORM);
+		lo->tls = (enum tls_mode)rc;
 		return 1;
 	case LINKOPT_CC:
 		if (!*arg || strlen(arg) > 15 || strpbrk(arg, "/. "))

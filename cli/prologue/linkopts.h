@@ -26,6 +26,7 @@ struct linkopts {
 	enum backend_choice backend;
 	enum tfo_mode tfo;
 	int tfo_set;           /* --tfo given */
+	enum tls_mode tls;     /* --tls: off (plain HTTP), 1.2, 1.3, 1.3-early */
 	const char *cc;        /* NULL = the namespace default; else set per route */
 	const struct link_preset *preset;  /* --preset, or NULL */
 	unsigned set;          /* LINKSET_* of the options given */
@@ -36,7 +37,7 @@ struct linkopts {
 enum {
 	LINKOPT_RTT = 1000, LINKOPT_DOWN, LINKOPT_UP, LINKOPT_QUEUE, LINKOPT_QUEUE_UP,
 	LINKOPT_QUEUE_DOWN, LINKOPT_LOSS, LINKOPT_DROP_SYN, LINKOPT_LINK, LINKOPT_TFO, LINKOPT_CC,
-	LINKOPT_DELAY_UP, LINKOPT_DELAY_DOWN, LINKOPT_PRESET, LINKOPT_STALL_LIMIT,
+	LINKOPT_DELAY_UP, LINKOPT_DELAY_DOWN, LINKOPT_PRESET, LINKOPT_STALL_LIMIT, LINKOPT_TLS,
 };
 
 /* The getopt_long entries, to be copied into a command's own table. */
@@ -54,6 +55,7 @@ enum {
 	{ "drop-syn-data", required_argument, NULL, LINKOPT_DROP_SYN }, \
 	{ "link", required_argument, NULL, LINKOPT_LINK },              \
 	{ "tfo", required_argument, NULL, LINKOPT_TFO },                \
+	{ "tls", required_argument, NULL, LINKOPT_TLS },                \
 	{ "cc", required_argument, NULL, LINKOPT_CC },                  \
 	{ "stall-limit", required_argument, NULL, LINKOPT_STALL_LIMIT }
 
@@ -76,6 +78,8 @@ enum {
 	"                      (TFO's fallback; userspace link only)\n"                 \
 	"  --link BACKEND      auto (default), userspace or netem\n"                      \
 	"  --tfo MODE          off | on (data in SYN, no cookies) | cookie (real cookies)\n" \
+	"  --tls MODE          off (plain HTTP, default) | 1.2 | 1.3 | 1.3-early (resumed,\n" \
+	"                      the request as early data): HTTPS on port 443\n"      \
 	"  --cc NAME           TCP congestion control of every connection, set on the\n"  \
 	"                      testbed's routes (reno, bbr, cubic, ...)\n"  \
 	"  --stall-limit TIME  a packet delivered this late means the host stalled the\n" \
