@@ -28,6 +28,7 @@ static void usage(FILE *f)
 		"usage: tfolab run FILE [OPTIONS]\n"
 		"Run the experiment FILE (see experiments/README.md) and store every trial.\n\n"
 		"  --set KEY=VALUE   override a key of FILE, e.g. --set trials=3 --set rtt=20ms,200ms\n"
+		"  --tls MODE[,...]  the same as --set tls=MODE[,...]: " TLS_MODE_FORM "\n"
 		"  --db PATH         SQLite database (default " STORE_DEFAULT_PATH ")\n"
 		"  --resume          continue the latest run of FILE that did not finish (with\n"
 		"                    --shard: start the shard if --db holds no run yet, and\n"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
 struct run_args {
 	const char *file, *db;
 	const char *sets[64];
+	char tls_set[128];     /* "tls=..." of --tls, one of sets[] */
 	int nsets, resume, jobs, quiet;
 	unsigned shard_k, shard_n;  /* 0, 0: the whole matrix */
 };
@@ -59,6 +61,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 {
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
+		{ "tls", required_argument, NULL, 't' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -82,6 +85,17 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 				return 2;
 			}
 			a->sets[a->nsets++] = optarg;
+			break;
+		case 't':
+			/* An override like any --set, checked by the same parser;
+			 * the last --tls wins, as the last --set does. */
+			if (a->nsets == 64 || snprintf(a->tls_set, sizeof(a->tls_set), "tls=%s",
+						       optarg) >= (int)sizeof(a->tls_set)) {
+				fprintf(stderr, "tfolab run: --tls: \"%.40s\" is too long (use "
+					TLS_MODE_FORM ")\n", optarg);
+				return 2;
+			}
+			a->sets[a->nsets++] = a->tls_set;
 			break;
 		case 'd':
 			a->db = optarg;

@@ -554,6 +554,7 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
 		link_params_finish(&x->link);
 
 		x->tfo = (enum tfo_mode)s[K_TFO].vals[at[K_TFO]].u;
+		x->tls = (enum tls_mode)s[K_TLS].vals[at[K_TLS]].u;
 		x->encoding = (enum body_encoding)s[K_ENCODING].vals[at[K_ENCODING]].u;
 		x->per_conn = (uint32_t)s[K_PER_CONN].vals[at[K_PER_CONN]].u;
 		x->conns_per_host = (uint32_t)s[K_CONNS].vals[at[K_CONNS]].u;
@@ -629,6 +630,7 @@ void condition_format(const struct condition_spec *c, char *buf, int len)
 		snprintf(per_conn, sizeof(per_conn), "unlimited");
 	snprintf(buf, (size_t)len,
 		 "%s rtt=%s down=%s up=%s queue=%s loss=%g%% per_conn=%s conns_per_host=%u "
-		 "encoding=%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100, per_conn,
-		 c->conns_per_host, encoding_name(c->encoding), tfo_mode_name(c->tfo));
+		 "encoding=%s%s%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100, per_conn,
+		 c->conns_per_host, encoding_name(c->encoding), c->tls ? " tls=" : "",
+		 c->tls ? tls_mode_name(c->tls) : "", tfo_mode_name(c->tfo));
 }

@@ -43,6 +43,7 @@ struct condition_spec {
 	struct link_params link;  /* rates, delays, loss (both directions) and
 	                             queue limits, link_params_finish()ed */
 	enum tfo_mode tfo;
+	enum tls_mode tls;     /* plain HTTP or HTTPS; a pair shares it */
 	enum body_encoding encoding;
 	uint32_t per_conn;     /* requests per connection; 0 = unlimited */
 	uint32_t conns_per_host;
@@ -79,7 +80,7 @@ int experiment_set(struct experiment *e, const char *key_eq_value);
 
 /*
  * experiment_matrix - the conditions of @e, in the documented order (pages
- * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, encoding, tfo
+ * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, encoding, tls, tfo
  * innermost).  Returns 0 with a malloc'd array in *@out (free() it; it does
  * not point into @e) and its length in *@n, or -EINVAL after logging if a
  * required key is missing or the matrix is too large, or -ENOMEM.
@@ -115,7 +116,8 @@ void experiment_free(struct experiment *e);
 /*
  * condition_format - one line naming the cell, e.g.
  * "amazon rtt=100ms down=4mbit up=256kbit queue=1000p loss=0% per_conn=2
- * conns_per_host=6 tfo=on", truncated to @len.
+ * conns_per_host=6 encoding=wire tfo=on", with " tls=1.3" before tfo when
+ * not plain HTTP (the default), truncated to @len.
  */
 void condition_format(const struct condition_spec *c, char *buf, int len);
 

@@ -80,6 +80,11 @@ static int parse_tfo(const char *s, union key_val *v)
 	return set_index(tfo_mode_parse(s), v);
 }
 
+static int parse_tls(const char *s, union key_val *v)
+{
+	return set_index(tls_mode_parse(s), v);
+}
+
 static int parse_backend(const char *s, union key_val *v)
 {
 	return set_index(backend_parse(s), v);
@@ -187,6 +192,8 @@ const struct key_def expkeys[K_COUNT] = {
 	[K_ENCODING] = { "encoding", NULL, KIND_LIST, parse_encoding, "a body encoding",
 			 ENCODING_FORM, "wire (bodies as the network carried them) or decoded",
 			 "wire" },
+	[K_TLS] = { "tls", NULL, KIND_LIST, parse_tls, "a TLS mode", TLS_MODE_FORM,
+		    TLS_MODE_FORM, "off" },
 	[K_TFO] = { "tfo", NULL, KIND_LIST, parse_tfo, "a TFO mode", TFO_MODE_FORM,
 		    TFO_MODE_FORM, "off, on" },
 	[K_TRIALS] = { "trials", NULL, KIND_SCALAR, parse_trials, "a number of trials",

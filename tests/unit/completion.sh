@@ -27,4 +27,6 @@ expect "run --shard from --help" "--shard " run --sh
 expect "merge --into from --help" "--into " merge --in
 expect "merge --force from --help" "--force " merge --fo
 expect "a shard" "3/4 " run --shard 3
+expect "run --tls from --help" "--tls " run --tl
+expect "TLS modes" "1.3 1.3-early " run --tls 1.3
 [ $fails = 0 ]

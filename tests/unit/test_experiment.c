@@ -186,6 +186,39 @@ static void test_persistence(void **state)
 	experiment_free(e);
 }
 
+/* https.conf is table1.conf with tls = off, 1.3 inside rtt: every other
+ * setting the same, cell for cell. */
+static void test_https(void **state)
+{
+	struct experiment *e = parse_shipped("https.conf"), *t1 = parse_shipped("table1.conf");
+	struct condition_spec *c, *t;
+	size_t n, nt;
+
+	assert_string_equal(e->name, "https");
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(experiment_matrix(t1, &t, &nt), 0);
+	assert_int_equal(n, 48);
+	assert_int_equal(nt, 24);
+	for (size_t i = 0; i < n; i++) {
+		/* index = ((page * 3 + rtt) * 2 + tls) * 2 + tfo */
+		size_t tls = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
+		struct condition_spec a, b;
+		memcpy(&a, &c[i], sizeof(a));  /* memcpy keeps the (zeroed) padding */
+		memcpy(&b, &t[j], sizeof(b));
+		assert_int_equal(a.tls, tls ? TLS_13 : TLS_OFF);
+		assert_int_equal(a.pair, i / 2);
+		assert_int_equal(b.tls, TLS_OFF);
+		a.index = b.index;
+		a.pair = b.pair;
+		a.tls = b.tls;
+		assert_memory_equal(&a, &b, sizeof(a));
+	}
+	free(c);
+	free(t);
+	experiment_free(e);
+	experiment_free(t1);
+}
+
 static void test_capture_and_smoke(void **state)
 {
 	struct experiment *e = parse_shipped("capture.conf");
@@ -241,6 +274,8 @@ static void test_defaults(void **state)
 	assert_int_equal(c[0].stall_limit_ns, STALL_LIMIT_NS);
 	assert_int_equal(c[0].backend, BACKEND_AUTO);
 	assert_string_equal(c[0].cc, "");
+	assert_int_equal(c[0].tls, TLS_OFF);
+	assert_int_equal(c[1].tls, TLS_OFF);
 	free(c);
 
 	char *eff = experiment_effective(e);
@@ -248,6 +283,7 @@ static void test_defaults(void **state)
 	assert_non_null(strstr(eff, "pages = a\n"));
 	assert_non_null(strstr(eff, "rtt = 100ms\n"));
 	assert_non_null(strstr(eff, "tfo = off, on\n"));
+	assert_non_null(strstr(eff, "tls = off\n"));
 	assert_non_null(strstr(eff, "name = t\n"));
 	assert_null(strstr(eff, "cc ="));
 	free(eff);
@@ -268,6 +304,7 @@ static void test_matrix_order(void **state)
 		"per_conn = 1, 2\n"
 		"conns_per_host = 3, 4\n"
 		"encoding = wire, decoded\n"
+		"tls = off, 1.3\n"
 		"tfo = off, on\n"
 		"trials = 3\n"
 		"warmup = 0\n"
@@ -279,11 +316,11 @@ static void test_matrix_order(void **state)
 	size_t n;
 
 	assert_int_equal(experiment_matrix(e, &c, &n), 0);
-	assert_int_equal(n, 1024);
+	assert_int_equal(n, 2048);
 	for (size_t i = 0; i < n; i++) {
-		size_t b[10];
-		for (int k = 9; k >= 0; k--)
-			b[k] = (i >> (9 - k)) & 1;  /* b[0] = pages ... b[9] = tfo */
+		size_t b[11];
+		for (int k = 10; k >= 0; k--)
+			b[k] = (i >> (10 - k)) & 1;  /* b[0] = pages ... b[10] = tfo */
 		char page[8];
 		snprintf(page, sizeof(page), "p%zu", b[0]);
 		assert_string_equal(c[i].page, page);
@@ -297,7 +334,8 @@ static void test_matrix_order(void **state)
 		assert_int_equal(c[i].per_conn, 1 + b[6]);
 		assert_int_equal(c[i].conns_per_host, 3 + b[7]);
 		assert_int_equal(c[i].encoding, b[8]);
-		assert_int_equal(c[i].tfo, b[9]);
+		assert_int_equal(c[i].tls, b[9] ? TLS_13 : TLS_OFF);
+		assert_int_equal(c[i].tfo, b[10]);
 		assert_int_equal(c[i].pair, i / 2);
 		assert_int_equal(c[i].trials, 3);
 		assert_int_equal(c[i].warmup, 0);
@@ -477,7 +515,7 @@ static void test_error_all_reported(void **state)
 	assert_error(err, "t.conf:4: trials: takes one value, not a list "
 		     "(use a whole number such as 15)");
 	assert_error(err, "t.conf:5: bogus: unknown key (use one of pages, rtt, down, up, queue, "
-		     "loss, per_conn, conns_per_host, encoding, tfo, trials, warmup, timeout, stall_limit, backend, cc, preset, "
+		     "loss, per_conn, conns_per_host, encoding, tls, tfo, trials, warmup, timeout, stall_limit, backend, cc, preset, "
 		     "name, description)");
 	assert_error(err, "t.conf:7: tfo: given twice (first at line 6; give each key once)");
 }
@@ -641,11 +679,64 @@ static void test_preset(void **state)
 		   "(use " PRESET_FORM " (tfolab presets lists them))");
 }
 
+/*
+ * tls spans the matrix like any list key, inside every key but tfo: a pair
+ * (off/on TFO) shares its tls value, so HTTP and HTTPS sit side by side.
+ */
+static void test_tls(void **state)
+{
+	struct experiment *e = parse_ok("pages = a\nrtt = 20ms, 100ms\ntls = off, 1.3\n");
+	struct condition_spec *c;
+	size_t n;
+	char buf[512];
+
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(c[i].rtt_ns, (i < 4 ? 20 : 100) * MS);
+		assert_int_equal(c[i].tls, (i / 2) % 2 ? TLS_13 : TLS_OFF);
+		assert_int_equal(c[i].tfo, i % 2 ? TFO_ON : TFO_OFF);
+		assert_int_equal(c[i].pair, i / 2);
+	}
+	condition_format(&c[0], buf, sizeof(buf));
+	assert_null(strstr(buf, "tls="));  /* the default, as before the key existed */
+	condition_format(&c[3], buf, sizeof(buf));
+	assert_non_null(strstr(buf, " encoding=wire tls=1.3 tfo=on"));
+	free(c);
+
+	/* --set tls (what tfolab run --tls does) replaces the list. */
+	assert_int_equal(experiment_set(e, "tls=1.2,1.3-early"), 0);
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 8);
+	assert_int_equal(c[0].tls, TLS_12);
+	assert_int_equal(c[2].tls, TLS_13_EARLY);
+	free(c);
+	char *eff = experiment_effective(e);
+	assert_non_null(strstr(eff, "tls = 1.2,1.3-early\n"));
+	free(eff);
+
+	capture_start();
+	int rc = experiment_set(e, "tls=1.4");
+	const char *err = capture_end();
+	assert_int_equal(rc, -EINVAL);
+	assert_error(err, "--set tls: \"1.4\" is not a TLS mode (use off, 1.2, 1.3 or 1.3-early)");
+	experiment_free(e);
+
+	expect_one("pages = a\ntls = x\n",
+		   "t.conf:2: tls: \"x\" is not a TLS mode (use off, 1.2, 1.3 or 1.3-early)");
+	expect_one("pages = a\n\ntls = off, 1.3, tls1.3\n",
+		   "t.conf:3: tls: \"tls1.3\" is not a TLS mode (use off, 1.2, 1.3 or 1.3-early)");
+	expect_one("pages = a\ntls = 1.3, 1.3\n",
+		   "t.conf:2: tls: \"1.3\" is listed twice (list each value once)");
+	expect_one("pages = a\ntls =\n", "t.conf:2: tls: no value (use off, 1.2, 1.3 or 1.3-early)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table1),
 		cmocka_unit_test(test_persistence),
+		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_capture_and_smoke),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_matrix_order),
@@ -659,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_missing_pages_and_file),
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_preset),
+		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
