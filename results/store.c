@@ -132,6 +132,36 @@ static const char *const migrations[] = {
 	"  link_backend TEXT, host TEXT,"
 	"  source TEXT,"          /* the database it was merged from */
 	"  PRIMARY KEY (run_id, k));",
+
+	/* 6: HTTPS (issue 12).  A condition's TLS mode ('off' = plain HTTP,
+	 * as every run before it was); each connection of a trial with what
+	 * TLS negotiated (NULL without TLS); when a request's connection
+	 * finished its TLS handshake; the CPU time the fetcher and the origin
+	 * spent on a trial (NULL where not measured). */
+	"ALTER TABLE conditions ADD COLUMN tls TEXT NOT NULL DEFAULT 'off'"
+	"  CHECK (tls IN ('off', '1.2', '1.3', '1.3-early'));"
+	"ALTER TABLE requests ADD COLUMN tls_done_ns INTEGER;"
+	"ALTER TABLE trials ADD COLUMN cpu_fetch_ns INTEGER;"
+	"ALTER TABLE trials ADD COLUMN cpu_origin_ns INTEGER;"
+	"CREATE TABLE connections ("
+	"  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,"
+	"  conn_id INTEGER NOT NULL CHECK (conn_id >= 0),"
+	"  host TEXT, connect_ns INTEGER, connected_ns INTEGER, tls_done_ns INTEGER,"
+	"  closed_ns INTEGER, syn_data INTEGER CHECK (syn_data IN (0, 1)),"
+	"  requests INTEGER, cc TEXT,"
+	"  tls_version INTEGER,"   /* as on the wire: 771 TLS 1.2, 772 TLS 1.3 */
+	"  tls_resumed INTEGER CHECK (tls_resumed IN (0, 1)),"
+	"  tls_early TEXT CHECK (tls_early IN ('none', 'sent', 'accepted', 'rejected')),"
+	"  tls_cipher TEXT, tls_group TEXT,"
+	"  PRIMARY KEY (trial_id, conn_id));"
+	"DROP VIEW plt;"
+	"CREATE VIEW plt AS"
+	"  SELECT c.run_id, c.idx, c.pair_key, c.page, c.rtt_ns / 1000000.0 AS rtt_ms,"
+	"         c.tfo_mode, c.tls, c.per_conn, c.encoding, t.seq, t.plt_ns / 1e9 AS plt_s,"
+	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms,"
+	"         t.cc_used, t.fallbacks, t.fallback_ns / 1e6 AS fallback_ms,"
+	"         t.cpu_fetch_ns / 1e6 AS cpu_fetch_ms, t.cpu_origin_ns / 1e6 AS cpu_origin_ms"
+	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
@@ -341,6 +371,7 @@ int store_open_version(const char *path, int version, struct store **out)
 		rc = migrate(st, version);
 	if (rc < 0)
 		goto error;
+	st->version = version;
 	*out = st;
 	return 0;
 error:

@@ -6,7 +6,7 @@
  * A condition is one cell of the experiment matrix for one TFO mode: idx is
  * its position in the matrix, and the off/on (and cookie) variants of a cell
  * share the same pair_key, which pairs them for Table 1.  A trial is stored in one transaction with
- * its requests and link stats, so an interrupted run never leaves a half
+ * its requests, connections and link stats, so an interrupted run never leaves a half
  * trial behind and `store_trials_done` tells a resumed run where to go on.
  *
  * The schema carries a version (PRAGMA user_version) and a list of
@@ -25,7 +25,7 @@
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -76,6 +76,8 @@ struct store_condition {
 	int64_t queue_bytes;
 	double loss;             /* probability, 0..1 */
 	enum tfo_mode tfo_mode;  /* stored by its name (common/vocab.h) */
+	enum tls_mode tls;       /* plain HTTP or HTTPS, stored by its name;
+	                            'off' for the runs before schema 6 */
 	int tfo_sysctl;          /* 0, 519 or 3 */
 	int per_conn;            /* requests per connection, 0 = unlimited */
 	int conns_per_host;
@@ -118,6 +120,12 @@ struct store_trial {
 	                            time beyond the median connection with SYN
 	                            data acked (run/trial.c
 	                            fallback_cost); -1 unknown */
+	int64_t cpu_fetch_ns;    /* CPU time (user + system) of the fetcher over
+	                            the load; -1 unknown (NULL) */
+	int64_t cpu_origin_ns;   /* of the origin server; -1 unknown (NULL) */
+	const struct store_conn *conns;  /* the trial's connections, borrowed;
+	                            NULL with n_conns 0 stores none */
+	size_t n_conns;
 };
 
 /* One request of a trial; times are ns from the trial's start. */
@@ -137,6 +145,32 @@ struct store_request {
 	int64_t last_byte_ns;
 	int64_t body_bytes;
 	int status;
+	int64_t tls_done_ns;     /* its connection's TLS handshake done, when it
+	                            opened a TLS connection; -1 otherwise (NULL) */
+};
+
+/*
+ * One connection of a trial; times are ns from the trial's start, -1 =
+ * never (NULL).  Strings are borrowed on insert and owned (freed by
+ * store_conns_free) when read back.
+ */
+struct store_conn {
+	int conn_id;             /* the fetcher's id, as requests.conn_id */
+	const char *host;
+	int64_t connect_ns;      /* connect() */
+	int64_t connected_ns;    /* TCP handshake done */
+	int64_t tls_done_ns;     /* TLS handshake done; -1 without TLS */
+	int64_t closed_ns;
+	int syn_data;            /* TCPI_OPT_SYN_DATA: SYN data acked */
+	int requests;            /* requests it carried */
+	const char *cc;          /* TCP_CONGESTION read back; NULL unknown */
+	int tls_version;         /* negotiated, as on the wire (0x0304 = TLS
+	                            1.3); 0 = no TLS (NULL) */
+	int tls_resumed;         /* 0 or 1; NULL without TLS */
+	const char *tls_early;   /* early data: "none", "sent", "accepted",
+	                            "rejected"; NULL without TLS */
+	const char *tls_cipher;  /* e.g. "TLS_AES_128_GCM_SHA256"; NULL unknown */
+	const char *tls_group;   /* key exchange group, e.g. "x25519"; NULL unknown */
 };
 
 struct store_link_stats {
@@ -201,9 +235,9 @@ void store_run_release(struct store_run *run);
 int store_condition_insert(struct store *st, const struct store_condition *c, int64_t *cond_id);
 
 /*
- * Inserts a trial with its n requests and, when link is not NULL, its two
- * link counters (indexed by enum store_dir), all in one transaction: on any
- * failure nothing of the trial is stored.  -EEXIST if the seq exists.
+ * Inserts a trial with its n requests, its t->n_conns connections and, when
+ * link is not NULL, its two link counters (indexed by enum store_dir), all
+ * in one transaction: on any failure nothing of the trial is stored.  -EEXIST if the seq exists.
  */
 int store_trial_insert(struct store *st, int64_t cond_id, const struct store_trial *t,
 		       const struct store_request *reqs, size_t n,
@@ -278,6 +312,15 @@ void store_trial_stats_free(struct store_trial_stat *t, size_t n);
  */
 int store_trial_requests(struct store *st, int64_t trial_id, struct store_request **out, size_t *n);
 void store_requests_free(struct store_request *r, size_t n);
+
+/*
+ * The connections of a trial ordered by conn_id, with owned strings, in a
+ * new array (free with store_conns_free; NULL when there are none, as for
+ * every trial stored before schema 6).  Absent values read as -1 (times),
+ * 0 (tls_version) or NULL (strings).
+ */
+int store_trial_conns(struct store *st, int64_t trial_id, struct store_conn **out, size_t *n);
+void store_conns_free(struct store_conn *c, size_t n);
 
 /* One trial found by its id, with where it belongs. */
 struct store_trial_info {

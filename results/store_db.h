@@ -12,6 +12,9 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int version;    /* the schema version it was opened at: the current
+	                   one, or an older one in tests (store_open_version),
+	                   whose writers leave out the newer columns */
 };
 
 /* Logs the database's last error for statement `what`; returns its errno. */

@@ -1,7 +1,7 @@
 /*
  * The copy of attached shard databases into the merged run (private to
  * results/store_merge*.c): conditions by (idx, tfo_mode), trials by
- * (condition, seq), requests and link counters by their trial, each with
+ * (condition, seq), requests, connections and link counters by their trial, each with
  * INSERT OR IGNORE, so that a shard merged again adds only what the output
  * lacks; then the shard's provenance and the run's span.
  */
@@ -48,30 +48,44 @@ static int merge_new_run(struct merge *m)
 static const char *const copy_sql[] = {
 	"INSERT OR IGNORE INTO main.conditions (run_id, idx, pair_key, page, rtt_ns, down_bps,"
 	" up_bps, queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
-	" trials, warmup, timeout_ns, backend, cc, stall_limit_ns, encoding)"
+	" trials, warmup, timeout_ns, backend, cc, stall_limit_ns, encoding, tls)"
 	" SELECT ?1, idx, pair_key, page, rtt_ns, down_bps, up_bps, queue_pkts, queue_bytes, loss,"
 	" tfo_mode, tfo_sysctl, per_conn, conns_per_host, trials, warmup, timeout_ns, backend, cc,"
-	" stall_limit_ns, encoding FROM %1$s.conditions WHERE run_id = ?2",
+	" stall_limit_ns, encoding, tls FROM %1$s.conditions WHERE run_id = ?2",
 
 	"INSERT OR IGNORE INTO main.trials (condition_id, seq, started_at, plt_ns, valid,"
 	" invalid_reason, tfo_active, tfo_active_fail, tfo_passive, tfo_passive_fail,"
 	" tfo_cookie_reqd, syn_data_acked_conns, conns_opened, bytes_total, retrans_segs,"
-	" link_drops, stalled, steal_ns, cc_used, fallbacks, fallback_ns)"
+	" link_drops, stalled, steal_ns, cc_used, fallbacks, fallback_ns, cpu_fetch_ns,"
+	" cpu_origin_ns)"
 	" SELECT mc.id, t.seq, t.started_at, t.plt_ns, t.valid, t.invalid_reason, t.tfo_active,"
 	" t.tfo_active_fail, t.tfo_passive, t.tfo_passive_fail, t.tfo_cookie_reqd,"
 	" t.syn_data_acked_conns, t.conns_opened, t.bytes_total, t.retrans_segs, t.link_drops,"
-	" t.stalled, t.steal_ns, t.cc_used, t.fallbacks, t.fallback_ns"
+	" t.stalled, t.steal_ns, t.cc_used, t.fallbacks, t.fallback_ns, t.cpu_fetch_ns,"
+	" t.cpu_origin_ns"
 	" FROM %1$s.trials t JOIN %1$s.conditions sc ON sc.id = t.condition_id"
 	" JOIN main.conditions mc ON mc.run_id = ?1 AND mc.idx = sc.idx AND mc.tfo_mode = sc.tfo_mode"
 	" WHERE sc.run_id = ?2",
 
 	"INSERT OR IGNORE INTO main.requests (trial_id, res_idx, res_id, host, path, conn_id,"
 	" new_conn, syn_data, queued_ns, connect_start_ns, connected_ns, req_sent_ns,"
-	" first_byte_ns, last_byte_ns, body_bytes, status)"
+	" first_byte_ns, last_byte_ns, body_bytes, status, tls_done_ns)"
 	" SELECT mt.id, r.res_idx, r.res_id, r.host, r.path, r.conn_id, r.new_conn, r.syn_data,"
 	" r.queued_ns, r.connect_start_ns, r.connected_ns, r.req_sent_ns, r.first_byte_ns,"
-	" r.last_byte_ns, r.body_bytes, r.status"
+	" r.last_byte_ns, r.body_bytes, r.status, r.tls_done_ns"
 	" FROM %1$s.requests r JOIN %1$s.trials t ON t.id = r.trial_id"
+	" JOIN %1$s.conditions sc ON sc.id = t.condition_id"
+	" JOIN main.conditions mc ON mc.run_id = ?1 AND mc.idx = sc.idx AND mc.tfo_mode = sc.tfo_mode"
+	" JOIN main.trials mt ON mt.condition_id = mc.id AND mt.seq = t.seq"
+	" WHERE sc.run_id = ?2",
+
+	"INSERT OR IGNORE INTO main.connections (trial_id, conn_id, host, connect_ns,"
+	" connected_ns, tls_done_ns, closed_ns, syn_data, requests, cc, tls_version, tls_resumed,"
+	" tls_early, tls_cipher, tls_group)"
+	" SELECT mt.id, k.conn_id, k.host, k.connect_ns, k.connected_ns, k.tls_done_ns,"
+	" k.closed_ns, k.syn_data, k.requests, k.cc, k.tls_version, k.tls_resumed, k.tls_early,"
+	" k.tls_cipher, k.tls_group"
+	" FROM %1$s.connections k JOIN %1$s.trials t ON t.id = k.trial_id"
 	" JOIN %1$s.conditions sc ON sc.id = t.condition_id"
 	" JOIN main.conditions mc ON mc.run_id = ?1 AND mc.idx = sc.idx AND mc.tfo_mode = sc.tfo_mode"
 	" JOIN main.trials mt ON mt.condition_id = mc.id AND mt.seq = t.seq"
@@ -92,7 +106,7 @@ static const char *const copy_sql[] = {
 static int merge_exec(struct merge *m, const char *what, const char *fmt, const char *schema,
 		      int64_t shard_run, int64_t *changed)
 {
-	char sql[2048];
+	char sql[4096];
 	sqlite3_stmt *stmt;
 	snprintf(sql, sizeof(sql), fmt, schema);
 	int rc = store_db_prep(m->st, what, sql, &stmt);

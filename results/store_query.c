@@ -1,7 +1,8 @@
 /*
  * Reading trials back: every trial of a condition for the statistics of
  * Table 1 (results/cells.c), and the valid trials of a condition and the
- * requests of one trial, for the figures that show one load (waterfalls).
+ * requests and connections of one trial, for the figures that show one
+ * load (waterfalls, HARs).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -126,6 +127,7 @@ static int request_read(sqlite3_stmt *stmt, void *elem, void *ctx)
 		.last_byte_ns = opt_col(stmt, 12),
 		.body_bytes = sqlite3_column_int64(stmt, 13),
 		.status = sqlite3_column_int(stmt, 14),
+		.tls_done_ns = opt_col(stmt, 15),
 	};
 	return nomem ? -ENOMEM : 0;
 }
@@ -138,7 +140,7 @@ int store_trial_requests(struct store *st, int64_t trial_id, struct store_reques
 	size_t len = 0;
 	int rc = store_db_prep(st, what, "SELECT res_idx, res_id, host, path, conn_id, new_conn,"
 			       " syn_data, queued_ns, connect_start_ns, connected_ns, req_sent_ns,"
-			       " first_byte_ns, last_byte_ns, body_bytes, status FROM requests"
+			       " first_byte_ns, last_byte_ns, body_bytes, status, tls_done_ns FROM requests"
 			       " WHERE trial_id = ? ORDER BY res_idx", &stmt);
 	if (rc < 0)
 		return rc;
@@ -163,6 +165,67 @@ void store_requests_free(struct store_request *r, size_t n)
 		free((char *)r[i].path);
 	}
 	free(r);
+}
+
+/* A store_db_row_fn: one connection of a trial, its strings copied. */
+static int conn_read(sqlite3_stmt *stmt, void *elem, void *ctx)
+{
+	int nomem = 0;
+	(void)ctx;
+	*(struct store_conn *)elem = (struct store_conn){
+		.conn_id = sqlite3_column_int(stmt, 0),
+		.host = dup_col(stmt, 1, &nomem),
+		.connect_ns = opt_col(stmt, 2),
+		.connected_ns = opt_col(stmt, 3),
+		.tls_done_ns = opt_col(stmt, 4),
+		.closed_ns = opt_col(stmt, 5),
+		.syn_data = sqlite3_column_int(stmt, 6),
+		.requests = sqlite3_column_int(stmt, 7),
+		.cc = dup_col(stmt, 8, &nomem),
+		.tls_version = sqlite3_column_int(stmt, 9),  /* NULL reads 0: no TLS */
+		.tls_resumed = sqlite3_column_int(stmt, 10),
+		.tls_early = dup_col(stmt, 11, &nomem),
+		.tls_cipher = dup_col(stmt, 12, &nomem),
+		.tls_group = dup_col(stmt, 13, &nomem),
+	};
+	return nomem ? -ENOMEM : 0;
+}
+
+int store_trial_conns(struct store *st, int64_t trial_id, struct store_conn **out, size_t *n)
+{
+	static const char what[] = "SELECT connections";
+	sqlite3_stmt *stmt;
+	struct store_conn *arr = NULL;
+	size_t len = 0;
+	int rc = store_db_prep(st, what, "SELECT conn_id, host, connect_ns, connected_ns,"
+			       " tls_done_ns, closed_ns, syn_data, requests, cc, tls_version,"
+			       " tls_resumed, tls_early, tls_cipher, tls_group FROM connections"
+			       " WHERE trial_id = ? ORDER BY conn_id", &stmt);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(stmt, 1, trial_id);
+	rc = store_db_rows(st, what, stmt, sizeof(*arr), conn_read, NULL, (void **)&arr, &len);
+	if (rc < 0) {
+		store_conns_free(arr, len);
+		return rc;
+	}
+	*out = arr;
+	*n = len;
+	return 0;
+}
+
+void store_conns_free(struct store_conn *c, size_t n)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free((char *)c[i].host);
+		free((char *)c[i].cc);
+		free((char *)c[i].tls_early);
+		free((char *)c[i].tls_cipher);
+		free((char *)c[i].tls_group);
+	}
+	free(c);
 }
 
 int store_trial_find(struct store *st, int64_t trial_id, struct store_trial_info *out)

@@ -20,7 +20,10 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 	static const char what[] = "SELECT condition";
 	sqlite3_stmt *stmt;
 	int rc = store_db_prep(st, what,
-		      "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key"
+		      st->version >= 6 ?
+		      "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key, tls"
+		      " FROM conditions WHERE run_id = ? AND idx = ? AND tfo_mode = ?" :
+		      "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key, 'off'"
 		      " FROM conditions WHERE run_id = ? AND idx = ? AND tfo_mode = ?", &stmt);
 	if (rc < 0)
 		return rc;
@@ -35,7 +38,8 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 		   sqlite3_column_int64(stmt, 4) != c->up_bps ||
 		   sqlite3_column_int(stmt, 5) != c->per_conn ||
 		   sqlite3_column_int(stmt, 6) != c->tfo_sysctl ||
-		   sqlite3_column_int(stmt, 7) != c->pair_key) {
+		   sqlite3_column_int(stmt, 7) != c->pair_key ||
+		   tls_mode_parse((const char *)sqlite3_column_text(stmt, 8)) != (int)c->tls) {
 		log_err("store %s: run %lld condition %d (%s): stored with other parameters"
 			" (page %s); the experiment changed since the run began",
 			st->path, (long long)c->run_id, c->idx, tfo_mode_name(c->tfo_mode),
@@ -51,18 +55,23 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 int store_condition_insert(struct store *st, const struct store_condition *c, int64_t *cond_id)
 {
 	static const char what[] = "INSERT conditions";
-	if (!c->page || (unsigned)c->tfo_mode >= TFO_MODES) {
-		log_err("store %s: condition %d: no page or bad TFO mode", st->path, c->idx);
+	if (!c->page || (unsigned)c->tfo_mode >= TFO_MODES || (unsigned)c->tls >= TLS_MODES) {
+		log_err("store %s: condition %d: no page, or a bad TFO or TLS mode", st->path, c->idx);
 		return -EINVAL;
 	}
 	sqlite3_stmt *stmt;
-	int rc = store_db_prep(st, what,
-		      "INSERT INTO conditions (run_id, idx, page, rtt_ns, down_bps, up_bps,"
-		      " queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn,"
-		      " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key,"
-		      " stall_limit_ns, encoding)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-		      " ON CONFLICT (run_id, idx, tfo_mode) DO NOTHING", &stmt);
+	char sql[512];
+	/* Before schema 6 (tests build such databases) there is no tls: its
+	 * parameter stays unbound. */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO conditions (run_id, idx, page, rtt_ns, down_bps, up_bps,"
+		 " queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn,"
+		 " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key,"
+		 " stall_limit_ns, encoding%s)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)"
+		 " ON CONFLICT (run_id, idx, tfo_mode) DO NOTHING",
+		 st->version >= 6 ? ", tls" : "", st->version >= 6 ? ", ?" : "");
+	int rc = store_db_prep(st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, c->run_id);
@@ -86,6 +95,8 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	sqlite3_bind_int(stmt, 19, c->pair_key);
 	store_db_bind_opt(stmt, 20, c->stall_limit_ns);
 	store_db_bind_text(stmt, 21, c->encoding);
+	if (st->version >= 6)
+		store_db_bind_text(stmt, 22, tls_mode_name(c->tls));
 	rc = store_db_step_done(st, what, stmt);
 	if (rc < 0)
 		return rc;
@@ -116,8 +127,35 @@ static int insert_request(struct store *st, sqlite3_stmt *stmt, int64_t trial_id
 	sqlite3_bind_int64(stmt, 14, q->last_byte_ns);
 	sqlite3_bind_int64(stmt, 15, q->body_bytes);
 	sqlite3_bind_int(stmt, 16, q->status);
+	if (st->version >= 6)
+		store_db_bind_opt(stmt, 17, q->tls_done_ns);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		return store_db_fail(st, "INSERT requests");
+	return 0;
+}
+
+static int insert_conn(struct store *st, sqlite3_stmt *stmt, int64_t trial_id,
+		       const struct store_conn *c)
+{
+	sqlite3_reset(stmt);
+	sqlite3_bind_int64(stmt, 1, trial_id);
+	sqlite3_bind_int(stmt, 2, c->conn_id);
+	store_db_bind_text(stmt, 3, c->host);
+	store_db_bind_opt(stmt, 4, c->connect_ns);
+	store_db_bind_opt(stmt, 5, c->connected_ns);
+	store_db_bind_opt(stmt, 6, c->tls_done_ns);
+	store_db_bind_opt(stmt, 7, c->closed_ns);
+	sqlite3_bind_int(stmt, 8, c->syn_data ? 1 : 0);
+	sqlite3_bind_int(stmt, 9, c->requests);
+	store_db_bind_text(stmt, 10, c->cc);
+	/* Without TLS, the TLS columns are NULL, not "version 0, not resumed". */
+	store_db_bind_opt(stmt, 11, c->tls_version ? c->tls_version : -1);
+	store_db_bind_opt(stmt, 12, c->tls_version ? !!c->tls_resumed : -1);
+	store_db_bind_text(stmt, 13, c->tls_version ? c->tls_early : NULL);
+	store_db_bind_text(stmt, 14, c->tls_cipher && *c->tls_cipher ? c->tls_cipher : NULL);
+	store_db_bind_text(stmt, 15, c->tls_group && *c->tls_group ? c->tls_group : NULL);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		return store_db_fail(st, "INSERT connections");
 	return 0;
 }
 
@@ -146,13 +184,17 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 {
 	static const char what[] = "INSERT trials";
 	sqlite3_stmt *stmt;
-	int rc = store_db_prep(st, what,
-		      "INSERT INTO trials (condition_id, seq, started_at, plt_ns, valid,"
-		      " invalid_reason, tfo_active, tfo_active_fail, tfo_passive,"
-		      " tfo_passive_fail, tfo_cookie_reqd, syn_data_acked_conns,"
-		      " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns,"
-		      " cc_used, fallbacks, fallback_ns)"
-		      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &stmt);
+	char sql[768];
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO trials (condition_id, seq, started_at, plt_ns, valid,"
+		 " invalid_reason, tfo_active, tfo_active_fail, tfo_passive,"
+		 " tfo_passive_fail, tfo_cookie_reqd, syn_data_acked_conns,"
+		 " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns,"
+		 " cc_used, fallbacks, fallback_ns%s)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)",
+		 st->version >= 6 ? ", cpu_fetch_ns, cpu_origin_ns" : "",
+		 st->version >= 6 ? ", ?, ?" : "");
+	int rc = store_db_prep(st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, cond_id);
@@ -176,6 +218,10 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 	store_db_bind_text(stmt, 19, t->cc_used);
 	store_db_bind_opt(stmt, 20, t->fallbacks);
 	store_db_bind_opt(stmt, 21, t->fallback_ns);
+	if (st->version >= 6) {
+		store_db_bind_opt(stmt, 22, t->cpu_fetch_ns);
+		store_db_bind_opt(stmt, 23, t->cpu_origin_ns);
+	}
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
 		*trial_id = sqlite3_last_insert_rowid(st->db);
@@ -186,7 +232,7 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 		       const struct store_request *reqs, size_t n,
 		       const struct store_link_stats link[2])
 {
-	sqlite3_stmt *req_stmt = NULL, *link_stmt = NULL;
+	sqlite3_stmt *req_stmt = NULL, *link_stmt = NULL, *conn_stmt = NULL;
 	int64_t trial_id = 0;
 	int rc = store_db_exec(st, "BEGIN (trial)", "BEGIN IMMEDIATE");
 	if (rc < 0)
@@ -195,13 +241,27 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 	if (rc < 0)
 		goto error;
 	if (n > 0) {
-		rc = store_db_prep(st, "INSERT requests",
-			  "INSERT INTO requests (trial_id, res_idx, res_id, host, path, conn_id,"
-			  " new_conn, syn_data, queued_ns, connect_start_ns, connected_ns,"
-			  " req_sent_ns, first_byte_ns, last_byte_ns, body_bytes, status)"
-			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &req_stmt);
+		char sql[512];
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO requests (trial_id, res_idx, res_id, host, path, conn_id,"
+			 " new_conn, syn_data, queued_ns, connect_start_ns, connected_ns,"
+			 " req_sent_ns, first_byte_ns, last_byte_ns, body_bytes, status%s)"
+			 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)",
+			 st->version >= 6 ? ", tls_done_ns" : "", st->version >= 6 ? ", ?" : "");
+		rc = store_db_prep(st, "INSERT requests", sql, &req_stmt);
 		for (size_t i = 0; rc == 0 && i < n; i++)
 			rc = insert_request(st, req_stmt, trial_id, &reqs[i]);
+		if (rc < 0)
+			goto error;
+	}
+	if (t->conns && t->n_conns > 0 && st->version >= 6) {
+		rc = store_db_prep(st, "INSERT connections",
+			  "INSERT INTO connections (trial_id, conn_id, host, connect_ns, connected_ns,"
+			  " tls_done_ns, closed_ns, syn_data, requests, cc, tls_version, tls_resumed,"
+			  " tls_early, tls_cipher, tls_group)"
+			  " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &conn_stmt);
+		for (size_t i = 0; rc == 0 && i < t->n_conns; i++)
+			rc = insert_conn(st, conn_stmt, trial_id, &t->conns[i]);
 		if (rc < 0)
 			goto error;
 	}
@@ -219,13 +279,15 @@ int store_trial_insert(struct store *st, int64_t cond_id, const struct store_tri
 	}
 	sqlite3_finalize(req_stmt);
 	sqlite3_finalize(link_stmt);
-	req_stmt = link_stmt = NULL;
+	sqlite3_finalize(conn_stmt);
+	req_stmt = link_stmt = conn_stmt = NULL;
 	rc = store_db_exec(st, "COMMIT (trial)", "COMMIT");
 	if (rc == 0)
 		return 0;
 error:
 	sqlite3_finalize(req_stmt);
 	sqlite3_finalize(link_stmt);
+	sqlite3_finalize(conn_stmt);
 	if (sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK &&
 	    !sqlite3_get_autocommit(st->db))
 		store_db_fail(st, "ROLLBACK (trial)");
@@ -293,6 +355,10 @@ static int condition_read(sqlite3_stmt *stmt, void *elem, void *ctx)
 	c->cc = store_db_strdup(stmt, 18);
 	c->pair_key = sqlite3_column_int(stmt, 19);
 	c->encoding = store_db_strdup(stmt, 20);
+	int tls = tls_mode_parse((const char *)sqlite3_column_text(stmt, 21));
+	if (tls < 0)
+		return -EBADMSG;  /* the CHECK constraint makes this unreachable */
+	c->tls = (enum tls_mode)tls;
 	return c->page ? 0 : -ENOMEM;
 }
 
@@ -305,7 +371,7 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	int rc = store_db_prep(st, what,
 		      "SELECT id, run_id, idx, page, rtt_ns, down_bps, up_bps, queue_pkts,"
 		      " queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
-		      " trials, warmup, timeout_ns, backend, cc, pair_key, encoding FROM conditions"
+		      " trials, warmup, timeout_ns, backend, cc, pair_key, encoding, tls FROM conditions"
 		      " WHERE run_id = ? ORDER BY idx,"
 		      " CASE tfo_mode WHEN 'off' THEN 0 WHEN 'on' THEN 1 ELSE 2 END", &stmt);
 	if (rc < 0)

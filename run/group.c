@@ -59,19 +59,57 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		.timeout_ns = (int64_t)c->timeout_ns, .backend = r->ops->name,
 		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
 		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
-		.cc = cc, .encoding = encoding_name(c->encoding),
+		.cc = cc, .encoding = encoding_name(c->encoding), .tls = c->tls,
 	};
 	return store_condition_insert(r->st, &sc, id);
 }
 
-/* Stores one trial: the trial row, its requests and its link counters. */
+/*
+ * The store's word for what happened to a connection's early data (the
+ * CHECK of connections.tls_early).  A table of its own until tls/client.c,
+ * which defines tls_early_name(), is in the tree; then use that.
+ */
+static const char *early_text(enum tls_early e)
+{
+	static const char *const names[] = {
+		[TLS_EARLY_NONE] = "none", [TLS_EARLY_SENT] = "sent",
+		[TLS_EARLY_ACCEPTED] = "accepted", [TLS_EARLY_REJECTED] = "rejected",
+	};
+	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : NULL;
+}
+
+/* The fetcher's connections as rows of the store (borrowing their strings). */
+static void conns_fill(const struct page *pg, const struct fetch_result *f, struct store_conn *out)
+{
+	for (size_t i = 0; i < f->nconns; i++) {
+		const struct fetch_conn *c = &f->conns[i];
+		out[i] = (struct store_conn){
+			.conn_id = (int)i,
+			.host = c->host >= 0 && (size_t)c->host < pg->nhosts ? pg->hosts[c->host] : NULL,
+			.connect_ns = c->connect_ns, .connected_ns = c->connected_ns,
+			.tls_done_ns = c->tls_done_ns, .closed_ns = c->closed_ns,
+			.syn_data = c->syn_data, .requests = (int)c->requests,
+			.cc = c->cc[0] ? c->cc : NULL,
+			.tls_version = c->tls.version, .tls_resumed = c->tls.resumed,
+			.tls_early = early_text(c->tls.early),
+			.tls_cipher = c->tls.cipher, .tls_group = c->tls.group,
+		};
+	}
+}
+
+/* Stores one trial: the trial row, its requests, connections and link counters. */
 static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct page *pg,
 		       const struct trial_result *t)
 {
 	const struct fetch_result *f = &t->fetch;
 	struct store_request *reqs = calloc(f->n ? f->n : 1, sizeof(*reqs));
-	if (!reqs)
+	struct store_conn *conns = calloc(f->nconns ? f->nconns : 1, sizeof(*conns));
+	if (!reqs || !conns) {
+		free(reqs);
+		free(conns);
 		return -ENOMEM;
+	}
+	conns_fill(pg, f, conns);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct fetch_req *q = &f->req[i];
 		reqs[i] = (struct store_request){
@@ -83,6 +121,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 			.connected_ns = q->connected_ns, .req_sent_ns = q->sent_ns,
 			.first_byte_ns = q->first_byte_ns, .last_byte_ns = q->done_ns,
 			.body_bytes = (int64_t)q->body_bytes, .status = q->status,
+			.tls_done_ns = q->new_conn ? q->tls_done_ns : -1,
 		};
 	}
 	struct store_trial st = {
@@ -101,6 +140,8 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		/* Fallbacks only exist where the client sends SYN data. */
 		.fallbacks = (t->tfo_sysctl & 0x1) ? (int64_t)t->fallbacks : -1,
 		.fallback_ns = (t->tfo_sysctl & 0x1) ? t->fallback_ns : -1,
+		.cpu_fetch_ns = t->cpu_fetch_ns, .cpu_origin_ns = t->cpu_origin_ns,
+		.conns = conns, .n_conns = f->nconns,
 	};
 	struct store_link_stats ls[2];
 	const struct link_stats *d[2] = { &t->up, &t->down };
@@ -115,6 +156,7 @@ static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct 
 		};
 	int rc = store_trial_insert(r->st, cond_id, &st, reqs, f->n, ls);
 	free(reqs);
+	free(conns);
 	return rc;
 }
 
@@ -197,6 +239,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 		return rc;
 	}
 	struct trial_opts to = {
+		.tls = g->tls,  /* like the encoding, shared by the group */
 		.flush_metrics = true, .timeout_ns = g->timeout_ns, .stall_limit_ns = g->stall_limit_ns,
 		.sched = { .max_per_host = (int)g->conns_per_host, .per_conn = (int)g->per_conn,
 			   .follow_plan = true },

@@ -127,6 +127,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 
 	memset(r, 0, sizeof(*r));
 	r->tfo_sysctl = o->tfo_sysctl;
+	r->cpu_fetch_ns = r->cpu_origin_ns = -1;  /* not measured yet */
 	if (o->flush_metrics &&
 	    ((rc = in_ns(s, TESTBED_CLIENT, flush, NULL)) < 0 || (rc = in_ns(s, TESTBED_SERVER, flush, NULL)) < 0))
 		return rc;

@@ -18,6 +18,8 @@
 
 struct trial_opts {
 	int tfo_sysctl;          /* net.ipv4.tcp_fastopen for this load: 0, 519, 3 */
+	enum tls_mode tls;       /* plain HTTP or the TLS mode of the load; the
+				    condition's, shared by a group's cells */
 	bool warm;               /* cookies were fetched by an earlier load */
 	bool flush_metrics;      /* flush tcp_metrics on both sides first */
 	struct sched_opts sched;
@@ -41,6 +43,9 @@ struct trial_result {
 	size_t fallbacks;                /* TFO fallbacks after drops (tfo.h) */
 	int64_t fallback_ns;             /* their cost (trial.c fallback_cost);
 					    -1 unknown */
+	int64_t cpu_fetch_ns;            /* CPU time (user + system) the fetcher
+					    spent on the load; -1 unknown */
+	int64_t cpu_origin_ns;           /* the origin's over the load; -1 unknown */
 };
 
 /*

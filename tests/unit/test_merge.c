@@ -71,6 +71,9 @@ static char *raw_dump(const char *path)
 		"  UNION ALL"
 		" SELECT c.idx || t.seq || l.direction || l.pkts FROM link_stats l"
 		"  JOIN trials t ON t.id = l.trial_id JOIN conditions c ON c.id = t.condition_id"
+		"  UNION ALL"
+		" SELECT c.idx || c.tls || t.seq || k.conn_id || k.tls_done_ns FROM connections k"
+		"  JOIN trials t ON t.id = k.trial_id JOIN conditions c ON c.id = t.condition_id"
 		" ORDER BY x)";
 	sqlite3 *db;
 	sqlite3_stmt *stmt;
@@ -105,19 +108,28 @@ static struct store_condition cond_of(int64_t run, int pair, enum tfo_mode m)
 		.tfo_mode = m, .tfo_sysctl = m == TFO_OFF ? 0 : 519, .per_conn = 2,
 		.conns_per_host = 6, .trials = 2, .warmup = 1, .timeout_ns = 30000000000LL,
 		.backend = "userspace", .cc = "cubic", .encoding = "wire",
+		.tls = pair % 2 ? TLS_13 : TLS_OFF,  /* HTTP and HTTPS side by side */
 	};
 }
 
-/* Adds trial @seq to condition @cid, with two requests and link counters. */
+/* Adds trial @seq to condition @cid, with two requests, one connection
+ * (with TLS: 1.3 resumed, its handshake done at plt / 4) and link counters. */
 static void add_trial(struct store *st, int64_t cid, int seq, int64_t plt)
 {
 	struct store_request q[2] = {
-		{ .res_idx = 0, .host = "a.example", .path = "/", .body_bytes = 1000, .status = 200 },
-		{ .res_idx = 1, .host = "b.example", .path = "/x", .body_bytes = 2000, .status = 200 },
+		{ .res_idx = 0, .host = "a.example", .path = "/", .body_bytes = 1000, .status = 200,
+		  .conn_id = 0, .new_conn = 1, .tls_done_ns = plt / 4 },
+		{ .res_idx = 1, .host = "b.example", .path = "/x", .body_bytes = 2000, .status = 200,
+		  .conn_id = 0, .tls_done_ns = -1 },
 	};
 	struct store_link_stats link[2] = { { .pkts = 10 + seq }, { .pkts = 20 + seq } };
+	struct store_conn k = { .conn_id = 0, .host = "a.example", .connected_ns = plt / 8,
+				.tls_done_ns = plt / 4, .closed_ns = -1, .requests = 2,
+				.tls_version = 0x0304, .tls_resumed = 1, .tls_early = "accepted",
+				.tls_cipher = "TLS_AES_128_GCM_SHA256", .tls_group = "x25519" };
 	struct store_trial t = { .seq = seq, .plt_ns = plt, .valid = 1, .steal_ns = -1,
-				 .fallbacks = -1, .fallback_ns = -1 };
+				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = plt / 100,
+				 .cpu_origin_ns = -1, .conns = &k, .n_conns = 1 };
 	assert_int_equal(store_trial_insert(st, cid, &t, q, 2, link), 0);
 }
 
@@ -175,6 +187,21 @@ static void test_merge(void **state)
 	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM trials WHERE valid = 1"), 16);
 	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM requests"), 32);
 	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM link_stats"), 32);
+	/* schema 6's columns: tls per condition, CPU per trial, TLS times per
+	 * request, and the connections */
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM conditions WHERE tls = '1.3'"
+				 " AND pair_key IN (1, 3)"), 4);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM trials WHERE cpu_fetch_ns = plt_ns / 100"
+				 " AND cpu_origin_ns IS NULL"), 16);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM requests r JOIN trials t"
+				 " ON t.id = r.trial_id WHERE r.tls_done_ns = t.plt_ns / 4"), 16);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM requests WHERE tls_done_ns IS NULL"), 16);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM connections k JOIN trials t"
+				 " ON t.id = k.trial_id WHERE k.tls_done_ns = t.plt_ns / 4"
+				 " AND k.connected_ns = t.plt_ns / 8 AND k.requests = 2"
+				 " AND k.tls_version = 772 AND k.tls_resumed = 1"
+				 " AND k.tls_early = 'accepted' AND k.tls_cipher = 'TLS_AES_128_GCM_SHA256'"
+				 " AND k.tls_group = 'x25519' AND k.closed_ns IS NULL"), 16);
 	/* every trial kept its own PLT: pair 3, on, seq 1 */
 	assert_int_equal(raw_int(f->out, "SELECT t.plt_ns FROM trials t JOIN conditions c"
 				 " ON c.id = t.condition_id WHERE c.pair_key = 3 AND c.tfo_mode = 'on'"

@@ -155,7 +155,7 @@ static void test_migration_shard(void **state)
 	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'shards'"), 0);
 
 	assert_int_equal(store_open(f->path, &st), 0);
-	assert_int_equal(store_schema_version(st), 5);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	struct store_run r;
 	assert_int_equal(store_run_get(st, old, &r), 0);
 	assert_int_equal(r.shard_k, 0);
@@ -345,6 +345,176 @@ static void test_trials(void **state)
 				 " AND invalid_reason = 'timeout'"), 1);
 }
 
+/*
+ * Schema 6: a run of schema 5 with data reads as plain HTTP after the
+ * migration (conditions.tls 'off'), its requests without a TLS time, its
+ * trials without CPU times and without connections; new trials store all
+ * of it.
+ */
+static void test_migration_tls(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, cid, tid;
+	assert_int_equal(store_open_version(f->path, 5, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	struct store_condition c = cond_tmpl(run, 0, TFO_ON);
+	c.tls = TLS_13;  /* schema 5 has no place for it: stored as plain HTTP */
+	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
+	struct store_request q[2];
+	fill_requests(q, 2);
+	struct store_conn k = { .conn_id = 0, .host = "a.example", .tls_version = 0x0304 };
+	struct store_trial t = { .seq = 0, .plt_ns = 1500000000, .valid = 1, .steal_ns = -1,
+				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = 5,
+				 .conns = &k, .n_conns = 1 };
+	assert_int_equal(store_trial_insert(st, cid, &t, q, 2, NULL), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM sqlite_master"
+				 " WHERE name = 'connections'"), 0);
+
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	struct store_condition *cs;
+	size_t nc;
+	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
+	assert_int_equal(nc, 1);
+	assert_int_equal(cs[0].tls, TLS_OFF);
+	store_conditions_free(cs, nc);
+	/* The same cell again (a resumed run): it matches, as plain HTTP. */
+	c.tls = TLS_OFF;
+	assert_int_equal(store_condition_insert(st, &c, &tid), 0);
+	assert_int_equal(tid, cid);
+	struct store_trial_ref *refs;
+	size_t nr;
+	assert_int_equal(store_condition_trials(st, cid, &refs, &nr), 0);
+	assert_int_equal(nr, 1);
+	tid = refs[0].id;
+	free(refs);
+	struct store_request *rq;
+	size_t n;
+	assert_int_equal(store_trial_requests(st, tid, &rq, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rq[0].tls_done_ns, -1);
+	assert_int_equal(rq[1].tls_done_ns, -1);
+	store_requests_free(rq, n);
+	struct store_conn *kc = NULL;
+	assert_int_equal(store_trial_conns(st, tid, &kc, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(kc);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE tls = 'off'"
+				 " AND cpu_fetch_ms IS NULL AND cpu_origin_ms IS NULL"), 1);
+	/* The CHECK keeps out what is not a TLS mode. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM conditions WHERE tls = 'off'"), 1);
+}
+
+/* HTTPS cells: the condition's tls, each connection's TLS account, the
+ * requests' TLS time and the trial's CPU times come back as stored; a
+ * cell differing only in tls is another cell. */
+static void test_tls_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, plain, tls, again;
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	struct store_condition c0 = cond_tmpl(run, 0, TFO_ON), c1 = cond_tmpl(run, 1, TFO_ON);
+	c1.tls = TLS_13_EARLY;
+	assert_int_equal(store_condition_insert(st, &c0, &plain), 0);
+	assert_int_equal(store_condition_insert(st, &c1, &tls), 0);
+	/* A resumed run whose experiment changed the cell's tls is refused. */
+	struct store_condition changed = c1;
+	changed.tls = TLS_12;
+	assert_int_equal(store_condition_insert(st, &changed, &again), -EEXIST);
+	changed.tls = TLS_MODES;
+	assert_int_equal(store_condition_insert(st, &changed, &again), -EINVAL);
+
+	struct store_request q[3];
+	fill_requests(q, 3);
+	q[0].tls_done_ns = 250000000;
+	q[1].tls_done_ns = -1;
+	q[2].tls_done_ns = 260000000;
+	const struct store_conn k[2] = {
+		{ .conn_id = 0, .host = "a.example", .connect_ns = 1000, .connected_ns = 100001000,
+		  .tls_done_ns = 250000000, .closed_ns = 900000000, .syn_data = 1, .requests = 2,
+		  .cc = "cubic", .tls_version = 0x0304, .tls_resumed = 1, .tls_early = "accepted",
+		  .tls_cipher = "TLS_AES_128_GCM_SHA256", .tls_group = "x25519" },
+		{ .conn_id = 1, .host = "b.example", .connect_ns = 2000, .connected_ns = 100002000,
+		  .tls_done_ns = 260000000, .closed_ns = -1, .requests = 1,
+		  .tls_version = 0x0304, .tls_early = "rejected", .tls_cipher = "" },
+	};
+	struct store_trial t = { .seq = 0, .plt_ns = 1000000000, .valid = 1, .steal_ns = -1,
+				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = 12000000,
+				 .cpu_origin_ns = -1, .conns = k, .n_conns = 2 };
+	assert_int_equal(store_trial_insert(st, tls, &t, q, 3, NULL), 0);
+	/* Plain HTTP: a connection without TLS stores no TLS account. */
+	const struct store_conn h = { .conn_id = 0, .host = "a.example", .connect_ns = 0,
+				      .connected_ns = 100000000, .tls_done_ns = -1,
+				      .closed_ns = -1, .requests = 1, .tls_early = "none" };
+	struct store_trial th = t;
+	th.conns = &h;
+	th.n_conns = 1;
+	th.cpu_fetch_ns = -1;
+	q[0].tls_done_ns = -1;
+	assert_int_equal(store_trial_insert(st, plain, &th, q, 1, NULL), 0);
+
+	struct store_condition *cs;
+	size_t nc;
+	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
+	assert_int_equal(nc, 2);
+	assert_int_equal(cs[0].tls, TLS_OFF);
+	assert_int_equal(cs[1].tls, TLS_13_EARLY);
+	store_conditions_free(cs, nc);
+
+	struct store_trial_ref *refs;
+	size_t nr, n;
+	assert_int_equal(store_condition_trials(st, tls, &refs, &nr), 0);
+	assert_int_equal(nr, 1);
+	int64_t tid = refs[0].id;
+	free(refs);
+	struct store_request *rq;
+	assert_int_equal(store_trial_requests(st, tid, &rq, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(rq[0].tls_done_ns, 250000000);
+	assert_int_equal(rq[1].tls_done_ns, -1);
+	assert_int_equal(rq[2].tls_done_ns, 260000000);
+	store_requests_free(rq, n);
+	struct store_conn *kc;
+	assert_int_equal(store_trial_conns(st, tid, &kc, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(kc[0].conn_id, 0);
+	assert_string_equal(kc[0].host, "a.example");
+	assert_int_equal(kc[0].connect_ns, 1000);
+	assert_int_equal(kc[0].connected_ns, 100001000);
+	assert_int_equal(kc[0].tls_done_ns, 250000000);
+	assert_int_equal(kc[0].closed_ns, 900000000);
+	assert_int_equal(kc[0].syn_data, 1);
+	assert_int_equal(kc[0].requests, 2);
+	assert_string_equal(kc[0].cc, "cubic");
+	assert_int_equal(kc[0].tls_version, 0x0304);
+	assert_int_equal(kc[0].tls_resumed, 1);
+	assert_string_equal(kc[0].tls_early, "accepted");
+	assert_string_equal(kc[0].tls_cipher, "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(kc[0].tls_group, "x25519");
+	assert_int_equal(kc[1].closed_ns, -1);
+	assert_int_equal(kc[1].tls_resumed, 0);
+	assert_string_equal(kc[1].tls_early, "rejected");
+	assert_null(kc[1].tls_cipher);  /* "" is unknown */
+	assert_null(kc[1].cc);
+	store_conns_free(kc, n);
+	store_close(st);
+
+	assert_int_equal(raw_int(f->path, "SELECT cpu_fetch_ns FROM trials t JOIN conditions c"
+				 " ON c.id = t.condition_id WHERE c.tls = '1.3-early'"), 12000000);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM trials WHERE cpu_origin_ns IS NULL"), 2);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM connections c JOIN trials t"
+				 " ON t.id = c.trial_id WHERE t.cpu_fetch_ns IS NULL"
+				 " AND c.tls_version IS NULL AND c.tls_resumed IS NULL"
+				 " AND c.tls_early IS NULL AND c.tls_done_ns IS NULL"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE tls = '1.3-early'"
+				 " AND cpu_fetch_ms = 12"), 1);
+}
+
 static void test_atomic(void **state)
 {
 	struct fixture *f = *state;
@@ -383,6 +553,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_shard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_tls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),
