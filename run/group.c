@@ -183,7 +183,9 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 		return rc;
 	rc = trial_store(r, cond_id, seq, pg, &tr);
 	if (rc == 0) {
-		const char *mode = tfo_mode_name(g[k].tfo);
+		char mode[48];  /* "on", or "on tls 1.3" over HTTPS */
+		snprintf(mode, sizeof(mode), "%s%s%s", tfo_mode_name(g[k].tfo),
+			 g[k].tls ? " tls " : "", g[k].tls ? tls_mode_name(g[k].tls) : "");
 		*again = tr.stalled;
 		if (tr.stalled)
 			r->stalls++;
