@@ -1,5 +1,6 @@
 /*
- * tfolab compare - print TFO's gain against requests per connection.
+ * tfolab compare - print TFO's gain against requests per connection, or
+ * over HTTP beside over HTTPS.
  */
 #include "cli/cmd_table.h"
 #include "cli/commands.h"
@@ -10,8 +11,10 @@ int cmd_compare(int argc, char **argv)
 		.name = "compare",
 		.summary = "Print how TFO's gain changes with the requests a connection carries "
 			   "(1, 2, ..., unlimited),\nper page and RTT, for a stored run that swept "
-			   "per_conn.",
+			   "per_conn; or, with --by tls, TFO's gain over\nHTTP beside its gain over "
+			   "each TLS mode, for a run that swept tls.",
 		.render = table_render_compare,
+		.pivots = 1,
 	};
 	return results_cmd_run(&cmd, argc, argv);
 }

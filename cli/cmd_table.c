@@ -29,14 +29,21 @@ static void usage(const struct results_cmd *cmd, FILE *f)
 		return;
 	}
 	fprintf(f,
-		"usage: tfolab %s [--db PATH] [--run ID] [--format md|csv|json] [--seed N]\n"
+		"usage: tfolab %s [--db PATH] [--run ID] [--format md|csv|json] [--seed N]%s\n"
 		"%s\n\n"
 		"  --db PATH       the result database (default %s)\n"
 		"  --run ID        the run to show (default: the latest)\n"
 		"  --format FMT    md (default), csv or json\n"
-		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n"
-		"  -h, --help      this text\n",
-		cmd->name, cmd->summary, STORE_DEFAULT_PATH, TABLE_DEFAULT_SEED);
+		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n",
+		cmd->name, cmd->pivots ? " [--by KEY]" : "", cmd->summary, STORE_DEFAULT_PATH,
+		TABLE_DEFAULT_SEED);
+	if (cmd->pivots)
+		fprintf(f,
+			"  --by KEY        a column per value of KEY: per_conn (requests per\n"
+			"                  connection) or tls (the gain over HTTP beside the gain over\n"
+			"                  each TLS mode); default: per_conn if the run varies it,\n"
+			"                  else tls if the run varies it\n");
+	fprintf(f, "  -h, --help      this text\n");
 }
 
 int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
@@ -46,6 +53,7 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 		{ "run", required_argument, NULL, 'r' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "by", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -93,6 +101,18 @@ int results_cmd_run(const struct results_cmd *cmd, int argc, char **argv)
 				return 2;
 			}
 			o.seed = v;
+			break;
+		case 'b':
+			if (!cmd->pivots) {
+				fprintf(stderr, "tfolab %s: unknown option '--by' (see tfolab %s --help)\n",
+					cmd->name, cmd->name);
+				return 2;
+			}
+			if (table_pivot_parse(optarg, &o.pivot) < 0) {
+				fprintf(stderr, "tfolab %s: --by: \"%s\" is not a key to compare by (use "
+					TABLE_PIVOT_FORM ")\n", cmd->name, optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(cmd, stdout);

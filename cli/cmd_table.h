@@ -14,6 +14,7 @@ struct results_cmd {
 	const char *summary;     /* the line under the usage line in --help */
 	int (*render)(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out);
 	int rows;                /* rows, not a table: csv (default) or json, no --seed */
+	int pivots;              /* takes --by KEY (struct table_opts.pivot) */
 };
 
 /* Parses argv (argv[0] = the command), renders to stdout and returns the

@@ -98,6 +98,8 @@ unsigned cell_cond_diff(const struct store_condition *a, const struct store_cond
 		d |= CELL_VARY_BACKEND;
 	if (!same_str(a->encoding, b->encoding))
 		d |= CELL_VARY_ENCODING;
+	if (a->tls != b->tls)
+		d |= CELL_VARY_TLS;
 	return d;
 }
 
@@ -155,6 +157,8 @@ void cell_setting_format(const struct store_condition *c, unsigned mask, char *b
 	/* NULL: a run from before schema 4, which did not record it. */
 	if ((mask & CELL_VARY_ENCODING) && c->encoding)
 		append(buf, len, &pos, "%s bodies", c->encoding, 0);
+	if (mask & CELL_VARY_TLS)
+		append(buf, len, &pos, "%s", tls_mode_title(c->tls), 0);
 	if (mask & CELL_VARY_CC)
 		append(buf, len, &pos, "cc %s", c->cc && *c->cc ? c->cc : "default", 0);
 	if (mask & CELL_VARY_BACKEND)
@@ -501,10 +505,13 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 	if (rc < 0)
 		return rc;
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);
-	for (size_t i = 0; i < set->nconds; i++)
+	for (size_t i = 0; i < set->nconds; i++) {
 		set->has_cookie |= set->conds[i].tfo_mode == TFO_COOKIE;
+		set->has_tls |= set->conds[i].tls != TLS_OFF;
+	}
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
+	set->has_tls |= (set->varying & CELL_VARY_TLS) != 0;
 	cc_summarize(set);
 	return 0;
 }

@@ -81,7 +81,8 @@ enum cell_vary {
 	CELL_VARY_CC = 1 << 6,
 	CELL_VARY_BACKEND = 1 << 7,
 	CELL_VARY_ENCODING = 1 << 8,
-	CELL_VARY_ALL = (1 << 9) - 1,
+	CELL_VARY_TLS = 1 << 9,
+	CELL_VARY_ALL = (1 << 10) - 1,
 };
 
 struct cell_side {
@@ -135,6 +136,8 @@ struct cell_set {
 	size_t unpaired;         /* summed over the cells */
 	unsigned varying;        /* enum cell_vary bits that differ across cells */
 	int has_cookie;          /* some cell's TFO side uses real cookies */
+	int has_tls;             /* some cell is HTTPS, or cells differ in tls:
+	                            tables show a TLS column */
 	const char *cc_read;     /* the cc every side that reports one reported
 	                            (a side's string); NULL if none or they differ */
 	int cc_known;            /* some side reports its cc */
@@ -174,7 +177,7 @@ const struct store_condition *cell_cond(const struct cell *c);
 /* The enum cell_vary bits in which a and b differ. */
 unsigned cell_cond_diff(const struct store_condition *a, const struct store_condition *b);
 
-/* The parameters selected by mask, e.g. "down 4mbit, 2 req/conn". */
+/* The parameters selected by mask, e.g. "down 4mbit, 2 req/conn, TLS 1.3". */
 void cell_setting_format(const struct store_condition *c, unsigned mask, char *buf, size_t len);
 
 /* What sets the cell apart in its run: the varying parameters selected by

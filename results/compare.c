@@ -1,9 +1,18 @@
 /*
- * The persistence comparison: how TFO's gain changes with the number of
- * requests a connection may carry (1, 2, ..., unlimited).  The fewer new
- * connections a page needs, the fewer handshakes TFO can save, so the gain
- * is expected to shrink as connections carry more requests; the notes say
- * for each page and RTT whether it does.
+ * TFO's gain against one key of the experiment, a column per value, a row
+ * per page, RTT and other setting.  The key is one of a table of pivots:
+ *
+ *   per_conn  the persistence comparison: how the gain changes with the
+ *             requests a connection may carry (1, 2, ..., unlimited).  The
+ *             fewer new connections a page needs, the fewer handshakes TFO
+ *             can save, so the gain is expected to shrink as connections
+ *             carry more requests; the notes say for each row whether it does.
+ *   tls       the gain over plain HTTP beside the gain over each TLS mode.
+ *             TFO saves the TCP handshake's round trip of each new
+ *             connection either way (over TLS the ClientHello rides in the
+ *             SYN), but a TLS load is longer by its own handshakes, so the
+ *             same saving is a smaller share of it; the notes give each
+ *             row's gains and the time saved.
  */
 #include "results/table.h"
 
@@ -15,7 +24,72 @@
 #include "common/log.h"
 #include "results/render.h"
 
-/* One page, RTT, setting (but requests per connection) and TFO mode. */
+/* One key to compare by: how a condition's value is read, ordered and named. */
+struct pivot {
+	const char *key;         /* as the experiment key, the csv column and json field */
+	unsigned vary;           /* its enum cell_vary bit */
+	int (*value)(const struct store_condition *c);
+	int rank_unlimited;      /* 0 ranks last (per_conn's "unlimited") */
+	void (*heading)(int v, char *buf, size_t len);  /* a column's heading */
+	void (*text)(int v, char *buf, size_t len);     /* a value in notes and csv */
+	const char *title;
+	int shrink_check;        /* the notes check that the gain shrinks along the columns */
+};
+
+static int per_conn_value(const struct store_condition *c)
+{
+	return c->per_conn;
+}
+
+static void per_conn_text(int v, char *buf, size_t len)
+{
+	if (v == 0)
+		snprintf(buf, len, "unlimited");
+	else
+		snprintf(buf, len, "%d", v);
+}
+
+static void per_conn_heading(int v, char *buf, size_t len)
+{
+	char t[32];
+	per_conn_text(v, t, sizeof(t));
+	snprintf(buf, len, "%s req/conn", t);
+}
+
+static int tls_value(const struct store_condition *c)
+{
+	return (int)c->tls;
+}
+
+static void tls_text(int v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", tls_mode_name((enum tls_mode)v));
+}
+
+static void tls_heading(int v, char *buf, size_t len)
+{
+	snprintf(buf, len, "over %s", tls_mode_title((enum tls_mode)v));
+}
+
+static const struct pivot pivots[] = {
+	[TABLE_PIVOT_PER_CONN] = { "per_conn", CELL_VARY_PER_CONN, per_conn_value, 1,
+				   per_conn_heading, per_conn_text,
+				   "TFO's gain against requests per connection", 1 },
+	[TABLE_PIVOT_TLS] = { "tls", CELL_VARY_TLS, tls_value, 0, tls_heading, tls_text,
+			      "TFO's gain over HTTP and over HTTPS", 0 },
+};
+
+int table_pivot_parse(const char *s, enum table_pivot *out)
+{
+	for (size_t i = 0; s && i < sizeof(pivots) / sizeof(pivots[0]); i++)
+		if (pivots[i].key && !strcmp(s, pivots[i].key)) {
+			*out = (enum table_pivot)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* One page, RTT, setting (but the pivot's key) and TFO mode. */
 struct series {
 	const struct cell *first;
 	const struct cell **by_col;  /* [ncols], NULL where not measured */
@@ -23,31 +97,48 @@ struct series {
 };
 
 struct compare {
-	int *cols;                   /* per_conn values, unlimited (0) last */
+	const struct pivot *pv;
+	int *cols;                   /* the key's values, in rank order */
 	size_t ncols;
 	struct series *s;
 	size_t ns;
 };
 
-/* Orders per_conn values with 0 (unlimited) as the largest. */
-static int per_conn_rank(int v)
+/* Orders values ascending, with 0 as the largest when it means unlimited. */
+static int pivot_rank(const struct pivot *pv, int v)
 {
-	return v == 0 ? 0x7fffffff : v;
+	return pv->rank_unlimited && v == 0 ? 0x7fffffff : v;
 }
 
-static int cmp_per_conn(const void *a, const void *b)
+/* Sorts the (few) column values by rank: an insertion sort, since qsort
+ * cannot pass the pivot. */
+static void cols_sort(const struct pivot *pv, int *cols, size_t n)
 {
-	int x = per_conn_rank(*(const int *)a), y = per_conn_rank(*(const int *)b);
-	return (x > y) - (x < y);
+	for (size_t i = 1; i < n; i++) {
+		int v = cols[i];
+		size_t j = i;
+		for (; j > 0 && pivot_rank(pv, cols[j - 1]) > pivot_rank(pv, v); j--)
+			cols[j] = cols[j - 1];
+		cols[j] = v;
+	}
 }
 
-static int same_series(const struct cell *a, const struct cell *b)
+static int same_series(const struct pivot *pv, const struct cell *a, const struct cell *b)
 {
 	const struct store_condition *x = cell_cond(a), *y = cell_cond(b);
 	enum tfo_mode ma = a->tfo.cond ? a->tfo.cond->tfo_mode : TFO_OFF;
 	enum tfo_mode mb = b->tfo.cond ? b->tfo.cond->tfo_mode : TFO_OFF;
 	return !strcmp(x->page, y->page) && x->rtt_ns == y->rtt_ns && ma == mb &&
-	       (cell_cond_diff(x, y) & ~CELL_VARY_PER_CONN) == 0;
+	       (cell_cond_diff(x, y) & ~pv->vary) == 0;
+}
+
+/* TABLE_PIVOT_AUTO: the key the run varies, per_conn first. */
+static const struct pivot *pivot_pick(enum table_pivot p, const struct cell_set *set)
+{
+	if (p == TABLE_PIVOT_AUTO)
+		p = !(set->varying & CELL_VARY_PER_CONN) && (set->varying & CELL_VARY_TLS) ?
+			TABLE_PIVOT_TLS : TABLE_PIVOT_PER_CONN;
+	return &pivots[p];
 }
 
 static size_t col_of(const struct compare *cmp, int per_conn)
@@ -66,24 +157,25 @@ static void compare_free(struct compare *cmp)
 	free(cmp->cols);
 }
 
-static int compare_build(const struct cell_set *set, struct compare *cmp)
+static int compare_build(const struct cell_set *set, enum table_pivot p, struct compare *cmp)
 {
 	memset(cmp, 0, sizeof(*cmp));
+	const struct pivot *pv = cmp->pv = pivot_pick(p, set);
 	size_t cap = set->n ? set->n : 1;
 	cmp->cols = calloc(cap, sizeof(*cmp->cols));
 	cmp->s = calloc(cap, sizeof(*cmp->s));
 	if (!cmp->cols || !cmp->s)
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n; i++) {
-		int v = cell_cond(&set->cells[i])->per_conn;
+		int v = pv->value(cell_cond(&set->cells[i]));
 		if (col_of(cmp, v) == cmp->ncols)
 			cmp->cols[cmp->ncols++] = v;
 	}
-	qsort(cmp->cols, cmp->ncols, sizeof(*cmp->cols), cmp_per_conn);
+	cols_sort(pv, cmp->cols, cmp->ncols);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct cell *c = &set->cells[i];
 		size_t k = 0;
-		while (k < cmp->ns && !same_series(cmp->s[k].first, c))
+		while (k < cmp->ns && !same_series(pv, cmp->s[k].first, c))
 			k++;
 		if (k == cmp->ns) {
 			cmp->s[k].first = c;
@@ -92,7 +184,7 @@ static int compare_build(const struct cell_set *set, struct compare *cmp)
 				return -ENOMEM;
 			cmp->ns++;
 		}
-		size_t col = col_of(cmp, cell_cond(c)->per_conn);
+		size_t col = col_of(cmp, pv->value(cell_cond(c)));
 		if (!cmp->s[k].by_col[col])
 			cmp->s[k].by_col[col] = c;
 	}
@@ -115,64 +207,16 @@ static int compare_build(const struct cell_set *set, struct compare *cmp)
 	return 0;
 }
 
-static void per_conn_text(int v, char *buf, size_t len)
+static void series_setting(const struct cell_set *set, const struct compare *cmp,
+			   const struct series *s, char *buf, size_t len)
 {
-	if (v == 0)
-		snprintf(buf, len, "unlimited");
-	else
-		snprintf(buf, len, "%d", v);
+	cell_row_setting(set, s->first, ~cmp->pv->vary, buf, len);
 }
 
-static void series_setting(const struct cell_set *set, const struct series *s, char *buf, size_t len)
-{
-	cell_row_setting(set, s->first, ~(unsigned)CELL_VARY_PER_CONN, buf, len);
-}
-
-static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,
-		      const struct compare *cmp, const struct table_opts *o)
+/* The notes of a per_conn comparison: does each row's gain shrink? */
+static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
 {
 	char rtt[32], txt[128], setting[256];
-	int with_setting = 0;
-	for (size_t k = 0; k < cmp->ns; k++) {
-		series_setting(set, &cmp->s[k], setting, sizeof(setting));
-		with_setting |= *setting != '\0';
-	}
-	render_md_header(f, "TFO's gain against requests per connection", run, set);
-	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
-	for (size_t col = 0; col < cmp->ncols; col++) {
-		per_conn_text(cmp->cols[col], txt, sizeof(txt));
-		fprintf(f, " %s req/conn |", txt);
-	}
-	fprintf(f, "\n|---|---:|%s", with_setting ? "---|" : "");
-	for (size_t col = 0; col < cmp->ncols; col++)
-		fprintf(f, "---:|");
-	fprintf(f, "\n");
-	for (size_t k = 0; k < cmp->ns; k++) {
-		const struct series *s = &cmp->s[k];
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "| ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " | %s |", rtt);
-		if (with_setting) {
-			series_setting(set, s, setting, sizeof(setting));
-			fprintf(f, " ");
-			render_md_text(f, setting);
-			fprintf(f, " |");
-		}
-		for (size_t col = 0; col < cmp->ncols; col++) {
-			if (s->by_col[col])
-				render_improvement(s->by_col[col], txt, sizeof(txt));
-			else
-				snprintf(txt, sizeof(txt), "not measured");
-			fprintf(f, " %s |", txt);
-		}
-		fprintf(f, "\n");
-	}
-
-	fprintf(f, "\nNotes:\n");
-	render_md_method(f, set, o);
-	fprintf(f, "- %zu valid trials used, %zu invalid excluded.\n", set->valid_trials,
-		set->invalid_trials);
 	fprintf(f, "- Expected: the gain shrinks as connections carry more requests, since fewer "
 		"new connections leave fewer handshakes for TFO to save.\n");
 	if (cmp->ncols < 2)
@@ -184,7 +228,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 		fprintf(f, "- ");
 		render_md_text(f, cell_cond(s->first)->page);
 		fprintf(f, " %s ms", rtt);
-		series_setting(set, s, setting, sizeof(setting));
+		series_setting(set, cmp, s, setting, sizeof(setting));
 		if (*setting)
 			fprintf(f, " (%s)", setting);
 		if (s->shrinks < 0) {
@@ -204,6 +248,90 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	}
 }
 
+/* The notes of a tls comparison: each row's gain and time saved per mode. */
+static void md_tls_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
+{
+	char rtt[32], setting[256];
+	fprintf(f, "- Expected: TFO saves the TCP handshake's round trip on each new connection "
+		"over HTTP and over HTTPS alike (over TLS the ClientHello rides in the SYN), but a "
+		"TLS load is longer by its own handshakes, so the same saving is a smaller share "
+		"of it.  Saved: mean non-TFO − mean TFO PLT over the pairs.\n");
+	if (cmp->ncols < 2)
+		fprintf(f, "- This run measured a single TLS mode; there is nothing to compare "
+			"(use tls = off, 1.3).\n");
+	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
+		const struct series *s = &cmp->s[k];
+		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+		fprintf(f, "- ");
+		render_md_text(f, cell_cond(s->first)->page);
+		fprintf(f, " %s ms", rtt);
+		series_setting(set, cmp, s, setting, sizeof(setting));
+		if (*setting)
+			fprintf(f, " (%s)", setting);
+		fprintf(f, ":");
+		for (size_t col = 0, n = 0; col < cmp->ncols; col++) {
+			const struct cell *c = s->by_col[col];
+			if (!c || !c->tested)
+				continue;
+			fprintf(f, "%s TFO saves %.1f%% (%.0f ms) over %s", n++ ? "," : "",
+				100 * c->imp.point, 1000 * c->test.diff,
+				tls_mode_title((enum tls_mode)cmp->cols[col]));
+		}
+		fprintf(f, ".\n");
+	}
+}
+
+static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,
+		      const struct compare *cmp, const struct table_opts *o)
+{
+	char rtt[32], txt[128], setting[256];
+	int with_setting = 0;
+	for (size_t k = 0; k < cmp->ns; k++) {
+		series_setting(set, cmp, &cmp->s[k], setting, sizeof(setting));
+		with_setting |= *setting != '\0';
+	}
+	render_md_header(f, cmp->pv->title, run, set);
+	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
+	for (size_t col = 0; col < cmp->ncols; col++) {
+		cmp->pv->heading(cmp->cols[col], txt, sizeof(txt));
+		fprintf(f, " %s |", txt);
+	}
+	fprintf(f, "\n|---|---:|%s", with_setting ? "---|" : "");
+	for (size_t col = 0; col < cmp->ncols; col++)
+		fprintf(f, "---:|");
+	fprintf(f, "\n");
+	for (size_t k = 0; k < cmp->ns; k++) {
+		const struct series *s = &cmp->s[k];
+		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+		fprintf(f, "| ");
+		render_md_text(f, cell_cond(s->first)->page);
+		fprintf(f, " | %s |", rtt);
+		if (with_setting) {
+			series_setting(set, cmp, s, setting, sizeof(setting));
+			fprintf(f, " ");
+			render_md_text(f, setting);
+			fprintf(f, " |");
+		}
+		for (size_t col = 0; col < cmp->ncols; col++) {
+			if (s->by_col[col])
+				render_improvement(s->by_col[col], txt, sizeof(txt));
+			else
+				snprintf(txt, sizeof(txt), "not measured");
+			fprintf(f, " %s |", txt);
+		}
+		fprintf(f, "\n");
+	}
+
+	fprintf(f, "\nNotes:\n");
+	render_md_method(f, set, o);
+	fprintf(f, "- %zu valid trials used, %zu invalid excluded.\n", set->valid_trials,
+		set->invalid_trials);
+	if (cmp->pv->shrink_check)
+		md_shrink_notes(f, set, cmp);
+	else
+		md_tls_notes(f, set, cmp);
+}
+
 static void csv_num(FILE *f, const char *fmt, double v, int present)
 {
 	fputc(',', f);
@@ -214,12 +342,13 @@ static void csv_num(FILE *f, const char *fmt, double v, int present)
 static void csv_render(FILE *f, const struct cell_set *set, const struct compare *cmp)
 {
 	char rtt[32], setting[256];
-	fprintf(f, "page,rtt_ms,setting,tfo_mode,per_conn,off_n,off_invalid,off_mean_s,"
+	char value[32];
+	fprintf(f, "page,rtt_ms,setting,tfo_mode,%s,off_n,off_invalid,off_mean_s,"
 		"tfo_n,tfo_invalid,tfo_mean_s,pairs,improvement_pct,improvement_ci_lo_pct,"
-		"improvement_ci_hi_pct,p,significance\n");
+		"improvement_ci_hi_pct,p,significance\n", cmp->pv->key);
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
-		series_setting(set, s, setting, sizeof(setting));
+		series_setting(set, cmp, s, setting, sizeof(setting));
 		for (size_t col = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
 			if (!c)
@@ -228,9 +357,14 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 			render_csv_text(f, cell_cond(c)->page);
 			fprintf(f, ",%s,", rtt);
 			render_csv_text(f, setting);
-			fprintf(f, ",%s,%d,%zu,%zu",
+			/* per_conn as a number (0 = unlimited), as before; tls by name */
+			if (cmp->pv->shrink_check)
+				snprintf(value, sizeof(value), "%d", cmp->cols[col]);
+			else
+				cmp->pv->text(cmp->cols[col], value, sizeof(value));
+			fprintf(f, ",%s,%s,%zu,%zu",
 				c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
-				cmp->cols[col], c->off.n, c->off.invalid);
+				value, c->off.n, c->off.invalid);
 			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
 			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
 			csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
@@ -244,10 +378,20 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 	}
 }
 
-static json_t *json_point(int per_conn, const struct cell *c)
+/* The key's value of a point: per_conn as a number (0 = unlimited), tls by name. */
+static json_t *json_value(const struct pivot *pv, int v)
 {
-	json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
-			      "per_conn", (json_int_t)per_conn,
+	char t[32];
+	if (pv->shrink_check)
+		return json_integer(v);
+	pv->text(v, t, sizeof(t));
+	return json_string(t);
+}
+
+static json_t *json_point(const struct pivot *pv, int v, const struct cell *c)
+{
+	json_t *j = json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:b, s:s}",
+			      pv->key, json_value(pv, v),
 			      "off_n", (json_int_t)c->off.n, "off_invalid", (json_int_t)c->off.invalid,
 			      "tfo_n", (json_int_t)c->tfo.n, "tfo_invalid", (json_int_t)c->tfo.invalid,
 			      "pairs", (json_int_t)c->npairs,
@@ -261,6 +405,8 @@ static json_t *json_point(int per_conn, const struct cell *c)
 			"improvement_ci_pct", render_json_num(100 * c->imp.lo),
 			render_json_num(100 * c->imp.hi),
 			"p", render_json_num(c->test.p)));
+	if (j && c->tested && !pv->shrink_check)
+		json_object_set_new(j, "saved_s", render_json_num(c->test.diff));
 	return j;
 }
 
@@ -274,23 +420,34 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 		json_t *points = json_array();
 		for (size_t col = 0; col < cmp->ncols; col++)
 			if (s->by_col[col])
-				json_array_append_new(points, json_point(cmp->cols[col], s->by_col[col]));
-		series_setting(set, s, setting, sizeof(setting));
-		json_array_append_new(groups, json_pack(
-			"{s:s, s:o, s:s, s:s, s:o, s:o}",
+				json_array_append_new(points, json_point(cmp->pv, cmp->cols[col],
+									 s->by_col[col]));
+		series_setting(set, cmp, s, setting, sizeof(setting));
+		json_t *g = json_pack(
+			"{s:s, s:o, s:s, s:s, s:o}",
 			"page", cell_cond(s->first)->page,
 			"rtt_ms", json_real((double)cell_cond(s->first)->rtt_ns / 1e6),
 			"setting", setting,
 			"tfo_mode", s->first->tfo.cond ?
 				tfo_mode_name(s->first->tfo.cond->tfo_mode) : "",
-			"points", points,
-			"gain_shrinks_with_persistence",
-			s->shrinks < 0 ? json_null() : json_boolean(s->shrinks)));
+			"points", points);
+		if (g && cmp->pv->shrink_check)
+			json_object_set_new(g, "gain_shrinks_with_persistence",
+					    s->shrinks < 0 ? json_null() : json_boolean(s->shrinks));
+		/* The key every point of the group shares but the pivot's, e.g. its
+		 * TLS mode when comparing by per_conn. */
+		if (g && !(cmp->pv->vary & CELL_VARY_TLS))
+			json_object_set_new(g, "tls", json_string(tls_mode_name(cell_cond(s->first)->tls)));
+		json_array_append_new(groups, g);
 	}
-	json_t *doc = json_pack("{s:o, s:o, s:s, s:I, s:I, s:o}",
+	json_t *doc = json_pack("{s:o, s:o, s:s, s:s, s:I, s:I, s:o}",
 				"run", render_json_run(run),
 				"method", render_json_method(o),
-				"expectation", "the gain shrinks as connections carry more requests",
+				"by", cmp->pv->key,
+				"expectation", cmp->pv->shrink_check ?
+				"the gain shrinks as connections carry more requests" :
+				"TFO saves one round trip per new connection over HTTP and HTTPS alike,"
+				" a smaller share of a longer TLS load",
 				"valid_trials", (json_int_t)set->valid_trials,
 				"invalid_trials", (json_int_t)set->invalid_trials,
 				"groups", groups);
@@ -307,14 +464,14 @@ int table_render_compare(struct store *st, int64_t run_id, const struct table_op
 	FILE *mem = NULL;
 	int rc = render_load(st, run_id, o, &run, &set);
 	if (rc == 0)
-		rc = compare_build(&set, &cmp);
+		rc = compare_build(&set, o->pivot, &cmp);
 	if (rc == 0 && !(mem = open_memstream(&buf, &len)))
 		rc = -ENOMEM;
 	if (rc < 0)
 		goto end;
 	if (cmp.ncols < 2)
-		log_warn("run %lld measured a single requests-per-connection setting; "
-			 "nothing to compare", (long long)run_id);
+		log_warn("run %lld measured a single %s setting; nothing to compare",
+			 (long long)run_id, cmp.pv->shrink_check ? "requests-per-connection" : "TLS");
 	if (o->format == TABLE_MD)
 		md_render(mem, &run, &set, &cmp, o);
 	else if (o->format == TABLE_CSV)

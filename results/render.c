@@ -10,6 +10,7 @@
 void table_opts_default(struct table_opts *o)
 {
 	o->format = TABLE_MD;
+	o->pivot = TABLE_PIVOT_AUTO;
 	o->seed = TABLE_DEFAULT_SEED;
 	o->resamples = TABLE_DEFAULT_RESAMPLES;
 	o->level = TABLE_DEFAULT_LEVEL;
@@ -122,6 +123,8 @@ void render_md_header(FILE *f, const char *title, const struct store_run *run,
 	if (set->n > 0) {
 		const struct store_condition *c = cell_cond(&set->cells[0]);
 		unsigned mask = CELL_VARY_ALL & ~set->varying;
+		if (!set->has_tls)
+			mask &= ~CELL_VARY_TLS;  /* plain HTTP throughout: as before tls */
 		/* The cc is formatted here when the read-back can be added to it;
 		 * it comes just before the backend, as in cell_setting_format. */
 		int cc_here = (mask & CELL_VARY_CC) && set->cc_read;

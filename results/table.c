@@ -89,9 +89,19 @@ static void row_setting(const struct cell_set *set, const struct cell *c, char *
 	cell_row_setting(set, c, CELL_VARY_ALL, buf, len);
 }
 
+/* The Setting column: what sets a row apart but its TLS mode, which has a
+ * column of its own when the run has HTTPS cells. */
+static void column_setting(const struct cell_set *set, const struct cell *c, char *buf,
+			   size_t len)
+{
+	cell_row_setting(set, c, set->has_tls ? CELL_VARY_ALL & ~CELL_VARY_TLS : CELL_VARY_ALL,
+			 buf, len);
+}
+
 static int needs_setting_column(const struct cell_set *set)
 {
-	return set->varying || set->has_cookie;
+	unsigned own = set->has_tls ? CELL_VARY_TLS : 0;
+	return (set->varying & ~own) || set->has_cookie;
 }
 
 static double mean_improvement(const struct cell_set *set, size_t *n)
@@ -134,9 +144,10 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	char rtt[32], off[96], tfo[96], imp[96], vs[128], setting[256], stated[256];
 
 	render_md_header(f, "Table 1: page load time with and without TCP Fast Open", run, set);
-	fprintf(f, "| Page | RTT (ms) |%s PLT non-TFO (s) | PLT TFO (s) | Improvement | vs paper |\n",
-		with_setting ? " Setting |" : "");
-	fprintf(f, "|---|---:|%s---:|---:|---:|---|\n", with_setting ? "---|" : "");
+	fprintf(f, "| Page | RTT (ms) |%s%s PLT non-TFO (s) | PLT TFO (s) | Improvement | vs paper |\n",
+		set->has_tls ? " TLS |" : "", with_setting ? " Setting |" : "");
+	fprintf(f, "|---|---:|%s%s---:|---:|---:|---|\n", set->has_tls ? "---|" : "",
+		with_setting ? "---|" : "");
 	for (size_t i = 0; i < set->n; i++) {
 		const struct cell *c = &set->cells[i];
 		render_rtt_ms(cell_cond(c), rtt, sizeof(rtt));
@@ -147,8 +158,10 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 		fprintf(f, "| ");
 		render_md_text(f, cell_cond(c)->page);
 		fprintf(f, " | %s |", rtt);
+		if (set->has_tls)
+			fprintf(f, " %s |", tls_mode_title(cell_cond(c)->tls));
 		if (with_setting) {
-			row_setting(set, c, setting, sizeof(setting));
+			column_setting(set, c, setting, sizeof(setting));
 			fprintf(f, " ");
 			render_md_text(f, setting);
 			fprintf(f, " |");
@@ -192,7 +205,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 			fprintf(f, "%s ", k++ ? ";" : "");
 			render_md_text(f, cell_cond(c)->page);
 			fprintf(f, " %s ms", rtt);
-			if (with_setting) {
+			if (with_setting || set->has_tls) {
 				row_setting(set, c, setting, sizeof(setting));
 				if (*setting)
 					fprintf(f, " (%s)", setting);
@@ -233,7 +246,7 @@ static void csv_side(FILE *f, const struct cell_side *s)
 static void csv_render(FILE *f, const struct cell_set *set)
 {
 	fprintf(f, "page,rtt_ms,down_bps,up_bps,queue_pkts,queue_bytes,loss,per_conn,"
-		"conns_per_host,cc,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,"
+		"conns_per_host,cc,tls,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,"
 		"off_fallbacks,off_cc_used,tfo_n,tfo_invalid,tfo_mean_s,tfo_sd_s,tfo_median_s,"
 		"tfo_fallbacks,tfo_cc_used,pairs,unpaired,diff_s,diff_ci_lo_s,diff_ci_hi_s,"
 		"improvement_pct,improvement_ci_lo_pct,improvement_ci_hi_pct,t,dof,p,significance,"
@@ -249,7 +262,8 @@ static void csv_render(FILE *f, const struct cell_set *set)
 			(long long)k->up_bps, (long long)k->queue_pkts, (long long)k->queue_bytes,
 			k->loss, k->per_conn, k->conns_per_host);
 		render_csv_text(f, k->cc ? k->cc : "");
-		fprintf(f, ",%s", c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "");
+		fprintf(f, ",%s,%s", tls_mode_name(k->tls),
+			c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "");
 		csv_side(f, &c->off);
 		csv_side(f, &c->tfo);
 		fprintf(f, ",%zu,%zu", c->npairs, c->unpaired);
@@ -297,12 +311,14 @@ static json_t *json_cell(const struct cell *c)
 {
 	const struct store_condition *k = cell_cond(c);
 	char setting[256];
-	cell_setting_format(k, CELL_VARY_ALL, setting, sizeof(setting));
-	json_t *j = json_pack("{s:s, s:o, s:s, s:I, s:s, s:o, s:o, s:I, s:I, s:s, s:s, s:o, s:o}",
+	/* "tls" is a field of its own */
+	cell_setting_format(k, CELL_VARY_ALL & ~CELL_VARY_TLS, setting, sizeof(setting));
+	json_t *j = json_pack("{s:s, s:o, s:s, s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:s, s:o, s:o}",
 			      "page", k->page,
 			      "rtt_ms", json_real((double)k->rtt_ns / 1e6),
 			      "setting", setting,
 			      "per_conn", (json_int_t)k->per_conn,
+			      "tls", tls_mode_name(k->tls),
 			      "tfo_mode", c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 			      "off", json_side(&c->off),
 			      "tfo", json_side(&c->tfo),

@@ -4,8 +4,11 @@
  * table_render prints Table 1 of the TFO paper for one run: Page, RTT,
  * PLT non-TFO, PLT TFO, Improvement, and how each cell stands against what
  * the paper reports (a range of 4-41% whose gain grows with RTT), with notes
- * that name every disagreement.  table_render_compare prints the persistence
- * comparison: TFO's gain against requests per connection, per page and RTT.
+ * that name every disagreement; a run with HTTPS cells gets a TLS column.
+ * table_render_compare prints TFO's gain per page and RTT against one key
+ * of the experiment, a column per value: requests per connection (the
+ * persistence comparison), or tls (the gain over HTTP beside the gain over
+ * each TLS mode).
  *
  * Both print to `out` in Markdown, CSV or JSON, and only after everything
  * was computed, so an error leaves `out` untouched.  Statistics use the
@@ -30,8 +33,19 @@ enum table_format {
 #define TABLE_DEFAULT_RESAMPLES 2000
 #define TABLE_DEFAULT_LEVEL 0.95
 
+/* The key table_render_compare makes its columns of. */
+enum table_pivot {
+	TABLE_PIVOT_AUTO,        /* per_conn if the run varies it, else tls if the
+	                            run varies it, else per_conn */
+	TABLE_PIVOT_PER_CONN,
+	TABLE_PIVOT_TLS,
+};
+
+#define TABLE_PIVOT_FORM "per_conn or tls"
+
 struct table_opts {
 	enum table_format format;
+	enum table_pivot pivot;  /* of table_render_compare */
 	uint64_t seed;           /* of the bootstrap */
 	unsigned resamples;
 	double level;            /* confidence level of the intervals */
@@ -50,7 +64,11 @@ int table_format_parse(const char *s, enum table_format *out);
  */
 int table_render(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out);
 
-/* Renders the persistence comparison of run_id; the same returns. */
+/* "per_conn" or "tls" (TABLE_PIVOT_FORM); -EINVAL otherwise (the caller
+ * reports it). */
+int table_pivot_parse(const char *s, enum table_pivot *out);
+
+/* Renders TFO's gain against o->pivot of run_id; the same returns. */
 int table_render_compare(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out);
 
 #endif

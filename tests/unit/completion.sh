@@ -29,4 +29,6 @@ expect "merge --force from --help" "--force " merge --fo
 expect "a shard" "3/4 " run --shard 3
 expect "run --tls from --help" "--tls " run --tl
 expect "TLS modes" "1.3 1.3-early " run --tls 1.3
+expect "compare --by from --help" "--by " compare --b
+expect "compare keys" "tls " compare --by t
 [ $fails = 0 ]
