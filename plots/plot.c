@@ -370,6 +370,11 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 			(double)sides[i]->trial.plt_ns / 1e6);
 	}
 	pre_num(p.f, "span_ms", wf.span_ms);
+	int tls = 0;  /* the key names the TLS phase only where there is one */
+	for (int i = 0; i < 2; i++)
+		for (size_t k = 0; k < sides[i]->n; k++)
+			tls |= sides[i]->req[k].new_conn && sides[i]->req[k].tls_done_ns >= 0;
+	pre_num(p.f, "has_tls", tls);
 	plot_waterfall_release(&wf);
 	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 300, 900) + 60);
 }

@@ -66,7 +66,7 @@ static double side_span_ms(const struct plot_wf_side *s)
 	int64_t span = s->trial.plt_ns;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct store_request *r = &s->req[i];
-		int64_t t[] = { r->queued_ns, r->connect_start_ns, r->connected_ns,
+		int64_t t[] = { r->queued_ns, r->connect_start_ns, r->connected_ns, r->tls_done_ns,
 				r->req_sent_ns, r->first_byte_ns, r->last_byte_ns };
 		for (size_t k = 0; k < sizeof(t) / sizeof(t[0]); k++)
 			if (t[k] > span)
@@ -131,11 +131,11 @@ int plot_write_waterfall(const struct plot_data *pd, const struct plot_wf_side *
 		(long long)pd->run_id, (long long)s->cond->id, s->title);
 	fprintf(f, "# %zu requests, %zu new connections, %zu of them with SYN data acked\n",
 		s->n, s->new_conns, s->syn_data);
-	fputs("# times in ms from the trial's start, NaN = never; connect_* only for the request "
-	      "that opened its connection; wait = req_sent..first_byte, receive = "
-	      "first_byte..last_byte\n", f);
+	fputs("# times in ms from the trial's start, NaN = never; connect_* and tls_done only for "
+	      "the request that opened its connection (tls_done: its TLS handshake done, NaN "
+	      "without TLS); wait = req_sent..first_byte, receive = first_byte..last_byte\n", f);
 	fputs("# row\tres_idx\tconn_id\tnew_conn\tsyn_data\tqueued_ms\tconnect_start_ms"
-	      "\tconnected_ms\treq_sent_ms\tfirst_byte_ms\tlast_byte_ms\turl\n", f);
+	      "\tconnected_ms\treq_sent_ms\tfirst_byte_ms\tlast_byte_ms\ttls_done_ms\turl\n", f);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct store_request *r = &s->req[i];
 		fprintf(f, "%zu\t%d\t%d\t%d\t%d", i + 1, r->res_idx, r->conn_id, r->new_conn ? 1 : 0,
@@ -146,6 +146,7 @@ int plot_write_waterfall(const struct plot_data *pd, const struct plot_wf_side *
 		put_ms(f, r->req_sent_ns);
 		put_ms(f, r->first_byte_ns);
 		put_ms(f, r->last_byte_ns);
+		put_ms(f, r->new_conn ? r->tls_done_ns : -1);
 		fputc('\t', f);
 		plot_put_text(f, r->host);
 		if (r->path && *r->path)

@@ -46,9 +46,10 @@ void plot_waterfall_release(struct plot_waterfall *wf);
 /*
  * Writes one side as waterfall_{off,tfo}.dat: a row per request: row (1 =
  * first request), res_idx, conn_id, new_conn, syn_data, then queued,
- * connect_start, connected, req_sent, first_byte and last_byte in ms from
- * the trial's start ("NaN" for never; the connect times only for a request
- * that opened its connection), and url.  0 or -EIO.
+ * connect_start, connected, req_sent, first_byte, last_byte and tls_done
+ * in ms from the trial's start ("NaN" for never; the connect and TLS times
+ * only for a request that opened its connection, tls_done NaN without
+ * TLS), and url.  0 or -EIO.
  */
 int plot_write_waterfall(const struct plot_data *pd, const struct plot_wf_side *side, FILE *f);
 

@@ -107,8 +107,10 @@ void fetch_cc_summary(const struct fetch_conn *conns, size_t n, char out[16], si
 /*
  * Writes a text waterfall to f: one line per request with bars scaled to
  * the PLT: '.' queued, 'c' connecting (until the request could be sent:
- * with TFO it goes in the SYN, so the handshake shows as waiting), 'w'
- * waiting for the first byte, 'r' receiving; '+' marks a new connection.
+ * with TFO it goes in the SYN, so the handshake shows as waiting), 's'
+ * secure: a new TLS connection's handshake, from connected to tls_done
+ * (or to the request, sent earlier as early data), 'w' waiting for the
+ * first byte, 'r' receiving; '+' marks a new connection.
  * Returns 0 or -EIO.
  */
 int fetch_waterfall_print(const struct page *pg, const struct fetch_result *r,

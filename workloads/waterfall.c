@@ -34,13 +34,17 @@ int fetch_waterfall_print(const struct page *pg, const struct fetch_result *r,
 	}
 	if (span <= 0)
 		span = 1;
+	int tls = 0;  /* the legend names the TLS phase when some load has one */
+	for (size_t i = 0; i < r->n; i++)
+		tls |= r->req[i].new_conn && r->req[i].tls_done_ns >= 0;
 	fprintf(f, "# %s: PLT %.1f ms, %zu requests, %zu connections "
 		"(%zu with SYN data acked), %llu bytes in%s%s\n",
 		pg->name ? pg->name : "page", (double)r->plt_ns / 1e6, r->n,
 		r->nconns, r->conns_syn_data, (unsigned long long)r->bytes_rx,
 		r->error[0] ? ", FAILED: " : "", r->error);
-	fprintf(f, "# . queued  c connecting  w waiting  r receiving; "
-		"one column = %.2f ms\n", (double)span / BAR / 1e6);
+	fprintf(f, "# . queued  c connecting  %sw waiting  r receiving; "
+		"one column = %.2f ms\n", tls ? "s secure (TLS handshake)  " : "",
+		(double)span / BAR / 1e6);
 	for (size_t i = 0; i < r->n && i < pg->n; i++) {
 		const struct fetch_req *q = &r->req[i];
 		const struct page_res *p = &pg->res[i];
@@ -59,6 +63,14 @@ int fetch_waterfall_print(const struct page *pg, const struct fetch_result *r,
 			cend = q->sent_ns;
 		if (q->new_conn)
 			paint(bar, q->connect_ns, cend, span, 'c');
+		/* Then TLS's handshake, until the request could be sent: with
+		 * early data (1.3-early) it went out before, and the handshake
+		 * counts as waiting, as TCP's does with TFO. */
+		int64_t send_at = q->sent_ns >= 0 ? q->sent_ns : q->tls_done_ns;
+		if (q->new_conn && q->tls_done_ns >= 0 && q->connected_ns >= 0 &&
+		    send_at > q->connected_ns)
+			paint(bar, q->connected_ns, send_at < q->tls_done_ns ? send_at : q->tls_done_ns,
+			      span, 's');
 		paint(bar, q->first_byte_ns, q->done_ns, span, 'r');
 		char name[41];
 		snprintf(name, sizeof(name), "%s%s", pg->hosts[p->host],

@@ -81,17 +81,19 @@ static void make_requests(int rtt_ms, int tfo, struct store_request q[3])
 		.path = "/", .conn_id = 0, .new_conn = 1, .syn_data = tfo, .queued_ns = 0,
 		.connect_start_ns = 0, .connected_ns = rtt, .req_sent_ns = sent0,
 		.first_byte_ns = sent0 + rtt, .last_byte_ns = sent0 + rtt + 10 * ms,
-		.body_bytes = 1000, .status = 200 };
+		.body_bytes = 1000, .status = 200, .tls_done_ns = -1 };
 	int64_t t1 = q[0].last_byte_ns;
 	q[1] = (struct store_request){ .res_idx = 1, .res_id = "r1", .host = "www.example.com",
 		.path = "/a.css", .conn_id = 0, .new_conn = 0, .queued_ns = t1,
 		.connect_start_ns = -1, .connected_ns = -1, .req_sent_ns = t1,
-		.first_byte_ns = t1 + rtt, .last_byte_ns = t1 + rtt + 5 * ms, .status = 200 };
+		.first_byte_ns = t1 + rtt, .last_byte_ns = t1 + rtt + 5 * ms, .status = 200,
+		.tls_done_ns = -1 };
 	int64_t sent2 = t1 + (tfo ? 0 : rtt);
 	q[2] = (struct store_request){ .res_idx = 2, .res_id = "r2", .host = "img.example.com",
 		.path = "/b.png", .conn_id = 1, .new_conn = 1, .syn_data = tfo, .queued_ns = t1,
 		.connect_start_ns = t1, .connected_ns = t1 + rtt, .req_sent_ns = sent2,
-		.first_byte_ns = sent2 + rtt, .last_byte_ns = sent2 + rtt + 20 * ms, .status = 200 };
+		.first_byte_ns = sent2 + rtt, .last_byte_ns = sent2 + rtt + 20 * ms, .status = 200,
+		.tls_done_ns = -1 };
 }
 
 static void add_trials(struct store *st, int64_t cond, int rtt_ms, int tfo, const double *plt,
@@ -460,7 +462,7 @@ static void test_waterfall(void **state)
 		size_t len;
 		FILE *mem = open_memstream(&expect, &len);
 		fputs("# row\tres_idx\tconn_id\tnew_conn\tsyn_data\tqueued_ms\tconnect_start_ms"
-		      "\tconnected_ms\treq_sent_ms\tfirst_byte_ms\tlast_byte_ms\turl\n", mem);
+		      "\tconnected_ms\treq_sent_ms\tfirst_byte_ms\tlast_byte_ms\ttls_done_ms\turl\n", mem);
 		for (int i = 0; i < 3; i++) {
 			fprintf(mem, "%d\t%d\t%d\t%d\t%d\t%.6f\t", i + 1, i, q[i].conn_id,
 				q[i].new_conn, q[i].syn_data, q[i].queued_ns / 1e6);
@@ -469,7 +471,7 @@ static void test_waterfall(void **state)
 					q[i].connected_ns / 1e6);
 			else
 				fputs("NaN\tNaN", mem);
-			fprintf(mem, "\t%.6f\t%.6f\t%.6f\t%s%s\n", q[i].req_sent_ns / 1e6,
+			fprintf(mem, "\t%.6f\t%.6f\t%.6f\tNaN\t%s%s\n", q[i].req_sent_ns / 1e6,
 				q[i].first_byte_ns / 1e6, q[i].last_byte_ns / 1e6, q[i].host,
 				q[i].path);
 		}
