@@ -60,7 +60,8 @@ static struct har_req to_har(const struct store_request *q, const struct page_re
 		.body_bytes = q->body_bytes, .decoded_bytes = res ? (int64_t)res->body_bytes : -1,
 		.queued_ns = q->queued_ns, .connect_ns = q->connect_start_ns,
 		.sent_ns = q->req_sent_ns, .first_byte_ns = q->first_byte_ns,
-		.done_ns = q->last_byte_ns,
+		.done_ns = q->last_byte_ns, .connected_ns = q->connected_ns,
+		.tls_done_ns = q->tls_done_ns,
 	};
 }
 
@@ -85,7 +86,8 @@ static int write_trial(struct store *st, int64_t trial_id, const struct store_tr
 	char **urls = calloc(n ? n : 1, sizeof(*urls));
 	rc = q && urls ? 0 : -ENOMEM;
 	for (size_t i = 0; rc == 0 && pg && i < n; i++)
-		if (asprintf(&urls[i], "http://%s%s", pg->hosts[pg->res[i].host], pg->res[i].path) < 0) {
+		if (asprintf(&urls[i], "%s://%s%s", har_scheme(tls_mode_name(c->tls)),
+			     pg->hosts[pg->res[i].host], pg->res[i].path) < 0) {
 			urls[i] = NULL;
 			rc = -ENOMEM;
 		}
@@ -96,6 +98,7 @@ static int write_trial(struct store *st, int64_t trial_id, const struct store_tr
 		struct har_load l = {
 			.page = c->page, .started_unix_us = ti->started_at >= 0 ? ti->started_at / 1000 : 0,
 			.plt_ns = ti->plt_ns, .tfo = tfo_mode_name(c->tfo_mode),
+			.tls = tls_mode_name(c->tls),
 			.tfo_sysctl = c->tfo_sysctl, .valid = ti->valid,
 			.reason = ti->invalid_reason, .rtt_ns = c->rtt_ns, .down_bps = c->down_bps,
 			.up_bps = c->up_bps, .loss = c->loss, .backend = c->backend, .cc = c->cc,

@@ -134,7 +134,7 @@ static void result_text(const struct page *pg, const struct session *s, const st
 
 /* What load_har needs besides the page and the result. */
 struct load_args_har {
-	const char *tfo, *backend, *cc;
+	const char *tfo, *tls, *backend, *cc;
 	const struct link_params *link;
 };
 
@@ -152,7 +152,8 @@ static int load_har(const char *path, const struct page *pg, const struct load_a
 	if (!q || !urls)
 		goto end;
 	for (size_t i = 0; i < f->n; i++)
-		if (asprintf(&urls[i], "http://%s%s", pg->hosts[pg->res[i].host], pg->res[i].path) < 0) {
+		if (asprintf(&urls[i], "%s://%s%s", har_scheme(h->tls), pg->hosts[pg->res[i].host],
+			     pg->res[i].path) < 0) {
 			urls[i] = NULL;
 			goto end;
 		}
@@ -172,11 +173,12 @@ static int load_har(const char *path, const struct page *pg, const struct load_a
 			.body_bytes = (int64_t)x->body_bytes, .decoded_bytes = (int64_t)res->body_bytes,
 			.queued_ns = x->queued_ns, .connect_ns = x->connect_ns, .sent_ns = x->sent_ns,
 			.first_byte_ns = x->first_byte_ns, .done_ns = x->done_ns,
+			.connected_ns = x->connected_ns, .tls_done_ns = x->tls_done_ns,
 		};
 	}
 	struct har_load l = {
 		.page = pg->name, .started_unix_us = r->started_at_us, .plt_ns = f->plt_ns,
-		.tfo = h->tfo, .tfo_sysctl = r->tfo_sysctl, .valid = r->valid, .reason = r->reason,
+		.tfo = h->tfo, .tls = h->tls, .tfo_sysctl = r->tfo_sysctl, .valid = r->valid, .reason = r->reason,
 		.rtt_ns = (int64_t)(h->link->up.delay_ns + h->link->down.delay_ns),
 		.down_bps = (int64_t)h->link->down.rate_bps, .up_bps = (int64_t)h->link->up.rate_bps,
 		.loss = h->link->down.loss, .backend = h->backend, .cc = h->cc,
@@ -351,7 +353,8 @@ int cmd_load(int argc, char **argv)
 		goto end;
 	if (trial_run(s, &to, &r) == 0) {
 		load_report(&a, pg, s, ops->name, &r);
-		struct load_args_har h = { .tfo = tfo_mode_name(a.lo.tfo), .link = &a.lo.link,
+		struct load_args_har h = { .tfo = tfo_mode_name(a.lo.tfo),
+					   .tls = tls_mode_name(a.lo.tls), .link = &a.lo.link,
 					   .backend = ops->name, .cc = s->tb->cc };
 		int hrc = a.har ? load_har(a.har, pg, &h, &r) : 0;
 		if (!r.valid)

@@ -34,6 +34,27 @@ static int64_t at_least(int64_t t, int64_t floor)
 	return t < floor ? floor : t;
 }
 
+const char *har_scheme(const char *tls)
+{
+	return tls && strcmp(tls, "off") ? "https" : "http";
+}
+
+/*
+ * The ssl timing (µs) inside the connect part [@t1, @t2]: from the TCP
+ * handshake's end to TLS's, clamped into it; -1 without a TLS handshake of
+ * its own (a reused connection, plain HTTP).
+ */
+static int64_t ssl_us(const struct har_req *q, int64_t t1, int64_t t2)
+{
+	if (!q->new_conn || q->tls_done_ns < 0 || q->connected_ns < 0)
+		return -1;
+	int64_t a = at_least(q->connected_ns / 1000, t1);
+	int64_t b = at_least(q->tls_done_ns / 1000, a);
+	a = a > t2 ? t2 : a;
+	b = b > t2 ? t2 : b;
+	return b - a;
+}
+
 static json_t *header(const char *name, const char *value)
 {
 	return json_pack("{s:s, s:s}", "name", name, "value", value);
@@ -47,9 +68,10 @@ static json_t *entry(const struct har_load *l, const struct har_req *q)
 	int64_t t2 = at_least(q->sent_ns / 1000, t1);
 	int64_t t3 = at_least(q->first_byte_ns / 1000, t2);
 	int64_t t4 = at_least(q->done_ns / 1000, t3);
+	int64_t ssl = ssl_us(q, t1, t2);
 	char start[40], url[64 + 4096], conn[24];
 	iso_time(l->started_unix_us + t0, start, sizeof(start));
-	snprintf(url, sizeof(url), "http://%s%s", q->host, q->path);
+	snprintf(url, sizeof(url), "%s://%s%s", har_scheme(l->tls), q->host, q->path);
 	snprintf(conn, sizeof(conn), "%d", q->conn);
 	json_t *rh = json_array();
 	if (q->enc)
@@ -59,7 +81,7 @@ static json_t *entry(const struct har_load *l, const struct har_req *q)
 	json_t *e = json_pack(
 		"{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:[], s:[], s:[], s:I, s:i},"
 		" s:{s:i, s:s, s:s, s:[], s:o, s:{s:I, s:s}, s:s, s:I, s:I},"
-		" s:{}, s:{s:o, s:i, s:o, s:i, s:o, s:o, s:o}, s:s, s:b, s:b}",
+		" s:{}, s:{s:o, s:i, s:o, s:o, s:o, s:o, s:o}, s:s, s:b, s:b}",
 		"pageref", "page_1", "startedDateTime", start, "time", ms(t4 - t0),
 		"request", "method", "GET", "url", url, "httpVersion", "HTTP/1.1",
 		"cookies", "headers", "queryString", "headersSize", (json_int_t)q->req_bytes,
@@ -70,7 +92,8 @@ static json_t *entry(const struct har_load *l, const struct har_req *q)
 		"mimeType", q->ctype ? q->ctype : "", "redirectURL", "",
 		"headersSize", (json_int_t)q->resp_head_bytes, "bodySize", (json_int_t)q->body_bytes,
 		"cache",
-		"timings", "blocked", ms(t1 - t0), "dns", -1, "connect", ms(t2 - t1), "ssl", -1,
+		"timings", "blocked", ms(t1 - t0), "dns", -1, "connect", ms(t2 - t1),
+		"ssl", ssl >= 0 ? ms(ssl) : json_integer(-1),
 		"send", ms(0), "wait", ms(t3 - t2), "receive", ms(t4 - t3),
 		"connection", conn, "_tfo", q->tfo, "_new_connection", q->new_conn);
 	if (e && q->parent_url)
@@ -92,12 +115,13 @@ json_t *har_build(const struct har_load *l)
 	}
 	return json_pack(
 		"{s:{s:s, s:{s:s, s:s}, s:[{s:s, s:s, s:s, s:{s:i, s:o},"
-		" s:s, s:i, s:b, s:s, s:{s:f, s:I, s:I, s:f, s:s, s:s}}], s:o}}",
+		" s:s, s:i, s:s, s:b, s:s, s:{s:f, s:I, s:I, s:f, s:s, s:s}}], s:o}}",
 		"log", "version", "1.2", "creator", "name", "tfolab", "version", TFOLAB_GIT_DESCRIBE,
 		"pages", "startedDateTime", start, "id", "page_1", "title", l->page,
 		"pageTimings", "onContentLoad", -1,
 		"onLoad", l->plt_ns >= 0 ? ms(l->plt_ns / 1000) : json_integer(-1),
-		"_tfo", l->tfo ? l->tfo : "", "_tcp_fastopen", l->tfo_sysctl, "_valid", l->valid,
+		"_tfo", l->tfo ? l->tfo : "", "_tcp_fastopen", l->tfo_sysctl,
+		"_tls", l->tls ? l->tls : "off", "_valid", l->valid,
 		"_reason", l->reason ? l->reason : "",
 		"_link", "rtt_ms", l->rtt_ns / 1e6, "down_bps", (json_int_t)l->down_bps,
 		"up_bps", (json_int_t)l->up_bps, "loss", l->loss,

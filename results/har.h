@@ -9,11 +9,12 @@
  *   log.pages[0]     the page: id "page_1", title = the page name,
  *                    startedDateTime = the load's start, pageTimings.onLoad
  *                    = the PLT (ms); custom: _tfo (the mode), _tcp_fastopen
- *                    (the sysctl), _valid and _reason (the verdict), _link
+ *                    (the sysctl), _tls (the TLS mode: off, 1.2, 1.3,
+ *                    1.3-early), _valid and _reason (the verdict), _link
  *                    (rtt_ms, down_bps, up_bps, loss, backend, cc)
  *   log.entries[i]   one per request, in page order: startedDateTime (the
  *                    load's start + queued), time, request (GET, the URL as
- *                    http://host/path, HTTP/1.1, headersSize = the request
+ *                    http://host/path, https:// over TLS, HTTP/1.1, headersSize = the request
  *                    bytes or -1, bodySize 0), response (status, HTTP/1.1,
  *                    Content-Encoding and Content-Type headers when known,
  *                    content.size = decoded bytes, bodySize = the body bytes
@@ -26,11 +27,14 @@
  * blocked = queued to connect() (new connection) or to the request's
  * first byte written (reused); dns = -1 (no DNS); connect = connect() to
  * the request written (with TFO the request rides in the SYN, so this is
- * about 0 and the handshake shows in wait); send = 0; wait = written to
- * the first response byte; receive = to the last.  Missing times (a
- * request never sent) take the time before them, so every part is >= 0
- * and blocked + connect + send + wait + receive = time exactly (integer
- * microseconds).
+ * about 0 and the handshake shows in wait); ssl = the part of connect
+ * that TLS's handshake took, from the TCP handshake's end to TLS's (as HAR
+ * 1.2 says, connect includes it; 0 when the request left earlier as early
+ * data, its handshake showing in wait; -1 on a reused connection and
+ * without TLS); send = 0; wait = written to the first response byte;
+ * receive = to the last.  Missing times (a request never sent) take the
+ * time before them, so every part is >= 0 and blocked + connect + send +
+ * wait + receive = time exactly (integer microseconds).
  */
 #ifndef TFOLAB_RESULTS_HAR_H
 #define TFOLAB_RESULTS_HAR_H
@@ -55,6 +59,8 @@ struct har_req {
 	int64_t body_bytes;        /* body bytes received (the wire) */
 	int64_t decoded_bytes;     /* content.size; -1 = body_bytes */
 	int64_t queued_ns, connect_ns, sent_ns, first_byte_ns, done_ns;
+	int64_t connected_ns;      /* TCP handshake done (new_conn) */
+	int64_t tls_done_ns;       /* TLS handshake done (new_conn); -1 = no TLS */
 };
 
 struct har_load {
@@ -62,6 +68,7 @@ struct har_load {
 	int64_t started_unix_us;   /* wall clock of the load's start */
 	int64_t plt_ns;            /* -1 if the load failed */
 	const char *tfo;           /* TFO mode name */
+	const char *tls;           /* TLS mode name; NULL = "off" (plain HTTP) */
 	int tfo_sysctl;
 	bool valid;
 	const char *reason;        /* the verdict, or NULL */
@@ -71,6 +78,10 @@ struct har_load {
 	size_t n;
 	const struct har_req *req;
 };
+
+/* har_scheme - "https" for a TLS mode name (not NULL or "off"), else "http":
+ * the scheme of the load's URLs. */
+const char *har_scheme(const char *tls);
 
 /* The HAR as a new JSON tree (json_decref it), or NULL on ENOMEM. */
 json_t *har_build(const struct har_load *l);

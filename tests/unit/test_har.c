@@ -102,6 +102,9 @@ static const json_t *check_har(const json_t *j, size_t n)
 			sum += v;
 		}
 		assert_true(fabs(sum - json_number_value(json_object_get(e, "time"))) < 1e-6);
+		/* ssl: -1, or a part of connect (HAR 1.2: connect includes it) */
+		double ssl = json_number_value(json_object_get(t, "ssl"));
+		assert_true(ssl == -1 || (ssl >= 0 && ssl <= json_number_value(json_object_get(t, "connect"))));
 	}
 	return entries;
 }
@@ -128,6 +131,7 @@ static void export_page(const struct page *pg, const char *path)
 			.body_bytes = (int64_t)r->wire_bytes, .decoded_bytes = (int64_t)r->body_bytes,
 			.queued_ns = t, .connect_ns = i % 3 == 0 ? t + 1000000 : -1,
 			.sent_ns = t + 2123456, .first_byte_ns = t + 5000001, .done_ns = t + 9999999,
+			.connected_ns = i % 3 == 0 ? t + 1500000 : -1, .tls_done_ns = -1,
 		};
 	}
 	struct har_load l = {
@@ -192,6 +196,75 @@ static void test_fields_and_round_trip(void **state)
 	page_free(pg);
 }
 
+/*
+ * Over TLS: https URLs, _tls, and the ssl timing inside connect: a full
+ * handshake (TCP 1-101 ms, TLS 101-201 ms, request at 201 ms), a request
+ * sent as early data in the SYN (its handshake shows in wait: ssl 0), a
+ * reused connection (ssl -1); plain HTTP: ssl -1.
+ */
+static void test_tls(void **state)
+{
+	const int64_t ms = 1000000;
+	struct har_req q[3] = {
+		{ .host = "a.test", .path = "/", .status = 200, .conn = 0, .new_conn = true,
+		  .req_bytes = 100, .resp_head_bytes = 100, .body_bytes = 10, .decoded_bytes = -1,
+		  .queued_ns = 0, .connect_ns = 1 * ms, .connected_ns = 101 * ms,
+		  .tls_done_ns = 201 * ms, .sent_ns = 201 * ms, .first_byte_ns = 301 * ms,
+		  .done_ns = 311 * ms },
+		{ .host = "b.test", .path = "/b", .parent_url = "https://a.test/", .status = 200,
+		  .conn = 1, .new_conn = true, .tfo = true, .req_bytes = 100, .resp_head_bytes = 100,
+		  .body_bytes = 10, .decoded_bytes = -1, .queued_ns = 0, .connect_ns = 0,
+		  .connected_ns = 100 * ms, .tls_done_ns = 150 * ms, .sent_ns = 0,
+		  .first_byte_ns = 200 * ms, .done_ns = 210 * ms },
+		{ .host = "a.test", .path = "/c", .parent_url = "https://a.test/", .status = 200,
+		  .conn = 0, .req_bytes = 100, .resp_head_bytes = 100, .body_bytes = 10,
+		  .decoded_bytes = -1, .queued_ns = 311 * ms, .connect_ns = -1, .connected_ns = -1,
+		  .tls_done_ns = -1, .sent_ns = 311 * ms, .first_byte_ns = 411 * ms,
+		  .done_ns = 421 * ms },
+	};
+	struct har_load l = { .page = "p", .plt_ns = 421 * ms, .tfo = "off", .tls = "1.3",
+			      .n = 3, .req = q };
+	assert_string_equal(har_scheme("1.3"), "https");
+	assert_string_equal(har_scheme("off"), "http");
+	assert_string_equal(har_scheme(NULL), "http");
+	json_t *j = har_build(&l);
+	assert_non_null(j);
+	const json_t *es = check_har(j, 3);
+	const json_t *page = json_array_get(json_object_get(json_object_get(j, "log"), "pages"), 0);
+	assert_string_equal(json_string_value(json_object_get(page, "_tls")), "1.3");
+	const double want[3][4] = {  /* blocked, connect, ssl, wait */
+		{ 1, 200, 100, 100 }, { 0, 0, 0, 200 }, { 0, 0, -1, 100 },
+	};
+	const char *urls[3] = { "https://a.test/", "https://b.test/b", "https://a.test/c" };
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *e = json_array_get(es, i), *t = json_object_get(e, "timings");
+		const char *parts[4] = { "blocked", "connect", "ssl", "wait" };
+		for (size_t k = 0; k < 4; k++)
+			if (fabs(json_number_value(json_object_get(t, parts[k])) - want[i][k]) > 1e-9)
+				fail_msg("entry %zu: %s = %g, want %g", i, parts[k],
+					 json_number_value(json_object_get(t, parts[k])), want[i][k]);
+		assert_string_equal(json_string_value(json_object_get(json_object_get(e, "request"),
+								      "url")), urls[i]);
+	}
+	json_decref(j);
+
+	/* The same load as plain HTTP: no TLS times, ssl -1 everywhere. */
+	for (size_t i = 0; i < 3; i++)
+		q[i].tls_done_ns = -1;
+	l.tls = NULL;
+	j = har_build(&l);
+	es = check_har(j, 3);
+	page = json_array_get(json_object_get(json_object_get(j, "log"), "pages"), 0);
+	assert_string_equal(json_string_value(json_object_get(page, "_tls")), "off");
+	for (size_t i = 0; i < 3; i++) {
+		const json_t *e = json_array_get(es, i);
+		assert_int_equal(json_number_value(json_object_get(json_object_get(e, "timings"), "ssl")), -1);
+		assert_non_null(strstr(json_string_value(json_object_get(json_object_get(e, "request"),
+									 "url")), "http://"));
+	}
+	json_decref(j);
+}
+
 /* Timings of a request never sent: all 0, still adding up. */
 static void test_unsent(void **state)
 {
@@ -254,7 +327,7 @@ static void test_from_store(void **state)
 		.run_id = run, .page = "wikipedia-tcp", .rtt_ns = 20000000, .down_bps = 4000000,
 		.up_bps = 256000, .queue_pkts = 1000, .tfo_mode = TFO_ON, .tfo_sysctl = 519,
 		.per_conn = 2, .conns_per_host = 6, .trials = 1, .timeout_ns = 30000000000LL,
-		.backend = "userspace", .cc = "cubic",
+		.backend = "userspace", .cc = "cubic", .tls = TLS_13,
 	};
 	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
 	struct store_request *q = calloc(pg->n, sizeof(*q));
@@ -267,7 +340,11 @@ static void test_from_store(void **state)
 			.connected_ns = t + 20000000, .req_sent_ns = t + 2000,
 			.first_byte_ns = t + 21000000, .last_byte_ns = t + 30000000,
 			.body_bytes = (int64_t)pg->res[i].wire_bytes, .status = 200,
+			/* TLS 1.3 with TFO: the request after the handshake, 40 ms in */
+			.tls_done_ns = i < 4 ? t + 40000000 : -1,
 		};
+		if (i < 4)
+			q[i].req_sent_ns = t + 40000000;
 	}
 	struct store_trial tr = { .seq = 0, .started_at = 1700000000500000000LL,
 				  .plt_ns = 100000000, .valid = 1, .fallbacks = -1,
@@ -292,6 +369,15 @@ static void test_from_store(void **state)
 	const json_t *es = check_har(j, pg->n);
 	const json_t *e0 = json_array_get(es, 0);
 	assert_true(json_is_true(json_object_get(e0, "_tfo")));
+	/* the condition's TLS: https, and the handshake from connected (20 ms
+	 * in) to done (40 ms in) inside connect (from 1 us in to 40 ms in) */
+	const json_t *t0 = json_object_get(e0, "timings");
+	assert_true(fabs(json_number_value(json_object_get(t0, "ssl")) - 20) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(t0, "connect")) - 39.999) < 1e-9);
+	assert_true(!strncmp(json_string_value(json_object_get(json_object_get(e0, "request"), "url")),
+			     "https://", 8));
+	const json_t *e5 = json_array_get(es, 5);
+	assert_int_equal(json_number_value(json_object_get(json_object_get(e5, "timings"), "ssl")), -1);
 	assert_string_equal(json_string_value(json_object_get(json_object_get(e0, "response"), "content") ?
 			    json_object_get(json_object_get(json_object_get(e0, "response"), "content"), "mimeType") : NULL),
 			    pg->res[0].ctype);
@@ -321,6 +407,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fields_and_round_trip),
 		cmocka_unit_test(test_unsent),
+		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_ref_hars),
 		cmocka_unit_test(test_from_store),
 	};
