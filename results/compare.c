@@ -213,10 +213,24 @@ static void series_setting(const struct cell_set *set, const struct compare *cmp
 	cell_row_setting(set, s->first, ~cmp->pv->vary, buf, len);
 }
 
+/* A note's start: "- amazon 100 ms (setting)". */
+static void md_row_name(FILE *f, const struct cell_set *set, const struct compare *cmp,
+			const struct series *s)
+{
+	char rtt[32], setting[256];
+	render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+	fprintf(f, "- ");
+	render_md_text(f, cell_cond(s->first)->page);
+	fprintf(f, " %s ms", rtt);
+	series_setting(set, cmp, s, setting, sizeof(setting));
+	if (*setting)
+		fprintf(f, " (%s)", setting);
+}
+
 /* The notes of a per_conn comparison: does each row's gain shrink? */
 static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
 {
-	char rtt[32], txt[128], setting[256];
+	char txt[128];
 	fprintf(f, "- Expected: the gain shrinks as connections carry more requests, since fewer "
 		"new connections leave fewer handshakes for TFO to save.\n");
 	if (cmp->ncols < 2)
@@ -224,13 +238,7 @@ static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct co
 			"nothing to compare (sweep per_conn = 1, 2, unlimited).\n");
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "- ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " %s ms", rtt);
-		series_setting(set, cmp, s, setting, sizeof(setting));
-		if (*setting)
-			fprintf(f, " (%s)", setting);
+		md_row_name(f, set, cmp, s);
 		if (s->shrinks < 0) {
 			fprintf(f, ": fewer than two tested settings; not checked.\n");
 			continue;
@@ -251,7 +259,6 @@ static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct co
 /* The notes of a tls comparison: each row's gain and time saved per mode. */
 static void md_tls_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
 {
-	char rtt[32], setting[256];
 	fprintf(f, "- Expected: TFO saves the TCP handshake's round trip on each new connection "
 		"over HTTP and over HTTPS alike (over TLS the ClientHello rides in the SYN), but a "
 		"TLS load is longer by its own handshakes, so the same saving is a smaller share "
@@ -261,13 +268,7 @@ static void md_tls_notes(FILE *f, const struct cell_set *set, const struct compa
 			"(use tls = off, 1.3).\n");
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "- ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " %s ms", rtt);
-		series_setting(set, cmp, s, setting, sizeof(setting));
-		if (*setting)
-			fprintf(f, " (%s)", setting);
+		md_row_name(f, set, cmp, s);
 		fprintf(f, ":");
 		for (size_t col = 0, n = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
