@@ -20,7 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tfolab plot [--db PATH] [--run ID] --out DIR [--format png,svg] [--page NAME]\n"
-		"                   [--seed N]\n"
+		"                   [--tls MODE] [--seed N]\n"
 		"Draw the figures of a stored run with gnuplot into DIR: plt (PLT per page and RTT,\n"
 		"mean +- sd), improvement (against RTT, 95%% CI, the paper's 4-41%%), waterfall (the\n"
 		"median loads of one cell at the largest RTT), persistence (against requests per\n"
@@ -31,6 +31,8 @@ static void usage(FILE *f)
 		"  --out DIR       where to write (created if missing)\n"
 		"  --format LIST   png, svg or png,svg (default png,svg)\n"
 		"  --page NAME     the page of the waterfall (default: the first measured)\n"
+		"  --tls MODE      the waterfall's TLS mode: " TLS_MODE_FORM "\n"
+		"                  (default: the first measured)\n"
 		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n"
 		"  -h, --help      this text\n\n"
 		"Needs gnuplot (Debian package %s); $TFOLAB_PLOTS_DIR overrides where the\n"
@@ -66,13 +68,14 @@ int cmd_plot(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "page", required_argument, NULL, 'p' },
+		{ "tls", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct table_opts t;
 	table_opts_default(&t);
 	struct plot_opts o = {
-		.db_path = STORE_DEFAULT_PATH, .png = 1, .svg = 1,
+		.db_path = STORE_DEFAULT_PATH, .png = 1, .svg = 1, .waterfall_tls = -1,
 		.cells = { .seed = t.seed, .resamples = t.resamples, .level = t.level },
 	};
 	uint64_t v;
@@ -118,6 +121,13 @@ int cmd_plot(int argc, char **argv)
 			break;
 		case 'p':
 			o.waterfall_page = optarg;
+			break;
+		case 't':
+			if ((o.waterfall_tls = tls_mode_parse(optarg)) < 0) {
+				fprintf(stderr, "tfolab plot: --tls: \"%s\" is not a TLS mode (use "
+					TLS_MODE_FORM ")\n", optarg);
+				return 2;
+			}
 			break;
 		default:
 			if ((rc = cmd_opt_common("plot", opt, argv, usage)) >= 0)

@@ -336,10 +336,13 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	struct plot_waterfall wf;
 	struct pre p;
 	const char *page = x->o->waterfall_page;
-	int rc = plot_waterfall_load(pd, x->st, page, &wf);
-	if (rc == -ENODATA && page) {
-		log_err("plot: waterfall: run %lld has no cell of page \"%s\" with a valid trial and "
-			"its requests both with and without TFO", (long long)pd->run_id, page);
+	int tls = x->o->waterfall_tls;
+	int rc = plot_waterfall_load(pd, x->st, page, tls, &wf);
+	if (rc == -ENODATA && (page || tls >= 0)) {
+		log_err("plot: waterfall: run %lld has no cell%s%s%s%s%s with a valid trial and "
+			"its requests both with and without TFO", (long long)pd->run_id,
+			page ? " of page \"" : "", page ? page : "", page ? "\"" : "",
+			tls >= 0 ? " over " : "", tls >= 0 ? tls_mode_title((enum tls_mode)tls) : "");
 		plot_waterfall_release(&wf);
 		return rc;
 	}
@@ -370,11 +373,11 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 			(double)sides[i]->trial.plt_ns / 1e6);
 	}
 	pre_num(p.f, "span_ms", wf.span_ms);
-	int tls = 0;  /* the key names the TLS phase only where there is one */
+	int has_tls = 0;  /* the key names the TLS phase only where there is one */
 	for (int i = 0; i < 2; i++)
 		for (size_t k = 0; k < sides[i]->n; k++)
-			tls |= sides[i]->req[k].new_conn && sides[i]->req[k].tls_done_ns >= 0;
-	pre_num(p.f, "has_tls", tls);
+			has_tls |= sides[i]->req[k].new_conn && sides[i]->req[k].tls_done_ns >= 0;
+	pre_num(p.f, "has_tls", has_tls);
 	plot_waterfall_release(&wf);
 	return pre_end(x, &p, "waterfall", 1400, 2 * clampz(60 + 6 * rows, 300, 900) + 60);
 }

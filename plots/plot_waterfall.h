@@ -3,7 +3,7 @@
  * cell, side by side, so that the round trip TFO saves on every new
  * connection shows.  The cell is the first (in matrix order) at the run's
  * largest RTT whose both sides have a valid trial with stored requests
- * (of one page, if the caller names it);
+ * (of one page and TLS mode, if the caller names them);
  * from each side it takes the median-PLT valid trial (the lower median,
  * ties by seq), a real load rather than an average of loads.
  */
@@ -35,12 +35,13 @@ struct plot_waterfall {
 
 /*
  * Picks the cell and trials and loads their requests; with page not NULL,
- * only among that page's cells.  Returns 0, -ENODATA when no cell qualifies
+ * only among that page's cells, with tls >= 0 only among the cells of that
+ * TLS mode (enum tls_mode).  Returns 0, -ENODATA when no cell qualifies
  * (not logged: the caller says why the plot is skipped), or a database
  * error (logged).  Release with plot_waterfall_release, also on failure.
  */
 int plot_waterfall_load(const struct plot_data *pd, struct store *db, const char *page,
-			struct plot_waterfall *wf);
+			int tls, struct plot_waterfall *wf);
 void plot_waterfall_release(struct plot_waterfall *wf);
 
 /*

@@ -432,14 +432,20 @@ static void test_waterfall(void **state)
 	struct plot_waterfall wf;
 	assert_int_equal(plot_data_load(f->st, f->grid, &f->opts, &pd), 0);
 	/* A page: its own largest RTT; a page without measurements: none. */
-	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", &wf), 0);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", -1, &wf), 0);
 	assert_string_equal(wf.tfo.cond->page, "wsj");
 	assert_int_equal(wf.tfo.cond->rtt_ns, 100000000);
 	assert_int_equal(wf.tfo.trial.plt_ns, 800000000);
 	plot_waterfall_release(&wf);
-	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", &wf), -ENODATA);
+	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", -1, &wf), -ENODATA);
 	plot_waterfall_release(&wf);
-	assert_int_equal(plot_waterfall_load(&pd, db, NULL, &wf), 0);
+	/* A TLS mode: the run is plain HTTP throughout. */
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_13, &wf), -ENODATA);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_OFF, &wf), 0);
+	assert_int_equal(wf.tfo.trial.plt_ns, 800000000);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, NULL, -1, &wf), 0);
 
 	/* The largest RTT, first page: amazon 100 ms; its median trials. */
 	assert_string_equal(wf.off.cond->page, "amazon");
@@ -495,7 +501,7 @@ static void test_waterfall(void **state)
 static struct plot_opts opts_for(struct fixture *f, const char *out, const char *gnuplot)
 {
 	return (struct plot_opts){ .db_path = f->path, .out_dir = out, .png = 1, .svg = 1,
-				   .gnuplot = gnuplot, .cells = f->opts };
+				   .waterfall_tls = -1, .gnuplot = gnuplot, .cells = f->opts };
 }
 
 /* Reads a whole file into a new string; NULL if it does not exist. */
