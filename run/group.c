@@ -16,6 +16,7 @@
 #include "emulator/backend.h"
 #include "os/proc.h"
 #include "run/trial.h"
+#include "run/trial_rows.h"
 #include "workloads/pages.h"
 
 int runner_stall_pause_s(int streak)
@@ -64,102 +65,18 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 	return store_condition_insert(r->st, &sc, id);
 }
 
-/*
- * The store's word for what happened to a connection's early data (the
- * CHECK of connections.tls_early).  A table of its own until tls/client.c,
- * which defines tls_early_name(), is in the tree; then use that.
- */
-static const char *early_text(enum tls_early e)
-{
-	static const char *const names[] = {
-		[TLS_EARLY_NONE] = "none", [TLS_EARLY_SENT] = "sent",
-		[TLS_EARLY_ACCEPTED] = "accepted", [TLS_EARLY_REJECTED] = "rejected",
-	};
-	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : NULL;
-}
-
-/* The fetcher's connections as rows of the store (borrowing their strings). */
-static void conns_fill(const struct page *pg, const struct fetch_result *f, struct store_conn *out)
-{
-	for (size_t i = 0; i < f->nconns; i++) {
-		const struct fetch_conn *c = &f->conns[i];
-		out[i] = (struct store_conn){
-			.conn_id = (int)i,
-			.host = c->host >= 0 && (size_t)c->host < pg->nhosts ? pg->hosts[c->host] : NULL,
-			.connect_ns = c->connect_ns, .connected_ns = c->connected_ns,
-			.tls_done_ns = c->tls_done_ns, .closed_ns = c->closed_ns,
-			.syn_data = c->syn_data, .requests = (int)c->requests,
-			.cc = c->cc[0] ? c->cc : NULL,
-			.tls_version = c->tls.version, .tls_resumed = c->tls.resumed,
-			.tls_early = early_text(c->tls.early),
-			.tls_cipher = c->tls.cipher, .tls_group = c->tls.group,
-		};
-	}
-}
-
 /* Stores one trial: the trial row, its requests, connections and link counters. */
 static int trial_store(struct runner *r, int64_t cond_id, int seq, const struct page *pg,
 		       const struct trial_result *t)
 {
-	const struct fetch_result *f = &t->fetch;
-	struct store_request *reqs = calloc(f->n ? f->n : 1, sizeof(*reqs));
-	struct store_conn *conns = calloc(f->nconns ? f->nconns : 1, sizeof(*conns));
-	if (!reqs || !conns) {
-		free(reqs);
-		free(conns);
-		return -ENOMEM;
-	}
-	conns_fill(pg, f, conns);
-	for (size_t i = 0; i < f->n; i++) {
-		const struct fetch_req *q = &f->req[i];
-		reqs[i] = (struct store_request){
-			.res_idx = (int)i, .res_id = pg->res[i].id, .host = pg->hosts[pg->res[i].host],
-			.path = pg->res[i].path, .conn_id = q->conn, .new_conn = q->new_conn,
-			.syn_data = q->new_conn && q->conn >= 0 && (size_t)q->conn < f->nconns &&
-				    f->conns[q->conn].syn_data,
-			.queued_ns = q->queued_ns, .connect_start_ns = q->connect_ns,
-			.connected_ns = q->connected_ns, .req_sent_ns = q->sent_ns,
-			.first_byte_ns = q->first_byte_ns, .last_byte_ns = q->done_ns,
-			.body_bytes = (int64_t)q->body_bytes, .status = q->status,
-			.tls_done_ns = q->new_conn ? q->tls_done_ns : -1,
-		};
-	}
-	struct store_trial st = {
-		.seq = seq, .started_at = t->started_at_us * 1000, .plt_ns = f->plt_ns, .valid = t->valid,
-		.invalid_reason = t->valid ? NULL : t->reason,
-		.tfo_active = (int64_t)t->client.active, .tfo_active_fail = (int64_t)t->client.active_fail,
-		.tfo_passive = (int64_t)t->server.passive, .tfo_passive_fail = (int64_t)t->server.passive_fail,
-		.tfo_cookie_reqd = (int64_t)t->client.cookie_reqd,
-		.syn_data_acked_conns = (int64_t)f->conns_syn_data, .conns_opened = (int64_t)f->nconns,
-		.bytes_total = (int64_t)(f->bytes_rx + f->bytes_tx),
-		.retrans_segs = (int64_t)(t->client.retrans_segs + t->server.retrans_segs),
-		.link_drops = (int64_t)(t->up.drops_queue + t->up.drops_loss + t->down.drops_queue +
-					t->down.drops_loss),
-		.stalled = t->stalled, .steal_ns = t->steal_ns,
-		.cc_used = f->cc_used[0] ? f->cc_used : NULL, /* read back per connection */
-		/* Fallbacks only exist where the client sends SYN data. */
-		.fallbacks = (t->tfo_sysctl & 0x1) ? (int64_t)t->fallbacks : -1,
-		.fallback_ns = (t->tfo_sysctl & 0x1) ? t->fallback_ns : -1,
-		.cpu_fetch_ns = t->cpu_fetch_ns, .cpu_origin_ns = t->cpu_origin_ns,
-		.conns = conns, .n_conns = f->nconns,
-	};
-	struct store_link_stats ls[2];
-	const struct link_stats *d[2] = { &t->up, &t->down };
-	for (int i = 0; i < 2; i++)
-		ls[i] = (struct store_link_stats){
-			.pkts = (int64_t)d[i]->pkts, .bytes = (int64_t)d[i]->bytes,
-			.drops_queue = (int64_t)d[i]->drops_queue, .drops_loss = (int64_t)d[i]->drops_loss,
-			.max_queue_pkts = d[i]->max_queue_pkts, .max_queue_bytes = (int64_t)d[i]->max_queue_bytes,
-			.late_pkts = t->late_known ? (int64_t)d[i]->late_pkts : -1,
-			.late_ns = t->late_known ? (int64_t)d[i]->late_ns : -1,
-			.late_max_ns = t->late_known ? (int64_t)d[i]->late_max_ns : -1,
-		};
-	int rc = store_trial_insert(r->st, cond_id, &st, reqs, f->n, ls);
-	free(reqs);
-	free(conns);
+	struct trial_rows rows;
+	int rc = trial_rows_make(pg, t, seq, &rows);
+	if (rc < 0)
+		return rc;
+	rc = store_trial_insert(r->st, cond_id, &rows.trial, rows.reqs, rows.n, rows.link);
+	trial_rows_release(&rows);
 	return rc;
 }
-
 
 /*
  * One counted trial of cell @k of the group @g, stored with @seq; @num is
