@@ -419,9 +419,7 @@ int store_run_begin(struct store *st, const struct store_run *r, int64_t *run_id
 	sqlite3_stmt *stmt;
 	/* Tests build databases of older schemas (store_open_version) with
 	 * runs in them; before version 5 a run has no shard. */
-	int v = user_version(st);
-	if (v < 0)
-		return v;
+	int v = st->version;
 	int rc = store_db_prep(st, what, v >= 5 ?
 		      "INSERT INTO runs (started_at, command_line, experiment_name,"
 		      " experiment_text, git_describe, kernel, link_backend, host, status,"
