@@ -35,7 +35,9 @@ static void usage(FILE *f)
 		"usage: tfolab link [OPTIONS] -- CMD [ARGS...]\n"
 		"Run CMD in a client network namespace behind an emulated link.\n"
 		"CMD sees TFOLAB_SERVER (the server-side address), TFOLAB_SERVERS (all of\n"
-		"them), TFOLAB_CLIENT and TFOLAB_PREFIX (the namespaces are PREFIX-c, -l, -s).\nThe exit status is CMD's.\n\n"
+		"them), TFOLAB_CLIENT and TFOLAB_PREFIX (the namespaces are PREFIX-c, -l, -s);\n"
+		"with --serve and --tls, TFOLAB_CA (the run's CA certificate, to trust).\n"
+		"The exit status is CMD's.\n\n"
 		LINKOPTS_HELP
 		"  (with --tfo, any listener takes SYN data: on = 0x607, cookie = 0x403)\n\n"
 		"run:\n"
@@ -43,7 +45,10 @@ static void usage(FILE *f)
 		"                      and wait until it listens (20 s at most)\n"
 		"  --servers N         server-side addresses (default 1)\n"
 		"  --serve PAGE        serve PAGE's resources with nginx in the server namespace,\n"
-		"                      one address per host (TFOLAB_SERVERS, in the page's host order)\n"
+		"                      one address per host (TFOLAB_SERVERS, in the page's host order);\n"
+		"                      with --tls 1.2|1.3|1.3-early over HTTPS on port 443, with a\n"
+		"                      certificate for every host from a CA made for this run\n"
+		"                      (TFOLAB_CA: curl --cacert \"$TFOLAB_CA\"); --tls needs --serve\n"
 		"  --event-log PATH    per-packet log of the userspace backend (PATH.up, PATH.down)\n"
 		"  --stats             print the link's counters and lateness on stderr at the end\n"
 		"  --json-stats FILE   write them as JSON to FILE ('-' = stderr): pkts, bytes,\n"
@@ -53,6 +58,8 @@ static void usage(FILE *f)
 		"  -h, --help          this text\n\n"
 		"example:\n"
 		"  tfolab link --rtt 100ms --down 4mbit --up 256kbit -- ping -c 5 '$TFOLAB_SERVER'\n"
+		"  tfolab link --rtt 100ms --tls 1.3 --serve PAGE -- sh -c \\\n"
+		"    'curl --cacert \"$TFOLAB_CA\" --resolve HOST:443:$TFOLAB_SERVER https://HOST/PATH'\n"
 		"  (CMD is not run through a shell: use sh -c '...' to expand $TFOLAB_SERVER)\n");
 }
 
@@ -178,6 +185,11 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 		fprintf(stderr, "tfolab link: no command given (use: tfolab link [OPTIONS] -- CMD ...)\n");
 		return 2;
 	}
+	if (a->lo.tls != TLS_OFF && !a->serve) {
+		fprintf(stderr, "tfolab link: --tls %s needs --serve PAGE: only the page's origin "
+			"speaks TLS (a --server-cmd sets up its own)\n", tls_mode_name(a->lo.tls));
+		return 2;
+	}
 	a->cmd = argv + optind;
 	return -1;
 }
@@ -186,7 +198,8 @@ static int link_parse(int argc, char **argv, struct link_args *a)
 struct link_env {
 	char server[64], client[64], prefix[64];
 	char *servers;          /* malloc'd */
-	char *list[5];          /* the four, NULL-terminated, for netns_spawn */
+	char *ca;               /* TFOLAB_CA=..., malloc'd, or NULL */
+	char *list[6];          /* those set, NULL-terminated, for netns_spawn */
 };
 
 /* link_env_make - @e for @tb: 0, or -ENOMEM with nothing to free. */
@@ -195,6 +208,7 @@ static int link_env_make(const struct testbed *tb, struct link_env *e)
 	char a[INET_ADDRSTRLEN];
 	size_t sl = 32 + (size_t)tb->nservers * INET_ADDRSTRLEN;
 
+	e->ca = NULL;
 	e->servers = malloc(sl);
 	if (!e->servers)
 		return -ENOMEM;
@@ -210,8 +224,20 @@ static int link_env_make(const struct testbed *tb, struct link_env *e)
 	inet_ntop(AF_INET, &tb->client_addr, a, sizeof(a));
 	snprintf(e->client, sizeof(e->client), "TFOLAB_CLIENT=%s", a);
 	snprintf(e->prefix, sizeof(e->prefix), "TFOLAB_PREFIX=%s", tb->prefix);
-	char *list[] = { e->server, e->servers, e->client, e->prefix, NULL };
+	char *list[] = { e->server, e->servers, e->client, e->prefix, NULL, NULL };
 	memcpy(e->list, list, sizeof(list));
+	return 0;
+}
+
+/* link_env_ca - TFOLAB_CA=@ca_file added to @e: 0, or -ENOMEM. */
+static int link_env_ca(struct link_env *e, const char *ca_file)
+{
+	if (asprintf(&e->ca, "TFOLAB_CA=%s", ca_file) < 0) {
+		e->ca = NULL;
+		log_err("TFOLAB_CA: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	e->list[4] = e->ca;
 	return 0;
 }
 
@@ -321,7 +347,9 @@ int cmd_link(int argc, char **argv)
 	int exit_code = 1, sig = 0;
 	bool late_known = false;
 	pid_t server = 0, client = 0;
-	if (pg && session_serve(tb, pg, 4096, 1, &origin) < 0)
+	if (pg && session_serve(tb, pg, 4096, a.lo.tls, 1, &origin) < 0)
+		goto end;
+	if (origin && origin_ca_file(origin) && link_env_ca(&env, origin_ca_file(origin)) < 0)
 		goto end;
 	if (a.server_cmd && (rc = server_start(tb, a.server_cmd, env.list, &server)) != 0) {
 		sig = rc > 0 ? rc : 0;
@@ -345,6 +373,7 @@ end:
 	if (testbed_down(tb) < 0 && exit_code == 0)
 		exit_code = 1;
 	free(env.servers);
+	free(env.ca);
 	if (sig) {
 		log_info("interrupted by signal %d; cleaned up", sig);
 		return 128 + sig;

@@ -335,6 +335,7 @@ int cmd_load(int argc, char **argv)
 	}
 	struct session_opts so = {
 		.pg = pg, .backend = ops, .link = a.lo.link, .cc = a.lo.cc, .fastopen_qlen = 4096,
+		.tls = TLS_OFF,  /* until the fetcher speaks TLS (issue 12) */
 		.seed = 1,
 	};
 	struct session *s;

@@ -9,6 +9,7 @@
 #define TFOLAB_OS_PROC_H
 
 #include <signal.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 void proc_signals_block(void);
@@ -35,5 +36,15 @@ int proc_exit_code(int status);
 
 /* proc_has_admin_caps - 1 if we hold CAP_SYS_ADMIN and CAP_NET_ADMIN (namespaces). */
 int proc_has_admin_caps(void);
+
+/*
+ * proc_cpu_ns - the CPU time (user + system) that process @pid and its
+ * direct children have used so far, from /proc/PID/stat: for nginx, the
+ * master and its workers.  Counts in clock ticks (10 ms at USER_HZ 100), so
+ * only sums over many loads or long loads mean much.  Returns the ns (>= 0)
+ * or a negative errno when @pid is gone (not logged: the caller records
+ * "unknown").
+ */
+int64_t proc_cpu_ns(pid_t pid);
 
 #endif

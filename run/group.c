@@ -150,7 +150,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	units_format_time(g->rtt_ns, rtt, sizeof(rtt));
 	struct session_opts so = {
 		.pg = pg, .backend = r->ops, .link = g->link, .cc = g->cc[0] ? g->cc : NULL,
-		.fastopen_qlen = 4096, .seed = 1,
+		.fastopen_qlen = 4096, .tls = g->tls, .seed = 1,
 	};
 	struct session *s;
 	if ((rc = session_up(&so, &s)) < 0) {

@@ -7,12 +7,12 @@
 #include "os/netns.h"
 #include "workloads/origin.h"
 
-int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
-		  struct origin **out)
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
+		  uint64_t seed, struct origin **out)
 {
 	struct origin_opts oo = {
 		.addrs = tb->server_addr, .naddrs = pg->nhosts, .fastopen = fastopen,
-		.seed = seed, .base_dir = tb->run_dir, .prefix = tb->prefix,
+		.tls = tls, .seed = seed, .base_dir = tb->run_dir, .prefix = tb->prefix,
 	};
 	struct origin *or = origin_new(pg, &oo);
 	int saved, rc;
@@ -57,7 +57,7 @@ int session_up(const struct session_opts *o, struct session **out)
 		free(s);
 		return rc;
 	}
-	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->seed, &s->origin);
+	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->tls, o->seed, &s->origin);
 	if (rc < 0)
 		goto error;
 	*out = s;

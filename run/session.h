@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "common/vocab.h"
 #include "emulator/link.h"
 #include "testbed/testbed.h"
 #include "workloads/page.h"
@@ -23,6 +24,8 @@ struct session_opts {
 	struct link_params link;
 	const char *cc;                         /* NULL = namespace default */
 	int fastopen_qlen;                      /* nginx listen fastopen=N */
+	enum tls_mode tls;                      /* TLS_OFF: HTTP on 80; else
+	                                           HTTPS on 443 (origin.h) */
 	uint64_t seed;                          /* body bytes */
 };
 
@@ -35,11 +38,13 @@ struct session {
 
 /*
  * session_serve - start the origin (nginx) of @pg in @tb's server namespace,
- * one server address per host of the page (tb needs pg->nhosts addresses).
- * Free it with origin_free().  0 or a negative errno, nothing left behind.
+ * one server address per host of the page (tb needs pg->nhosts addresses),
+ * over HTTPS unless @tls is TLS_OFF (origin_ca_file() then names the CA to
+ * trust).  Free it with origin_free().  0 or a negative errno, nothing left
+ * behind.
  */
-int session_serve(struct testbed *tb, const struct page *pg, int fastopen, uint64_t seed,
-		  struct origin **out);
+int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
+		  uint64_t seed, struct origin **out);
 
 /* session_up - testbed + origin.  0, or a negative errno with nothing left. */
 int session_up(const struct session_opts *o, struct session **out);

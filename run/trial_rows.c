@@ -6,19 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * A table of its own until tls/client.c, which defines tls_early_name()
- * with the same words, is in the tree; then this can call that.
- */
-const char *trial_rows_early(enum tls_early e)
-{
-	static const char *const names[] = {
-		[TLS_EARLY_NONE] = "none", [TLS_EARLY_SENT] = "sent",
-		[TLS_EARLY_ACCEPTED] = "accepted", [TLS_EARLY_REJECTED] = "rejected",
-	};
-	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : NULL;
-}
-
 /* The fetcher's connections as rows (borrowing their strings). */
 static void conns_fill(const struct page *pg, const struct fetch_result *f, struct store_conn *out)
 {
@@ -33,7 +20,8 @@ static void conns_fill(const struct page *pg, const struct fetch_result *f, stru
 			.syn_data = c->syn_data, .requests = (int)c->requests,
 			.cc = c->cc[0] ? c->cc : NULL,
 			.tls_version = c->tls.version, .tls_resumed = tls && c->tls.resumed,
-			.tls_early = tls ? trial_rows_early(c->tls.early) : NULL,
+			/* tls_early_name's words are the CHECK of connections.tls_early */
+			.tls_early = tls ? tls_early_name(c->tls.early) : NULL,
 			.tls_cipher = tls && c->tls.cipher[0] ? c->tls.cipher : NULL,
 			.tls_group = tls && c->tls.group[0] ? c->tls.group : NULL,
 		};

@@ -34,9 +34,4 @@ int trial_rows_make(const struct page *pg, const struct trial_result *t, int seq
 
 void trial_rows_release(struct trial_rows *rows);
 
-/* trial_rows_early - the store's word for @e (the CHECK of
- * connections.tls_early): "none", "sent", "accepted", "rejected"; NULL out
- * of range. */
-const char *trial_rows_early(enum tls_early e);
-
 #endif

@@ -11,6 +11,15 @@
  * handshake: EAGAIN).  Without it (or without a cookie) connect() returns
  * EINPROGRESS and send() EAGAIN until the handshake completes.  Both paths
  * are the same code: write what the socket takes, wait for EPOLLOUT.
+ *
+ * HTTPS: the connection's bytes go through its tls_conn (tls/client.h),
+ * which only encrypts and decrypts; the socket I/O stays here.  The first
+ * flush writes the first flight (the ClientHello, plus the request as
+ * early data on a resumed 1.3-early connection) in one send(), so that TFO
+ * carries all of it in the SYN.  The request is encrypted once the
+ * handshake is done (or resent then, when the server refused the early
+ * data).  A recv() of ciphertext is decrypted whole before the next
+ * event, the same granularity as a plain recv() of FETCH_RBUF bytes.
  */
 #include "workloads/fetch.h"
 
@@ -43,6 +52,8 @@ struct conn {
 	int64_t start_ns;       /* when the current request was handed over */
 	uint32_t events;        /* epoll interest */
 	struct http_resp resp;
+	struct tls_conn *tls;   /* NULL for plain HTTP */
+	bool tls_started;       /* the first flight was made */
 };
 
 struct load {
@@ -57,6 +68,7 @@ struct load {
 	size_t *reqlen;
 	int64_t t0_ns;          /* CLOCK_MONOTONIC at the start */
 	char *rbuf;             /* one read buffer for all sockets */
+	char *pbuf;             /* decrypted bytes, with TLS */
 	int rc;                 /* first failure, 0 if none */
 };
 
@@ -115,8 +127,8 @@ static int conn_open(struct load *L, int id, int host, int64_t now)
 	c->res = -1;
 	L->c[id] = c;
 	L->r->nconns = (size_t)id + 1;
-	L->r->conns[id] = (struct fetch_conn){ .host = host,
-		.connect_ns = now, .connected_ns = -1, .closed_ns = -1 };
+	L->r->conns[id] = (struct fetch_conn){ .host = host, .connect_ns = now,
+		.connected_ns = -1, .tls_done_ns = -1, .closed_ns = -1 };
 
 	const char *hn = host_name(L, host);
 	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -139,6 +151,8 @@ static int conn_open(struct load *L, int id, int host, int64_t now)
 		return fail(L, -errno, "conn %d: epoll_ctl: %s", id,
 			    strerror(errno));
 	c->events = e.events;
+	if (L->o.tls != TLS_OFF && !(c->tls = tls_conn_new(L->o.tls_client, hn)))
+		return fail(L, -EPROTO, "conn %d to %s: cannot set up TLS (see above)", id, hn);
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 		.sin_port = htons(L->o.port), .sin_addr = L->addr[host] };
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 &&
@@ -172,34 +186,95 @@ static void conn_mark_connected(struct load *L, int id, int64_t now)
 		L->r->req[c->res].connected_ns = now;
 }
 
-/* Writes what the socket takes of the current request, then sets the
- * interest: EPOLLOUT while bytes are pending or the handshake is not
- * done (to time it). */
+/* Sends what the socket takes of the @len bytes at @p; *@sent = how many.
+ * Returns 0 (a full socket is no failure) or the load's failure. */
+static int sock_send(struct load *L, int id, const char *p, size_t len, size_t *sent)
+{
+	struct conn *c = L->c[id];
+	*sent = 0;
+	while (*sent < len) {
+		ssize_t n = send(c->fd, p + *sent, len - *sent, MSG_NOSIGNAL);
+		if (n > 0) {
+			*sent += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS || errno == EINTR))
+			break;
+		return fail(L, n < 0 ? -errno : -EIO, "res %s: conn %d to %s: send: %s",
+			    c->res >= 0 ? res_name(L, c->res) : "-", id, host_name(L, c->host),
+			    n < 0 ? strerror(errno) : "wrote nothing");
+	}
+	return 0;
+}
+
+/* The whole current request was handed over (to TLS, which sends it). */
+static void req_handed(struct load *L, int id, int64_t now)
+{
+	struct conn *c = L->c[id];
+	struct fetch_req *q = &L->r->req[c->res];
+	if (q->sent_ns < 0)
+		q->sent_ns = now;
+	c->woff = L->reqlen[c->res];
+	L->r->bytes_tx += L->reqlen[c->res];
+}
+
+/*
+ * TLS's part of a flush: the first flight once (with the request as early
+ * data when the connection resumes in 1.3-early), the request once the
+ * handshake is done, then as much ciphertext as the socket takes.
+ * *@pending = ciphertext left over.
+ */
+static int tls_flush(struct load *L, int id, int64_t now, bool *pending)
+{
+	struct conn *c = L->c[id];
+	int res = c->res, rc;
+	if (!c->tls_started) {
+		bool early = res >= 0 && tls_modes[L->o.tls].early;
+		size_t taken = 0;
+		c->tls_started = true;
+		rc = tls_conn_start(c->tls, early ? L->req[res] : NULL, early ? L->reqlen[res] : 0, &taken);
+		if (rc)
+			return fail(L, rc, "conn %d: %s", id, tls_conn_error(c->tls));
+		if (taken)
+			req_handed(L, id, now);
+	}
+	if (res >= 0 && c->woff == 0 && tls_conn_ready(c->tls)) {
+		if ((rc = tls_conn_write(c->tls, L->req[res], L->reqlen[res])))
+			return fail(L, rc, "res %s: conn %d: %s", res_name(L, res), id,
+				    tls_conn_error(c->tls));
+		req_handed(L, id, now);
+	}
+	const void *p;
+	size_t len, n;
+	tls_conn_pending(c->tls, &p, &len);
+	if ((rc = sock_send(L, id, p, len, &n)))
+		return rc;
+	tls_conn_sent(c->tls, n);
+	*pending = n < len;
+	return 0;
+}
+
+/* Writes what the socket takes of the current request (through TLS for
+ * HTTPS), then sets the interest: EPOLLOUT while bytes are pending or the
+ * handshake is not done (to time it). */
 static int conn_flush(struct load *L, int id, int64_t now)
 {
 	struct conn *c = L->c[id];
-	int res = c->res;
-	if (res >= 0) {
-		while (c->woff < L->reqlen[res]) {
-			ssize_t n = send(c->fd, L->req[res] + c->woff,
-					 L->reqlen[res] - c->woff, MSG_NOSIGNAL);
-			if (n > 0) {
-				if (c->woff == 0)
-					L->r->req[res].sent_ns = now;
-				c->woff += (size_t)n;
-				L->r->bytes_tx += (uint64_t)n;
-				continue;
-			}
-			if (n < 0 && (errno == EAGAIN || errno == EINPROGRESS ||
-				      errno == EINTR))
-				break;
-			return fail(L, n < 0 ? -errno : -EIO,
-				    "res %s: conn %d to %s: send: %s",
-				    res_name(L, res), id, host_name(L, c->host),
-				    n < 0 ? strerror(errno) : "wrote nothing");
-		}
+	int res = c->res, rc;
+	bool pending = false;
+	if (c->tls) {
+		if ((rc = tls_flush(L, id, now, &pending)))
+			return rc;
+	} else if (res >= 0 && c->woff < L->reqlen[res]) {
+		size_t n;
+		if ((rc = sock_send(L, id, L->req[res] + c->woff, L->reqlen[res] - c->woff, &n)))
+			return rc;
+		if (n && c->woff == 0)
+			L->r->req[res].sent_ns = now;
+		c->woff += n;
+		L->r->bytes_tx += n;
+		pending = c->woff < L->reqlen[res];
 	}
-	bool pending = res >= 0 && c->woff < L->reqlen[res];
 	return conn_interest(L, id, EPOLLIN | EPOLLRDHUP |
 			     (pending || !c->connected ? EPOLLOUT : 0));
 }
@@ -213,6 +288,7 @@ static int conn_send(struct load *L, int id, int res, int64_t now)
 	if (q->new_conn) {
 		q->connect_ns = L->r->conns[id].connect_ns;
 		q->connected_ns = L->r->conns[id].connected_ns;
+		q->tls_done_ns = L->r->conns[id].tls_done_ns;
 	}
 	q->req_bytes = (uint32_t)L->reqlen[res];
 	L->r->conns[id].requests++;
@@ -232,6 +308,7 @@ static void conn_close(struct load *L, int id, int64_t now)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	tls_conn_free(c->tls);
 	if (L->r->conns[id].closed_ns < 0)
 		L->r->conns[id].closed_ns = now;
 	free(c);
@@ -336,15 +413,11 @@ static int conn_consume(struct load *L, int id, const char *buf, size_t n,
 	return res_complete(L, id, now);
 }
 
-/* Reads one chunk only: the scheduler must see the bytes before the next
- * read, or a fast link would hide ref_offset (a browser parses as data
- * arrives).  epoll is level-triggered, so the rest comes next round. */
-static int conn_read(struct load *L, int id, int64_t now)
+/* A recv() that returned @n <= 0: 0 for "nothing yet", else the failure:
+ * the server closed or reset the connection. */
+static int conn_recv_end(struct load *L, int id, ssize_t n)
 {
 	struct conn *c = L->c[id];
-	ssize_t n = recv(c->fd, L->rbuf, FETCH_RBUF, 0);
-	if (n > 0)
-		return conn_consume(L, id, L->rbuf, (size_t)n, now);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	int e = n < 0 ? errno : 0;
@@ -358,6 +431,63 @@ static int conn_read(struct load *L, int id, int64_t now)
 	return fail(L, e ? -e : -ECONNRESET, "conn %d to %s: %s while "
 		    "idle", id, host_name(L, c->host),
 		    e ? strerror(e) : "closed by the server");
+}
+
+/* The TLS handshake of connection @id is done: OpenSSL's account of it,
+ * and the request again if the server refused it as early data. */
+static void tls_done(struct load *L, int id, int64_t now)
+{
+	struct conn *c = L->c[id];
+	struct fetch_conn *fc = &L->r->conns[id];
+	fc->tls_done_ns = now;
+	if (c->res >= 0 && L->r->req[c->res].new_conn)
+		L->r->req[c->res].tls_done_ns = now;
+	tls_conn_info(c->tls, &fc->tls);
+	L->r->conns_resumed += fc->tls.resumed;
+	L->r->conns_early += fc->tls.early == TLS_EARLY_ACCEPTED;
+	if (fc->tls.early == TLS_EARLY_REJECTED && c->res >= 0)
+		c->woff = 0;
+}
+
+/* HTTPS: one recv() of ciphertext, all of it decrypted and fed to the
+ * response, then whatever TLS has to send (its handshake, the request). */
+static int conn_read_tls(struct load *L, int id, int64_t now)
+{
+	struct conn *c = L->c[id];
+	ssize_t n = recv(c->fd, L->rbuf, FETCH_RBUF, 0);
+	if (n <= 0)
+		return conn_recv_end(L, id, n);
+	conn_mark_connected(L, id, now);
+	if (!c->syn_checked)
+		check_syn_data(L, id);
+	int rc = tls_conn_received(c->tls, L->rbuf, (size_t)n);
+	if (rc < 0)
+		return fail(L, rc, "conn %d: %s", id, tls_conn_error(c->tls));
+	if (rc == 1)
+		tls_done(L, id, now);
+	ssize_t m;
+	while ((m = tls_conn_read(c->tls, L->pbuf, FETCH_RBUF)) > 0)
+		if ((rc = conn_consume(L, id, L->pbuf, (size_t)m, now)))
+			return rc;
+	if (m == -EPIPE)
+		return conn_recv_end(L, id, 0);
+	if (m < 0)
+		return fail(L, (int)m, "conn %d: %s", id, tls_conn_error(c->tls));
+	return conn_flush(L, id, now);
+}
+
+/* Reads one chunk only: the scheduler must see the bytes before the next
+ * read, or a fast link would hide ref_offset (a browser parses as data
+ * arrives).  epoll is level-triggered, so the rest comes next round. */
+static int conn_read(struct load *L, int id, int64_t now)
+{
+	struct conn *c = L->c[id];
+	if (c->tls)
+		return conn_read_tls(L, id, now);
+	ssize_t n = recv(c->fd, L->rbuf, FETCH_RBUF, 0);
+	if (n > 0)
+		return conn_consume(L, id, L->rbuf, (size_t)n, now);
+	return conn_recv_end(L, id, n);
 }
 
 static int conn_event(struct load *L, int id, uint32_t ev, int64_t now)
@@ -471,7 +601,7 @@ static int load_init(struct load *L, const struct page *pg,
 	*L = (struct load){ .pg = pg, .addr = addr, .o = *o, .r = r,
 			    .ep = -1 };
 	if (!L->o.port)
-		L->o.port = 80;
+		L->o.port = L->o.tls != TLS_OFF ? 443 : 80;
 	if (!L->o.timeout_ns)
 		L->o.timeout_ns = DEFAULT_TIMEOUT_NS;
 	if (!L->o.overall_ns)
@@ -483,11 +613,15 @@ static int load_init(struct load *L, const struct page *pg,
 	L->req = calloc(pg->n, sizeof(*L->req));
 	L->reqlen = calloc(pg->n, sizeof(*L->reqlen));
 	L->rbuf = malloc(FETCH_RBUF);
-	if (!r->req || !r->conns || !L->c || !L->req || !L->reqlen || !L->rbuf)
+	L->pbuf = L->o.tls != TLS_OFF ? malloc(FETCH_RBUF) : NULL;
+	if (!r->req || !r->conns || !L->c || !L->req || !L->reqlen || !L->rbuf ||
+	    (L->o.tls != TLS_OFF && !L->pbuf))
 		return fail(L, -ENOMEM, "out of memory");
+	if (L->o.tls != TLS_OFF && !L->o.tls_client)
+		return fail(L, -EINVAL, "HTTPS (%s) without a TLS client", tls_mode_name(L->o.tls));
 	for (size_t i = 0; i < pg->n; i++)
 		r->req[i] = (struct fetch_req){ .queued_ns = -1,
-			.connect_ns = -1, .connected_ns = -1, .sent_ns = -1,
+			.connect_ns = -1, .connected_ns = -1, .tls_done_ns = -1, .sent_ns = -1,
 			.first_byte_ns = -1, .done_ns = -1, .conn = -1 };
 	/* Before the requests: it also checks the host indexes they use. */
 	int rc = sched_new(pg, &L->o.sched, &L->s);
@@ -519,6 +653,7 @@ static void load_release(struct load *L)
 	free(L->req);
 	free(L->reqlen);
 	free(L->rbuf);
+	free(L->pbuf);
 	free(L->c);
 	sched_free(L->s);
 	if (L->ep >= 0)

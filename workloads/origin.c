@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "tls/cert.h"
 #include "workloads/body.h"
 
 #include <arpa/inet.h>
@@ -34,6 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
 #define STOP_TIMEOUT_MS 5000
 
 struct origin {
@@ -41,14 +46,10 @@ struct origin {
 	struct origin_opts o;
 	struct in_addr *addrs;
 	char *rundir;
+	char *ca_file;   /* RUN/tls/ca.pem with TLS, else NULL */
 	pid_t pid;       /* master, also its process group; 0 = none */
 	int reaped;      /* master waited for; pid only names the group */
 };
-
-static uint16_t opts_port(const struct origin_opts *o)
-{
-	return o->port ? o->port : 80;
-}
 
 /* ---- run directory ----------------------------------------------------- */
 
@@ -114,6 +115,10 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 		log_err("origin: %zu addresses for %zu hosts", o->naddrs, pg->nhosts);
 		return NULL;
 	}
+	if ((unsigned)o->tls >= TLS_MODES) {
+		log_err("origin: TLS mode %d out of range", (int)o->tls);
+		return NULL;
+	}
 	if (!o->base_dir || !o->prefix || !o->prefix[0] || strchr(o->prefix, '/')) {
 		log_err("origin: base_dir and a prefix without '/' are required");
 		return NULL;
@@ -161,6 +166,12 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 		log_err("origin: %s: mkdtemp: %s", or->rundir, strerror(errno));
 		goto fail_nodir;
 	}
+	if (o->tls != TLS_OFF &&
+	    asprintf(&or->ca_file, "%s/tls/%s", or->rundir, TLS_CA_FILE) < 0) {
+		or->ca_file = NULL;
+		log_err("origin: %s", strerror(ENOMEM));
+		goto fail;
+	}
 	char sub[PATH_MAX];
 	if (chown(or->rundir, uid, gid) < 0) {
 		log_err("origin: %s: chown %s: %s", or->rundir, ORIGIN_USER, strerror(errno));
@@ -178,6 +189,7 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 fail:
 	nftw(or->rundir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 fail_nodir:
+	free(or->ca_file);
 	free(or->addrs);
 	free(or->rundir);
 	free(or);
@@ -192,6 +204,11 @@ const char *origin_rundir(const struct origin *or)
 pid_t origin_pid(const struct origin *or)
 {
 	return or->pid;
+}
+
+const char *origin_ca_file(const struct origin *or)
+{
+	return or->ca_file;
 }
 
 /* ---- nginx process ----------------------------------------------------- */
@@ -343,28 +360,119 @@ int origin_cleanup(const char *base_dir, const char *prefix)
 	return removed;
 }
 
-/* One HTTP exchange with addr: true once a worker answers anything. */
-static int probe(const struct in_addr *addr, uint16_t port, int timeout_ms)
+/* ---- readiness --------------------------------------------------------- */
+
+/* A TCP connection to addr:port within timeout_ms: its non-blocking
+ * descriptor, or -1. */
+static int probe_connect(const struct in_addr *addr, uint16_t port, int timeout_ms)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return 0;
+		return -1;
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port),
 				 .sin_addr = *addr};
-	int ok = 0;
 	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS)
-		goto out;
-	if (poll(&pfd, 1, timeout_ms) != 1 || (pfd.revents & (POLLERR | POLLHUP)))
-		goto out;
-	static const char req[] = "HEAD /.tfl-probe HTTP/1.0\r\n\r\n";
-	if (send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1)
-		goto out;
-	pfd.events = POLLIN;
+	if ((connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS) &&
+	    poll(&pfd, 1, timeout_ms) == 1 && !(pfd.revents & (POLLERR | POLLHUP)))
+		return fd;
+	close(fd);
+	return -1;
+}
+
+static const char probe_req[] = "HEAD /.tfl-probe HTTP/1.0\r\n\r\n";
+
+/* One HTTP exchange with addr: true once a worker answers anything. */
+static int probe(const struct in_addr *addr, uint16_t port, int timeout_ms)
+{
+	int fd = probe_connect(addr, port, timeout_ms);
+	if (fd < 0)
+		return 0;
+	int ok = 0;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 	char buf[16];
-	if (poll(&pfd, 1, timeout_ms) == 1 && recv(fd, buf, 7, MSG_WAITALL) == 7)
+	if (send(fd, probe_req, sizeof(probe_req) - 1, MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(probe_req) - 1 &&
+	    poll(&pfd, 1, timeout_ms) == 1 && recv(fd, buf, 7, MSG_WAITALL) == 7)
 		ok = memcmp(buf, "HTTP/1.", 7) == 0;
+	close(fd);
+	return ok;
+}
+
+/* The client of the TLS probe: the origin's version only, its CA only. */
+static SSL_CTX *probe_tls_ctx(const struct origin *or)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	int v = tls_modes[or->o.tls].version;
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, v) ||
+	    !SSL_CTX_set_max_proto_version(ctx, v) ||
+	    SSL_CTX_load_verify_locations(ctx, or->ca_file, NULL) != 1) {
+		char err[256] = "";
+		ERR_error_string_n(ERR_get_error(), err, sizeof(err));
+		log_err("origin: %s: probe SSL_CTX: %s", or->ca_file, err);
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	return ctx;
+}
+
+/* Waits until fd is ready for what SSL call result r asks for; 0 when it
+ * failed instead (why said in why) or the time ran out. */
+static int probe_tls_wait(SSL *s, int r, int fd, int timeout_ms, char *why, size_t len)
+{
+	int e = SSL_get_error(s, r);
+	struct pollfd pfd = {.fd = fd};
+	pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : e == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+	if (pfd.events)
+		return poll(&pfd, 1, timeout_ms) == 1;
+	long v = SSL_get_verify_result(s);
+	unsigned long err = ERR_get_error();
+	if (v != X509_V_OK)
+		snprintf(why, len, "certificate: %s", X509_verify_cert_error_string(v));
+	else if (err)
+		ERR_error_string_n(err, why, len);
+	else
+		snprintf(why, len, "TLS error %d", e);
+	ERR_clear_error();
+	return 0;
+}
+
+/*
+ * probe, over TLS: a handshake of ctx's version with host (SNI, and the
+ * certificate checked for it) at addr, then one HTTP exchange.  True once a
+ * worker answers; else why the handshake failed, if it did, in why.
+ */
+static int probe_tls(SSL_CTX *ctx, const struct in_addr *addr, uint16_t port,
+		     const char *host, int timeout_ms, char *why, size_t len)
+{
+	int fd = probe_connect(addr, port, timeout_ms), ok = 0, r;
+	if (fd < 0)
+		return 0;
+	char name[256], buf[8];
+	struct in_addr ip;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(host, ":"), host);
+	SSL *s = SSL_new(ctx);
+	if (!s || !SSL_set_fd(s, fd) ||
+	    !(inet_pton(AF_INET, name, &ip) == 1
+		      ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), name)
+		      : SSL_set_tlsext_host_name(s, name) && SSL_set1_host(s, name)))
+		goto out;
+	while ((r = SSL_connect(s)) != 1)
+		if (!probe_tls_wait(s, r, fd, timeout_ms, why, len))
+			goto out;
+	while ((r = SSL_write(s, probe_req, sizeof(probe_req) - 1)) <= 0)
+		if (!probe_tls_wait(s, r, fd, timeout_ms, why, len))
+			goto out;
+	for (int got = 0; got < 7; got += r > 0 ? r : 0)
+		if ((r = SSL_read(s, buf + got, 7 - got)) <= 0 &&
+		    !probe_tls_wait(s, r, fd, timeout_ms, why, len))
+			goto out;
+	ok = memcmp(buf, "HTTP/1.", 7) == 0;
 out:
+	ERR_clear_error();
+	SSL_free(s);
 	close(fd);
 	return ok;
 }
@@ -425,15 +533,31 @@ static int nginx_spawn(struct origin *or)
 	return 0;
 }
 
-int origin_start(struct origin *or)
+/* RUN/tls: the run's CA and a certificate naming every host.  0 or a
+ * negative errno, logged. */
+static int tls_files(struct origin *or)
 {
-	if (or->pid > 0) {
-		log_err("origin %s: already started", or->rundir);
-		return -EALREADY;
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/tls", or->rundir);
+	/* root's alone: the master reads the key before it drops to nobody */
+	if (mkdir(dir, 0700) < 0 || chmod(dir, 0700) < 0) {
+		int rc = -errno;
+		log_err("origin: %s: mkdir: %s", dir, strerror(errno));
+		return rc;
 	}
+	return tls_cert_make(dir, (const char *const *)or->pg->hosts, or->pg->nhosts);
+}
+
+/* The certificates (with TLS), the docroot and nginx.conf.  0 or a
+ * negative errno, logged. */
+static int origin_files(struct origin *or)
+{
 	char path[PATH_MAX];
+	int rc = or->o.tls != TLS_OFF ? tls_files(or) : 0;
+	if (rc < 0)
+		return rc;
 	snprintf(path, sizeof(path), "%s/docroot", or->rundir);
-	int rc = origin_docroot_build(or->pg, path, or->o.seed);
+	rc = origin_docroot_build(or->pg, path, or->o.seed);
 	if (rc < 0)
 		return rc;
 
@@ -449,18 +573,21 @@ int origin_start(struct origin *or)
 		rc = -EIO;
 		log_err("origin: %s: fclose: %s", path, strerror(errno));
 	}
-	if (rc < 0)
-		return rc;
+	return rc;
+}
 
-	rc = nginx_spawn(or);
-	if (rc < 0)
-		return rc;
-
-	/* Ready when a worker answers on every address. */
+/* Waits until a worker answers on every address (over TLS: host i's
+ * verified handshake at address i).  0, or -EIO after logging. */
+static int origin_wait_ready(struct origin *or)
+{
+	SSL_CTX *ctx = NULL;
+	if (or->o.tls != TLS_OFF && !(ctx = probe_tls_ctx(or)))
+		return -EIO;
 	int64_t deadline = clock_mono_ms() + ORIGIN_START_TIMEOUT_MS;
 	size_t ready = 0;
-	int status;
-	while (ready < or->o.naddrs) {
+	int status, rc = 0;
+	char why[256] = "";
+	while (ready < or->o.naddrs && rc == 0) {
 		if (master_gone(or, &status)) {
 			if (status == -1)
 				log_err("origin: nginx %d exited before serving", (int)or->pid);
@@ -468,29 +595,53 @@ int origin_start(struct origin *or)
 				log_err("origin: nginx %d exited (%s %d) before serving",
 					(int)or->pid, WIFEXITED(status) ? "status" : "signal",
 					WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-			goto fail;
+			rc = -EIO;
+			break;
 		}
 		int64_t left = deadline - clock_mono_ms();
 		if (left <= 0) {
 			char addr[INET_ADDRSTRLEN];
 			inet_ntop(AF_INET, &or->o.addrs[ready], addr, sizeof(addr));
-			log_err("origin: nginx %d: %s:%u not serving after %d ms",
-				(int)or->pid, addr, opts_port(&or->o), ORIGIN_START_TIMEOUT_MS);
-			goto fail;
+			log_err("origin: nginx %d: %s:%u not serving %s after %d ms%s%s",
+				(int)or->pid, addr, origin_port(&or->o), or->pg->hosts[ready],
+				ORIGIN_START_TIMEOUT_MS, why[0] ? "; last TLS error: " : "", why);
+			rc = -EIO;
+			break;
 		}
-		if (probe(&or->o.addrs[ready], opts_port(&or->o), left < 200 ? (int)left : 200))
+		int ms = left < 200 ? (int)left : 200;
+		if (ctx ? probe_tls(ctx, &or->o.addrs[ready], origin_port(&or->o),
+				    or->pg->hosts[ready], ms, why, sizeof(why))
+			: probe(&or->o.addrs[ready], origin_port(&or->o), ms))
 			ready++;
 		else
 			sleep_ms(20);
 	}
-	log_info("origin: nginx %d serving %zu hosts from %s", (int)or->pid,
-		 or->pg->nhosts, or->rundir);
+	SSL_CTX_free(ctx);
+	return rc;
+}
+
+int origin_start(struct origin *or)
+{
+	if (or->pid > 0) {
+		log_err("origin %s: already started", or->rundir);
+		return -EALREADY;
+	}
+	int rc = origin_files(or);
+	if (rc < 0)
+		return rc;
+	rc = nginx_spawn(or);
+	if (rc < 0)
+		return rc;
+	if (origin_wait_ready(or) < 0) {
+		log_tail(or, "stderr.log");
+		log_tail(or, "error.log");
+		nginx_stop(or);
+		return -EIO;
+	}
+	log_info("origin: nginx %d serving %zu hosts from %s%s%s", (int)or->pid,
+		 or->pg->nhosts, or->rundir, or->ca_file ? " over " : "",
+		 or->ca_file ? tls_mode_title(or->o.tls) : "");
 	return 0;
-fail:
-	log_tail(or, "stderr.log");
-	log_tail(or, "error.log");
-	nginx_stop(or);
-	return -EIO;
 }
 
 void origin_free(struct origin *or)
@@ -500,6 +651,7 @@ void origin_free(struct origin *or)
 	nginx_stop(or);
 	if (nftw(or->rundir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 		log_warn("origin: %s: nftw: %s", or->rundir, strerror(errno));
+	free(or->ca_file);
 	free(or->addrs);
 	free(or->rundir);
 	free(or);

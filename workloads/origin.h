@@ -10,6 +10,9 @@
  *   RUN/error.log    nginx's error log; RUN/stderr.log its stderr
  *   RUN/nginx.pid    pid of the master (also the process group of nginx)
  *   RUN/tmp/         nginx's temporary paths
+ *   RUN/tls/         with TLS only (mode 0700, root's: nginx's master reads
+ *                    the key before it starts the workers): the run's CA
+ *                    and server certificate, tls/cert.h
  *
  * URL to file: a map from $request_uri (path and query, exactly as sent) to
  * the file name, one map per host.  nginx matches map strings ignoring case,
@@ -28,6 +31,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "common/vocab.h"
 #include "workloads/page.h"
 
 #define ORIGIN_NGINX "/usr/sbin/nginx"
@@ -38,8 +42,10 @@ struct origin_opts {
 	const struct in_addr *addrs;  /* addrs[i] serves pg->hosts[i]; hosts
 	                                 may share an address (name-based) */
 	size_t naddrs;                /* must equal pg->nhosts */
-	uint16_t port;                /* 0 = 80 */
+	uint16_t port;                /* 0 = 443 with TLS, else 80 */
 	int fastopen;                 /* TFO listen queue; 0 = no fastopen */
+	enum tls_mode tls;            /* TLS_OFF: plain HTTP; else HTTPS with
+	                                 the version, suite, curve pinned */
 	uint64_t seed;                /* body seed */
 	const char *base_dir;         /* e.g. "/run/tfolab"; created (0755) if
 	                                 missing; must be searchable by others */
@@ -58,11 +64,14 @@ struct origin;
 struct origin *origin_new(const struct page *pg, const struct origin_opts *o);
 
 /*
- * Writes the docroot and nginx.conf, then forks nginx in the network
- * namespace of the calling thread.  nginx gets PR_SET_PDEATHSIG=SIGKILL,
+ * With TLS, first makes RUN/tls (the run's CA and a certificate naming
+ * every host).  Writes the docroot and nginx.conf, then forks nginx in the
+ * network namespace of the calling thread.  nginx gets PR_SET_PDEATHSIG=SIGKILL,
  * which fires when the *calling thread* exits, so call it from a thread
  * that lives as long as the origin.  Returns 0 once a worker answers HTTP
- * on every listen address (bounded wait, ORIGIN_START_TIMEOUT_MS), or a
+ * on every listen address (bounded wait, ORIGIN_START_TIMEOUT_MS; with TLS
+ * over a verified handshake of the pinned version, each host by its name),
+ * or a
  * negative errno after logging, with the tail of nginx's logs; nginx is
  * then already stopped.  Call once.
  */
@@ -72,6 +81,17 @@ int origin_start(struct origin *or);
 /* Path of the run directory and pid of the nginx master (0 if not running). */
 const char *origin_rundir(const struct origin *or);
 pid_t origin_pid(const struct origin *or);
+
+/*
+ * origin_ca_file - path of the CA certificate that clients must trust
+ * (RUN/tls/ca.pem; written by origin_start, gone with origin_free), or
+ * NULL when the origin serves plain HTTP.  Owned by or.
+ */
+const char *origin_ca_file(const struct origin *or);
+
+/* origin_port - the port every listen address serves (o->port, else 443
+ * with TLS and 80 without). */
+uint16_t origin_port(const struct origin_opts *o);
 
 /*
  * Stops nginx (SIGTERM to the master, bounded wait, then SIGKILL to its

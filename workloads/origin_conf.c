@@ -7,6 +7,7 @@
 #include "workloads/origin.h"
 
 #include "common/log.h"
+#include "tls/cert.h"
 #include "workloads/body.h"
 
 #include <arpa/inet.h>
@@ -23,9 +24,9 @@
 
 /* ---- checks ------------------------------------------------------------ */
 
-static uint16_t opts_port(const struct origin_opts *o)
+uint16_t origin_port(const struct origin_opts *o)
 {
-	return o->port ? o->port : 80;
+	return o->port ? o->port : o->tls != TLS_OFF ? 443 : 80;
 }
 
 /* Index of an earlier resource with the same host and path, or -1. */
@@ -285,11 +286,55 @@ static size_t align_up(size_t v, size_t a)
 	return (v + a - 1) / a * a;
 }
 
+/*
+ * The http-level TLS directives: the run's certificate, and the version,
+ * suite and curve pinned so that runs differ only in what is tested
+ * (ssl_ciphers is TLS 1.2's list; TLS 1.3's suites need ssl_conf_command).
+ * Session tickets let clients resume; the cache stays nginx's default
+ * ("none"), so tickets are stateless, sealed with keys nginx's master
+ * makes once per start and every worker inherits.
+ *
+ * Early data (1.3-early), as measured with nginx 1.22.1 and OpenSSL 3.0.19
+ * (Debian 12) in a throwaway namespace, `openssl s_client -sess_out` once,
+ * then `s_client -sess_in S -early_data REQ` six times on the same ticket,
+ * with worker_processes 1 and 2: every resumption had "Early data was
+ * accepted", the same ticket six times, on either worker; and the same
+ * with ssl_session_cache shared:SSL:1m, with or without tickets.  OpenSSL's
+ * replay protection (single-use sessions) needs its built-in session
+ * cache, which nginx keeps out of the way (its "none" default, its shared
+ * cache an external one).  So nothing here needs a ticket to be used only
+ * once, and a client that uses each ticket once is accepted all the same.
+ * Early data is accepted by the server, yet $ssl_early_data may read "-"
+ * when the request is parsed after the handshake ended.
+ */
+static void put_tls(FILE *f, const struct origin_opts *o, const char *rundir)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/tls/%s", rundir, TLS_CERT_FILE);
+	fputs("\tssl_certificate ", f), put_quoted(f, path), fputs(";\n", f);
+	snprintf(path, sizeof(path), "%s/tls/%s", rundir, TLS_KEY_FILE);
+	fputs("\tssl_certificate_key ", f), put_quoted(f, path), fputs(";\n", f);
+	if (o->tls == TLS_12)
+		fputs("\tssl_protocols TLSv1.2;\n"
+		      "\tssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;\n", f);
+	else
+		fputs("\tssl_protocols TLSv1.3;\n"
+		      "\tssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;\n", f);
+	fputs("\tssl_ecdh_curve X25519;\n"
+	      "\tssl_session_tickets on;\n\tssl_session_timeout 1h;\n", f);
+	if (tls_modes[o->tls].early)
+		fputs("\tssl_early_data on;\n", f);
+}
+
 int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *o,
 		      const char *rundir)
 {
 	if (o->naddrs != pg->nhosts) {
 		log_err("origin: %zu addresses for %zu hosts", o->naddrs, pg->nhosts);
+		return -EINVAL;
+	}
+	if ((unsigned)o->tls >= TLS_MODES) {
+		log_err("origin: TLS mode %d out of range", (int)o->tls);
 		return -EINVAL;
 	}
 	int rc = origin_page_check(pg);
@@ -345,6 +390,8 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	fprintf(f, "\tmap_hash_bucket_size %zu;\n\tmap_hash_max_size %zu;\n",
 		align_up(maxkey + 32, 64), pg->n * 4 > 2048 ? pg->n * 4 : 2048);
 	fprintf(f, "\tserver_names_hash_bucket_size %zu;\n", align_up(maxhost + 32, 64));
+	if (o->tls != TLS_OFF)
+		put_tls(f, o, rundir);
 
 	for (size_t h = 0; h < pg->nhosts; h++) {
 		fprintf(f, "\tmap $request_uri $tfl_file_%zu {\n\t\tdefault \"/.tfl-missing\";\n", h);
@@ -376,7 +423,8 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	for (size_t h = 0; h < pg->nhosts; h++) {
 		char addr[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &o->addrs[h], addr, sizeof(addr));
-		fprintf(f, "\tserver {\n\t\tlisten %s:%u", addr, opts_port(o));
+		fprintf(f, "\tserver {\n\t\tlisten %s:%u%s", addr, origin_port(o),
+			o->tls != TLS_OFF ? " ssl" : "");
 		/* Socket options may be given once per address:port; hosts that
 		 * share an address are then told apart by server_name. */
 		int first = 1;

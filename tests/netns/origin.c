@@ -2,8 +2,10 @@
  * Root test of workloads/origin.c: the real nginx in a throwaway network
  * namespace serves every resource of a small page with exact sizes and
  * bytes, as nobody, from a 0700 run directory; TFO works on its listeners;
- * origin_free leaves no process and no directory; an unassigned address or a
- * port in use fails the start with a clear error and nothing left.  Exits 77
+ * HTTPS (1.3, 1.2) serves the same bytes with the run's CA and the pinned
+ * version only; origin_free leaves no process and no directory (no key);
+ * an unassigned address or a port in use fails the start with a clear
+ * error and nothing left.  Exits 77
  * when not root.
  *
  * The namespace is anonymous (unshare in a forked child): it disappears
@@ -200,17 +202,30 @@ static int same_file(const char *a, const char *b)
 	return same;
 }
 
-/* GET path from host at addr; returns the HTTP status, sets *size. */
-static int fetch(const char *host, const char *addr, const char *path,
-		 const char *outfile, int tfo, long *size)
+/* GET path from host at addr; returns the HTTP status, sets *size.  With
+ * ca, over HTTPS to port 443 with host's name and only ca trusted, and
+ * extra (an option of curl's, or NULL) added. */
+static int fetch_tls(const char *host, const char *addr, const char *path,
+		     const char *outfile, const char *ca, const char *extra, long *size)
 {
-	char hosthdr[128], url[64], out[128];
+	char hosthdr[128], url[160], out[128], resolve[160];
 	snprintf(hosthdr, sizeof(hosthdr), "Host: %s", host);
-	snprintf(url, sizeof(url), "http://%s:80/", addr);
-	char *argv[] = {"curl", "-s", "--max-time", "60", "--path-as-is",
-			"-o", (char *)outfile, "-w", "%{http_code} %{size_download}",
-			"-H", hosthdr, "--request-target", (char *)path, url,
-			tfo ? "--tcp-fastopen" : NULL, NULL};
+	snprintf(resolve, sizeof(resolve), "%s:443:%s", host, addr);
+	if (ca)
+		snprintf(url, sizeof(url), "https://%s/", host);
+	else
+		snprintf(url, sizeof(url), "http://%s:80/", addr);
+	char *argv[20] = {"curl", "-s", "--max-time", "60", "--path-as-is",
+			  "-o", (char *)outfile, "-w", "%{http_code} %{size_download}",
+			  "-H", hosthdr, "--request-target", (char *)path, url};
+	int n = 14;
+	if (ca) {
+		argv[n++] = "--resolve";
+		argv[n++] = resolve;
+		argv[n++] = "--cacert";
+		argv[n++] = (char *)ca;
+	}
+	argv[n] = (char *)extra;
 	int rc = run(argv, out, sizeof(out));
 	int code = 0;
 	*size = -1;
@@ -219,6 +234,72 @@ static int fetch(const char *host, const char *addr, const char *path,
 		return -1;
 	}
 	return code;
+}
+
+static int fetch(const char *host, const char *addr, const char *path,
+		 const char *outfile, int tfo, long *size)
+{
+	return fetch_tls(host, addr, path, outfile, NULL, tfo ? "--tcp-fastopen" : NULL, size);
+}
+
+/*
+ * HTTPS with TLS mode m: every resource by its host's name over a verified
+ * handshake with the run's CA alone, only the pinned version, the key and
+ * its directory private, and nothing left after origin_free.
+ */
+static void check_tls(struct page *pg, struct origin_opts o, enum tls_mode m,
+		      const char *const *addr_s)
+{
+	o.tls = m;
+	struct origin *or = origin_new(pg, &o);
+	CHECK(or != NULL, "origin_new (%s)", tls_mode_name(m));
+	if (!or)
+		return;
+	int rc = origin_start(or);
+	CHECK(rc == 0, "origin_start (%s): %s", tls_mode_name(m), strerror(-rc));
+	char rundir[512], path[700], outfile[600], docfile[700], name[BODY_NAME_MAX];
+	snprintf(rundir, sizeof(rundir), "%s", origin_rundir(or));
+	const char *ca = origin_ca_file(or);
+	CHECK(ca && access(ca, R_OK) == 0, "CA file %s", ca ? ca : "(null)");
+	struct stat st;
+	snprintf(path, sizeof(path), "%s/tls/key.pem", rundir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "%s mode", path);
+	snprintf(path, sizeof(path), "%s/tls", rundir);
+	CHECK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0700 && st.st_uid == 0,
+	      "%s mode %04o owner %d", path, st.st_mode & 07777, (int)st.st_uid);
+	snprintf(outfile, sizeof(outfile), "%s.fetched", rundir);
+	for (size_t i = 0; rc == 0 && ca && i < pg->n; i++) {
+		long size;
+		int h = pg->res[i].host;
+		int code = fetch_tls(pg->hosts[h], addr_s[h], pg->res[i].path, outfile, ca,
+				     NULL, &size);
+		CHECK(code == 200 && size == (long)pg->res[i].wire_bytes,
+		      "%s over %s: status %d, %ld bytes", pg->res[i].id, tls_mode_name(m),
+		      code, size);
+		body_name(pg->hosts[h], pg->res[i].path, name, sizeof(name));
+		snprintf(docfile, sizeof(docfile), "%s/docroot/%s", rundir, name);
+		CHECK(same_file(outfile, docfile), "%s: bytes differ", pg->res[i].id);
+		unlink(outfile);
+	}
+	if (rc == 0 && ca) {
+		long size;
+		/* the pinned version only: 1.2 refuses 1.3 and 1.3 refuses 1.2 */
+		char resolve[160], url[160], out[64];
+		snprintf(resolve, sizeof(resolve), "%s:443:%s", pg->hosts[0], addr_s[0]);
+		snprintf(url, sizeof(url), "https://%s/", pg->hosts[0]);
+		char *argv[] = {"curl", "-s", "--max-time", "20", "-o", "/dev/null",
+				"--resolve", resolve, "--cacert", (char *)ca,
+				m == TLS_12 ? "--tlsv1.3" : "--tls-max",
+				m == TLS_12 ? "--tlsv1.3" : "1.2", url, NULL};
+		CHECK(run(argv, out, sizeof(out)) == 35, "%s: another TLS version not refused",
+		      tls_mode_name(m));
+		/* the system's CAs do not vouch for it */
+		CHECK(fetch_tls(pg->hosts[0], addr_s[0], "/", "/dev/null",
+				"/etc/ssl/certs/ca-certificates.crt", NULL, &size) < 0,
+		      "certificate accepted without the run's CA");
+	}
+	origin_free(or);
+	CHECK(stat(rundir, &st) < 0 && errno == ENOENT, "run dir %s remains", rundir);
 }
 
 static char nasty[] = "/q\"x\\y$z{};#'%2e%2e?a=/../..&b=${x}";
@@ -342,6 +423,9 @@ static int child(const char *base)
 	CHECK(stat(rundir, &st) < 0 && errno == ENOENT, "run dir %s remains", rundir);
 	CHECK(master > 0 && kill(-master, 0) < 0 && errno == ESRCH,
 	      "nginx process group %d remains", (int)master);
+
+	check_tls(&pg, o, TLS_13, addr_s);
+	check_tls(&pg, o, TLS_12, addr_s);
 
 	/* A listener nginx cannot bind: origin_start fails promptly, nginx is
 	 * gone, and origin_free still removes everything. */

@@ -21,6 +21,9 @@ expect "subcommands" "pages plot presets " p
 expect "presets after --preset" "wpt-3g wpt-3gfast wpt-cable wpt-dsl " link --preset wpt-
 expect "options from --help" "--preset " load --pre
 expect "TFO modes" "cookie " load --tfo c
+expect "TLS modes" "1.3 1.3-early " link --tls 1.3
+expect "every TLS mode" "1.2 1.3 1.3-early off " link --tls ''
+expect "--tls from --help" "--tls " link --tl
 expect "page names for load" "wikipedia-capture wikipedia-tcp " load wiki
 expect "trials formats" "csv " trials --format c
 expect "run --shard from --help" "--shard " run --sh

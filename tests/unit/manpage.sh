@@ -7,6 +7,12 @@ for c in $("$BIN" --help | awk '/^commands:/ { on = 1; next } on && NF { print $
   if grep -Eq "^\.B[IR]? (.* )?\"?$c\b" "$MAN"; then echo "ok - man page: $c"
   else echo "FAIL - man page lacks the command $c"; fails=$((fails + 1)); fi
 done
+# --tls and each of its values, in the link options
+tls=$(awk '/^\.BI \\-\\-tls /,/^\.TP/' "$MAN")
+for v in off 1.2 1.3 '1.3\\-early'; do
+  if grep -Eq "^\.BR? $v( |$)" <<<"$tls"; then echo "ok - man page: --tls $v"
+  else echo "FAIL - man page: --tls lacks the value $v"; fails=$((fails + 1)); fi
+done
 if command -v groff >/dev/null; then
   out=$(groff -man -ww -z "$MAN" 2>&1)
   if [ -z "$out" ]; then echo "ok - groff -ww: no warning"

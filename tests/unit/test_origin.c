@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tls/cert.h"
 #include "workloads/body.h"
 #include "workloads/origin.h"
 
@@ -59,15 +60,21 @@ static int setup(void **state)
 	return 0;
 }
 
-static char *conf_text(const struct page *p, int fastopen, int *rc)
+static char *conf_tls(const struct page *p, int fastopen, enum tls_mode tls, int *rc)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct origin_opts o = opts(fastopen);
+	o.tls = tls;
 	*rc = origin_conf_write(f, p, &o, "/run/tfl x/\"r\"");
 	fclose(f);
 	return buf;
+}
+
+static char *conf_text(const struct page *p, int fastopen, int *rc)
+{
+	return conf_tls(p, fastopen, TLS_OFF, rc);
 }
 
 static int count(const char *hay, const char *needle)
@@ -103,6 +110,61 @@ static void test_listen(void **state)
 	assert_null(strstr(c, "fastopen"));
 	assert_int_equal(count(c, "listen 127.0.0.3:80 backlog=4096;"), 1);
 	free(c);
+}
+
+/* HTTPS: port 443, ssl on every listen, fastopen on the first of each
+ * address as with HTTP, the run's files, and the pinned parameters. */
+static void test_listen_tls(void **state)
+{
+	int rc;
+	char *c = conf_tls(&pg, 7, TLS_13, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count(c, "listen 127.0.0.2:443 ssl fastopen=7 backlog=4096;"), 1);
+	assert_int_equal(count(c, "listen 127.0.0.3:443 ssl fastopen=7 backlog=4096;"), 1);
+	assert_int_equal(count(c, "listen 127.0.0.2:443 ssl;"), 1);
+	assert_int_equal(count(c, ":80"), 0);
+	assert_int_equal(count(c, "ssl_certificate \"/run/tfl x/\\\"r\\\"/tls/cert.pem\";"), 1);
+	assert_int_equal(count(c, "ssl_certificate_key \"/run/tfl x/\\\"r\\\"/tls/key.pem\";"), 1);
+	assert_int_equal(count(c, "ssl_protocols TLSv1.3;"), 1);
+	assert_int_equal(count(c, "ssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;"), 1);
+	assert_int_equal(count(c, "ssl_ecdh_curve X25519;"), 1);
+	assert_int_equal(count(c, "ssl_session_tickets on;"), 1);
+	assert_int_equal(count(c, "ssl_session_timeout 1h;"), 1);
+	assert_int_equal(count(c, "ssl_ciphers"), 0);
+	assert_int_equal(count(c, "ssl_early_data"), 0);
+	free(c);
+
+	c = conf_tls(&pg, 0, TLS_13_EARLY, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count(c, "listen 127.0.0.3:443 ssl backlog=4096;"), 1);
+	assert_int_equal(count(c, "ssl_protocols TLSv1.3;"), 1);
+	assert_int_equal(count(c, "ssl_early_data on;"), 1);
+	free(c);
+
+	c = conf_tls(&pg, 7, TLS_12, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(count(c, "ssl_protocols TLSv1.2;"), 1);
+	assert_int_equal(count(c, "ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;"), 1);
+	assert_int_equal(count(c, "ssl_ecdh_curve X25519;"), 1);
+	assert_int_equal(count(c, "ssl_session_tickets on;"), 1);
+	assert_int_equal(count(c, "Ciphersuites"), 0);
+	assert_int_equal(count(c, "ssl_early_data"), 0);
+	free(c);
+
+	/* plain HTTP has none of it; an explicit port wins; a bad mode fails */
+	c = conf_text(&pg, 7, &rc);
+	assert_int_equal(count(c, "ssl"), 0);
+	free(c);
+	struct origin_opts o = opts(0);
+	assert_int_equal(origin_port(&o), 80);
+	o.tls = TLS_12;
+	assert_int_equal(origin_port(&o), 443);
+	o.port = 8443;
+	assert_int_equal(origin_port(&o), 8443);
+	o.tls = TLS_MODES;
+	FILE *f = fopen("/dev/null", "w");
+	assert_int_equal(origin_conf_write(f, &pg, &o, "/x"), -EINVAL);
+	fclose(f);
 }
 
 static void test_map_keys(void **state)
@@ -255,26 +317,16 @@ static uint16_t free_port(void)
 	return 0;
 }
 
-/* The real nginx parses the generated configuration, nasty keys included.
- * It binds the listen addresses, so an unprivileged port is used. */
-static void test_nginx_accepts(void **state)
+/* nginx -t of the configuration for o in dir (with dir/tmp); its exit
+ * status, its error log shown when it fails. */
+static int nginx_t(const char *dir, const struct origin_opts *o)
 {
-	if (access(ORIGIN_NGINX, X_OK) != 0) {
-		print_message("SKIP: nginx is not installed\n");
-		skip();
-	}
-	struct origin_opts o = opts(7);
-	o.port = free_port();
-	assert_true(o.port != 0);
-	char dir[] = "/tmp/tfl-test-origin-XXXXXX", path[128], elog[128], pfx[64];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/tmp", dir);
-	assert_int_equal(mkdir(path, 0755), 0);
+	char path[128], elog[128], pfx[64];
 	snprintf(path, sizeof(path), "%s/nginx.conf", dir);
 	snprintf(elog, sizeof(elog), "%s/error.log", dir);
 	snprintf(pfx, sizeof(pfx), "%s/", dir);
 	FILE *f = fopen(path, "w");
-	assert_int_equal(origin_conf_write(f, &pg, &o, dir), 0);
+	assert_int_equal(origin_conf_write(f, &pg, o, dir), 0);
 	fclose(f);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -289,15 +341,50 @@ static void test_nginx_accepts(void **state)
 		snprintf(cmd, sizeof(cmd), "cat '%s' >&2", elog);
 		(void)system(cmd);
 	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* A run directory for nginx -t: dir/tmp, and dir/tls with certificates. */
+static void nginx_dir(char *dir)
+{
+	char path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/tls", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(tls_cert_make(path, (const char *const *)hosts, 3), 0);
+}
+
+/* The real nginx parses the generated configuration, nasty keys included,
+ * and with every TLS mode (its ssl_conf_command, its certificate).  It
+ * binds the listen addresses, so an unprivileged port is used. */
+static void test_nginx_accepts(void **state)
+{
+	if (access(ORIGIN_NGINX, X_OK) != 0) {
+		print_message("SKIP: nginx is not installed\n");
+		skip();
+	}
+	struct origin_opts o = opts(7);
+	o.port = free_port();
+	assert_true(o.port != 0);
+	char dir[] = "/tmp/tfl-test-origin-XXXXXX";
+	nginx_dir(dir);
+	int status[TLS_MODES];
+	for (int m = TLS_OFF; m < TLS_MODES; m++) {
+		o.tls = (enum tls_mode)m;
+		status[m] = nginx_t(dir, &o);
+	}
 	rm_rf(dir);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	for (int m = TLS_OFF; m < TLS_MODES; m++)
+		assert_int_equal(status[m], 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_listen),
+		cmocka_unit_test(test_listen_tls),
 		cmocka_unit_test(test_map_keys),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_docroot),

@@ -113,6 +113,11 @@ static void test_https(void **state)
 	assert_string_equal(k[1].host, "b.example");
 	assert_int_equal(k[1].tls_resumed, 0);
 	assert_string_equal(k[1].tls_early, "none");
+	conns[1].tls.early = TLS_EARLY_REJECTED;
+	trial_rows_release(&rows);
+	assert_int_equal(trial_rows_make(&pg, &t, 4, &rows), 0);
+	k = rows.conns;
+	assert_string_equal(k[1].tls_early, "rejected");
 	assert_null(k[1].tls_group);  /* "" is unknown */
 	assert_int_equal(k[1].closed_ns, 600 * MS);
 
@@ -160,21 +165,11 @@ static void test_http(void **state)
 	trial_rows_release(&rows);
 }
 
-static void test_early_words(void **state)
-{
-	assert_string_equal(trial_rows_early(TLS_EARLY_NONE), "none");
-	assert_string_equal(trial_rows_early(TLS_EARLY_SENT), "sent");
-	assert_string_equal(trial_rows_early(TLS_EARLY_ACCEPTED), "accepted");
-	assert_string_equal(trial_rows_early(TLS_EARLY_REJECTED), "rejected");
-	assert_null(trial_rows_early((enum tls_early)99));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_http),
-		cmocka_unit_test(test_early_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
