@@ -50,18 +50,36 @@ static void usage(FILE *f)
 		"  -v, --verbose\n");
 }
 
+/* Per connection, OpenSSL's account: what verify/tls.h judged. */
+static json_t *tls_json(const struct page *pg, const struct fetch_result *f)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < f->nconns; i++) {
+		const struct fetch_conn *c = &f->conns[i];
+		if (!c->tls.version && c->tls.early == TLS_EARLY_NONE && c->tls_done_ns < 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:b, s:s, s:s, s:s, s:I}",
+			"conn", (json_int_t)i, "host", pg->hosts[c->host],
+			"version", tls_version_name(c->tls.version), "resumed", c->tls.resumed,
+			"early", tls_early_name(c->tls.early), "cipher", c->tls.cipher,
+			"group", c->tls.group, "tls_done_ns", (json_int_t)c->tls_done_ns));
+	}
+	return a;
+}
+
 static json_t *result_json(const struct page *pg, const struct session *s, const char *tfo,
-			   uint64_t stall_limit_ns, const struct trial_result *r)
+			   const char *tls, uint64_t stall_limit_ns, const struct trial_result *r)
 {
 	json_t *reqs = json_array();
 	for (size_t i = 0; i < r->fetch.n; i++) {
 		const struct fetch_req *q = &r->fetch.req[i];
 		json_array_append_new(reqs, json_pack(
-			"{s:s, s:s, s:s, s:I, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
+			"{s:s, s:s, s:s, s:I, s:i, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:i}",
 			"id", pg->res[i].id, "host", pg->hosts[pg->res[i].host], "path", pg->res[i].path,
 			"body_bytes", (json_int_t)q->body_bytes, "conn", q->conn, "new_conn", q->new_conn,
 			"queued_ns", (json_int_t)q->queued_ns, "connect_ns", (json_int_t)q->connect_ns,
-			"connected_ns", (json_int_t)q->connected_ns, "sent_ns", (json_int_t)q->sent_ns,
+			"connected_ns", (json_int_t)q->connected_ns, "tls_done_ns", (json_int_t)q->tls_done_ns,
+			"sent_ns", (json_int_t)q->sent_ns,
 			"first_byte_ns", (json_int_t)q->first_byte_ns, "done_ns", (json_int_t)q->done_ns,
 			"status", q->status));
 	}
@@ -70,7 +88,7 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);
 	struct link_late late;
 	link_late_of(&r->up, &r->down, r->late_known, stall_limit_ns, &late);
-	return json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
+	json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:I, s:f, s:I, s:I, s:b, s:s, s:{s:I, s:I, s:I}, "
 			 "s:{s:I, s:I}, s:I, s:I, s:I, s:I, s:o, s:o, s:I}",
 			 "page", pg->name, "tfo", tfo, "tcp_fastopen", r->tfo_sysctl, "cc", s->tb->cc,
 			 "cc_used", cc_used, "cc_read_back", (json_int_t)cc_n,
@@ -88,6 +106,14 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			 "bytes_in", (json_int_t)r->fetch.bytes_rx,
 			 "requests", reqs, "link_late", link_late_json(&late),
 			 "steal_ms", (json_int_t)(r->steal_ns >= 0 ? r->steal_ns / 1000000 : -1));
+	/* -1: not measured */
+	json_object_update_new(j, json_pack("{s:s, s:o, s:I, s:I, s:f, s:f}", "tls", tls,
+		"tls_connections", tls_json(pg, &r->fetch),
+		"tls_resumed", (json_int_t)r->fetch.conns_resumed,
+		"tls_early_accepted", (json_int_t)r->fetch.conns_early,
+		"cpu_fetch_ms", r->cpu_fetch_ns >= 0 ? r->cpu_fetch_ns / 1e6 : -1.0,
+		"cpu_origin_ms", r->cpu_origin_ns >= 0 ? r->cpu_origin_ns / 1e6 : -1.0));
+	return j;
 }
 
 static void result_text(const struct page *pg, const struct session *s, const struct linkopts *lo,
@@ -101,6 +127,10 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	       (unsigned long long)page_total_wire(pg));
 	printf("link        up %s, down %s; backend %s, cc %s\n", up, down, backend, s->tb->cc);
 	printf("tfo         %s (net.ipv4.tcp_fastopen=%d)\n", tfo_mode_name(lo->tfo), r->tfo_sysctl);
+	if (lo->tls != TLS_OFF)
+		printf("tls         %s: %zu of %zu connections resumed, early data accepted on %zu\n",
+		       tls_mode_title(lo->tls), r->fetch.conns_resumed, r->fetch.nconns,
+		       r->fetch.conns_early);
 	if (r->fetch.plt_ns >= 0)
 		printf("PLT         %.3f s\n", r->fetch.plt_ns / 1e9);
 	else
@@ -114,12 +144,18 @@ static void result_text(const struct page *pg, const struct session *s, const st
 	if (r->fallbacks)
 		printf("fallbacks   %zu connections fell back to a plain handshake after drops on "
 		       "the link, costing %.1f ms\n", r->fallbacks, r->fallback_ns / 1e6);
-	printf("TFO check   %s: %s\n", r->valid ? "valid" : "INVALID", r->reason);
+	printf("verdict     %s: %s\n", r->valid ? "valid" : "INVALID", r->reason);
 	printf("kernel      client TCPFastOpenActive +%llu, ActiveFail +%llu; server Passive +%llu; "
 	       "retransmitted segments +%llu\n",
 	       (unsigned long long)r->client.active, (unsigned long long)r->client.active_fail,
 	       (unsigned long long)r->server.passive,
 	       (unsigned long long)(r->client.retrans_segs + r->server.retrans_segs));
+	char cf[24] = "unknown", co[24] = "unknown";
+	if (r->cpu_fetch_ns >= 0)
+		snprintf(cf, sizeof(cf), "%.0f ms", r->cpu_fetch_ns / 1e6);
+	if (r->cpu_origin_ns >= 0)
+		snprintf(co, sizeof(co), "%.0f ms", r->cpu_origin_ns / 1e6);
+	printf("cpu         fetcher %s, origin (nginx) %s\n", cf, co);
 	printf("link drops  up %llu, down %llu\n",
 	       (unsigned long long)(r->up.drops_queue + r->up.drops_loss),
 	       (unsigned long long)(r->down.drops_queue + r->down.drops_loss));
@@ -306,7 +342,8 @@ static void load_report(const struct load_args *a, const struct page *pg, const 
 			const char *backend, const struct trial_result *r)
 {
 	if (a->json) {
-		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), a->lo.stall_limit_ns, r);
+		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), tls_mode_name(a->lo.tls),
+					a->lo.stall_limit_ns, r);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(j);
@@ -335,7 +372,7 @@ int cmd_load(int argc, char **argv)
 	}
 	struct session_opts so = {
 		.pg = pg, .backend = ops, .link = a.lo.link, .cc = a.lo.cc, .fastopen_qlen = 4096,
-		.tls = TLS_OFF,  /* until the fetcher speaks TLS (issue 12) */
+		.tls = a.lo.tls,
 		.seed = 1,
 	};
 	struct session *s;
@@ -344,6 +381,7 @@ int cmd_load(int argc, char **argv)
 		return 1;
 	}
 	struct trial_opts to = {
+		.tls = a.lo.tls,
 		.sched = { .max_per_host = a.conns, .per_conn = a.per_conn, .follow_plan = true },
 		.timeout_ns = a.timeout_ns,
 	};

@@ -5,6 +5,7 @@
 
 #include "common/log.h"
 #include "os/netns.h"
+#include "tls/client.h"
 #include "workloads/origin.h"
 
 int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
@@ -60,6 +61,11 @@ int session_up(const struct session_opts *o, struct session **out)
 	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->tls, o->seed, &s->origin);
 	if (rc < 0)
 		goto error;
+	s->tls = o->tls;
+	if (o->tls != TLS_OFF && !(s->tls_client = tls_client_new(o->tls, origin_ca_file(s->origin)))) {
+		rc = -EPROTO;
+		goto error;
+	}
 	*out = s;
 	return 0;
 error:
@@ -71,6 +77,7 @@ int session_down(struct session *s)
 {
 	if (!s)
 		return 0;
+	tls_client_free(s->tls_client);
 	origin_free(s->origin);
 	int rc = testbed_down(s->tb);
 	free(s);

@@ -17,6 +17,7 @@
 #include "workloads/page.h"
 
 struct origin;
+struct tls_client;
 
 struct session_opts {
 	const struct page *pg;                  /* borrowed; outlives the session */
@@ -34,6 +35,11 @@ struct session {
 	struct origin *origin;
 	const struct page *pg;
 	int tfo_sysctl;                         /* current value, -1 = unset */
+	enum tls_mode tls;                      /* what the origin serves */
+	struct tls_client *tls_client;          /* trusting the origin's CA and
+	                                           keeping the tickets of the
+	                                           session's loads; NULL for
+	                                           HTTP */
 };
 
 /*
@@ -46,7 +52,8 @@ struct session {
 int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
 		  uint64_t seed, struct origin **out);
 
-/* session_up - testbed + origin.  0, or a negative errno with nothing left. */
+/* session_up - testbed + origin (+ the TLS client for HTTPS).  0, or a
+ * negative errno with nothing left. */
 int session_up(const struct session_opts *o, struct session **out);
 
 /* session_down - stop nginx, tear the testbed down, free.  NULL is a no-op. */

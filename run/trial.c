@@ -9,13 +9,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "common/clock.h"
 #include "common/log.h"
 #include "os/netns.h"
+#include "os/proc.h"
 #include "os/tcpmetrics.h"
 #include "results/stats.h"
 #include "verify/stall.h"
+#include "verify/tls.h"
+#include "workloads/origin.h"
 
 /* Runs @fn in namespace @side of the testbed. */
 static int in_ns(struct session *s, enum testbed_side side, int (*fn)(void *), void *arg)
@@ -45,11 +49,39 @@ struct load_args {
 	int rc;
 };
 
+/* CPU time (user + system) of the calling thread, or -1 (logged once). */
+static int64_t thread_cpu_ns(void)
+{
+	static bool warned;
+	struct rusage ru;
+	if (getrusage(RUSAGE_THREAD, &ru) < 0) {
+		if (!warned)
+			log_warn("getrusage(RUSAGE_THREAD): %s (the fetcher's CPU time is not recorded)",
+				 strerror(errno));
+		warned = true;
+		return -1;
+	}
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* The fetcher runs in this thread: its CPU time is the thread's. */
 static int load(void *arg)
 {
 	struct load_args *a = arg;
+	int64_t t0 = thread_cpu_ns();
 	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
+	int64_t t1 = thread_cpu_ns();
+	a->r->cpu_fetch_ns = t0 >= 0 && t1 >= t0 ? t1 - t0 : -1;
 	return 0;
+}
+
+/* The origin's CPU time so far (nginx's master and workers), or -1. */
+static int64_t origin_cpu_ns(const struct session *s)
+{
+	pid_t pid = origin_pid(s->origin);
+	int64_t ns = pid > 0 ? proc_cpu_ns(pid) : -1;
+	return ns >= 0 ? ns : -1;
 }
 
 static void stats_delta(struct link_stats *d, const struct link_stats *before,
@@ -119,6 +151,26 @@ static void reason_join(char *dst, size_t len, const char *a, const char *b)
 	dst[o] = 0;
 }
 
+/*
+ * The TLS verdict (verify/tls.h) joins the TFO verdict in r->reason: an
+ * HTTPS trial is valid only when both are.  Plain HTTP loads keep the TFO
+ * reason alone, unless a connection spoke TLS after all.
+ */
+static void tls_judge(const struct session *s, const struct trial_opts *o, struct trial_result *r)
+{
+	char tls[160], tfo[sizeof(r->reason)];
+	bool ok = tls_verdict(o->tls, r->fetch.conns, r->fetch.nconns,
+			      (const char *const *)s->pg->hosts, tls, sizeof(tls));
+	if (ok && o->tls == TLS_OFF)
+		return;
+	snprintf(tfo, sizeof(tfo), "%s", r->reason);
+	if (ok)
+		reason_join(r->reason, sizeof(r->reason), tfo, tls);
+	else
+		reason_join(r->reason, sizeof(r->reason), r->valid ? NULL : tfo, tls);
+	r->valid = r->valid && ok;
+}
+
 int trial_run(struct session *s, const struct trial_opts *o, struct trial_result *r)
 {
 	struct tfo_counters c0, c1, s0, s1;
@@ -142,7 +194,8 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		return rc;
 
 	struct fetch_opts fo = {
-		.tfo = (o->tfo_sysctl & 0x1) != 0, .sched = o->sched, .timeout_ns = o->timeout_ns,
+		.tfo = (o->tfo_sysctl & 0x1) != 0, .tls = o->tls, .tls_client = s->tls_client,
+		.sched = o->sched, .timeout_ns = o->timeout_ns,
 	};
 	struct load_args a = { .s = s, .fo = &fo, .r = r };
 	/* Steal time is context, not a verdict: a machine without it warns once. */
@@ -153,8 +206,11 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	bool steal_ok = !no_steal && stall_steal_read("/proc/stat", &steal0) == 0;
 	no_steal = !steal_ok;
 	r->started_at_us = clock_real_ns() / 1000;
+	int64_t origin0 = origin_cpu_ns(s);
 	if ((rc = in_ns(s, TESTBED_CLIENT, load, &a)) < 0)
 		return rc;
+	int64_t origin1 = origin_cpu_ns(s);
+	r->cpu_origin_ns = origin0 >= 0 && origin1 >= origin0 ? origin1 - origin0 : -1;
 	if (steal_ok && stall_steal_read("/proc/stat", &steal1) == 0 && steal1 >= steal0)
 		r->steal_ns = (int64_t)(steal1 - steal0);
 
@@ -194,6 +250,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	r->fallbacks = chk.fallbacks;
 	r->fallback_ns = r->fallbacks ? fallback_cost(&r->fetch) : 0;
 	free(syn);
+	tls_judge(s, o, r);
 	if (r->stalled) {
 		char tfo[sizeof(r->reason)];
 		snprintf(tfo, sizeof(tfo), "%s", r->reason);
@@ -218,17 +275,49 @@ int trial_warmup(struct session *s, const struct trial_opts *o)
 	return rc;
 }
 
+/*
+ * The first host of the page with fewer stored session tickets than the
+ * connections a load may open to it (the scheduler's bound: one per
+ * per_conn requests, or one per resource up to max_per_host when
+ * connections are never retired), or -1 when every host has enough.
+ */
+static int tickets_short(const struct session *s, const struct trial_opts *o)
+{
+	const struct page *pg = s->pg;
+	for (size_t h = 0; h < pg->nhosts; h++) {
+		size_t n = 0, need;
+		for (size_t i = 0; i < pg->n; i++)
+			n += pg->res[i].host == (int)h;
+		size_t pool = o->sched.max_per_host > 0 ? (size_t)o->sched.max_per_host : 6;
+		need = o->sched.per_conn > 0 ? (n + (size_t)o->sched.per_conn - 1) / (size_t)o->sched.per_conn :
+		       n < pool ? n : pool;
+		if (tls_client_tickets(s->tls_client, pg->hosts[h]) < need)
+			return (int)h;
+	}
+	return -1;
+}
+
 int trial_prepare(struct session *s, struct trial_opts *o, enum tfo_mode mode)
 {
+	int rc, h;
 	o->tfo_sysctl = tfo_mode_sysctl(mode, false);
 	o->warm = false;
 	o->flush_metrics = true;
+	/* 1.3-early resumes every connection: loads that do not count collect
+	 * the tickets first (each load brings more than it uses: OpenSSL
+	 * servers send two per connection). */
+	for (int i = 0; tls_modes[o->tls].early && i < 3 && (h = tickets_short(s, o)) >= 0; i++) {
+		log_info("warm-up load to collect TLS session tickets (%s has %zu)", s->pg->hosts[h],
+			 tls_client_tickets(s->tls_client, s->pg->hosts[h]));
+		if ((rc = trial_warmup(s, o)) < 0)
+			return rc;
+	}
 	if (!tfo_modes[mode].cookies)
 		return 0;
 	/* Fresh metrics, then one load to fetch the cookies; the counted load
 	 * then keeps them (they live in tcp_metrics). */
 	log_info("warm-up load to fetch the TFO cookies");
-	int rc = trial_warmup(s, o);
+	rc = trial_warmup(s, o);
 	if (rc < 0)
 		return rc;
 	o->warm = true;

@@ -72,8 +72,10 @@ int trial_warmup(struct session *s, const struct trial_opts *o);
  * trial_prepare - set @o up for a load that counts in TFO mode @mode: its
  * sysctl, and the TCP metrics flushed first; for a mode with real cookies,
  * one trial_warmup first to fetch them, after which the metrics are kept
- * (the cookies live there).  Returns 0, or a negative errno when the
- * testbed failed.
+ * (the cookies live there).  In TLS mode 1.3-early (@o->tls, set by the
+ * caller), up to 3 trial_warmup loads first while a host of the page has
+ * fewer stored session tickets than the connections a load may open to
+ * it.  Returns 0, or a negative errno when the testbed failed.
  */
 int trial_prepare(struct session *s, struct trial_opts *o, enum tfo_mode mode);
 

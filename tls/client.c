@@ -11,9 +11,9 @@
  * server sends (TLS 1.3: after the handshake, two per connection by
  * default in OpenSSL servers).  In 1.3-early each one is kept in the
  * client's list, tagged with its host, and tls_conn_new takes the oldest
- * ticket of its host: a ticket is used once, because a server with replay
- * protection (OpenSSL's default) refuses early data on a ticket it has
- * already seen.  In the other modes tickets are not kept: every
+ * ticket of its host: a ticket is used once, as RFC 8446 (8.1) advises,
+ * so that a server with replay protection could not refuse the early data
+ * for a ticket it has seen.  In the other modes tickets are not kept: every
  * connection makes the full handshake the mode is about.
  */
 #include "tls/client.h"

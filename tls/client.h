@@ -8,7 +8,8 @@
  * group, all as the origin pins them) trusting one CA file, plus a store of
  * session tickets per host name: every ticket a server sends is kept, and a
  * connection in 1.3-early takes one (each ticket is used once, as RFC 8446
- * advises and as OpenSSL's replay protection on the server demands).
+ * advises for early data; nginx 1.22 with OpenSSL 3.0 would accept a reused
+ * one too, workloads/origin_conf.c says why).
  *
  * A tls_conn is one connection's TLS state.  The caller moves bytes:
  *   ciphertext out:  tls_conn_pending / tls_conn_sent
