@@ -1,6 +1,5 @@
 #include "os/proc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,50 +103,37 @@ int proc_has_admin_caps(void)
 	return (caps & (net_admin | sys_admin)) == (net_admin | sys_admin);
 }
 
-/* utime + stime (ticks) and the parent of /proc/@pid/stat; -errno if gone. */
-static int stat_cpu(pid_t pid, unsigned long long *ticks, pid_t *ppid)
+/* Nanoseconds on CPU of the thread @tid of @pid (/proc/PID/task/TID/
+ * schedstat, first field), or -errno. */
+static int64_t schedstat_ns(pid_t pid, pid_t tid)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	char path[80];
+	unsigned long long ns;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", (int)pid, (int)tid);
 	FILE *f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	int n = fscanf(f, "%llu", &ns);
 	fclose(f);
-	buf[n] = 0;
-	/* The name (field 2) may hold spaces and parentheses: fields count
-	 * from the last ')'. */
-	char *p = strrchr(buf, ')');
-	int pp;
-	unsigned long long ut, st;
-	if (!p || sscanf(p + 1, " %*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-			 &pp, &ut, &st) != 3)
-		return -EINVAL;
-	*ticks = ut + st;
-	*ppid = pp;
-	return 0;
+	return n == 1 ? (int64_t)ns : -EINVAL;
 }
 
 int64_t proc_cpu_ns(pid_t pid)
 {
-	unsigned long long total, t;
-	pid_t pp;
-	int rc = stat_cpu(pid, &total, &pp);
-	if (rc < 0)
-		return rc;
-	DIR *d = opendir("/proc");
-	if (!d)
+	int64_t total = schedstat_ns(pid, pid);
+	if (total < 0)
+		return total;
+	char path[80];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
 		return -errno;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char *end;
-		long child = strtol(e->d_name, &end, 10);
-		if (*end || child <= 0 || child == pid)
-			continue;
-		if (stat_cpu((pid_t)child, &t, &pp) == 0 && pp == pid)
-			total += t;
+	int child;
+	while (fscanf(f, "%d", &child) == 1) {
+		int64_t ns = schedstat_ns(child, child);
+		if (ns > 0)
+			total += ns;   /* a child that just exited adds nothing */
 	}
-	closedir(d);
-	long hz = sysconf(_SC_CLK_TCK);
-	return (int64_t)(total * (1000000000ull / (unsigned long long)(hz > 0 ? hz : 100)));
+	fclose(f);
+	return total;
 }

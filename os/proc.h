@@ -38,12 +38,12 @@ int proc_exit_code(int status);
 int proc_has_admin_caps(void);
 
 /*
- * proc_cpu_ns - the CPU time (user + system) that process @pid and its
- * direct children have used so far, from /proc/PID/stat: for nginx, the
- * master and its workers.  Counts in clock ticks (10 ms at USER_HZ 100), so
- * only sums over many loads or long loads mean much.  Returns the ns (>= 0)
- * or a negative errno when @pid is gone (not logged: the caller records
- * "unknown").
+ * proc_cpu_ns - the time on CPU, in ns, of process @pid's main thread and
+ * of its children's main threads so far (/proc/PID/task/PID/schedstat,
+ * exact to the ns, and .../children): for nginx, the master and its
+ * single-threaded workers.  Returns it (>= 0), or a negative errno when
+ * @pid is gone or the kernel lacks schedstat or the children list (not
+ * logged: the caller records "unknown").
  */
 int64_t proc_cpu_ns(pid_t pid);
 

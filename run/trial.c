@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "common/clock.h"
 #include "common/log.h"
@@ -49,30 +48,14 @@ struct load_args {
 	int rc;
 };
 
-/* CPU time (user + system) of the calling thread, or -1 (logged once). */
-static int64_t thread_cpu_ns(void)
-{
-	static bool warned;
-	struct rusage ru;
-	if (getrusage(RUSAGE_THREAD, &ru) < 0) {
-		if (!warned)
-			log_warn("getrusage(RUSAGE_THREAD): %s (the fetcher's CPU time is not recorded)",
-				 strerror(errno));
-		warned = true;
-		return -1;
-	}
-	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
-	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
-}
-
 /* The fetcher runs in this thread: its CPU time is the thread's. */
 static int load(void *arg)
 {
 	struct load_args *a = arg;
-	int64_t t0 = thread_cpu_ns();
+	int64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
-	int64_t t1 = thread_cpu_ns();
-	a->r->cpu_fetch_ns = t0 >= 0 && t1 >= t0 ? t1 - t0 : -1;
+	int64_t t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+	a->r->cpu_fetch_ns = t1 >= t0 ? t1 - t0 : -1;
 	return 0;
 }
 
@@ -268,7 +251,11 @@ void trial_result_release(struct trial_result *r)
 int trial_warmup(struct session *s, const struct trial_opts *o)
 {
 	struct trial_result t;
+	/* Full handshakes: a warm-up brings tickets and uses none (a resumed
+	 * connection brings one at most, often after the load has ended). */
+	tls_client_resume(s->tls_client, false);
 	int rc = trial_run(s, o, &t);
+	tls_client_resume(s->tls_client, true);
 	if (rc == 0 && t.fetch.error[0])
 		log_warn("warm-up load failed: %s", t.fetch.error);
 	trial_result_release(&t);
@@ -277,23 +264,15 @@ int trial_warmup(struct session *s, const struct trial_opts *o)
 
 /*
  * The first host of the page with fewer stored session tickets than the
- * connections a load may open to it (the scheduler's bound: one per
- * per_conn requests, or one per resource up to max_per_host when
- * connections are never retired), or -1 when every host has enough.
+ * connections a load may open to it (sched_conns_bound), or -1 when every
+ * host has enough.
  */
 static int tickets_short(const struct session *s, const struct trial_opts *o)
 {
-	const struct page *pg = s->pg;
-	for (size_t h = 0; h < pg->nhosts; h++) {
-		size_t n = 0, need;
-		for (size_t i = 0; i < pg->n; i++)
-			n += pg->res[i].host == (int)h;
-		size_t pool = o->sched.max_per_host > 0 ? (size_t)o->sched.max_per_host : 6;
-		need = o->sched.per_conn > 0 ? (n + (size_t)o->sched.per_conn - 1) / (size_t)o->sched.per_conn :
-		       n < pool ? n : pool;
-		if (tls_client_tickets(s->tls_client, pg->hosts[h]) < need)
+	for (size_t h = 0; h < s->pg->nhosts; h++)
+		if (tls_client_tickets(s->tls_client, s->pg->hosts[h]) <
+		    sched_conns_bound(s->pg, (int)h, &o->sched))
 			return (int)h;
-	}
 	return -1;
 }
 
@@ -303,24 +282,23 @@ int trial_prepare(struct session *s, struct trial_opts *o, enum tfo_mode mode)
 	o->tfo_sysctl = tfo_mode_sysctl(mode, false);
 	o->warm = false;
 	o->flush_metrics = true;
-	/* 1.3-early resumes every connection: loads that do not count collect
-	 * the tickets first (each load brings more than it uses: OpenSSL
-	 * servers send two per connection). */
+	if (tfo_modes[mode].cookies) {
+		/* Fresh metrics, then one load to fetch the cookies; the counted
+		 * load then keeps them (they live in tcp_metrics). */
+		log_info("warm-up load to fetch the TFO cookies");
+		if ((rc = trial_warmup(s, o)) < 0)
+			return rc;
+		o->warm = true;
+		o->flush_metrics = false;
+	}
+	/* 1.3-early resumes every connection, each with a ticket of its own:
+	 * warm-up loads collect them (trial_warmup makes full handshakes,
+	 * which bring two tickets each). */
 	for (int i = 0; tls_modes[o->tls].early && i < 3 && (h = tickets_short(s, o)) >= 0; i++) {
 		log_info("warm-up load to collect TLS session tickets (%s has %zu)", s->pg->hosts[h],
 			 tls_client_tickets(s->tls_client, s->pg->hosts[h]));
 		if ((rc = trial_warmup(s, o)) < 0)
 			return rc;
 	}
-	if (!tfo_modes[mode].cookies)
-		return 0;
-	/* Fresh metrics, then one load to fetch the cookies; the counted load
-	 * then keeps them (they live in tcp_metrics). */
-	log_info("warm-up load to fetch the TFO cookies");
-	rc = trial_warmup(s, o);
-	if (rc < 0)
-		return rc;
-	o->warm = true;
-	o->flush_metrics = false;
 	return 0;
 }

@@ -63,7 +63,8 @@ void trial_result_release(struct trial_result *r);
 
 /*
  * trial_warmup - one load that does not count, as @o says; a failed fetch
- * is only a warning.  Returns 0, or a negative errno when the testbed
+ * is only a warning.  Over TLS it makes full handshakes, so that it only
+ * adds session tickets.  Returns 0, or a negative errno when the testbed
  * itself failed.
  */
 int trial_warmup(struct session *s, const struct trial_opts *o);
@@ -72,8 +73,8 @@ int trial_warmup(struct session *s, const struct trial_opts *o);
  * trial_prepare - set @o up for a load that counts in TFO mode @mode: its
  * sysctl, and the TCP metrics flushed first; for a mode with real cookies,
  * one trial_warmup first to fetch them, after which the metrics are kept
- * (the cookies live there).  In TLS mode 1.3-early (@o->tls, set by the
- * caller), up to 3 trial_warmup loads first while a host of the page has
+ * (the cookies live there).  Then, in TLS mode 1.3-early (@o->tls, set by
+ * the caller), up to 3 trial_warmup loads while a host of the page has
  * fewer stored session tickets than the connections a load may open to
  * it.  Returns 0, or a negative errno when the testbed failed.
  */

@@ -40,6 +40,7 @@ struct tls_client {
 	SSL_CTX *ctx;
 	struct ticket *t;      /* oldest first */
 	size_t n, cap;
+	bool no_resume;        /* tls_client_resume(false) */
 };
 
 struct tls_conn {
@@ -83,8 +84,9 @@ static void ticket_drop(struct ticket *t)
 	SSL_SESSION_free(t->sess);
 }
 
-/* OpenSSL's new-session callback: keeps the ticket for its host.  Returns
- * 1 when it took the session (OpenSSL then does not free it). */
+/* OpenSSL's new-session callback: keeps a copy of the ticket for its host
+ * (the connection goes on using @sess).  Returns 0: OpenSSL keeps its own
+ * reference. */
 static int ticket_new(SSL *ssl, SSL_SESSION *sess)
 {
 	struct tls_conn *tc = SSL_get_app_data(ssl);
@@ -135,7 +137,8 @@ struct tls_client *tls_client_new(enum tls_mode m, const char *ca_file)
 {
 	char why[160];
 	if ((unsigned)m >= TLS_MODES || m == TLS_OFF || !ca_file) {
-		log_err("tls client: mode %s needs no TLS client", tls_mode_name(m));
+		log_err("tls client %s: %s", tls_mode_name(m),
+			!ca_file ? "no CA file to trust" : "plain HTTP needs no TLS client");
 		return NULL;
 	}
 	struct tls_client *cl = calloc(1, sizeof(*cl));
@@ -176,6 +179,12 @@ void tls_client_free(struct tls_client *cl)
 	free(cl->t);
 	SSL_CTX_free(cl->ctx);
 	free(cl);
+}
+
+void tls_client_resume(struct tls_client *cl, bool on)
+{
+	if (cl)
+		cl->no_resume = !on;
 }
 
 size_t tls_client_tickets(const struct tls_client *cl, const char *host)
@@ -235,7 +244,7 @@ struct tls_conn *tls_conn_new(struct tls_client *cl, const char *host)
 		tls_conn_free(tc);
 		return NULL;
 	}
-	if (tls_modes[cl->mode].early) {
+	if (tls_modes[cl->mode].early && !cl->no_resume) {
 		SSL_SESSION *s = ticket_take(cl, host);
 		int ok = !s || SSL_set_session(tc->ssl, s);
 		SSL_SESSION_free(s);   /* SSL_set_session took its own reference */
@@ -387,13 +396,14 @@ ssize_t tls_conn_read(struct tls_conn *tc, void *buf, size_t n)
 	size_t got = 0;
 	ERR_clear_error();
 	int r = SSL_read_ex(tc->ssl, buf, n, &got);
+	/* SSL_get_error first: no OpenSSL call may come between. */
+	int code = r == 1 ? SSL_ERROR_NONE : SSL_get_error(tc->ssl, r);
 	/* Reading may answer the server (a key update, the end of the
 	 * handshake): what OpenSSL wrote goes out with the next send. */
 	if (drain(tc) < 0)
 		return -EPROTO;
 	if (r == 1)
 		return (ssize_t)got;
-	int code = SSL_get_error(tc->ssl, r);
 	if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
 		return 0;
 	if (code == SSL_ERROR_ZERO_RETURN)

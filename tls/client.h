@@ -36,7 +36,7 @@ enum tls_early {
 				    again after the handshake */
 };
 
-/* early_name - "none", "sent", "accepted", "rejected"; "?" otherwise. */
+/* tls_early_name - "none", "sent", "accepted", "rejected"; "?" otherwise. */
 const char *tls_early_name(enum tls_early e);
 
 /* One connection's account, from OpenSSL itself. */
@@ -66,6 +66,14 @@ void tls_client_free(struct tls_client *cl);
 
 /* tls_client_tickets - how many unused tickets are stored for @host. */
 size_t tls_client_tickets(const struct tls_client *cl, const char *host);
+
+/*
+ * tls_client_resume - whether new connections take stored tickets (in
+ * 1.3-early; on from the start).  Off for a load that only collects them:
+ * full handshakes bring two tickets each from OpenSSL servers, a resumed
+ * connection one at most, often after the load has ended.  NULL is a no-op.
+ */
+void tls_client_resume(struct tls_client *cl, bool on);
 
 /*
  * tls_conn_new - TLS for a new connection to @host (the SNI and the name

@@ -14,8 +14,11 @@ static bool conn_problem(enum tls_mode m, const struct fetch_conn *c, char *why,
 			 want ? "no finished TLS handshake" : "TLS", want ? tls_version_name(want) : "plain HTTP");
 		return true;
 	}
-	if (!tls_modes[m].early)
-		return false;
+	if (!tls_modes[m].early) {
+		if (t->resumed)
+			snprintf(why, len, "resumed, where the mode measures a full handshake");
+		return t->resumed;
+	}
 	if (!t->resumed) {
 		snprintf(why, len, "a full handshake, not a resumed session (no ticket left for it)");
 		return true;
@@ -32,6 +35,10 @@ bool tls_verdict(enum tls_mode m, const struct fetch_conn *conns, size_t n,
 		 const char *const *hosts, char *reason, size_t len)
 {
 	char why[120];
+	if (n == 0 && m != TLS_OFF) {
+		snprintf(reason, len, "TLS: no connection was made");
+		return false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!conn_problem(m, &conns[i], why, sizeof(why)))
 			continue;

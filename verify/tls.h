@@ -18,9 +18,9 @@
 /*
  * tls_verdict - the verdict on the @n connections @conns of a load in mode
  * @m, whose hosts are named by @hosts (page.hosts).  TLS_OFF: no connection
- * may have spoken TLS.  Otherwise every connection must have finished its
- * handshake at the mode's version; in 1.3-early, also resumed, with its
- * early data accepted.  Returns true when valid; @reason (@len bytes)
+ * may have spoken TLS.  Otherwise there must be connections, and every one
+ * must have finished its handshake at the mode's version: in 1.2 and 1.3 a
+ * full handshake, in 1.3-early resumed, with its early data accepted.  Returns true when valid; @reason (@len bytes)
  * always says why in one line: the first connection that disagrees, or
  * what all of them did.
  */

@@ -54,6 +54,8 @@ struct conn {
 	struct http_resp resp;
 	struct tls_conn *tls;   /* NULL for plain HTTP */
 	bool tls_started;       /* the first flight was made */
+	ssize_t req_at;         /* TLS: ciphertext bytes to send before the
+				   current request's; -1 once it left */
 };
 
 struct load {
@@ -125,6 +127,7 @@ static int conn_open(struct load *L, int id, int host, int64_t now)
 	c->fd = -1;
 	c->host = host;
 	c->res = -1;
+	c->req_at = -1;
 	L->c[id] = c;
 	L->r->nconns = (size_t)id + 1;
 	L->r->conns[id] = (struct fetch_conn){ .host = host, .connect_ns = now,
@@ -207,14 +210,13 @@ static int sock_send(struct load *L, int id, const char *p, size_t len, size_t *
 	return 0;
 }
 
-/* The whole current request was handed over (to TLS, which sends it). */
-static void req_handed(struct load *L, int id, int64_t now)
+/* The whole current request was handed to TLS; its ciphertext starts
+ * @at bytes into what waits to be sent (sent_ns is when it leaves). */
+static void req_handed(struct load *L, int id, size_t at)
 {
 	struct conn *c = L->c[id];
-	struct fetch_req *q = &L->r->req[c->res];
-	if (q->sent_ns < 0)
-		q->sent_ns = now;
 	c->woff = L->reqlen[c->res];
+	c->req_at = (ssize_t)at;
 	L->r->bytes_tx += L->reqlen[c->res];
 }
 
@@ -236,20 +238,27 @@ static int tls_flush(struct load *L, int id, int64_t now, bool *pending)
 		if (rc)
 			return fail(L, rc, "conn %d: %s", id, tls_conn_error(c->tls));
 		if (taken)
-			req_handed(L, id, now);
-	}
-	if (res >= 0 && c->woff == 0 && tls_conn_ready(c->tls)) {
-		if ((rc = tls_conn_write(c->tls, L->req[res], L->reqlen[res])))
-			return fail(L, rc, "res %s: conn %d: %s", res_name(L, res), id,
-				    tls_conn_error(c->tls));
-		req_handed(L, id, now);
+			req_handed(L, id, 0);   /* early data: in the first flight */
 	}
 	const void *p;
 	size_t len, n;
+	if (res >= 0 && c->woff == 0 && tls_conn_ready(c->tls)) {
+		tls_conn_pending(c->tls, &p, &len);
+		if ((rc = tls_conn_write(c->tls, L->req[res], L->reqlen[res])))
+			return fail(L, rc, "res %s: conn %d: %s", res_name(L, res), id,
+				    tls_conn_error(c->tls));
+		req_handed(L, id, len);
+	}
 	tls_conn_pending(c->tls, &p, &len);
 	if ((rc = sock_send(L, id, p, len, &n)))
 		return rc;
 	tls_conn_sent(c->tls, n);
+	if (c->req_at >= 0 && res >= 0 && n > (size_t)c->req_at) {
+		L->r->req[res].sent_ns = now;   /* its first byte left just now */
+		c->req_at = -1;
+	} else if (c->req_at >= 0) {
+		c->req_at -= (ssize_t)n;
+	}
 	*pending = n < len;
 	return 0;
 }
@@ -445,8 +454,10 @@ static void tls_done(struct load *L, int id, int64_t now)
 	tls_conn_info(c->tls, &fc->tls);
 	L->r->conns_resumed += fc->tls.resumed;
 	L->r->conns_early += fc->tls.early == TLS_EARLY_ACCEPTED;
-	if (fc->tls.early == TLS_EARLY_REJECTED && c->res >= 0)
-		c->woff = 0;
+	if (fc->tls.early == TLS_EARLY_REJECTED && c->res >= 0) {
+		c->woff = 0;   /* sent again, now: its time is the resend's */
+		L->r->req[c->res].sent_ns = -1;
+	}
 }
 
 /* HTTPS: one recv() of ciphertext, all of it decrypted and fed to the

@@ -77,7 +77,10 @@ struct fetch_result {
 	size_t conns_resumed;     /* of those, TLS sessions resumed */
 	size_t conns_early;       /* of those, early data accepted */
 	uint64_t bytes_rx;        /* response bytes received, heads included */
-	uint64_t bytes_tx;        /* request bytes sent */
+	uint64_t bytes_tx;        /* request bytes sent: handed to the socket,
+				     or over TLS to OpenSSL (plaintext; a
+				     request refused as early data counts
+				     twice, as it is sent twice) */
 	char cc_used[16];         /* fetch_cc_summary of conns */
 	char error[256];          /* why the load failed; "" on success */
 };

@@ -133,6 +133,27 @@ end:
 	return rc;
 }
 
+size_t sched_conns_bound(const struct page *pg, int host, const struct sched_opts *o)
+{
+	size_t free_res = 0, planned = 0;
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_res *r = &pg->res[i];
+		if (r->host != host)
+			continue;
+		if (!o->follow_plan || r->conn < 0) {
+			free_res++;
+			continue;
+		}
+		size_t j = 0;   /* counted once: at its first resource */
+		while (j < i && !(pg->res[j].conn == r->conn && pg->res[j].host == host))
+			j++;
+		planned += j == i;
+	}
+	size_t pool = o->max_per_host > 0 ? (size_t)o->max_per_host : 6;
+	size_t per = o->per_conn > 0 ? (size_t)o->per_conn : 0;
+	return planned + (per ? (free_res + per - 1) / per : free_res < pool ? free_res : pool);
+}
+
 static int build_plans(struct sched *s)
 {
 	const struct page *pg = s->pg;

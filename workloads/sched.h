@@ -65,6 +65,15 @@ int sched_new(const struct page *pg, const struct sched_opts *o,
 	      struct sched **out);
 void sched_free(struct sched *s);
 
+/*
+ * sched_conns_bound - how many connections a load of @pg under @o may open
+ * to host @host: one per planned connection id (with follow_plan), and for
+ * the other resources one per per_conn requests, or one per resource up to
+ * max_per_host when connections are never retired (per_conn 0).  What
+ * must be ready per host before a load, e.g. TLS session tickets.
+ */
+size_t sched_conns_bound(const struct page *pg, int host, const struct sched_opts *o);
+
 /* Reports that res has received resp_bytes response bytes (head included)
  * of which body_bytes are body.  Returns 0, or -EINVAL if res is not the
  * request in flight. */

@@ -51,8 +51,15 @@ static void early_data(void **state)
 	c[0].tls.resumed = false;
 	assert_false(tls_verdict(TLS_13_EARLY, c, 2, hosts, why, sizeof(why)));
 	assert_non_null(strstr(why, "conn 0 to a.test: a full handshake"));
-	/* Resumed 1.3 without early data is fine for plain 1.3. */
-	assert_true(tls_verdict(TLS_13, c, 2, hosts, why, sizeof(why)));
+	/* 1.3 measures full handshakes: a resumed connection does not count. */
+	c[0].tls.resumed = true;
+	assert_false(tls_verdict(TLS_13, c, 2, hosts, why, sizeof(why)));
+	assert_string_equal(why, "TLS: conn 0 to a.test: resumed, where the mode measures a full handshake");
+	c[0].tls.resumed = false;
+	/* No connection at all is no TLS load. */
+	assert_false(tls_verdict(TLS_13, c, 0, hosts, why, sizeof(why)));
+	assert_string_equal(why, "TLS: no connection was made");
+	assert_true(tls_verdict(TLS_OFF, c, 0, hosts, why, sizeof(why)));
 	/* A short buffer is cut, not overrun. */
 	char small[10];
 	assert_false(tls_verdict(TLS_13_EARLY, c, 2, hosts, small, sizeof(small)));
