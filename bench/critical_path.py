@@ -3,8 +3,8 @@
 
 usage: critical_path.py DB [RUN]   (RUN: the newest run by default)
 
-For each cell (page, RTT, queue, requests per connection, encoding, TFO
-mode), over its valid trials, the means of:
+For each cell (page, RTT, queue, requests per connection, encoding and TLS
+mode, TFO mode), over its valid trials, the means of:
   plt       page load time, s
   xfer      the transfer share: the bytes the load moved (both ways) at the
             downlink's rate, over the PLT; near 1 means the link was busy
@@ -64,10 +64,15 @@ def main():
         sys.exit(__doc__)
     con = sqlite3.connect(sys.argv[1])
     run = int(sys.argv[2]) if len(sys.argv) == 3 else con.execute("select max(id) from runs").fetchone()[0]
+    # Schema 6 has the TLS mode; an HTTPS cell's enc reads e.g. "wire/1.3".
+    cols = [r[1] for r in con.execute("pragma table_info(conditions)")]
+    tls = "tls" if "tls" in cols else "'off'"
     conds = con.execute(
-        "select id, page, rtt_ns, queue_pkts, per_conn, coalesce(encoding, ''), tfo_mode, down_bps"
-        " from conditions where run_id = ? order by idx, tfo_mode desc", (run,)).fetchall()
-    print("%-14s %4s %6s %4s %-7s %-3s %7s %5s %5s %4s %8s %7s %7s %7s" % (
+        "select id, page, rtt_ns, queue_pkts, per_conn, coalesce(encoding, '')"
+        " || case when %s = 'off' then '' else '/' || %s end, tfo_mode, down_bps"
+        " from conditions where run_id = ? order by idx, tfo_mode desc" % (tls, tls),
+        (run,)).fetchall()
+    print("%-14s %4s %6s %4s %-13s %-3s %7s %5s %5s %4s %8s %7s %7s %7s" % (
         "page", "rtt", "queue", "req", "enc", "tfo", "plt", "xfer", "conns", "path", "path_new",
         "slot_ms", "rtt_ms", "body_ms"))
     cache = {}
@@ -93,7 +98,7 @@ def main():
         if not trials:
             continue
         m = [a / len(trials) for a in acc]
-        print("%-14s %4.0f %6s %4s %-7s %-3s %7.3f %5.2f %5.1f %4.1f %8.1f %7.0f %7.0f %7.0f" % (
+        print("%-14s %4.0f %6s %4s %-13s %-3s %7.3f %5.2f %5.1f %4.1f %8.1f %7.0f %7.0f %7.0f" % (
             page, rtt / 1e6, "%dp" % q if q else "-", pc or "inf", enc or "?", mode, *m))
 
 
