@@ -11,10 +11,10 @@ const struct tfo_mode_def tfo_modes[TFO_MODES] = {
 };
 
 const struct tls_mode_def tls_modes[TLS_MODES] = {
-	[TLS_OFF] = { "off", 0, false, "HTTP" },
-	[TLS_12] = { "1.2", 0x0303, false, "TLS 1.2" },
-	[TLS_13] = { "1.3", 0x0304, false, "TLS 1.3" },
-	[TLS_13_EARLY] = { "1.3-early", 0x0304, true, "TLS 1.3 0-RTT" },
+	[TLS_OFF] = { "off", 0, NULL, false, "HTTP" },
+	[TLS_12] = { "1.2", 0x0303, "ECDHE-RSA-AES128-GCM-SHA256", false, "TLS 1.2" },
+	[TLS_13] = { "1.3", 0x0304, "TLS_AES_128_GCM_SHA256", false, "TLS 1.3" },
+	[TLS_13_EARLY] = { "1.3-early", 0x0304, "TLS_AES_128_GCM_SHA256", true, "TLS 1.3 0-RTT" },
 };
 
 static const char *const backend_names[BACKEND_CHOICES] = {

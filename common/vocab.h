@@ -60,6 +60,9 @@ struct tls_mode_def {
 	int version;          /* the protocol version both sides are pinned to,
 	                         as on the wire (TLS1_2_VERSION 0x0303,
 	                         TLS1_3_VERSION 0x0304); 0 = plain HTTP */
+	const char *suite;    /* the one cipher suite both sides allow, in
+	                         OpenSSL's names: a TLS 1.2 cipher list, or a
+	                         TLS 1.3 ciphersuite; NULL for plain HTTP */
 	bool early;           /* resumed sessions send the request as early
 	                         data: a load that counts needs an earlier load
 	                         to collect the session tickets */
@@ -73,6 +76,9 @@ struct tls_mode_def {
  *   1.3-early  TLS 1.3 resumed with a ticket, the request as early data
  */
 extern const struct tls_mode_def tls_modes[TLS_MODES];
+
+/* The one key-exchange group both sides allow, in every TLS mode. */
+#define TLS_GROUP "X25519"
 
 #define TLS_MODE_FORM "off, 1.2, 1.3 or 1.3-early"
 

@@ -124,11 +124,11 @@ static int ctx_pin(SSL_CTX *ctx, enum tls_mode m)
 	int v = tls_modes[m].version;
 	if (!SSL_CTX_set_min_proto_version(ctx, v) || !SSL_CTX_set_max_proto_version(ctx, v))
 		return -1;
-	if (v == TLS1_2_VERSION && !SSL_CTX_set_cipher_list(ctx, "ECDHE-RSA-AES128-GCM-SHA256"))
+	if (v == TLS1_2_VERSION && !SSL_CTX_set_cipher_list(ctx, tls_modes[m].suite))
 		return -1;
-	if (v == TLS1_3_VERSION && !SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256"))
+	if (v == TLS1_3_VERSION && !SSL_CTX_set_ciphersuites(ctx, tls_modes[m].suite))
 		return -1;
-	if (!SSL_CTX_set1_groups_list(ctx, "X25519"))
+	if (!SSL_CTX_set1_groups_list(ctx, TLS_GROUP))
 		return -1;
 	return 0;
 }
@@ -361,6 +361,11 @@ int tls_conn_received(struct tls_conn *tc, const void *buf, size_t n)
 		tc->early = SSL_get_early_data_status(tc->ssl) == SSL_EARLY_DATA_ACCEPTED ?
 			TLS_EARLY_ACCEPTED : TLS_EARLY_REJECTED;
 	return drain(tc) < 0 ? -EPROTO : 1;
+}
+
+bool tls_conn_started(const struct tls_conn *tc)
+{
+	return tc->started;
 }
 
 bool tls_conn_ready(const struct tls_conn *tc)

@@ -96,11 +96,14 @@ bool tls_conn_can_early(const struct tls_conn *tc);
  */
 int tls_conn_start(struct tls_conn *tc, const void *early, size_t len, size_t *taken);
 
+/* Was tls_conn_start called? */
+bool tls_conn_started(const struct tls_conn *tc);
+
 /*
- * tls_conn_received - feeds @n ciphertext bytes read from the socket and
- * advances the handshake.  Returns 1 when this call finished the
- * handshake, 0 otherwise, or -EPROTO (a TLS failure: alert, verification,
- * version) with tls_conn_error set.
+ * tls_conn_received - feeds @n ciphertext bytes read from the socket (they
+ * are copied: @buf is free again on return) and advances the handshake.
+ * Returns 1 when this call finished the handshake, 0 otherwise, or -EPROTO
+ * (a TLS failure: alert, verification, version) with tls_conn_error set.
  */
 int tls_conn_received(struct tls_conn *tc, const void *buf, size_t n);
 

@@ -53,7 +53,6 @@ struct conn {
 	uint32_t events;        /* epoll interest */
 	struct http_resp resp;
 	struct tls_conn *tls;   /* NULL for plain HTTP */
-	bool tls_started;       /* the first flight was made */
 	ssize_t req_at;         /* TLS: ciphertext bytes to send before the
 				   current request's; -1 once it left */
 };
@@ -69,8 +68,8 @@ struct load {
 	char **req;             /* prebuilt request per resource */
 	size_t *reqlen;
 	int64_t t0_ns;          /* CLOCK_MONOTONIC at the start */
-	char *rbuf;             /* one read buffer for all sockets */
-	char *pbuf;             /* decrypted bytes, with TLS */
+	char *rbuf;             /* one read buffer for all sockets (with TLS,
+				   for the ciphertext, then the plaintext) */
 	int rc;                 /* first failure, 0 if none */
 };
 
@@ -230,10 +229,9 @@ static int tls_flush(struct load *L, int id, int64_t now, bool *pending)
 {
 	struct conn *c = L->c[id];
 	int res = c->res, rc;
-	if (!c->tls_started) {
+	if (!tls_conn_started(c->tls)) {
 		bool early = res >= 0 && tls_modes[L->o.tls].early;
 		size_t taken = 0;
-		c->tls_started = true;
 		rc = tls_conn_start(c->tls, early ? L->req[res] : NULL, early ? L->reqlen[res] : 0, &taken);
 		if (rc)
 			return fail(L, rc, "conn %d: %s", id, tls_conn_error(c->tls));
@@ -471,14 +469,15 @@ static int conn_read_tls(struct load *L, int id, int64_t now)
 	conn_mark_connected(L, id, now);
 	if (!c->syn_checked)
 		check_syn_data(L, id);
+	/* OpenSSL copies the ciphertext: rbuf is free for the plaintext. */
 	int rc = tls_conn_received(c->tls, L->rbuf, (size_t)n);
 	if (rc < 0)
 		return fail(L, rc, "conn %d: %s", id, tls_conn_error(c->tls));
 	if (rc == 1)
 		tls_done(L, id, now);
 	ssize_t m;
-	while ((m = tls_conn_read(c->tls, L->pbuf, FETCH_RBUF)) > 0)
-		if ((rc = conn_consume(L, id, L->pbuf, (size_t)m, now)))
+	while ((m = tls_conn_read(c->tls, L->rbuf, FETCH_RBUF)) > 0)
+		if ((rc = conn_consume(L, id, L->rbuf, (size_t)m, now)))
 			return rc;
 	if (m == -EPIPE)
 		return conn_recv_end(L, id, 0);
@@ -624,9 +623,7 @@ static int load_init(struct load *L, const struct page *pg,
 	L->req = calloc(pg->n, sizeof(*L->req));
 	L->reqlen = calloc(pg->n, sizeof(*L->reqlen));
 	L->rbuf = malloc(FETCH_RBUF);
-	L->pbuf = L->o.tls != TLS_OFF ? malloc(FETCH_RBUF) : NULL;
-	if (!r->req || !r->conns || !L->c || !L->req || !L->reqlen || !L->rbuf ||
-	    (L->o.tls != TLS_OFF && !L->pbuf))
+	if (!r->req || !r->conns || !L->c || !L->req || !L->reqlen || !L->rbuf)
 		return fail(L, -ENOMEM, "out of memory");
 	if (L->o.tls != TLS_OFF && !L->o.tls_client)
 		return fail(L, -EINVAL, "HTTPS (%s) without a TLS client", tls_mode_name(L->o.tls));
@@ -664,7 +661,6 @@ static void load_release(struct load *L)
 	free(L->req);
 	free(L->reqlen);
 	free(L->rbuf);
-	free(L->pbuf);
 	free(L->c);
 	sched_free(L->s);
 	if (L->ep >= 0)

@@ -314,13 +314,13 @@ static void put_tls(FILE *f, const struct origin_opts *o, const char *rundir)
 	fputs("\tssl_certificate ", f), put_quoted(f, path), fputs(";\n", f);
 	snprintf(path, sizeof(path), "%s/tls/%s", rundir, TLS_KEY_FILE);
 	fputs("\tssl_certificate_key ", f), put_quoted(f, path), fputs(";\n", f);
+	/* The pins are common/vocab's, as the fetcher's (tls/client.c). */
 	if (o->tls == TLS_12)
-		fputs("\tssl_protocols TLSv1.2;\n"
-		      "\tssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;\n", f);
+		fprintf(f, "\tssl_protocols TLSv1.2;\n\tssl_ciphers %s;\n", tls_modes[o->tls].suite);
 	else
-		fputs("\tssl_protocols TLSv1.3;\n"
-		      "\tssl_conf_command Ciphersuites TLS_AES_128_GCM_SHA256;\n", f);
-	fputs("\tssl_ecdh_curve X25519;\n"
+		fprintf(f, "\tssl_protocols TLSv1.3;\n\tssl_conf_command Ciphersuites %s;\n",
+			tls_modes[o->tls].suite);
+	fputs("\tssl_ecdh_curve " TLS_GROUP ";\n"
 	      "\tssl_session_tickets on;\n\tssl_session_timeout 1h;\n", f);
 	if (tls_modes[o->tls].early)
 		fputs("\tssl_early_data on;\n", f);
