@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cli/commands.h"
@@ -43,6 +44,9 @@ static void usage(FILE *f)
 		"  --timeout TIME       per request (default 30s)\n"
 		"  --encoding E         wire (default: bodies as the network carried them,\n"
 		"                       gzip'd text) or decoded (every body at its decoded size)\n"
+		"  --browser NAME       builtin (default: tfolab's fetcher) or chromium: a real\n"
+		"                       headless Chromium loads bodies it can parse (HTTP only;\n"
+		"                       --per-conn and --conns-per-host do not apply to it)\n"
 		"output:\n"
 		"  --json               print JSON instead of text\n"
 		"  --har FILE           also write the load as a HAR 1.2 file ('-' = stdout)\n"
@@ -236,6 +240,7 @@ struct load_args {
 	const char *page;
 	const char *har;
 	int per_conn, conns, json, waterfall, decoded;
+	bool browser;      /* --browser chromium */
 	uint64_t timeout_ns;
 };
 
@@ -247,7 +252,7 @@ struct load_args {
 static int load_parse(int argc, char **argv, struct load_args *a)
 {
 	enum { OPT_PER_CONN = 2000, OPT_CONNS, OPT_TIMEOUT, OPT_JSON, OPT_NO_WATERFALL, OPT_ENCODING,
-	       OPT_HAR };
+	       OPT_HAR, OPT_BROWSER };
 	static const struct option longopts[] = {
 		LINKOPTS_LONG,
 		{ "per-conn", required_argument, NULL, OPT_PER_CONN },
@@ -256,6 +261,7 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		{ "encoding", required_argument, NULL, OPT_ENCODING },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "har", required_argument, NULL, OPT_HAR },
+		{ "browser", required_argument, NULL, OPT_BROWSER },
 		{ "no-waterfall", no_argument, NULL, OPT_NO_WATERFALL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -315,6 +321,14 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 			}
 			a->decoded = rc == ENC_DECODED;
 			break;
+		case OPT_BROWSER:
+			if (strcmp(optarg, "chromium") && strcmp(optarg, "builtin")) {
+				fprintf(stderr, "tfolab load: --browser: \"%s\" is not a fetcher "
+					"(use builtin or chromium)\n", optarg);
+				return 2;
+			}
+			a->browser = !strcmp(optarg, "chromium");
+			break;
 		case OPT_JSON:
 			a->json = 1;
 			break;
@@ -334,6 +348,10 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		return 2;
 	}
 	a->page = argv[optind];
+	if (a->browser && a->lo.tls != TLS_OFF) {
+		fprintf(stderr, "tfolab load: --browser chromium runs over HTTP only (no --tls)\n");
+		return 2;
+	}
 	return -1;
 }
 

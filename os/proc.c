@@ -1,6 +1,9 @@
 #include "os/proc.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +12,7 @@
 #include <time.h>
 
 #include "common/clock.h"
+#include "common/log.h"
 
 static sigset_t run_signals(void)
 {
@@ -136,4 +140,84 @@ int64_t proc_cpu_ns(pid_t pid)
 	}
 	fclose(f);
 	return total;
+}
+
+int proc_group_signal(pid_t pgid, int sig, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[300], buf[512];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		/* "pid (comm) state ppid pgrp ..."; comm may hold ") ". */
+		char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
+		char state;
+		int ppid, pgrp;
+		if (!open_p || !close_p ||
+		    sscanf(close_p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+			continue;
+		*close_p = '\0';
+		if (pgrp != pgid || state == 'Z' || (comm && strcmp(open_p + 1, comm) != 0))
+			continue;
+		if (sig)
+			kill((pid_t)atoi(e->d_name), sig);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+void proc_sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms)
+{
+	int64_t deadline = clock_mono_ms() + timeout_ms;
+	int left;
+	while (pgid > 1 && (left = proc_group_signal(pgid, SIGKILL, comm)) > 0) {
+		if (clock_mono_ms() >= deadline)
+			return left;
+		proc_sleep_ms(10);
+	}
+	return 0;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)ftw;
+	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+	if (rc < 0 && errno != ENOENT)
+		log_warn("remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int proc_tree_remove(const char *path)
+{
+	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
+		int e = errno;
+		log_err("remove %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (access(path, F_OK) == 0) {
+		log_err("remove %s: still present", path);
+		return -ENOTEMPTY;
+	}
+	return 0;
 }

@@ -47,4 +47,29 @@ int proc_has_admin_caps(void);
  */
 int64_t proc_cpu_ns(pid_t pid);
 
+/*
+ * proc_group_signal - send @sig (0: only count) to every live (non-zombie)
+ * process of process group @pgid, only to those whose command name is
+ * @comm when @comm is not NULL, and return how many there were.  Through
+ * /proc, because a group's members outlive its leader (then nobody's
+ * children).
+ */
+int proc_group_signal(pid_t pgid, int sig, const char *comm);
+
+/*
+ * proc_group_kill - SIGKILL process group @pgid (members named @comm, or
+ * all) until none is left or @timeout_ms passed.  Returns how many were
+ * left (0 = gone).
+ */
+int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms);
+
+/* proc_sleep_ms - sleep @ms milliseconds (interrupted sleeps resume). */
+void proc_sleep_ms(int ms);
+
+/*
+ * proc_tree_remove - remove @path and everything below it, never following
+ * a symlink.  0 (also when it did not exist), or a negative errno (logged).
+ */
+int proc_tree_remove(const char *path);
+
 #endif

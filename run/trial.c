@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/clock.h"
+#include "browser/load.h"
 #include "common/log.h"
 #include "os/netns.h"
 #include "os/proc.h"
@@ -45,13 +46,27 @@ struct load_args {
 	struct session *s;
 	const struct fetch_opts *fo;
 	struct trial_result *r;
+	const char *preload;     /* browser mode: the TFO library; else NULL */
 	int rc;
 };
+
+/* Chromium runs in processes of its own: its CPU time is not measured. */
+static int load_browser(struct load_args *a)
+{
+	struct browser_opts bo = {
+		.dir = a->s->tb->run_dir, .prefix = a->s->tb->prefix,
+		.preload = a->fo->tfo ? a->preload : NULL, .port = a->fo->port,
+	};
+	a->rc = browser_load(a->s->pg, a->s->tb->server_addr, &bo, &a->r->fetch);
+	return 0;
+}
 
 /* The fetcher runs in this thread: its CPU time is the thread's. */
 static int load(void *arg)
 {
 	struct load_args *a = arg;
+	if (a->preload)
+		return load_browser(a);
 	int64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
 	int64_t t1 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
@@ -180,7 +195,11 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		.tfo = (o->tfo_sysctl & 0x1) != 0, .tls = o->tls, .tls_client = s->tls_client,
 		.sched = o->sched, .timeout_ns = o->timeout_ns,
 	};
-	struct load_args a = { .s = s, .fo = &fo, .r = r };
+	struct load_args a = { .s = s, .fo = &fo, .r = r, .preload = o->browser ? o->preload : NULL };
+	if (o->browser && !o->preload) {
+		log_err("trial: browser mode without the TFO preload library");
+		return -EINVAL;
+	}
 	/* Steal time is context, not a verdict: a machine without it warns once. */
 	static bool no_steal;
 	uint64_t steal0 = 0, steal1 = 0;
@@ -218,10 +237,11 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		reason_join(r->reason, sizeof(r->reason), r->stalled ? stall : NULL, why);
 		return 0;
 	}
-	bool *syn = calloc(r->fetch.nconns ? r->fetch.nconns : 1, sizeof(bool));
-	if (!syn)
+	/* A browser's connections are the kernel's to count (tfo.h). */
+	bool *syn = o->browser ? NULL : calloc(r->fetch.nconns ? r->fetch.nconns : 1, sizeof(bool));
+	if (!o->browser && !syn)
 		return -ENOMEM;
-	for (size_t i = 0; i < r->fetch.nconns; i++)
+	for (size_t i = 0; syn && i < r->fetch.nconns; i++)
 		syn[i] = r->fetch.conns[i].syn_data;
 	struct tfo_check chk = {
 		.mode = o->tfo_sysctl, .warm = o->warm, .new_conns = r->fetch.nconns,
@@ -231,7 +251,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	};
 	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
 	r->fallbacks = chk.fallbacks;
-	r->fallback_ns = r->fallbacks ? fallback_cost(&r->fetch) : 0;
+	r->fallback_ns = r->fallbacks ? (o->browser ? -1 : fallback_cost(&r->fetch)) : 0;
 	free(syn);
 	tls_judge(s, o, r);
 	if (r->stalled) {
@@ -254,7 +274,11 @@ int trial_warmup(struct session *s, const struct trial_opts *o)
 	/* Full handshakes: a warm-up brings tickets and uses none (a resumed
 	 * connection brings one at most, often after the load has ended). */
 	tls_client_resume(s->tls_client, false);
-	int rc = trial_run(s, o, &t);
+	/* Cookies live in the namespace's tcp_metrics, whoever fetched them:
+	 * the builtin fetcher gets them in a fraction of a browser's time. */
+	struct trial_opts w = *o;
+	w.browser = false;
+	int rc = trial_run(s, &w, &t);
 	tls_client_resume(s->tls_client, true);
 	if (rc == 0 && t.fetch.error[0])
 		log_warn("warm-up load failed: %s", t.fetch.error);

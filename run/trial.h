@@ -25,6 +25,11 @@ struct trial_opts {
 	struct sched_opts sched;
 	uint64_t timeout_ns;     /* per request */
 	uint64_t stall_limit_ns; /* see stall_verdict; 0 = no verdict */
+	bool browser;            /* a real Chromium loads the page (browser/load.h),
+				    verified by the kernel's counters alone;
+				    warm-ups still use the builtin fetcher */
+	const char *preload;     /* the TFO library Chromium gets when the load
+				    has TFO (browser mode only) */
 };
 
 struct trial_result {

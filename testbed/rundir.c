@@ -3,13 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "os/proc.h"
 
 int rundir_create(const char *prefix, char *out, size_t len)
 {
@@ -28,25 +28,9 @@ int rundir_create(const char *prefix, char *out, size_t len)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	if (rc < 0 && errno != ENOENT)
-		log_warn("remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int rundir_remove(const char *path)
 {
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
-		log_err("remove %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	if (access(path, F_OK) == 0) {
-		log_err("remove %s: still present", path);
-		return -ENOTEMPTY;
-	}
-	return 0;
+	return proc_tree_remove(path);
 }
 
 int rundir_lock(const char *path)

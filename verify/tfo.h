@@ -25,6 +25,8 @@ struct tfo_counters {
 	uint64_t blackhole;       /* TCPFastOpenBlackhole */
 	uint64_t syn_retrans;     /* TCPSynRetrans */
 	uint64_t retrans_segs;    /* Tcp RetransSegs */
+	uint64_t active_opens;    /* Tcp ActiveOpens: connections the
+				     namespace's clients opened */
 };
 
 /*
@@ -52,7 +54,11 @@ struct tfo_check {
 	int mode;                 /* net.ipv4.tcp_fastopen of the client */
 	bool warm;                /* cookies were fetched by a warm-up load */
 	size_t new_conns;         /* connections the load opened */
-	const bool *syn_data;     /* per connection: SYN data acked */
+	const bool *syn_data;     /* per connection: SYN data acked; NULL
+				     when the client cannot tell (a browser):
+				     then new_conns is set from the client's
+				     TcpActiveOpens and the counters alone
+				     decide */
 	const struct tfo_counters *client;  /* delta of the client's ns */
 	const struct tfo_counters *server;  /* delta of the server's ns, or
 					       NULL to leave it unchecked;
@@ -82,6 +88,9 @@ struct tfo_check {
  * connections, provided the counters still agree (TCPFastOpenActive = the
  * acked connections, ActiveFail <= the unacked ones).  Without a drop on
  * the link, an unacked connection is unexplained and the trial invalid.
+ * Without per-connection flags (syn_data NULL), TcpActiveOpens counts the
+ * connections: with TFO on every one must be in TCPFastOpenActive (or, after
+ * drops on the link, ActiveFail), with it off none.
  * Returns true when valid; reason (len bytes) always says why, in one line.
  */
 bool tfo_verdict(struct tfo_check *c, char *reason, size_t len);

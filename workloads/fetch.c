@@ -607,7 +607,7 @@ static int load_init(struct load *L, const struct page *pg,
 		     struct fetch_result *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->plt_ns = -1;
+	r->plt_ns = r->load_event_ns = -1;
 	*L = (struct load){ .pg = pg, .addr = addr, .o = *o, .r = r,
 			    .ep = -1 };
 	if (!L->o.port)

@@ -82,6 +82,10 @@ struct fetch_result {
 				     request refused as early data counts
 				     twice, as it is sent twice) */
 	char cc_used[16];         /* fetch_cc_summary of conns */
+	int64_t load_event_ns;    /* a browser's loadEventEnd (browser/load.h);
+				     -1 for this fetcher */
+	size_t extra_requests;    /* a browser's requests of no resource of
+				     the page (favicon.ico) */
 	char error[256];          /* why the load failed; "" on success */
 };
 
