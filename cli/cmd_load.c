@@ -110,6 +110,12 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			 "bytes_in", (json_int_t)r->fetch.bytes_rx,
 			 "requests", reqs, "link_late", link_late_json(&late),
 			 "steal_ms", (json_int_t)(r->steal_ns >= 0 ? r->steal_ns / 1000000 : -1));
+	/* The browser's own: PLT is its loadEventEnd; requests of no resource. */
+	json_object_update_new(j, json_pack("{s:s, s:f, s:I, s:I}", "fetcher",
+		r->fetch.load_event_ns >= 0 ? "chromium" : "builtin",
+		"load_event_s", r->fetch.load_event_ns >= 0 ? r->fetch.load_event_ns / 1e9 : -1.0,
+		"extra_requests", (json_int_t)r->fetch.extra_requests,
+		"kernel_active_opens", (json_int_t)r->client.active_opens));
 	/* -1: not measured */
 	json_object_update_new(j, json_pack("{s:s, s:o, s:I, s:I, s:f, s:f}", "tls", tls,
 		"tls_connections", tls_json(pg, &r->fetch),
@@ -135,11 +141,20 @@ static void result_text(const struct page *pg, const struct session *s, const st
 		printf("tls         %s: %zu of %zu connections resumed, early data accepted on %zu\n",
 		       tls_mode_title(lo->tls), r->fetch.conns_resumed, r->fetch.nconns,
 		       r->fetch.conns_early);
+	if (r->fetch.load_event_ns >= 0)
+		printf("fetcher     chromium (PLT = Navigation Timing's loadEventEnd; %zu requests of "
+		       "no resource of the page)\n", r->fetch.extra_requests);
 	if (r->fetch.plt_ns >= 0)
 		printf("PLT         %.3f s\n", r->fetch.plt_ns / 1e9);
 	else
 		printf("PLT         - (the load failed)\n");
-	printf("connections %zu opened, %zu with SYN data acked\n", r->fetch.nconns, r->fetch.conns_syn_data);
+	if (r->fetch.load_event_ns >= 0)
+		printf("connections %zu used by the page's resources; the kernel counted %llu opened "
+		       "(TcpActiveOpens), %llu with SYN data acked\n", r->fetch.nconns,
+		       (unsigned long long)r->client.active_opens, (unsigned long long)r->client.active);
+	else
+		printf("connections %zu opened, %zu with SYN data acked\n", r->fetch.nconns,
+		       r->fetch.conns_syn_data);
 	size_t cc_n;
 	char cc_used[16];
 	fetch_cc_summary(r->fetch.conns, r->fetch.nconns, cc_used, &cc_n);

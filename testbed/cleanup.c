@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "browser/chromium.h"
 #include "common/log.h"
 #include "os/netns.h"
 #include "testbed/rundir.h"
@@ -79,6 +80,9 @@ int cleanup_stale(int all, int verbose, struct cleanup_report *rep)
 			if (!wanted(de->d_name, all))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", RUNDIR_BASE, de->d_name);
+			/* A browser of the crashed run may outlive it: its helper
+			 * processes are not the run's children. */
+			chromium_cleanup(path, "");
 			if (rundir_remove(path) == 0) {
 				rep->dirs++;
 				if (verbose)

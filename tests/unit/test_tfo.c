@@ -41,6 +41,7 @@ static void parse_sample(void **state)
 	assert_int_equal(c.cookie_reqd, 5);
 	assert_int_equal(c.blackhole, 0);
 	assert_int_equal(c.retrans_segs, 42);
+	assert_int_equal(c.active_opens, 13);
 }
 
 static void parse_errors(void **state)
@@ -209,6 +210,39 @@ static void verdict_cookies(void **state)
 	expect(&c, true, "(warm)");
 }
 
+/* A browser reports no connection of its own: TcpActiveOpens counts them
+ * and the TFO counters must account for each (browser/load.h). */
+static void verdict_counters_only(void **state)
+{
+	struct tfo_counters cl = { .active = 9, .active_opens = 9 }, sv = { .passive = 9 };
+	struct tfo_check c = { .mode = 519, .syn_data = NULL, .client = &cl, .server = &sv };
+	expect(&c, true, "9 of 9 connections (TcpActiveOpens) with SYN data acked");
+	assert_int_equal(c.new_conns, 9);
+	/* One connection without SYN data acked, no drop to explain it. */
+	cl.active = 8;
+	expect(&c, false, "TCPFastOpenActive rose by 8 and ActiveFail by 0 for 9 connections");
+	cl.active_fail = 1;
+	expect(&c, false, "ActiveFail rose by 1 with no drop on the link");
+	/* ... which a drop on the link makes a fallback. */
+	c.link_drops = 2;
+	expect(&c, true, "1 fell back");
+	assert_int_equal(c.fallbacks, 1);
+	c.link_drops = 0;
+	cl.active = 9, cl.active_fail = 0;
+	sv.passive = 7;
+	expect(&c, false, "server TCPFastOpenPassive rose by 7 for 9 acked");
+	sv.passive = 9;
+	/* No connection at all is no load. */
+	cl.active_opens = 0;
+	expect(&c, false, "TcpActiveOpens did not rise");
+	/* TFO off: nothing may rise. */
+	struct tfo_counters off = { .active_opens = 5 }, soff = { 0 };
+	struct tfo_check o = { .mode = 0, .client = &off, .server = &soff };
+	expect(&o, true, "5 connections (TcpActiveOpens), none with SYN data");
+	off.active = 1;
+	expect(&o, false, "client off");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -220,6 +254,7 @@ int main(void)
 		cmocka_unit_test(verdict_fallback),
 		cmocka_unit_test(verdict_off),
 		cmocka_unit_test(verdict_cookies),
+		cmocka_unit_test(verdict_counters_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
