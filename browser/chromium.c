@@ -106,6 +106,15 @@ static void child_exec(const struct chromium *b, const struct chromium_opts *o, 
 	closefrom(5);
 	if (o->preload)
 		setenv("LD_PRELOAD", o->preload, 1);
+	/* Whatever Chromium writes outside --user-data-dir (its crash
+	 * handler's database goes to ~/.config/chromium) lands in the profile,
+	 * and goes with it. */
+	char home[PATH_MAX + 32];
+	setenv("HOME", b->dir, 1);
+	snprintf(home, sizeof(home), "%s/.config", b->dir);
+	setenv("XDG_CONFIG_HOME", home, 1);
+	snprintf(home, sizeof(home), "%s/.cache", b->dir);
+	setenv("XDG_CACHE_HOME", home, 1);
 	char udd[PATH_MAX + 32], cache[PATH_MAX + 32], rules[8192];
 	snprintf(udd, sizeof(udd), "--user-data-dir=%s", b->dir);
 	snprintf(cache, sizeof(cache), "--disk-cache-dir=%s/cache", b->dir);
@@ -260,6 +269,16 @@ void chromium_stderr_tail(const struct chromium *b, char *out, size_t len)
 	snprintf(out, len, "%s", line ? line + 1 : buf);
 }
 
+/* Chromium's crash handler leaves the process group (it calls setsid),
+ * but its database is in the profile (HOME is there), which its command
+ * line names. */
+static void kill_strays(const char *dir)
+{
+	int64_t deadline = clock_mono_ms() + STOP_GRACE_MS;
+	while (proc_cmdline_signal(dir, SIGKILL) > 0 && clock_mono_ms() < deadline)
+		proc_sleep_ms(10);
+}
+
 /* Reaps the browser if it exited within @ms. */
 static void wait_exit(struct chromium *b, int ms)
 {
@@ -291,6 +310,7 @@ void chromium_free(struct chromium *b)
 		/* Its helpers (zygote, renderers, network service) share the group. */
 		if (proc_group_kill(b->pid, NULL, STOP_GRACE_MS) > 0)
 			log_warn("chromium %d: processes of its group survived SIGKILL", (int)b->pid);
+		kill_strays(b->dir);
 		if (!b->reaped) {
 			int st;
 			waitpid(b->pid, &st, 0);
@@ -329,6 +349,7 @@ int chromium_cleanup(const char *dir, const char *prefix)
 		/* By name: a recycled group id must not cost a stranger its life. */
 		proc_group_kill((pid_t)atoi(buf), "chromium", STOP_GRACE_MS);
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		kill_strays(path);
 		log_info("chromium: cleanup: removing %s", path);
 		if (proc_tree_remove(path) == 0)
 			removed++;

@@ -180,6 +180,37 @@ int proc_group_signal(pid_t pgid, int sig, const char *comm)
 	return n;
 }
 
+int proc_cmdline_signal(const char *needle, int sig)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	int n = 0;
+	size_t nlen = strlen(needle);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char path[300], buf[8192];
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		ssize_t len = read(fd, buf, sizeof(buf));
+		close(fd);
+		/* Arguments are NUL-separated: search each. */
+		for (ssize_t i = 0; len > 0 && i < len; i += (ssize_t)strnlen(buf + i, (size_t)(len - i)) + 1)
+			if (memmem(buf + i, strnlen(buf + i, (size_t)(len - i)), needle, nlen)) {
+				if (sig)
+					kill((pid_t)atoi(e->d_name), sig);
+				n++;
+				break;
+			}
+	}
+	closedir(d);
+	return n;
+}
+
 void proc_sleep_ms(int ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};

@@ -63,6 +63,14 @@ int proc_group_signal(pid_t pgid, int sig, const char *comm);
  */
 int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms);
 
+/*
+ * proc_cmdline_signal - send @sig (0: only count) to every live process
+ * whose command line holds @needle (a run's own directory, say: helpers
+ * that left the process group, as Chromium's crash handler does, still
+ * name it).  Returns how many there were.
+ */
+int proc_cmdline_signal(const char *needle, int sig);
+
 /* proc_sleep_ms - sleep @ms milliseconds (interrupted sleeps resume). */
 void proc_sleep_ms(int ms);
 
