@@ -35,9 +35,6 @@ server="cd $t && exec python3 -m http.server 80 --bind \$TFOLAB_SERVER >/dev/nul
 # The client's side, run in the client namespace by tfolab link.  Prints
 # one line: the warm preloaded fetch's seconds, then NAME=VALUE pairs.
 cat > "$t/client.sh" <<'EOF'
-counter() { # counter NAME < /proc/net/netstat
-  awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
-}
 snap() { # snap -> "active fail passive"
   echo "$(counter TCPFastOpenActive < /proc/net/netstat) $(counter TCPFastOpenActiveFail < /proc/net/netstat)" \
        "$(ip netns exec "$TFOLAB_PREFIX-s" cat /proc/net/netstat | counter TCPFastOpenPassive)"
@@ -119,9 +116,6 @@ if [ -z "$CHROMIUM" ]; then
   echo "# SKIP (the Chromium part only): chromium is not installed (TFOLAB_BROWSER=1 scripts/setup)"
 else
   cat > "$t/browser.sh" <<'EOF'
-counter() {
-  awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
-}
 opens() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col["ActiveOpens"] }' /proc/net/snmp; }
 for i in $(seq 1 100); do curl -s -o /dev/null "http://$TFOLAB_SERVER/" && break; sleep 0.2; done
 # Run 0 is the control, without the preload.
