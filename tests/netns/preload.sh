@@ -118,16 +118,27 @@ else
   cat > "$t/browser.sh" <<'EOF'
 opens() { awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col["ActiveOpens"] }' /proc/net/snmp; }
 for i in $(seq 1 100); do curl -s -o /dev/null "http://$TFOLAB_SERVER/" && break; sleep 0.2; done
-# Run 0 is the control, without the preload.
+# Run 0 is the control, without the preload.  A run whose Chromium did
+# not load the page (it crashed or hung once under a loaded host: exit
+# 137, or 0 with no DOM) is tried once more, its stderr shown; the
+# counters are those of the last attempt.  A library that broke Chromium
+# fails both.
 for run in 0 1 2; do
-  a0=$(counter TCPFastOpenActive < /proc/net/netstat) f0=$(counter TCPFastOpenActiveFail < /proc/net/netstat) o0=$(opens)
   pre=$LIB; [ $run = 0 ] && pre=
-  TFOLAB_PRELOAD_LOG=$t/chromium.$run LD_PRELOAD=$pre timeout 120 chromium --headless=new --no-sandbox \
-    --disable-gpu --user-data-dir="$t/profile.$run" --no-first-run --disable-background-networking \
-    --dump-dom "http://$TFOLAB_SERVER/" > "$t/dom.$run" 2>"$t/chromium-err.$run"
-  rc=$?
-  a1=$(counter TCPFastOpenActive < /proc/net/netstat) f1=$(counter TCPFastOpenActiveFail < /proc/net/netstat) o1=$(opens)
-  echo "run$run=rc:$rc,dom:$(grep -c tfolab-preload-page "$t/dom.$run"),active:$((a1 - a0)),fail:$((f1 - f0)),opens:$((o1 - o0)),logged:$(grep -c 'tfo=set' "$t/chromium.$run" 2>/dev/null || echo 0)"
+  for try in 1 2; do
+    rm -f "$t/chromium.$run"
+    a0=$(counter TCPFastOpenActive < /proc/net/netstat) f0=$(counter TCPFastOpenActiveFail < /proc/net/netstat) o0=$(opens)
+    TFOLAB_PRELOAD_LOG=$t/chromium.$run LD_PRELOAD=$pre timeout 120 chromium --headless=new --no-sandbox \
+      --disable-gpu --user-data-dir="$t/profile.$run.$try" --no-first-run --disable-background-networking \
+      --dump-dom "http://$TFOLAB_SERVER/" > "$t/dom.$run" 2>"$t/chromium-err.$run"
+    rc=$?
+    a1=$(counter TCPFastOpenActive < /proc/net/netstat) f1=$(counter TCPFastOpenActiveFail < /proc/net/netstat) o1=$(opens)
+    dom=$(grep -c tfolab-preload-page "$t/dom.$run")
+    [ "$rc/$dom" = 0/1 ] && break
+    echo "# chromium run $run, attempt $try: exit $rc, page loaded: $dom; its stderr:" >&2
+    tail -n 5 "$t/chromium-err.$run" | sed 's/^/#   /' >&2
+  done
+  echo "run$run=rc:$rc,dom:$dom,active:$((a1 - a0)),fail:$((f1 - f0)),opens:$((o1 - o0)),logged:$(grep -c 'tfo=set' "$t/chromium.$run" 2>/dev/null || echo 0),tries:$try"
 done
 EOF
   out=$("$BIN" link --link "$LINK" --rtt 100ms --tfo cookie --server-cmd "$server" -- bash "$t/browser.sh" | tr '\n' ' ')
