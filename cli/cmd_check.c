@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "common/datadir.h"
 #include "emulator/backend.h"
 #include "os/iface.h"
 #include "os/netns.h"
@@ -192,6 +193,12 @@ int cmd_check(int argc, char **argv)
 		int ok = in_path(progs[i].prog, detail, sizeof(detail));
 		verdict(progs[i].item, ok, progs[i].required, detail);
 	}
+	/* Browser mode's TFO preload library: the one this binary would use. */
+	int pre = preload_path(detail, sizeof(detail)) == 0;
+	if (!pre)
+		snprintf(detail + strlen(detail), sizeof(detail) - strlen(detail),
+			 ": not found (build or install tfolab; or set TFOLAB_PRELOAD)");
+	verdict("TFO preload library", pre, 0, detail);
 	if (checks) {
 		json_t *out = json_pack("{s:b, s:o}", "ok", !failed, "checks", checks);
 		checks = NULL;

@@ -26,6 +26,13 @@ check() { # check "description" command...
   local what=$1; shift
   if "$@"; then ok "$what"; else fail "$what"; fi
 }
+# counter NAME < /proc/net/netstat: the value of the kernel's TcpExt NAME
+# (TCPFastOpenActive, ...).  Exported: the commands a test runs in a
+# namespace with bash (tfolab link -- bash -c ...) have it too.
+counter() {
+  awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
+}
+export -f counter
 # A float comparison: between X LO HI
 running() { pgrep -f "$1" >/dev/null; }
 not() { ! "$@"; }

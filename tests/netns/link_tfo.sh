@@ -10,9 +10,6 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 head -c 1000 /dev/urandom > "$t/small"
 chmod -R a+rX "$t"
 
-counter() { # counter NAME < /proc/net/netstat
-  awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
-}
 fetch() { # fetch MODE -> "time_total active_delta passive_delta sysctl"
   "$BIN" link --link "$LINK" --rtt 100ms --tfo "$1" \
     --server-cmd "cd $t && exec python3 -m http.server 80 --bind \$TFOLAB_SERVER >/dev/null 2>&1" -- bash -c '
@@ -31,7 +28,6 @@ fetch() { # fetch MODE -> "time_total active_delta passive_delta sysctl"
     p2=$(ip netns exec ${TFOLAB_PREFIX}-s cat /proc/net/netstat | counter TCPFastOpenPassive)
     echo "$tt $((a2 - a1)) $((p2 - p0)) $(sysctl -n net.ipv4.tcp_fastopen)"'
 }
-export -f counter
 two_rtt="0.195 0.260" one_rtt="0.095 0.150"
 # shellcheck disable=SC2086 # the bounds split into LO HI
 read -r t_off a_off p_off s_off <<<"$(retimed "tfo off" $two_rtt fetch off)"

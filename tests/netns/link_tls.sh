@@ -19,10 +19,6 @@ date 2026-12-01
 PAGE
 chmod -R a+rX "$t"
 
-counter() { # counter NAME < /proc/net/netstat
-  awk -v n="$1" '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) col[$i] = i; h = 1 } else print $col[n] }'
-}
-export -f counter
 # fetch TLS TFO -> "first_byte_s verify_results codes active_delta ca_file",
 # the fastest of 3 fetches (noise only adds time, and the fastest cannot
 # beat the round trips it needs), or "stalled REASON" when the host stalled

@@ -34,6 +34,22 @@ done
 [ -f "$prefix/share/man/man1/tfolab.1" ] || bad "not installed: man1/tfolab.1"
 [ $fails = 0 ] && ok "pages, templates, experiments and man page under the prefix"
 
+# The TFO preload library: in LIBDIR/tfolab, and the moved binary uses that
+# copy (tfolab check names the library it would preload).
+lib=$(find "$prefix" -path '*/tfolab/libtfolab-tfo-preload.so' -type f | head -n 1)
+if [ -z "$lib" ]; then
+  bad "not installed: LIBDIR/tfolab/libtfolab-tfo-preload.so"
+else
+  found=$(cd "$tmp" && env -u TFOLAB_PRELOAD "$bin" check --json 2>/dev/null | python3 -c '
+import json, sys
+print([c for c in json.load(sys.stdin)["checks"] if c["item"] == "TFO preload library"][0]["detail"])')
+  if [ "$(realpath "$found" 2>/dev/null)" = "$(realpath "$lib")" ]; then
+    ok "the installed tfolab uses the installed preload library ${lib#"$prefix"/}"
+  else
+    bad "the installed tfolab uses '$found', not $lib"
+  fi
+fi
+
 for hide in 1 0; do
   if ! out=$(cd "$tmp" && env -u TFOLAB_PAGES -u TFOLAB_PLOTS_DIR TFOLAB_NO_SOURCE_TREE=$hide \
              "$bin" pages --json 2>"$tmp/err"); then
