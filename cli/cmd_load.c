@@ -416,7 +416,7 @@ int cmd_load(int argc, char **argv)
 	struct trial_opts to = {
 		.tls = a.lo.tls,
 		.sched = { .max_per_host = a.conns, .per_conn = a.per_conn, .follow_plan = true },
-		.timeout_ns = a.timeout_ns,
+		.timeout_ns = a.timeout_ns, .browser = a.browser,
 	};
 	struct trial_result r;
 	int exit_code = 1;

@@ -6,12 +6,14 @@
 #include "run/trial.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clock.h"
 #include "browser/load.h"
+#include "common/datadir.h"
 #include "common/log.h"
 #include "os/netns.h"
 #include "os/proc.h"
@@ -46,17 +48,30 @@ struct load_args {
 	struct session *s;
 	const struct fetch_opts *fo;
 	struct trial_result *r;
-	const char *preload;     /* browser mode: the TFO library; else NULL */
+	bool browser;            /* Chromium loads the page */
 	int rc;
 };
 
-/* Chromium runs in processes of its own: its CPU time is not measured. */
+/* Chromium runs in processes of its own: its CPU time is not measured.
+ * Without TFO it gets no preload library, as the fetcher sets no
+ * TCP_FASTOPEN_CONNECT then. */
 static int load_browser(struct load_args *a)
 {
+	char lib[PATH_MAX];
 	struct browser_opts bo = {
-		.dir = a->s->tb->run_dir, .prefix = a->s->tb->prefix,
-		.preload = a->fo->tfo ? a->preload : NULL, .port = a->fo->port,
+		.dir = a->s->tb->run_dir, .prefix = a->s->tb->prefix, .port = a->fo->port,
 	};
+	if (a->fo->tfo) {
+		if (preload_path(lib, sizeof(lib)) < 0) {
+			log_err("the TFO preload library %s is missing (ninja -C build builds it)", lib);
+			snprintf(a->r->fetch.error, sizeof(a->r->fetch.error),
+				 "no TFO preload library for the browser");
+			a->r->fetch.plt_ns = a->r->fetch.load_event_ns = -1;
+			a->rc = -ENOENT;
+			return 0;
+		}
+		bo.preload = lib;
+	}
 	a->rc = browser_load(a->s->pg, a->s->tb->server_addr, &bo, &a->r->fetch);
 	return 0;
 }
@@ -65,7 +80,7 @@ static int load_browser(struct load_args *a)
 static int load(void *arg)
 {
 	struct load_args *a = arg;
-	if (a->preload)
+	if (a->browser)
 		return load_browser(a);
 	int64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	a->rc = fetch_page(a->s->pg, a->s->tb->server_addr, a->fo, &a->r->fetch);
@@ -195,11 +210,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 		.tfo = (o->tfo_sysctl & 0x1) != 0, .tls = o->tls, .tls_client = s->tls_client,
 		.sched = o->sched, .timeout_ns = o->timeout_ns,
 	};
-	struct load_args a = { .s = s, .fo = &fo, .r = r, .preload = o->browser ? o->preload : NULL };
-	if (o->browser && !o->preload) {
-		log_err("trial: browser mode without the TFO preload library");
-		return -EINVAL;
-	}
+	struct load_args a = { .s = s, .fo = &fo, .r = r, .browser = o->browser };
 	/* Steal time is context, not a verdict: a machine without it warns once. */
 	static bool no_steal;
 	uint64_t steal0 = 0, steal1 = 0;

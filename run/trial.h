@@ -27,9 +27,9 @@ struct trial_opts {
 	uint64_t stall_limit_ns; /* see stall_verdict; 0 = no verdict */
 	bool browser;            /* a real Chromium loads the page (browser/load.h),
 				    verified by the kernel's counters alone;
-				    warm-ups still use the builtin fetcher */
-	const char *preload;     /* the TFO library Chromium gets when the load
-				    has TFO (browser mode only) */
+				    warm-ups still use the builtin fetcher;
+				    with TFO it gets the preload library
+				    (common/datadir.h preload_path) */
 };
 
 struct trial_result {
