@@ -14,7 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "tls/cert.h"
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>

@@ -8,7 +8,7 @@
 
 #include "common/log.h"
 #include "tls/cert.h"
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * served file without keeping a copy.  The output passes BigCrush, far more
  * than needed to defeat gzip.
  */
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 #include "common/log.h"
 

@@ -3,8 +3,8 @@
  * pseudo-random bytes (so that nothing on the path can compress them, as in
  * the paper's reproductions), and safe flat file names derived from URLs.
  */
-#ifndef TFOLAB_WORKLOADS_BODY_H
-#define TFOLAB_WORKLOADS_BODY_H
+#ifndef TFOLAB_BODIES_BODY_H
+#define TFOLAB_BODIES_BODY_H
 
 #include <stddef.h>
 #include <stdint.h>
