@@ -25,6 +25,9 @@
  */
 int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed);
 
+/* Same as body_write with the bytes buf[0, len) instead of the stream. */
+int body_save(int dirfd, const char *name, const void *buf, size_t len);
+
 /*
  * Fills the same stream body_write() writes: byte `offset` onwards of the
  * stream for `seed`, `len` bytes into buf.  For tests and checks.
