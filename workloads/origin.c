@@ -14,7 +14,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "tls/cert.h"
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -47,6 +47,7 @@ struct origin {
 	struct in_addr *addrs;
 	char *rundir;
 	char *ca_file;   /* RUN/tls/ca.pem with TLS, else NULL */
+	uint64_t *wire;  /* per resource: bytes on the wire (origin_wire_bytes) */
 	pid_t pid;       /* master, also its process group; 0 = none */
 	int reaped;      /* master waited for; pid only names the group */
 };
@@ -149,8 +150,11 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	or->pg = pg;
 	or->o = *o;
 	or->addrs = calloc(o->naddrs ? o->naddrs : 1, sizeof(*or->addrs));
-	if (!or->addrs) {
+	or->wire = calloc(pg->n ? pg->n : 1, sizeof(*or->wire));
+	if (!or->addrs || !or->wire) {
 		log_err("origin: %s", strerror(ENOMEM));
+		free(or->addrs);
+		free(or->wire);
 		free(or->rundir);
 		free(or);
 		return NULL;
@@ -191,6 +195,7 @@ fail:
 fail_nodir:
 	free(or->ca_file);
 	free(or->addrs);
+	free(or->wire);
 	free(or->rundir);
 	free(or);
 	return NULL;
@@ -204,6 +209,11 @@ const char *origin_rundir(const struct origin *or)
 pid_t origin_pid(const struct origin *or)
 {
 	return or->pid;
+}
+
+uint64_t origin_wire_bytes(const struct origin *or, size_t i)
+{
+	return or->o.browser ? or->wire[i] : or->pg->res[i].wire_bytes;
 }
 
 const char *origin_ca_file(const struct origin *or)
@@ -557,7 +567,10 @@ static int origin_files(struct origin *or)
 	if (rc < 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/docroot", or->rundir);
-	rc = origin_docroot_build(or->pg, path, or->o.seed);
+	if (or->o.browser)
+		rc = origin_docroot_browser(or->pg, path, &or->o, or->wire);
+	else
+		rc = origin_docroot_build(or->pg, path, or->o.seed);
 	if (rc < 0)
 		return rc;
 
@@ -653,6 +666,7 @@ void origin_free(struct origin *or)
 		log_warn("origin: %s: nftw: %s", or->rundir, strerror(errno));
 	free(or->ca_file);
 	free(or->addrs);
+	free(or->wire);
 	free(or->rundir);
 	free(or);
 }

@@ -22,15 +22,27 @@
  * Content type: every response is application/octet-stream; the page's
  * ctype is not reproduced (it only changes a few header bytes, and the
  * fetcher relies on Content-Length).
+ *
+ * Browser mode (origin_opts.browser, workloads/origin_bodies.c): the
+ * bodies are HTML, CSS, JavaScript and pictures whose references make a
+ * browser request exactly the page's resources (bodies/markup.h), text
+ * gzip'd to within 2% of its wire size (origin_wire_bytes gives the exact
+ * size), every encoding served as gzip; file names end in the kind's
+ * extension, which a types block maps to its MIME type; responses carry
+ * Timing-Allow-Origin and Access-Control-Allow-Origin "*" and
+ * Cache-Control no-store; RUN/access.log logs "HOST \"URI\" STATUS BYTES".
  */
 #ifndef TFOLAB_WORKLOADS_ORIGIN_H
 #define TFOLAB_WORKLOADS_ORIGIN_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "bodies/body.h"
+#include "bodies/markup.h"
 #include "common/vocab.h"
 #include "workloads/page.h"
 
@@ -51,6 +63,7 @@ struct origin_opts {
 	                                 missing; must be searchable by others */
 	const char *prefix;           /* run prefix, e.g. "tfl-1234" */
 	const char *nginx;            /* nginx binary; NULL = ORIGIN_NGINX */
+	bool browser;                 /* bodies a browser parses (below) */
 };
 
 struct origin;
@@ -77,6 +90,13 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o);
  */
 #define ORIGIN_START_TIMEOUT_MS 10000
 int origin_start(struct origin *or);
+
+/*
+ * origin_wire_bytes - the body bytes resource i goes out with once
+ * origin_start succeeded: in browser mode the markup's gzip size (within
+ * MARKUP_TOLERANCE of the page's wire_bytes), else the page's wire_bytes.
+ */
+uint64_t origin_wire_bytes(const struct origin *or, size_t i);
 
 /* Path of the run directory and pid of the nginx master (0 if not running). */
 const char *origin_rundir(const struct origin *or);
@@ -132,6 +152,45 @@ int origin_cleanup(const char *base_dir, const char *prefix);
  * Returns 0 or a negative errno after logging.
  */
 int origin_docroot_build(const struct page *pg, const char *dir, uint64_t seed);
+
+/* Index of an earlier resource with the same host and path, or -1. */
+long origin_dup_of(const struct page *pg, size_t i);
+
+/* ---- browser mode (workloads/origin_bodies.c) ---- */
+
+/* The markup kind (enum markup_kind) resource i is made as: its content
+ * type's, an "other" with children made a script. */
+int origin_res_kind(const struct page *pg, size_t i);
+
+/* The Content-Encoding resource i is served with in browser mode:
+ * identity, or gzip for every encoding. */
+enum page_enc origin_browser_enc(const struct page *pg, size_t i);
+
+/* The docroot file name of resource i: body_name(), and in browser mode
+ * the kind's extension.  out holds ORIGIN_FILE_MAX bytes. */
+#define ORIGIN_FILE_MAX (BODY_NAME_MAX + 8)
+void origin_file_name(const struct page *pg, size_t i, int browser, char *out, size_t len);
+
+/* The markup spec of resource i (bodies/markup.h): its children as
+ * references with absolute URLs for o's scheme and port.  os owns the
+ * references; release with origin_spec_release.  0 or -ENOMEM (logged). */
+struct origin_spec {
+	struct markup_spec spec;
+	struct markup_ref *refs;
+};
+int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *o,
+		     struct origin_spec *os);
+void origin_spec_release(struct origin_spec *os);
+
+/*
+ * Browser mode's origin_docroot_build: one markup body per distinct URL,
+ * made, checked (markup_check) and written as sent (gzip or identity);
+ * wire[i] (pg->n entries) receives each resource's size on the wire.  A
+ * gzip size out of tolerance is logged as a warning and served.  0, or a
+ * negative errno after logging (a picture with children: -EINVAL).
+ */
+int origin_docroot_browser(const struct page *pg, const char *dir,
+			   const struct origin_opts *o, uint64_t *wire);
 
 /* The seed of the body of resource i, as origin_docroot_build uses it. */
 uint64_t origin_body_seed(const struct page *pg, size_t i, uint64_t seed);

@@ -8,7 +8,8 @@
 
 #include "common/log.h"
 #include "tls/cert.h"
-#include "workloads/body.h"
+#include "bodies/body.h"
+#include "bodies/markup.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,8 +30,7 @@ uint16_t origin_port(const struct origin_opts *o)
 	return o->port ? o->port : o->tls != TLS_OFF ? 443 : 80;
 }
 
-/* Index of an earlier resource with the same host and path, or -1. */
-static long dup_of(const struct page *pg, size_t i)
+long origin_dup_of(const struct page *pg, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
 		if (pg->res[j].host == pg->res[i].host &&
@@ -214,7 +214,7 @@ int origin_res_problem(const struct page *pg, size_t i, char *why, size_t len)
 			 pg->res[k].id, pg->res[k].line);
 		return -EINVAL;
 	}
-	long j = dup_of(pg, i);
+	long j = origin_dup_of(pg, i);
 	if (j >= 0 && (pg->res[j].wire_bytes != r->wire_bytes || pg->res[j].enc != r->enc)) {
 		snprintf(why, len, "same URL as %s (line %d) with another size "
 			 "(%llu vs %llu wire bytes, %s vs %s)", pg->res[j].id, pg->res[j].line,
@@ -264,7 +264,7 @@ int origin_docroot_build(const struct page *pg, const char *dir, uint64_t seed)
 		return rc;
 	}
 	for (size_t i = 0; i < pg->n && rc == 0; i++) {
-		if (dup_of(pg, i) >= 0)
+		if (origin_dup_of(pg, i) >= 0)
 			continue;
 		char name[BODY_NAME_MAX];
 		body_name(pg->hosts[pg->res[i].host], pg->res[i].path, name, sizeof(name));
@@ -326,6 +326,23 @@ static void put_tls(FILE *f, const struct origin_opts *o, const char *rundir)
 		fputs("\tssl_early_data on;\n", f);
 }
 
+/*
+ * Browser mode's http-level directives: each kind's MIME type by the
+ * file's extension (markup_kinds), and an access log (RUN/access.log) of
+ * what the browser asked for: host, the request URI as sent, status and
+ * body bytes sent, one request a line.
+ */
+static void put_browser_http(FILE *f, const char *rundir)
+{
+	char path[PATH_MAX];
+	fputs("\ttypes {\n", f);
+	for (int k = 0; k < MARKUP_KINDS; k++)
+		fprintf(f, "\t\t\"%s\" %s;\n", markup_kinds[k].mime, markup_kinds[k].ext + 1);
+	fputs("\t}\n\tlog_format tfl '$host \"$request_uri\" $status $body_bytes_sent';\n", f);
+	snprintf(path, sizeof(path), "%s/access.log", rundir);
+	fputs("\taccess_log ", f), put_quoted(f, path), fputs(" tfl;\n", f);
+}
+
 int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *o,
 		      const char *rundir)
 {
@@ -376,9 +393,11 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 		put_quoted(f, path);
 		fputs(";\n", f);
 	}
-	fputs("\taccess_log off;\n"
-	      "\ttypes { }\n"
-	      "\tdefault_type application/octet-stream;\n"
+	if (o->browser)
+		put_browser_http(f, rundir);
+	else
+		fputs("\taccess_log off;\n\ttypes { }\n", f);
+	fputs("\tdefault_type application/octet-stream;\n"
 	      "\tsendfile on;\n\ttcp_nopush off;\n\ttcp_nodelay on;\n\tgzip off;\n"
 	      "\tkeepalive_timeout 120s;\n\tkeepalive_requests 10000;\n"
 	      "\tetag off;\n\tserver_tokens off;\n", f);
@@ -396,10 +415,10 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	for (size_t h = 0; h < pg->nhosts; h++) {
 		fprintf(f, "\tmap $request_uri $tfl_file_%zu {\n\t\tdefault \"/.tfl-missing\";\n", h);
 		for (size_t i = 0; i < pg->n; i++) {
-			if ((size_t)pg->res[i].host != h || dup_of(pg, i) >= 0)
+			if ((size_t)pg->res[i].host != h || origin_dup_of(pg, i) >= 0)
 				continue;
-			char name[BODY_NAME_MAX];
-			body_name(pg->hosts[h], pg->res[i].path, name, sizeof(name));
+			char name[ORIGIN_FILE_MAX];
+			origin_file_name(pg, i, o->browser, name, sizeof(name));
 			fputs("\t\t", f);
 			put_map_key(f, pg, i);
 			fprintf(f, " \"/%s\";\n", name);
@@ -409,12 +428,13 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 		 * header for the empty default. */
 		fprintf(f, "\tmap $request_uri $tfl_enc_%zu {\n\t\tdefault \"\";\n", h);
 		for (size_t i = 0; i < pg->n; i++) {
-			if ((size_t)pg->res[i].host != h || dup_of(pg, i) >= 0 ||
-			    pg->res[i].enc == PAGE_ENC_IDENTITY)
+			enum page_enc e = o->browser ? origin_browser_enc(pg, i) : pg->res[i].enc;
+			if ((size_t)pg->res[i].host != h || origin_dup_of(pg, i) >= 0 ||
+			    e == PAGE_ENC_IDENTITY)
 				continue;
 			fputs("\t\t", f);
 			put_map_key(f, pg, i);
-			fprintf(f, " \"%s\";\n", page_enc_name(pg->res[i].enc));
+			fprintf(f, " \"%s\";\n", page_enc_name(e));
 		}
 		fputs("\t}\n", f);
 	}
@@ -441,7 +461,13 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 		fputs("\";\n\t\tlocation / {\n\t\t\troot ", f);
 		put_quoted(f, path);
 		fprintf(f, ";\n\t\t\ttry_files $tfl_file_%zu =404;\n"
-			"\t\t\tadd_header Content-Encoding $tfl_enc_%zu;\n\t\t}\n\t}\n", h, h);
+			"\t\t\tadd_header Content-Encoding $tfl_enc_%zu;\n", h, h);
+		/* add_header in a location hides the ones above it: all here */
+		if (o->browser)
+			fputs("\t\t\tadd_header Timing-Allow-Origin \"*\";\n"
+			      "\t\t\tadd_header Access-Control-Allow-Origin \"*\";\n"
+			      "\t\t\tadd_header Cache-Control no-store;\n", f);
+		fputs("\t\t}\n\t}\n", f);
 	}
 	fputs("}\n", f);
 	if (fflush(f) != 0 || ferror(f)) {

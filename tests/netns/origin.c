@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "workloads/body.h"
+#include "bodies/body.h"
 #include "workloads/origin.h"
 
 static int failures;

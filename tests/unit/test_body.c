@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 struct tmp {
 	char parent[64];  /* holds only "docroot": anything else escaped */

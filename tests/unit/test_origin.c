@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "tls/cert.h"
-#include "workloads/body.h"
+#include "bodies/body.h"
 #include "workloads/origin.h"
 
 static char nasty[] = "/q\"x\\y$z{;}#'%00?a=/../..&b=${x}";

@@ -5,7 +5,7 @@
  * served file without keeping a copy.  The output passes BigCrush, far more
  * than needed to defeat gzip.
  */
-#include "workloads/body.h"
+#include "bodies/body.h"
 
 #include "common/log.h"
 
@@ -55,7 +55,9 @@ static int name_ok(const char *name)
 	       strcmp(name, "..") != 0;
 }
 
-int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed)
+/* Creates name in dirfd, mode 0644 whatever the umask: its descriptor, or
+ * a negative errno after logging. */
+static int body_open(int dirfd, const char *name)
 {
 	if (!name_ok(name)) {
 		log_err("body \"%s\": not a single file name", name);
@@ -76,46 +78,70 @@ int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed)
 		unlinkat(dirfd, name, 0);
 		return rc;
 	}
+	return fd;
+}
+
+/* Writes n bytes of buf, the body's bytes from off on.  0 or a negative
+ * errno after logging. */
+static int write_all(int fd, const char *name, const unsigned char *buf, size_t n,
+		     uint64_t off)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, buf + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int rc = w < 0 ? -errno : -EIO;
+			log_err("body %s: write at %llu: %s", name,
+				(unsigned long long)(off + done), strerror(-rc));
+			return rc;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Closes fd; on failure (rc < 0 or close's) removes the file. */
+static int body_close(int dirfd, const char *name, int fd, int rc)
+{
+	if (close(fd) < 0 && rc == 0) {
+		rc = -errno;
+		log_err("body %s: close: %s", name, strerror(-rc));
+	}
+	if (rc < 0)
+		unlinkat(dirfd, name, 0);
+	return rc;
+}
+
+int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed)
+{
+	int fd = body_open(dirfd, name);
+	if (fd < 0)
+		return fd;
 	unsigned char *buf = malloc(BLOCK);
 	uint64_t off = 0;
 	int rc = 0;
 	if (!buf) {
 		rc = -ENOMEM;
 		log_err("body %s: %s", name, strerror(ENOMEM));
-		goto fail;
 	}
-	while (off < bytes) {
+	while (rc == 0 && off < bytes) {
 		size_t n = bytes - off < BLOCK ? (size_t)(bytes - off) : BLOCK;
 		body_fill(seed, off, buf, n);
-		size_t done = 0;
-		while (done < n) {
-			ssize_t w = write(fd, buf + done, n - done);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				rc = w < 0 ? -errno : -EIO;
-				log_err("body %s: write at %llu: %s", name,
-					(unsigned long long)(off + done), strerror(-rc));
-				goto fail;
-			}
-			done += (size_t)w;
-		}
+		rc = write_all(fd, name, buf, n, off);
 		off += n;
 	}
-	if (close(fd) < 0) {
-		rc = -errno;
-		fd = -1;
-		log_err("body %s: close: %s", name, strerror(-rc));
-		goto fail;
-	}
 	free(buf);
-	return 0;
-fail:
-	free(buf);
-	if (fd >= 0)
-		close(fd);
-	unlinkat(dirfd, name, 0);
-	return rc;
+	return body_close(dirfd, name, fd, rc);
+}
+
+int body_save(int dirfd, const char *name, const void *buf, size_t len)
+{
+	int fd = body_open(dirfd, name);
+	if (fd < 0)
+		return fd;
+	return body_close(dirfd, name, fd, write_all(fd, name, buf, len, 0));
 }
 
 static uint64_t fnv1a(uint64_t h, const char *s, size_t n)

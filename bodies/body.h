@@ -3,8 +3,8 @@
  * pseudo-random bytes (so that nothing on the path can compress them, as in
  * the paper's reproductions), and safe flat file names derived from URLs.
  */
-#ifndef TFOLAB_WORKLOADS_BODY_H
-#define TFOLAB_WORKLOADS_BODY_H
+#ifndef TFOLAB_BODIES_BODY_H
+#define TFOLAB_BODIES_BODY_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +24,9 @@
  * negative errno after logging; a partly written file is removed.
  */
 int body_write(int dirfd, const char *name, uint64_t bytes, uint64_t seed);
+
+/* Same as body_write with the bytes buf[0, len) instead of the stream. */
+int body_save(int dirfd, const char *name, const void *buf, size_t len);
 
 /*
  * Fills the same stream body_write() writes: byte `offset` onwards of the

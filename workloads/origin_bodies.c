@@ -1,0 +1,228 @@
+/*
+ * The origin's browser mode: a page's resources as bodies a browser parses
+ * (bodies/markup.h), so that a real browser requests exactly the page's
+ * resources.  Here a page becomes markup specs:
+ *   - a resource's kind is its content type's (markup_kind_of_ctype),
+ *     except that an "other" resource with children is made a script (its
+ *     children are then requested when it runs, as via=js says; browsers
+ *     run a <script src> whatever its type when it is not an image's);
+ *   - its children are its references: via html, css, js at their decoded
+ *     ref_offset; "unknown", and a ref_offset of -1 (after the parent
+ *     completed), in the end block (for the root: a <script> at the end);
+ *   - references are absolute URLs scheme://HOST[:PORT]/PATH;
+ *   - a child loaded by a CSS rule (parent CSS, or via css) gets a
+ *     page-wide slot; every HTML body holds an element for every slot.
+ * Text bodies are gzip'd when the page encodes them (br, zstd and deflate
+ * too: Chromium over plain HTTP accepts only gzip and deflate, so gzip
+ * stands for them), within 2% of the page's wire size (markup.h).
+ */
+#include "workloads/origin.h"
+
+#include "bodies/body.h"
+#include "bodies/markup.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int origin_res_kind(const struct page *pg, size_t i)
+{
+	int k = markup_kind_of_ctype(pg->res[i].ctype);
+	if (k != MARKUP_OTHER)
+		return k;
+	for (size_t j = 0; j < pg->n; j++)
+		if (pg->res[j].parent == (int)i)
+			return MARKUP_JS;
+	return k;
+}
+
+enum page_enc origin_browser_enc(const struct page *pg, size_t i)
+{
+	return pg->res[i].enc == PAGE_ENC_IDENTITY ? PAGE_ENC_IDENTITY : PAGE_ENC_GZIP;
+}
+
+/* Whether child j is loaded by a CSS rule and so needs a slot. */
+static int css_loaded(const struct page *pg, size_t j)
+{
+	const struct page_res *r = &pg->res[j];
+	return r->parent >= 0 && (origin_res_kind(pg, (size_t)r->parent) == MARKUP_CSS ||
+				  (r->via && strcmp(r->via, "css") == 0));
+}
+
+/* The slot of child j (its rank among the page's css-loaded children), or
+ * -1; *total the page's slot count. */
+static int slot_of(const struct page *pg, size_t j, unsigned *total)
+{
+	int slot = -1;
+	unsigned n = 0;
+	for (size_t k = 0; k < pg->n; k++)
+		if (css_loaded(pg, k)) {
+			if (k == j)
+				slot = (int)n;
+			n++;
+		}
+	*total = n;
+	return slot;
+}
+
+static enum markup_via via_of(const struct page_res *r)
+{
+	if (r->ref_offset < 0 || (r->via && strcmp(r->via, "unknown") == 0))
+		return MARKUP_VIA_END;
+	if (r->via && strcmp(r->via, "css") == 0)
+		return MARKUP_VIA_CSS;
+	if (r->via && strcmp(r->via, "js") == 0)
+		return MARKUP_VIA_JS;
+	return MARKUP_VIA_HTML;
+}
+
+void origin_spec_release(struct origin_spec *os)
+{
+	for (size_t k = 0; k < os->spec.nrefs; k++)
+		free((char *)os->refs[k].url);
+	free(os->refs);
+	memset(os, 0, sizeof(*os));
+}
+
+/* scheme://HOST[:PORT]PATH of resource c, or NULL (ENOMEM). */
+static char *abs_url(const struct page *pg, const struct page_res *c,
+		     const struct origin_opts *o)
+{
+	const char *host = pg->hosts[c->host];
+	int tls = o->tls != TLS_OFF;
+	uint16_t port = origin_port(o);
+	char ps[8] = "";
+	if (port != (tls ? 443 : 80) && !strchr(host, ':'))
+		snprintf(ps, sizeof(ps), ":%u", port);
+	char *url;
+	return asprintf(&url, "%s://%s%s%s", tls ? "https" : "http", host, ps, c->path) < 0
+		       ? NULL : url;
+}
+
+int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *o,
+		     struct origin_spec *os)
+{
+	const struct page_res *r = &pg->res[i];
+	memset(os, 0, sizeof(*os));
+	os->refs = calloc(pg->n, sizeof(*os->refs));
+	if (!os->refs) {
+		log_err("origin: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	size_t n = 0;
+	for (size_t j = 0; j < pg->n; j++) {
+		const struct page_res *c = &pg->res[j];
+		if (c->parent != (int)i)
+			continue;
+		struct markup_ref *m = &os->refs[n];
+		if (!(m->url = abs_url(pg, c, o))) {
+			os->spec.nrefs = n;
+			origin_spec_release(os);
+			log_err("origin: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		m->kind = (enum markup_kind)origin_res_kind(pg, j);
+		m->via = via_of(c);
+		m->offset = m->via == MARKUP_VIA_END ? MARKUP_AT_END : (uint64_t)c->ref_offset;
+		m->slot = slot_of(pg, j, &os->spec.nslots);
+		n++;
+	}
+	os->spec.kind = (enum markup_kind)origin_res_kind(pg, i);
+	os->spec.decoded = r->body_bytes;
+	os->spec.wire = origin_browser_enc(pg, i) == PAGE_ENC_GZIP ? r->wire_bytes : 0;
+	os->spec.seed = origin_body_seed(pg, i, o->seed);
+	os->spec.refs = os->refs;
+	os->spec.nrefs = n;
+	slot_of(pg, 0, &os->spec.nslots);
+	return 0;
+}
+
+void origin_file_name(const struct page *pg, size_t i, int browser, char *out, size_t len)
+{
+	char name[BODY_NAME_MAX];
+	body_name(pg->hosts[pg->res[i].host], pg->res[i].path, name, sizeof(name));
+	snprintf(out, len, "%s%s", name,
+		 browser ? markup_kinds[origin_res_kind(pg, i)].ext : "");
+}
+
+/* Resource i's markup body, checked and written; its wire size in *wire.
+ * A gzip size out of tolerance is logged and served all the same. */
+static int browser_body(const struct page *pg, size_t i, const struct origin_opts *o,
+			int dfd, uint64_t *wire)
+{
+	struct origin_spec os;
+	struct markup_body b;
+	char name[ORIGIN_FILE_MAX], why[256];
+	int rc = origin_spec_make(pg, i, o, &os);
+	if (rc < 0)
+		return rc;
+	rc = markup_make(&os.spec, &b);
+	if (rc == -ERANGE)
+		log_warn("origin: resource %s (line %d): gzip size %zu, wanted %llu (+-%llu)",
+			 pg->res[i].id, pg->res[i].line, b.wire_len,
+			 (unsigned long long)os.spec.wire,
+			 (unsigned long long)MARKUP_TOLERANCE(os.spec.wire));
+	else if (rc == 0 && markup_check(&os.spec, &b, why, sizeof(why)) < 0) {
+		log_err("origin: resource %s (line %d): body check: %s", pg->res[i].id,
+			pg->res[i].line, why);
+		rc = -EIO;
+	}
+	if (rc == 0 || rc == -ERANGE) {
+		if (b.flags & MARKUP_GROWN)
+			log_warn("origin: resource %s (line %d): its references need %zu bytes, "
+				 "more than its %llu", pg->res[i].id, pg->res[i].line,
+				 b.decoded_len, (unsigned long long)os.spec.decoded);
+		origin_file_name(pg, i, 1, name, sizeof(name));
+		rc = body_save(dfd, name, b.wire, b.wire_len);
+		*wire = b.wire_len;
+		markup_body_release(&b);
+	}
+	origin_spec_release(&os);
+	return rc;
+}
+
+int origin_docroot_browser(const struct page *pg, const char *dir,
+			   const struct origin_opts *o, uint64_t *wire)
+{
+	int rc = origin_page_check(pg);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < pg->n; i++)
+		if (origin_res_kind(pg, i) >= MARKUP_PNG && origin_res_kind(pg, i) != MARKUP_OTHER)
+			for (size_t j = 0; j < pg->n; j++)
+				if (pg->res[j].parent == (int)i) {
+					log_err("origin: resource %s (line %d): a picture cannot "
+						"reference %s", pg->res[i].id, pg->res[i].line,
+						pg->res[j].id);
+					return -EINVAL;
+				}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		rc = -errno;
+		log_err("origin: docroot %s: open: %s", dir, strerror(errno));
+		return rc;
+	}
+	int said = 0;
+	for (size_t i = 0; i < pg->n && rc == 0; i++) {
+		long d = origin_dup_of(pg, i);
+		if (d >= 0) {
+			wire[i] = wire[d];
+			continue;
+		}
+		if (pg->res[i].enc != PAGE_ENC_IDENTITY && pg->res[i].enc != PAGE_ENC_GZIP &&
+		    !said++)
+			log_info("origin: browser mode serves %s (and every encoding but "
+				 "identity) as gzip, which Chromium accepts over HTTP",
+				 page_enc_name(pg->res[i].enc));
+		rc = browser_body(pg, i, o, dfd, &wire[i]);
+		if (rc < 0)
+			log_err("origin: docroot %s: resource %s (line %d) not written", dir,
+				pg->res[i].id, pg->res[i].line);
+	}
+	close(dfd);
+	return rc;
+}
