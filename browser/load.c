@@ -11,6 +11,7 @@
 #include "browser/netlog.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "workloads/origin.h"
 
 #define START_TIMEOUT_NS (30 * 1000000000LL)
 
@@ -32,7 +33,7 @@ static const char nav_js[] =
 
 char *browser_resolver_rules(const struct page *pg, const struct in_addr *host_addr)
 {
-	size_t cap = 32;
+	size_t cap = 32 + pg->nhosts * sizeof(ORIGIN_BROWSER_TLD);
 	for (size_t h = 0; h < pg->nhosts; h++)
 		cap += strlen(pg->hosts[h]) + INET_ADDRSTRLEN + 8;
 	char *s = malloc(cap), *p = s;
@@ -43,7 +44,8 @@ char *browser_resolver_rules(const struct page *pg, const struct in_addr *host_a
 	for (size_t h = 0; h < pg->nhosts; h++) {
 		char a[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &host_addr[h], a, sizeof(a));
-		p += sprintf(p, "MAP %.*s %s, ", (int)strcspn(pg->hosts[h], ":"), pg->hosts[h], a);
+		p += sprintf(p, "MAP %.*s%s %s, ", (int)strcspn(pg->hosts[h], ":"), pg->hosts[h],
+			     ORIGIN_BROWSER_TLD, a);
 	}
 	strcpy(p, "MAP * ~NOTFOUND");
 	return s;

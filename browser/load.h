@@ -40,9 +40,10 @@ int browser_load(const struct page *pg, const struct in_addr *host_addr,
 		 const struct browser_opts *o, struct fetch_result *r);
 
 /*
- * browser_resolver_rules - "MAP host addr, ..., MAP * ~NOTFOUND" for
- * Chromium's --host-resolver-rules: every host of @pg to its address (a
- * host's ":port" dropped), nothing else resolvable.  Malloc'd, or NULL
+ * browser_resolver_rules - "MAP host.test addr, ..., MAP * ~NOTFOUND" for
+ * Chromium's --host-resolver-rules: every host of @pg, as the browser
+ * knows it (ORIGIN_BROWSER_TLD), to its address (a host's ":port"
+ * dropped), nothing else resolvable.  Malloc'd, or NULL
  * (logged) when out of memory.
  */
 char *browser_resolver_rules(const struct page *pg, const struct in_addr *host_addr);

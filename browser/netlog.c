@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "workloads/origin.h"
 
 int netlog_init(struct netlog *l, const char *session)
 {
@@ -154,11 +155,8 @@ long netlog_find(const struct netlog *l, const char *url, size_t nth)
 
 int netlog_url(const struct page *pg, size_t i, uint16_t port, char *out, size_t len)
 {
-	const char *host = page_host(pg, &pg->res[i]);
-	int n = port && port != 80
-		? snprintf(out, len, "http://%s:%u%s", host, port, pg->res[i].path)
-		: snprintf(out, len, "http://%s%s", host, pg->res[i].path);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	int n = origin_browser_url(pg, i, port ? port : 80, 0, out, len);
+	return n < 0 ? n : 0;
 }
 
 /* ns since t0 of @base_s + @ms, or -1 when either is unknown. */

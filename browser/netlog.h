@@ -68,8 +68,9 @@ long netlog_find(const struct netlog *l, const char *url, size_t nth);
 #define NETLOG_URL_MAX 16400
 
 /*
- * netlog_url - "http://HOST[:PORT]PATH" of resource @i of @pg into @out.
- * Port 80 is left out, as the browser writes it.  0 or -ENAMETOOLONG.
+ * netlog_url - the URL the browser requests resource @i of @pg by
+ * (origin_browser_url: "http://HOST.test[:PORT]PATH"; port 0 = 80, which
+ * is left out, as the browser writes it).  0 or -ENAMETOOLONG.
  */
 int netlog_url(const struct page *pg, size_t i, uint16_t port, char *out, size_t len);
 

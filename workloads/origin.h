@@ -158,6 +158,25 @@ long origin_dup_of(const struct page *pg, size_t i);
 
 /* ---- browser mode (workloads/origin_bodies.c) ---- */
 
+/*
+ * A browser asks for a page's hosts as HOST.test (RFC 6761 reserves .test
+ * for testing): Chromium 156 turns http:// into https:// for the real
+ * names of the Table 1 pages (its HSTS preload list holds wikipedia.org and
+ * amazon.com, and HTTPS-Upgrades tries every name over TLS first), and a
+ * .test name can never reach a real server.  Each host keeps its own
+ * address, so nginx serves it whatever Host says.
+ */
+#define ORIGIN_BROWSER_TLD ".test"
+
+/*
+ * origin_browser_url - "http://HOST.test[:PORT]PATH" (https with @tls) of
+ * resource @i, as the browser mode's bodies reference it and the browser
+ * requests it; the port only when not the scheme's.  Returns the length,
+ * or -ENAMETOOLONG when @len is too small.
+ */
+int origin_browser_url(const struct page *pg, size_t i, uint16_t port, int tls, char *out,
+		       size_t len);
+
 /* The markup kind (enum markup_kind) resource i is made as: its content
  * type's, an "other" with children made a script. */
 int origin_res_kind(const struct page *pg, size_t i);

@@ -88,19 +88,32 @@ void origin_spec_release(struct origin_spec *os)
 	memset(os, 0, sizeof(*os));
 }
 
-/* scheme://HOST[:PORT]PATH of resource c, or NULL (ENOMEM). */
+int origin_browser_url(const struct page *pg, size_t i, uint16_t port, int tls, char *out,
+		       size_t len)
+{
+	const char *host = pg->hosts[pg->res[i].host];
+	size_t name = strcspn(host, ":");   /* a host's own ":port" stays last */
+	char ps[8] = "";
+	if (port != (tls ? 443 : 80) && !host[name])
+		snprintf(ps, sizeof(ps), ":%u", port);
+	int n = snprintf(out, len, "%s://%.*s%s%s%s%s", tls ? "https" : "http", (int)name, host,
+			 ORIGIN_BROWSER_TLD, host + name, ps, pg->res[i].path);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
+}
+
+/* The URL of resource c (browser mode), or NULL (ENOMEM). */
 static char *abs_url(const struct page *pg, const struct page_res *c,
 		     const struct origin_opts *o)
 {
-	const char *host = pg->hosts[c->host];
-	int tls = o->tls != TLS_OFF;
-	uint16_t port = origin_port(o);
-	char ps[8] = "";
-	if (port != (tls ? 443 : 80) && !strchr(host, ':'))
-		snprintf(ps, sizeof(ps), ":%u", port);
-	char *url;
-	return asprintf(&url, "%s://%s%s%s", tls ? "https" : "http", host, ps, c->path) < 0
-		       ? NULL : url;
+	size_t i = (size_t)(c - pg->res);
+	size_t len = strlen(pg->hosts[c->host]) + strlen(c->path) + 32;
+	char *url = malloc(len);
+	if (!url ||
+	    origin_browser_url(pg, i, origin_port(o), o->tls != TLS_OFF, url, len) < 0) {
+		free(url);
+		return NULL;
+	}
+	return url;
 }
 
 int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *o,

@@ -12,7 +12,7 @@
 
 #include "browser/netlog.h"
 
-static const char page_text[] =
+static const char page_text[] = /* hosts a.test, b.test: the browser asks for a.test.test */
 	"name t\n"
 	"0 - a.test /index.html 1000 300 text/html -\n"
 	"1 0 a.test /s.css 500 300 text/css 100 via=html\n"
@@ -66,11 +66,11 @@ static void whole_load(void **state)
 	assert_int_equal(netlog_init(&l, "S"), 0);
 	/* Root on a new connection 7 (t0 = 100 s), the stylesheet reusing it,
 	 * the image on a new connection 9, favicon.ico on 7 after the load. */
-	request(&l, "R", "http://a.test/index.html", 100.001, 100.001, 1, 101, 102, 203, 100.300, 7, 200, 1000);
-	request(&l, "Q1", "http://a.test/s.css", 100.250, 100.250, -1, -1, 50, 151, 100.500, 7, 200, 500);
-	request(&l, "Q2", "http://b.test/i.png?x=1", 100.260, 100.260, 2, 102, 103, 204, 100.600, 9, 200, 200);
+	request(&l, "R", "http://a.test.test/index.html", 100.001, 100.001, 1, 101, 102, 203, 100.300, 7, 200, 1000);
+	request(&l, "Q1", "http://a.test.test/s.css", 100.250, 100.250, -1, -1, 50, 151, 100.500, 7, 200, 500);
+	request(&l, "Q2", "http://b.test.test/i.png?x=1", 100.260, 100.260, 2, 102, 103, 204, 100.600, 9, 200, 200);
 	assert_int_equal(netlog_pending(&l), 0);
-	request(&l, "F", "http://a.test/favicon.ico", 100.700, 100.700, -1, -1, 1, 100, 100.800, 7, 404, 0);
+	request(&l, "F", "http://a.test.test/favicon.ico", 100.700, 100.700, -1, -1, 1, 100, 100.800, 7, 404, 0);
 	/* Events of another session do not count. */
 	feed(&l, "{\"method\":\"Network.requestWillBeSent\",\"sessionId\":\"X\",\"params\":"
 	     "{\"requestId\":\"Z\",\"request\":{\"url\":\"http://a.test/s.css\"},\"timestamp\":1}}");
@@ -114,15 +114,15 @@ static void missed_and_wrong(void **state)
 	struct page *pg = page();
 	struct netlog l;
 	assert_int_equal(netlog_init(&l, NULL), 0);
-	request(&l, "R", "http://a.test/index.html", 100.001, 100.001, 1, 101, 102, 203, 100.300, 7, 200, 1000);
+	request(&l, "R", "http://a.test.test/index.html", 100.001, 100.001, 1, 101, 102, 203, 100.300, 7, 200, 1000);
 	/* The stylesheet decoded to the wrong size; the image never asked for. */
-	request(&l, "Q1", "http://a.test/s.css", 100.250, 100.250, -1, -1, 50, 151, 100.500, 7, 200, 499);
+	request(&l, "Q1", "http://a.test.test/s.css", 100.250, 100.250, -1, -1, 50, 151, 100.500, 7, 200, 499);
 	struct fetch_result r;
 	struct netlog_fill f;
 	assert_int_equal(netlog_to_fetch(&l, pg, 80, 100.0, &r, &f), 0);
 	assert_int_equal(f.missed, 1);
 	assert_int_equal(f.bad, 1);
-	assert_non_null(strstr(f.why, "http://a.test/s.css: 499 decoded bytes, the page says 500"));
+	assert_non_null(strstr(f.why, "http://a.test.test/s.css: 499 decoded bytes, the page says 500"));
 	assert_int_equal(r.req[2].conn, -1);
 	assert_int_equal(r.req[2].done_ns, -1);
 	fetch_result_free(&r);
@@ -136,7 +136,7 @@ static void pending_and_failed(void **state)
 	struct netlog l;
 	assert_int_equal(netlog_init(&l, "S"), 0);
 	feed(&l, "{\"method\":\"Network.requestWillBeSent\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"R\",\"request\":{\"url\":\"http://a.test/index.html\"},\"timestamp\":5}}");
+	     "{\"requestId\":\"R\",\"request\":{\"url\":\"http://a.test.test/index.html\"},\"timestamp\":5}}");
 	assert_int_equal(netlog_pending(&l), 1);
 	feed(&l, "{\"method\":\"Network.loadingFailed\",\"sessionId\":\"S\",\"params\":"
 	     "{\"requestId\":\"R\",\"timestamp\":6,\"errorText\":\"net::ERR_CONNECTION_RESET\"}}");
@@ -146,7 +146,7 @@ static void pending_and_failed(void **state)
 	assert_int_equal(netlog_to_fetch(&l, pg, 80, 5.0, &r, &f), 0);
 	assert_int_equal(f.bad, 1);
 	assert_int_equal(f.missed, 2);
-	assert_string_equal(f.why, "http://a.test/index.html: net::ERR_CONNECTION_RESET");
+	assert_string_equal(f.why, "http://a.test.test/index.html: net::ERR_CONNECTION_RESET");
 	fetch_result_free(&r);
 	/* An event without its requestId breaks the protocol's promise. */
 	json_t *ev = json_pack("{s:s, s:s, s:{}}", "method", "Network.dataReceived", "sessionId", "S",
@@ -162,9 +162,9 @@ static void urls(void **state)
 	struct page *pg = page();
 	char u[NETLOG_URL_MAX];
 	assert_int_equal(netlog_url(pg, 2, 80, u, sizeof(u)), 0);
-	assert_string_equal(u, "http://b.test/i.png?x=1");
+	assert_string_equal(u, "http://b.test.test/i.png?x=1");
 	assert_int_equal(netlog_url(pg, 2, 8080, u, sizeof(u)), 0);
-	assert_string_equal(u, "http://b.test:8080/i.png?x=1");
+	assert_string_equal(u, "http://b.test.test:8080/i.png?x=1");
 	assert_int_equal(netlog_url(pg, 2, 0, u, 10), -ENAMETOOLONG);
 	page_free(pg);
 }
