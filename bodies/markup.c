@@ -140,9 +140,11 @@ static void js_stmt(struct sbuf *b, const struct markup_ref *r)
 		sbuf_url(b, r->url, ESC_JS);
 		sbuf_str(b, "\";");
 	} else if (r->kind == MARKUP_OTHER) {
+		/* The body is read: Chromium cancels (net::ERR_ABORTED) a
+		 * fetch whose body nobody reads. */
 		sbuf_str(b, "fetch(\"");
 		sbuf_url(b, r->url, ESC_JS);
-		sbuf_str(b, "\");");
+		sbuf_str(b, "\").then(function(r){return r.arrayBuffer()});");
 	} else {
 		sbuf_str(b, insert[r->kind][0]);
 		sbuf_url(b, r->url, ESC_JS);

@@ -100,6 +100,13 @@ int netlog_event(struct netlog *l, json_t *ev)
 	if (!method || strncmp(method, "Network.", 8) || (l->session && (!sid || strcmp(sid, l->session))))
 		return 0;
 	method += 8;
+	static const char *const ours[] = { "requestWillBeSent", "responseReceived", "dataReceived",
+					    "loadingFinished", "loadingFailed" };
+	size_t k = 0;
+	while (k < 5 && strcmp(method, ours[k]))
+		k++;
+	if (k == 5)
+		return 0;   /* policyUpdated, the ExtraInfo events, ... */
 	json_t *p = json_object_get(ev, "params");
 	const char *id = json_string_value(json_object_get(p, "requestId"));
 	if (!id) {
@@ -208,16 +215,16 @@ static void fill_req(const struct netlog_req *q, const struct page_res *res, dou
 	char what[96];
 	if (q->failed) {
 		f->bad++;
-		note(f, "%s: %s", q->url, q->failed);
+		note(f, "%s: %s", q->failed, q->url);
 	} else if (q->status != 200) {
 		f->bad++;
 		snprintf(what, sizeof(what), "status %d", q->status);
-		note(f, "%s: %s", q->url, what);
+		note(f, "%s: %s", what, q->url);
 	} else if (q->done_s >= 0 && q->body_bytes != res->body_bytes) {
 		f->bad++;
 		snprintf(what, sizeof(what), "%llu decoded bytes, the page says %llu",
 			 (unsigned long long)q->body_bytes, (unsigned long long)res->body_bytes);
-		note(f, "%s: %s", q->url, what);
+		note(f, "%s: %s", what, q->url);
 	}
 }
 
@@ -276,7 +283,7 @@ int netlog_to_fetch(const struct netlog *l, const struct page *pg, uint16_t port
 					 .done_ns = -1, .conn = -1 };
 		if (match[i] < 0) {
 			f->missed++;
-			note(f, "%s%s: never requested", page_host(pg, &pg->res[i]), pg->res[i].path);
+			note(f, "never requested: %s%s", page_host(pg, &pg->res[i]), pg->res[i].path);
 			continue;
 		}
 		used[match[i]] = true;

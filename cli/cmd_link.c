@@ -347,7 +347,7 @@ int cmd_link(int argc, char **argv)
 	int exit_code = 1, sig = 0;
 	bool late_known = false;
 	pid_t server = 0, client = 0;
-	if (pg && session_serve(tb, pg, 4096, a.lo.tls, 1, &origin) < 0)
+	if (pg && session_serve(tb, pg, 4096, a.lo.tls, 1, false, &origin) < 0)
 		goto end;
 	if (origin && origin_ca_file(origin) && link_env_ca(&env, origin_ca_file(origin)) < 0)
 		goto end;

@@ -406,7 +406,7 @@ int cmd_load(int argc, char **argv)
 	struct session_opts so = {
 		.pg = pg, .backend = ops, .link = a.lo.link, .cc = a.lo.cc, .fastopen_qlen = 4096,
 		.tls = a.lo.tls,
-		.seed = 1,
+		.seed = 1, .markup = a.browser,
 	};
 	struct session *s;
 	if (session_up(&so, &s) < 0) {

@@ -9,11 +9,12 @@
 #include "workloads/origin.h"
 
 int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
-		  uint64_t seed, struct origin **out)
+		  uint64_t seed, bool browser, struct origin **out)
 {
 	struct origin_opts oo = {
 		.addrs = tb->server_addr, .naddrs = pg->nhosts, .fastopen = fastopen,
 		.tls = tls, .seed = seed, .base_dir = tb->run_dir, .prefix = tb->prefix,
+		.browser = browser,
 	};
 	struct origin *or = origin_new(pg, &oo);
 	int saved, rc;
@@ -58,9 +59,15 @@ int session_up(const struct session_opts *o, struct session **out)
 		free(s);
 		return rc;
 	}
-	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->tls, o->seed, &s->origin);
+	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->tls, o->seed, o->markup, &s->origin);
 	if (rc < 0)
 		goto error;
+	/* The markup's gzip lands within 2% of the page's wire size: every
+	 * fetcher then expects, and the store records, the bytes actually sent. */
+	for (size_t i = 0; o->markup && i < o->pg->n; i++) {
+		o->pg->res[i].wire_bytes = origin_wire_bytes(s->origin, i);
+		o->pg->res[i].enc = origin_browser_enc(o->pg, i);
+	}
 	s->tls = o->tls;
 	if (o->tls != TLS_OFF && !(s->tls_client = tls_client_new(o->tls, origin_ca_file(s->origin)))) {
 		rc = -EPROTO;

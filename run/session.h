@@ -9,6 +9,7 @@
 #ifndef TFOLAB_RUN_SESSION_H
 #define TFOLAB_RUN_SESSION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/vocab.h"
@@ -20,7 +21,10 @@ struct origin;
 struct tls_client;
 
 struct session_opts {
-	const struct page *pg;                  /* borrowed; outlives the session */
+	struct page *pg;                        /* borrowed; outlives the session;
+	                                           with markup its wire sizes and
+	                                           encodings become the bodies'
+	                                           (origin_wire_bytes) */
 	const struct link_backend_ops *backend;
 	struct link_params link;
 	const char *cc;                         /* NULL = namespace default */
@@ -28,6 +32,9 @@ struct session_opts {
 	enum tls_mode tls;                      /* TLS_OFF: HTTP on 80; else
 	                                           HTTPS on 443 (origin.h) */
 	uint64_t seed;                          /* body bytes */
+	bool markup;                            /* bodies a browser parses
+	                                           (origin_opts.browser), for
+	                                           every fetcher of the run */
 };
 
 struct session {
@@ -46,11 +53,12 @@ struct session {
  * session_serve - start the origin (nginx) of @pg in @tb's server namespace,
  * one server address per host of the page (tb needs pg->nhosts addresses),
  * over HTTPS unless @tls is TLS_OFF (origin_ca_file() then names the CA to
- * trust).  Free it with origin_free().  0 or a negative errno, nothing left
+ * trust); with @browser, bodies a browser parses (origin.h's browser
+ * mode).  Free it with origin_free().  0 or a negative errno, nothing left
  * behind.
  */
 int session_serve(struct testbed *tb, const struct page *pg, int fastopen, enum tls_mode tls,
-		  uint64_t seed, struct origin **out);
+		  uint64_t seed, bool browser, struct origin **out);
 
 /* session_up - testbed + origin (+ the TLS client for HTTPS).  0, or a
  * negative errno with nothing left. */
