@@ -100,9 +100,10 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 		return rc;
 	rc = trial_store(r, cond_id, seq, pg, &tr);
 	if (rc == 0) {
-		char mode[48];  /* "on", or "on tls 1.3" over HTTPS */
-		snprintf(mode, sizeof(mode), "%s%s%s", tfo_mode_name(g[k].tfo),
-			 g[k].tls ? " tls " : "", g[k].tls ? tls_mode_name(g[k].tls) : "");
+		char mode[64];  /* "on", "on tls 1.3" over HTTPS, "on fetcher chromium" */
+		snprintf(mode, sizeof(mode), "%s%s%s%s%s", tfo_mode_name(g[k].tfo),
+			 g[k].tls ? " tls " : "", g[k].tls ? tls_mode_name(g[k].tls) : "",
+			 g[k].fetcher ? " fetcher " : "", g[k].fetcher ? fetcher_name(g[k].fetcher) : "");
 		*again = tr.stalled;
 		if (tr.stalled)
 			r->stalls++;
