@@ -61,6 +61,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
 		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
 		.cc = cc, .encoding = encoding_name(c->encoding), .tls = c->tls,
+		.fetcher = c->fetcher,
 	};
 	return store_condition_insert(r->st, &sc, id);
 }
