@@ -28,30 +28,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "results/compare.h"
 #include "results/render.h"
-
-/* One key to compare by: how a condition's value is read, ordered and named. */
-struct pivot {
-	const char *key;         /* as the experiment key, the csv column and json field */
-	unsigned vary;           /* its enum cell_vary bit */
-	int (*value)(const struct store_condition *c);
-	int rank_unlimited;      /* 0 ranks last (per_conn's "unlimited") */
-	void (*heading)(int v, char *buf, size_t len);  /* a column's heading */
-	void (*text)(int v, char *buf, size_t len);     /* a value in notes and csv */
-	const char *title;
-	int shrink_check;        /* the notes check that the gain shrinks along the columns */
-	const char *one;         /* "a single ONE" when the run has one value */
-	const char *sweep;       /* how to sweep it, for that note */
-	const char *expect;      /* the expectation, in the notes and json */
-	int versus;              /* the columns are fetchers: PLTs side by side
-	                            with their difference (md_fetcher_table) */
-};
-
-/* Where the two fetchers' mean PLTs differ by more than this share of the
- * builtin fetcher's, the builtin fetcher does not stand for the browser:
- * the difference gets COMPARE_FETCHER_SIGN (not '*', which marks p-values). */
-#define COMPARE_FETCHER_MARK 0.05
-#define COMPARE_FETCHER_SIGN "†"
 
 static int per_conn_value(const struct store_condition *c)
 {
@@ -133,21 +111,6 @@ int table_pivot_parse(const char *s, enum table_pivot *out)
 	return -EINVAL;
 }
 
-/* One page, RTT, setting (but the pivot's key) and TFO mode. */
-struct series {
-	const struct cell *first;
-	const struct cell **by_col;  /* [ncols], NULL where not measured */
-	int shrinks;                 /* -1: fewer than two tested points */
-};
-
-struct compare {
-	const struct pivot *pv;
-	int *cols;                   /* the key's values, in rank order */
-	size_t ncols;
-	struct series *s;
-	size_t ns;
-};
-
 /* Orders values ascending, with 0 as the largest when it means unlimited. */
 static int pivot_rank(const struct pivot *pv, int v)
 {
@@ -187,10 +150,10 @@ static const struct pivot *pivot_pick(enum table_pivot p, const struct cell_set 
 	return &pivots[p];
 }
 
-static size_t col_of(const struct compare *cmp, int per_conn)
+size_t compare_col_of(const struct compare *cmp, int v)
 {
 	size_t i = 0;
-	while (i < cmp->ncols && cmp->cols[i] != per_conn)
+	while (i < cmp->ncols && cmp->cols[i] != v)
 		i++;
 	return i;
 }
@@ -214,7 +177,7 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n; i++) {
 		int v = pv->value(cell_cond(&set->cells[i]));
-		if (col_of(cmp, v) == cmp->ncols)
+		if (compare_col_of(cmp, v) == cmp->ncols)
 			cmp->cols[cmp->ncols++] = v;
 	}
 	cols_sort(pv, cmp->cols, cmp->ncols);
@@ -230,7 +193,7 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 				return -ENOMEM;
 			cmp->ns++;
 		}
-		size_t col = col_of(cmp, pv->value(cell_cond(c)));
+		size_t col = compare_col_of(cmp, pv->value(cell_cond(c)));
 		if (!cmp->s[k].by_col[col])
 			cmp->s[k].by_col[col] = c;
 	}
@@ -253,22 +216,39 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 	return 0;
 }
 
-static void series_setting(const struct cell_set *set, const struct compare *cmp,
-			   const struct series *s, char *buf, size_t len)
+void compare_series_setting(const struct cell_set *set, const struct compare *cmp,
+			    const struct series *s, char *buf, size_t len)
 {
 	cell_row_setting(set, s->first, ~cmp->pv->vary, buf, len);
 }
 
+/* A table row's start: "| amazon | 100 |", and "| setting |" with @with_setting. */
+void compare_md_row_start(FILE *f, const struct cell_set *set, const struct compare *cmp,
+			  const struct series *s, int with_setting)
+{
+	char rtt[32], setting[256];
+	render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+	fprintf(f, "| ");
+	render_md_text(f, cell_cond(s->first)->page);
+	fprintf(f, " | %s |", rtt);
+	if (with_setting) {
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
+		fprintf(f, " ");
+		render_md_text(f, setting);
+		fprintf(f, " |");
+	}
+}
+
 /* A note's start: "- amazon 100 ms (setting)". */
-static void md_row_name(FILE *f, const struct cell_set *set, const struct compare *cmp,
-			const struct series *s)
+void compare_md_row_name(FILE *f, const struct cell_set *set, const struct compare *cmp,
+			 const struct series *s)
 {
 	char rtt[32], setting[256];
 	render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
 	fprintf(f, "- ");
 	render_md_text(f, cell_cond(s->first)->page);
 	fprintf(f, " %s ms", rtt);
-	series_setting(set, cmp, s, setting, sizeof(setting));
+	compare_series_setting(set, cmp, s, setting, sizeof(setting));
 	if (*setting)
 		fprintf(f, " (%s)", setting);
 }
@@ -284,7 +264,7 @@ static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct co
 			"nothing to compare (sweep per_conn = 1, 2, unlimited).\n");
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		md_row_name(f, set, cmp, s);
+		compare_md_row_name(f, set, cmp, s);
 		if (s->shrinks < 0) {
 			fprintf(f, ": fewer than two tested settings; not checked.\n");
 			continue;
@@ -321,7 +301,7 @@ static void md_gain_notes(FILE *f, const struct cell_set *set, const struct comp
 			"(use %s).\n", cmp->pv->one, cmp->pv->sweep);
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		md_row_name(f, set, cmp, s);
+		compare_md_row_name(f, set, cmp, s);
 		fprintf(f, ":");
 		for (size_t col = 0, n = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
@@ -335,197 +315,18 @@ static void md_gain_notes(FILE *f, const struct cell_set *set, const struct comp
 	}
 }
 
-/*
- * The PLTs of a fetcher's cell against the builtin fetcher's of the same
- * page, RTT and setting: the difference of the means (this one's − the
- * builtin's), as a share of the builtin's, and whether it exceeds
- * COMPARE_FETCHER_MARK.  A side without valid trials is not compared.
- */
-struct versus_side {
-	int known;
-	double diff_s, share;
-	int marked;
-};
-
-static struct versus_side versus_side(const struct cell_side *ref, const struct cell_side *x)
-{
-	struct versus_side v = { 0 };
-	if (!ref || !x || ref->n == 0 || x->n == 0 || !(ref->sum.mean > 0))
-		return v;
-	v.known = 1;
-	v.diff_s = x->sum.mean - ref->sum.mean;
-	v.share = v.diff_s / ref->sum.mean;
-	v.marked = fabs(v.share) > COMPARE_FETCHER_MARK;
-	return v;
-}
-
-/* The builtin fetcher's cell of a series; NULL when not measured. */
-static const struct cell *versus_ref(const struct compare *cmp, const struct series *s)
-{
-	size_t col = col_of(cmp, FETCHER_BUILTIN);
-	return col < cmp->ncols ? s->by_col[col] : NULL;
-}
-
-static void versus_text(const struct versus_side *v, char *buf, size_t len)
-{
-	if (!v->known)
-		snprintf(buf, len, "n/a");
-	else
-		snprintf(buf, len, "%+.3f s (%+.1f%%)%s", v->diff_s, 100 * v->share,
-			 v->marked ? " " COMPARE_FETCHER_SIGN : "");
-}
-
-static void md_mean(FILE *f, const struct cell_side *s)
-{
-	if (s->n)
-		fprintf(f, " %.3f |", s->sum.mean);
-	else
-		fprintf(f, " n/a |");
-}
-
-/*
- * The table of a fetcher comparison: per page and RTT, each fetcher's mean
- * PLT without and with TFO and its gain, then each other fetcher's PLTs
- * against the builtin fetcher's.
- */
-static void md_fetcher_table(FILE *f, const struct cell_set *set, const struct compare *cmp,
-			     int with_setting)
-{
-	char rtt[32], txt[128], setting[256];
-	size_t ref = col_of(cmp, FETCHER_BUILTIN);
-	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
-	for (size_t col = 0; col < cmp->ncols; col++) {
-		const char *t = fetcher_title((enum fetcher)cmp->cols[col]);
-		fprintf(f, " %s non-TFO (s) | %s TFO (s) | %s gain |", t, t, t);
-	}
-	for (size_t col = 0; col < cmp->ncols; col++)
-		if (col != ref)
-			fprintf(f, " %s − builtin, non-TFO | %s − builtin, TFO |",
-				fetcher_title((enum fetcher)cmp->cols[col]),
-				fetcher_title((enum fetcher)cmp->cols[col]));
-	fprintf(f, "\n|---|---:|%s", with_setting ? "---|" : "");
-	for (size_t col = 0; col < cmp->ncols; col++)
-		fprintf(f, "---:|---:|---:|%s", col != ref ? "---:|---:|" : "");
-	fprintf(f, "\n");
-	for (size_t k = 0; k < cmp->ns; k++) {
-		const struct series *s = &cmp->s[k];
-		const struct cell *b = versus_ref(cmp, s);
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "| ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " | %s |", rtt);
-		if (with_setting) {
-			series_setting(set, cmp, s, setting, sizeof(setting));
-			fprintf(f, " ");
-			render_md_text(f, setting);
-			fprintf(f, " |");
-		}
-		for (size_t col = 0; col < cmp->ncols; col++) {
-			const struct cell *c = s->by_col[col];
-			if (!c) {
-				fprintf(f, " not measured | not measured | not measured |");
-				continue;
-			}
-			md_mean(f, &c->off);
-			md_mean(f, &c->tfo);
-			render_improvement(c, txt, sizeof(txt));
-			fprintf(f, " %s |", txt);
-		}
-		for (size_t col = 0; col < cmp->ncols; col++) {
-			const struct cell *c = s->by_col[col];
-			if (col == ref)
-				continue;
-			struct versus_side off = versus_side(b ? &b->off : NULL, c ? &c->off : NULL);
-			struct versus_side on = versus_side(b ? &b->tfo : NULL, c ? &c->tfo : NULL);
-			versus_text(&off, txt, sizeof(txt));
-			fprintf(f, " %s |", txt);
-			versus_text(&on, txt, sizeof(txt));
-			fprintf(f, " %s |", txt);
-		}
-		fprintf(f, "\n");
-	}
-}
-
-/* The notes of a fetcher comparison: the rows whose PLTs differ. */
-static void md_versus_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
-{
-	size_t ref = col_of(cmp, FETCHER_BUILTIN), marked = 0, compared = 0;
-	fprintf(f, "- PLTs are means over the valid trials; a difference is the other "
-		"fetcher's mean − the builtin fetcher's, and its share of the builtin's; "
-		COMPARE_FETCHER_SIGN " marks one beyond %g%%.\n", 100 * COMPARE_FETCHER_MARK);
-	for (size_t k = 0; k < cmp->ns; k++) {
-		const struct series *s = &cmp->s[k];
-		const struct cell *b = versus_ref(cmp, s);
-		for (size_t col = 0; col < cmp->ncols; col++) {
-			const struct cell *c = s->by_col[col];
-			if (col == ref || !b || !c)
-				continue;
-			struct versus_side off = versus_side(&b->off, &c->off);
-			struct versus_side on = versus_side(&b->tfo, &c->tfo);
-			if (!off.known && !on.known)
-				continue;
-			compared++;
-			if (!off.marked && !on.marked)
-				continue;
-			marked++;
-			md_row_name(f, set, cmp, s);
-			fprintf(f, ": %s's PLT differs from the builtin fetcher's by", 
-				fetcher_title((enum fetcher)cmp->cols[col]));
-			if (off.marked)
-				fprintf(f, " %+.1f%% without TFO", 100 * off.share);
-			if (on.marked)
-				fprintf(f, "%s %+.1f%% with TFO", off.marked ? " and" : "", 100 * on.share);
-			fprintf(f, ".\n");
-		}
-	}
-	if (compared == 0)
-		fprintf(f, "- No page and RTT has PLTs of both fetchers to compare.\n");
-	else
-		fprintf(f, "- %zu of %zu compared rows differ by more than %g%% (" COMPARE_FETCHER_SIGN
-			")%s\n", marked,
-			compared, 100 * COMPARE_FETCHER_MARK,
-			marked ? "." : ": the builtin fetcher's PLTs stand for the browser's.");
-}
-
-static json_t *json_versus_side(const struct versus_side *v)
-{
-	if (!v->known)
-		return json_null();
-	return json_pack("{s:o, s:o, s:b}", "diff_s", render_json_num(v->diff_s),
-			 "diff_pct", render_json_num(100 * v->share), "marked", v->marked);
-}
-
-/* A fetcher comparison's group: each other fetcher's PLTs against the
- * builtin fetcher's, as "vs_builtin": { FETCHER: { off, tfo } }. */
-static void json_versus(json_t *g, const struct compare *cmp, const struct series *s)
-{
-	const struct cell *b = versus_ref(cmp, s);
-	json_t *vs = json_object();
-	for (size_t col = 0; col < cmp->ncols; col++) {
-		const struct cell *c = s->by_col[col];
-		if (cmp->cols[col] == FETCHER_BUILTIN || !c)
-			continue;
-		struct versus_side off = versus_side(b ? &b->off : NULL, &c->off);
-		struct versus_side on = versus_side(b ? &b->tfo : NULL, &c->tfo);
-		json_object_set_new(vs, fetcher_name((enum fetcher)cmp->cols[col]),
-				    json_pack("{s:o, s:o}", "off", json_versus_side(&off),
-					      "tfo", json_versus_side(&on)));
-	}
-	json_object_set_new(g, "vs_builtin", vs);
-}
-
 static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,
 		      const struct compare *cmp, const struct table_opts *o)
 {
-	char rtt[32], txt[128], setting[256];
+	char txt[128], setting[256];
 	int with_setting = 0;
 	for (size_t k = 0; k < cmp->ns; k++) {
-		series_setting(set, cmp, &cmp->s[k], setting, sizeof(setting));
+		compare_series_setting(set, cmp, &cmp->s[k], setting, sizeof(setting));
 		with_setting |= *setting != '\0';
 	}
 	render_md_header(f, cmp->pv->title, run, set);
 	if (cmp->pv->versus && cmp->ncols >= 2) {
-		md_fetcher_table(f, set, cmp, with_setting);
+		compare_md_versus_table(f, set, cmp, with_setting);
 		goto notes;
 	}
 	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
@@ -539,16 +340,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	fprintf(f, "\n");
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "| ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " | %s |", rtt);
-		if (with_setting) {
-			series_setting(set, cmp, s, setting, sizeof(setting));
-			fprintf(f, " ");
-			render_md_text(f, setting);
-			fprintf(f, " |");
-		}
+		compare_md_row_start(f, set, cmp, s, with_setting);
 		for (size_t col = 0; col < cmp->ncols; col++) {
 			if (s->by_col[col])
 				render_improvement(s->by_col[col], txt, sizeof(txt));
@@ -569,29 +361,14 @@ notes:
 	else
 		md_gain_notes(f, set, cmp);
 	if (cmp->pv->versus && cmp->ncols >= 2)
-		md_versus_notes(f, set, cmp);
+		compare_md_versus_notes(f, set, cmp);
 }
 
-static void csv_num(FILE *f, const char *fmt, double v, int present)
+void compare_csv_num(FILE *f, const char *fmt, double v, int present)
 {
 	fputc(',', f);
 	if (present && isfinite(v))
 		fprintf(f, fmt, v);
-}
-
-/* A fetcher's PLTs against the builtin fetcher's: empty for the builtin
- * fetcher's own row, or where a side has no valid trials. */
-static void csv_versus(FILE *f, const struct compare *cmp, const struct series *s, size_t col)
-{
-	const struct cell *b = versus_ref(cmp, s), *c = s->by_col[col];
-	int other = cmp->cols[col] != FETCHER_BUILTIN && b;
-	struct versus_side off = versus_side(other ? &b->off : NULL, &c->off);
-	struct versus_side on = versus_side(other ? &b->tfo : NULL, &c->tfo);
-	csv_num(f, "%.6f", off.diff_s, off.known);
-	csv_num(f, "%.2f", 100 * off.share, off.known);
-	csv_num(f, "%.6f", on.diff_s, on.known);
-	csv_num(f, "%.2f", 100 * on.share, on.known);
-	fprintf(f, ",%s", off.known || on.known ? (off.marked || on.marked ? "1" : "0") : "");
 }
 
 static void csv_render(FILE *f, const struct cell_set *set, const struct compare *cmp)
@@ -604,7 +381,7 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 		cmp->pv->versus ? ",off_diff_s,off_diff_pct,tfo_diff_s,tfo_diff_pct,marked" : "");
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
-		series_setting(set, cmp, s, setting, sizeof(setting));
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
 		for (size_t col = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
 			if (!c)
@@ -621,17 +398,17 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 			fprintf(f, ",%s,%s,%zu,%zu",
 				c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 				value, c->off.n, c->off.invalid);
-			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
+			compare_csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
 			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
-			csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
+			compare_csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
 			fprintf(f, ",%zu", c->npairs);
-			csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
-			csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
-			csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
-			csv_num(f, "%.3g", c->test.p, c->tested);
+			compare_csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
+			compare_csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
+			compare_csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
+			compare_csv_num(f, "%.3g", c->test.p, c->tested);
 			fprintf(f, ",%s", cell_significance(c));
 			if (cmp->pv->versus)
-				csv_versus(f, cmp, s, col);
+				compare_csv_versus(f, cmp, s, col);
 			fputc('\n', f);
 		}
 	}
@@ -681,7 +458,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 			if (s->by_col[col])
 				json_array_append_new(points, json_point(cmp->pv, cmp->cols[col],
 									 s->by_col[col]));
-		series_setting(set, cmp, s, setting, sizeof(setting));
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
 		json_t *g = json_pack(
 			"{s:s, s:o, s:s, s:s, s:o}",
 			"page", cell_cond(s->first)->page,
@@ -701,7 +478,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 			json_object_set_new(g, "fetcher",
 					    json_string(fetcher_name(cell_cond(s->first)->fetcher)));
 		if (g && cmp->pv->versus)
-			json_versus(g, cmp, s);
+			compare_json_versus(g, cmp, s);
 		json_array_append_new(groups, g);
 	}
 	json_t *doc = json_pack("{s:o, s:o, s:s, s:s, s:I, s:I, s:o}",

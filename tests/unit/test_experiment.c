@@ -186,37 +186,70 @@ static void test_persistence(void **state)
 	experiment_free(e);
 }
 
-/* https.conf is table1.conf with tls = off, 1.3 inside rtt: every other
- * setting the same, cell for cell. */
-static void test_https(void **state)
+/*
+ * Checks that the shipped @file is table1.conf with one more key of two
+ * values inside rtt (index = ((page * 3 + rtt) * 2 + v) * 2 + tfo): cell
+ * for cell the same but for that key, which @other asserts of @a (of
+ * value @v) and @b (table1's) and then sets in @a as in @b.
+ */
+static void assert_table1_plus(const char *file, const char *name,
+			       void (*other)(struct condition_spec *a,
+					     const struct condition_spec *b, size_t v))
 {
-	struct experiment *e = parse_shipped("https.conf"), *t1 = parse_shipped("table1.conf");
+	struct experiment *e = parse_shipped(file), *t1 = parse_shipped("table1.conf");
 	struct condition_spec *c, *t;
 	size_t n, nt;
 
-	assert_string_equal(e->name, "https");
+	assert_string_equal(e->name, name);
 	assert_int_equal(experiment_matrix(e, &c, &n), 0);
 	assert_int_equal(experiment_matrix(t1, &t, &nt), 0);
 	assert_int_equal(n, 48);
 	assert_int_equal(nt, 24);
 	for (size_t i = 0; i < n; i++) {
-		/* index = ((page * 3 + rtt) * 2 + tls) * 2 + tfo */
-		size_t tls = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
+		size_t v = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
 		struct condition_spec a, b;
 		memcpy(&a, &c[i], sizeof(a));  /* memcpy keeps the (zeroed) padding */
 		memcpy(&b, &t[j], sizeof(b));
-		assert_int_equal(a.tls, tls ? TLS_13 : TLS_OFF);
 		assert_int_equal(a.pair, i / 2);
-		assert_int_equal(b.tls, TLS_OFF);
+		other(&a, &b, v);
 		a.index = b.index;
 		a.pair = b.pair;
-		a.tls = b.tls;
 		assert_memory_equal(&a, &b, sizeof(a));
 	}
 	free(c);
 	free(t);
 	experiment_free(e);
 	experiment_free(t1);
+}
+
+static void https_tls(struct condition_spec *a, const struct condition_spec *b, size_t v)
+{
+	assert_int_equal(a->tls, v ? TLS_13 : TLS_OFF);
+	assert_int_equal(b->tls, TLS_OFF);
+	a->tls = b->tls;
+}
+
+/* https.conf is table1.conf with tls = off, 1.3 inside rtt. */
+static void test_https(void **state)
+{
+	assert_table1_plus("https.conf", "https", https_tls);
+}
+
+static void browser_fetcher(struct condition_spec *a, const struct condition_spec *b, size_t v)
+{
+	assert_int_equal(a->fetcher, v ? FETCHER_CHROMIUM : FETCHER_BUILTIN);
+	assert_true(a->markup);  /* the builtin cells too */
+	assert_int_equal(b->fetcher, FETCHER_BUILTIN);
+	assert_false(b->markup);
+	a->fetcher = b->fetcher;
+	a->markup = b->markup;
+}
+
+/* table1-browser.conf is table1.conf with fetcher = builtin, chromium
+ * inside rtt, every cell serving markup. */
+static void test_table1_browser(void **state)
+{
+	assert_table1_plus("table1-browser.conf", "table1-browser", browser_fetcher);
 }
 
 static void test_capture_and_smoke(void **state)
@@ -819,42 +852,6 @@ static void test_fetcher(void **state)
 	expect_one("pages = a\nfetcher = chromium, chromium\n",
 		   "t.conf:2: fetcher: \"chromium\" is listed twice (list each value once)");
 	expect_one("pages = a\nfetcher =\n", "t.conf:2: fetcher: no value (use builtin or chromium)");
-}
-
-/* table1-browser.conf is table1.conf with fetcher = builtin, chromium
- * inside rtt: every other setting the same, cell for cell. */
-static void test_table1_browser(void **state)
-{
-	struct experiment *e = parse_shipped("table1-browser.conf");
-	struct experiment *t1 = parse_shipped("table1.conf");
-	struct condition_spec *c, *t;
-	size_t n, nt;
-
-	assert_string_equal(e->name, "table1-browser");
-	assert_int_equal(experiment_matrix(e, &c, &n), 0);
-	assert_int_equal(experiment_matrix(t1, &t, &nt), 0);
-	assert_int_equal(n, 2 * nt);
-	for (size_t i = 0; i < n; i++) {
-		/* index = ((page * rtts + rtt) * 2 + fetcher) * 2 + tfo */
-		size_t f = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
-		struct condition_spec a, b;
-		memcpy(&a, &c[i], sizeof(a));  /* memcpy keeps the (zeroed) padding */
-		memcpy(&b, &t[j], sizeof(b));
-		assert_int_equal(a.fetcher, f ? FETCHER_CHROMIUM : FETCHER_BUILTIN);
-		assert_true(a.markup);
-		assert_int_equal(a.pair, i / 2);
-		assert_int_equal(b.fetcher, FETCHER_BUILTIN);
-		assert_false(b.markup);
-		a.index = b.index;
-		a.pair = b.pair;
-		a.fetcher = b.fetcher;
-		a.markup = b.markup;
-		assert_memory_equal(&a, &b, sizeof(a));
-	}
-	free(c);
-	free(t);
-	experiment_free(e);
-	experiment_free(t1);
 }
 
 int main(void)
