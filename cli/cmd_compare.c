@@ -1,6 +1,6 @@
 /*
  * tfolab compare - print TFO's gain against requests per connection, or
- * over HTTP beside over HTTPS.
+ * over HTTP beside over HTTPS, or with our fetcher beside Chromium.
  */
 #include "cli/cmd_table.h"
 #include "cli/commands.h"
@@ -12,7 +12,9 @@ int cmd_compare(int argc, char **argv)
 		.summary = "Print how TFO's gain changes with the requests a connection carries "
 			   "(1, 2, ..., unlimited),\nper page and RTT, for a stored run that swept "
 			   "per_conn; or, with --by tls, TFO's gain over\nHTTP beside its gain over "
-			   "each TLS mode, for a run that swept tls.",
+			   "each TLS mode, for a run that swept tls; or, with --by fetcher,\nthe "
+			   "builtin fetcher's PLTs and gain beside Chromium's, for a run that swept "
+			   "fetcher.",
 		.render = table_render_compare,
 		.pivots = 1,
 	};

@@ -29,6 +29,8 @@ static void usage(FILE *f)
 		"Run the experiment FILE (see experiments/README.md) and store every trial.\n\n"
 		"  --set KEY=VALUE   override a key of FILE, e.g. --set trials=3 --set rtt=20ms,200ms\n"
 		"  --tls MODE[,...]  the same as --set tls=MODE[,...]: " TLS_MODE_FORM "\n"
+		"  --fetcher NAME[,...]  the same as --set fetcher=NAME[,...]: " FETCHER_FORM "\n"
+		"                    (chromium needs tls = off)\n"
 		"  --db PATH         SQLite database (default " STORE_DEFAULT_PATH ")\n"
 		"  --resume          continue the latest run of FILE that did not finish (with\n"
 		"                    --shard: start the shard if --db holds no run yet, and\n"
@@ -48,9 +50,28 @@ struct run_args {
 	const char *file, *db;
 	const char *sets[64];
 	char tls_set[128];     /* "tls=..." of --tls, one of sets[] */
+	char fetcher_set[128]; /* "fetcher=..." of --fetcher, one of sets[] */
 	int nsets, resume, jobs, quiet;
 	unsigned shard_k, shard_n;  /* 0, 0: the whole matrix */
 };
+
+/*
+ * key_option - the option --@key VALUE as "--set @key=VALUE", written into
+ * @buf (@len bytes) and added to @a's overrides: checked by the same
+ * parser as any --set, and the last one wins as the last --set does.
+ * Returns 0, or 2 after saying why on stderr.
+ */
+static int key_option(struct run_args *a, const char *key, const char *form, const char *value,
+		      char *buf, size_t len)
+{
+	if (a->nsets == 64 || snprintf(buf, len, "%s=%s", key, value) >= (int)len) {
+		fprintf(stderr, "tfolab run: --%s: \"%.40s\" is too long (use %s)\n", key, value,
+			form);
+		return 2;
+	}
+	a->sets[a->nsets++] = buf;
+	return 0;
+}
 
 /*
  * run_parse - @argv into @a.  Returns -1 when the command is to run, else
@@ -62,6 +83,7 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 	static const struct option longopts[] = {
 		{ "set", required_argument, NULL, 's' },
 		{ "tls", required_argument, NULL, 't' },
+		{ "fetcher", required_argument, NULL, 'F' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "resume", no_argument, NULL, 'r' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -87,15 +109,14 @@ static int run_parse(int argc, char **argv, struct run_args *a)
 			a->sets[a->nsets++] = optarg;
 			break;
 		case 't':
-			/* An override like any --set, checked by the same parser;
-			 * the last --tls wins, as the last --set does. */
-			if (a->nsets == 64 || snprintf(a->tls_set, sizeof(a->tls_set), "tls=%s",
-						       optarg) >= (int)sizeof(a->tls_set)) {
-				fprintf(stderr, "tfolab run: --tls: \"%.40s\" is too long (use "
-					TLS_MODE_FORM ")\n", optarg);
+			if (key_option(a, "tls", TLS_MODE_FORM, optarg, a->tls_set,
+				       sizeof(a->tls_set)))
 				return 2;
-			}
-			a->sets[a->nsets++] = a->tls_set;
+			break;
+		case 'F':
+			if (key_option(a, "fetcher", FETCHER_FORM, optarg, a->fetcher_set,
+				       sizeof(a->fetcher_set)))
+				return 2;
 			break;
 		case 'd':
 			a->db = optarg;

@@ -40,9 +40,10 @@ static void usage(const struct results_cmd *cmd, FILE *f)
 	if (cmd->pivots)
 		fprintf(f,
 			"  --by KEY        a column per value of KEY: per_conn (requests per\n"
-			"                  connection) or tls (the gain over HTTP beside the gain over\n"
-			"                  each TLS mode); default: per_conn if the run varies it,\n"
-			"                  else tls if the run varies it\n");
+			"                  connection), tls (the gain over HTTP beside the gain over\n"
+			"                  each TLS mode) or fetcher (the builtin fetcher's PLTs and\n"
+			"                  gain beside Chromium's, their difference marked where it\n"
+			"                  exceeds 5%%); default: the first of them the run varies\n");
 	fprintf(f, "  -h, --help      this text\n");
 }
 

@@ -17,6 +17,11 @@ const struct tls_mode_def tls_modes[TLS_MODES] = {
 	[TLS_13_EARLY] = { "1.3-early", 0x0304, "TLS_AES_128_GCM_SHA256", true, "TLS 1.3 0-RTT" },
 };
 
+const struct fetcher_def fetchers[FETCHERS] = {
+	[FETCHER_BUILTIN] = { "builtin", "builtin" },
+	[FETCHER_CHROMIUM] = { "chromium", "Chromium" },
+};
+
 static const char *const backend_names[BACKEND_CHOICES] = {
 	[BACKEND_AUTO] = "auto", [BACKEND_USERSPACE] = "userspace", [BACKEND_NETEM] = "netem",
 };
@@ -25,14 +30,25 @@ static const char *const encoding_names[ENCODINGS] = {
 	[ENC_WIRE] = "wire", [ENC_DECODED] = "decoded",
 };
 
-/* The index of @name in @names[@n], or -EINVAL. */
-static int index_of(const char *name, const char *const *names, size_t n)
+/*
+ * The index of the row of @rows (@n rows of @size bytes each) whose name
+ * is @name, or -EINVAL (also for NULL).  A row's name is the const char *
+ * at its start: the tables of names and the tables of structs whose first
+ * field is the name (tfo_modes, tls_modes, fetchers) are read alike.
+ */
+static int row_of(const char *name, const void *rows, size_t n, size_t size)
 {
 	for (size_t i = 0; name && i < n; i++)
-		if (!strcmp(name, names[i]))
+		if (!strcmp(name, *(const char *const *)((const char *)rows + i * size)))
 			return (int)i;
 	return -EINVAL;
 }
+
+_Static_assert(offsetof(struct tfo_mode_def, name) == 0, "row_of reads a row's name first");
+_Static_assert(offsetof(struct tls_mode_def, name) == 0, "row_of reads a row's name first");
+_Static_assert(offsetof(struct fetcher_def, name) == 0, "row_of reads a row's name first");
+
+#define ROW_OF(name, table, n) row_of((name), (table), (n), sizeof((table)[0]))
 
 const char *tfo_mode_name(enum tfo_mode m)
 {
@@ -46,10 +62,7 @@ const char *tfo_mode_title(enum tfo_mode m)
 
 int tfo_mode_parse(const char *name)
 {
-	for (int i = 0; name && i < TFO_MODES; i++)
-		if (!strcmp(name, tfo_modes[i].name))
-			return i;
-	return -EINVAL;
+	return ROW_OF(name, tfo_modes, TFO_MODES);
 }
 
 int tfo_mode_sysctl(enum tfo_mode m, bool any_listener)
@@ -70,10 +83,7 @@ const char *tls_mode_title(enum tls_mode m)
 
 int tls_mode_parse(const char *name)
 {
-	for (int i = 0; name && i < TLS_MODES; i++)
-		if (!strcmp(name, tls_modes[i].name))
-			return i;
-	return -EINVAL;
+	return ROW_OF(name, tls_modes, TLS_MODES);
 }
 
 const char *tls_version_name(int version)
@@ -86,6 +96,21 @@ const char *tls_version_name(int version)
 	}
 }
 
+const char *fetcher_name(enum fetcher f)
+{
+	return (unsigned)f < FETCHERS ? fetchers[f].name : "?";
+}
+
+const char *fetcher_title(enum fetcher f)
+{
+	return (unsigned)f < FETCHERS ? fetchers[f].title : "?";
+}
+
+int fetcher_parse(const char *name)
+{
+	return ROW_OF(name, fetchers, FETCHERS);
+}
+
 const char *backend_name(enum backend_choice b)
 {
 	return (unsigned)b < BACKEND_CHOICES ? backend_names[b] : "?";
@@ -93,7 +118,7 @@ const char *backend_name(enum backend_choice b)
 
 int backend_parse(const char *name)
 {
-	return index_of(name, backend_names, BACKEND_CHOICES);
+	return ROW_OF(name, backend_names, BACKEND_CHOICES);
 }
 
 const char *encoding_name(enum body_encoding e)
@@ -103,5 +128,5 @@ const char *encoding_name(enum body_encoding e)
 
 int encoding_parse(const char *name)
 {
-	return index_of(name, encoding_names, ENCODINGS);
+	return ROW_OF(name, encoding_names, ENCODINGS);
 }

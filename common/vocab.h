@@ -1,8 +1,9 @@
 /*
  * The words every layer shares, each defined once, here: the TFO modes
  * (with their net.ipv4.tcp_fastopen values and how tables title them), the
- * TLS modes (with the protocol version each pins), the link backends one
- * can ask for, and the encodings a page's bodies can be served in.  An
+ * TLS modes (with the protocol version each pins), the fetchers that load
+ * a page, the link backends one can ask for, and the encodings a page's
+ * bodies can be served in.  An
  * enum's value is its row in the table; the experiment keys, the link
  * options, the store and the figures all read the same rows.
  */
@@ -95,6 +96,33 @@ int tls_mode_parse(const char *name);
 /* tls_version_name - "TLS 1.2" for 0x0303, "TLS 1.3" for 0x0304, "none"
  * for 0, "?" otherwise. */
 const char *tls_version_name(int version);
+
+/* --- fetchers --------------------------------------------------------- */
+
+enum fetcher { FETCHER_BUILTIN, FETCHER_CHROMIUM, FETCHERS };
+
+struct fetcher_def {
+	const char *name;     /* in files, options and the store */
+	const char *title;    /* in tables and figures */
+};
+
+/*
+ *   builtin    our epoll fetcher (workloads/fetch.c): the page's manifest,
+ *              its dependency order and connection limits
+ *   chromium   a real headless Chromium loading the page's markup
+ */
+extern const struct fetcher_def fetchers[FETCHERS];
+
+#define FETCHER_FORM "builtin or chromium"
+
+/* fetcher_name - "builtin" or "chromium"; "?" out of range. */
+const char *fetcher_name(enum fetcher f);
+
+/* fetcher_title - "builtin" or "Chromium"; "?" out of range. */
+const char *fetcher_title(enum fetcher f);
+
+/* fetcher_parse - the fetcher (>= 0) named @name, or -EINVAL (also NULL). */
+int fetcher_parse(const char *name);
 
 /* --- link backends ------------------------------------------------------ */
 

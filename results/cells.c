@@ -100,6 +100,8 @@ unsigned cell_cond_diff(const struct store_condition *a, const struct store_cond
 		d |= CELL_VARY_ENCODING;
 	if (a->tls != b->tls)
 		d |= CELL_VARY_TLS;
+	if (a->fetcher != b->fetcher)
+		d |= CELL_VARY_FETCHER;
 	return d;
 }
 
@@ -159,6 +161,8 @@ void cell_setting_format(const struct store_condition *c, unsigned mask, char *b
 		append(buf, len, &pos, "%s bodies", c->encoding, 0);
 	if (mask & CELL_VARY_TLS)
 		append(buf, len, &pos, "%s", tls_mode_title(c->tls), 0);
+	if (mask & CELL_VARY_FETCHER)
+		append(buf, len, &pos, "%s fetcher", fetcher_title(c->fetcher), 0);
 	if (mask & CELL_VARY_CC)
 		append(buf, len, &pos, "cc %s", c->cc && *c->cc ? c->cc : "default", 0);
 	if (mask & CELL_VARY_BACKEND)
@@ -507,11 +511,14 @@ int cells_load(struct store *st, int64_t run_id, const struct cell_opts *o, stru
 	qsort(set->cells, set->n, sizeof(*set->cells), cmp_cell);
 	for (size_t i = 0; i < set->nconds; i++) {
 		set->has_cookie |= set->conds[i].tfo_mode == TFO_COOKIE;
-		set->has_tls |= set->conds[i].tls != TLS_OFF;
+		if (set->conds[i].tls != TLS_OFF)
+			set->columns |= CELL_VARY_TLS;
+		if (set->conds[i].fetcher != FETCHER_BUILTIN)
+			set->columns |= CELL_VARY_FETCHER;
 	}
 	for (size_t i = 1; i < set->n; i++)
 		set->varying |= cell_cond_diff(cell_cond(&set->cells[0]), cell_cond(&set->cells[i]));
-	set->has_tls |= (set->varying & CELL_VARY_TLS) != 0;
+	set->columns |= set->varying & CELL_COLUMNS;
 	cc_summarize(set);
 	return 0;
 }

@@ -82,8 +82,13 @@ enum cell_vary {
 	CELL_VARY_BACKEND = 1 << 7,
 	CELL_VARY_ENCODING = 1 << 8,
 	CELL_VARY_TLS = 1 << 9,
-	CELL_VARY_ALL = (1 << 10) - 1,
+	CELL_VARY_FETCHER = 1 << 10,
+	CELL_VARY_ALL = (1 << 11) - 1,
 };
+
+/* The keys a table gives a column of their own (struct cell_set.columns)
+ * rather than a place in the Setting column. */
+#define CELL_COLUMNS (CELL_VARY_TLS | CELL_VARY_FETCHER)
 
 struct cell_side {
 	const struct store_condition *cond;  /* NULL when the run lacks it */
@@ -136,8 +141,10 @@ struct cell_set {
 	size_t unpaired;         /* summed over the cells */
 	unsigned varying;        /* enum cell_vary bits that differ across cells */
 	int has_cookie;          /* some cell's TFO side uses real cookies */
-	int has_tls;             /* some cell is HTTPS, or cells differ in tls:
-	                            tables show a TLS column */
+	unsigned columns;        /* CELL_COLUMNS bits tables show a column of:
+	                            TLS when some cell is HTTPS or cells differ
+	                            in tls, the fetcher when some cell is
+	                            Chromium's or cells differ in fetcher */
 	const char *cc_read;     /* the cc every side that reports one reported
 	                            (a side's string); NULL if none or they differ */
 	int cc_known;            /* some side reports its cc */
@@ -177,7 +184,8 @@ const struct store_condition *cell_cond(const struct cell *c);
 /* The enum cell_vary bits in which a and b differ. */
 unsigned cell_cond_diff(const struct store_condition *a, const struct store_condition *b);
 
-/* The parameters selected by mask, e.g. "down 4mbit, 2 req/conn, TLS 1.3". */
+/* The parameters selected by mask, e.g. "down 4mbit, 2 req/conn, TLS 1.3,
+ * Chromium fetcher". */
 void cell_setting_format(const struct store_condition *c, unsigned mask, char *buf, size_t len);
 
 /* What sets the cell apart in its run: the varying parameters selected by

@@ -13,6 +13,12 @@
  *             SYN), but a TLS load is longer by its own handshakes, so the
  *             same saving is a smaller share of it; the notes give each
  *             row's gains and the time saved.
+ *   fetcher   the gain with our builtin fetcher beside the gain with a real
+ *             Chromium, both loading the same bytes.  Whether the builtin
+ *             fetcher stands for a browser shows in the PLTs themselves, so
+ *             the table puts each fetcher's PLT without and with TFO beside
+ *             its gain, and the difference of the two fetchers' PLTs, marked
+ *             (†) where it exceeds COMPARE_FETCHER_MARK of the builtin's.
  */
 #include "results/table.h"
 
@@ -22,19 +28,8 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "results/compare.h"
 #include "results/render.h"
-
-/* One key to compare by: how a condition's value is read, ordered and named. */
-struct pivot {
-	const char *key;         /* as the experiment key, the csv column and json field */
-	unsigned vary;           /* its enum cell_vary bit */
-	int (*value)(const struct store_condition *c);
-	int rank_unlimited;      /* 0 ranks last (per_conn's "unlimited") */
-	void (*heading)(int v, char *buf, size_t len);  /* a column's heading */
-	void (*text)(int v, char *buf, size_t len);     /* a value in notes and csv */
-	const char *title;
-	int shrink_check;        /* the notes check that the gain shrinks along the columns */
-};
 
 static int per_conn_value(const struct store_condition *c)
 {
@@ -71,12 +66,39 @@ static void tls_heading(int v, char *buf, size_t len)
 	snprintf(buf, len, "over %s", tls_mode_title((enum tls_mode)v));
 }
 
+static int fetcher_value(const struct store_condition *c)
+{
+	return (int)c->fetcher;
+}
+
+static void fetcher_text(int v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", fetcher_name((enum fetcher)v));
+}
+
+static void fetcher_heading(int v, char *buf, size_t len)
+{
+	snprintf(buf, len, "with %s%s", v == FETCHER_BUILTIN ? "the " : "",
+		 v == FETCHER_BUILTIN ? "builtin fetcher" : fetcher_title((enum fetcher)v));
+}
+
 static const struct pivot pivots[] = {
 	[TABLE_PIVOT_PER_CONN] = { "per_conn", CELL_VARY_PER_CONN, per_conn_value, 1,
 				   per_conn_heading, per_conn_text,
-				   "TFO's gain against requests per connection", 1 },
+				   "TFO's gain against requests per connection", 1,
+				   "requests-per-connection setting", "per_conn = 1, 2, unlimited",
+				   "the gain shrinks as connections carry more requests", 0 },
 	[TABLE_PIVOT_TLS] = { "tls", CELL_VARY_TLS, tls_value, 0, tls_heading, tls_text,
-			      "TFO's gain over HTTP and over HTTPS", 0 },
+			      "TFO's gain over HTTP and over HTTPS", 0, "TLS mode",
+			      "tls = off, 1.3",
+			      "TFO saves one round trip per new connection over HTTP and HTTPS alike,"
+			      " a smaller share of a longer TLS load", 0 },
+	[TABLE_PIVOT_FETCHER] = { "fetcher", CELL_VARY_FETCHER, fetcher_value, 0,
+				  fetcher_heading, fetcher_text,
+				  "TFO's gain with the builtin fetcher and with Chromium", 0,
+				  "fetcher", "fetcher = builtin, chromium",
+				  "the builtin fetcher loads a page as a browser does: the same PLTs"
+				  " and the same gain from TFO", 1 },
 };
 
 int table_pivot_parse(const char *s, enum table_pivot *out)
@@ -88,21 +110,6 @@ int table_pivot_parse(const char *s, enum table_pivot *out)
 		}
 	return -EINVAL;
 }
-
-/* One page, RTT, setting (but the pivot's key) and TFO mode. */
-struct series {
-	const struct cell *first;
-	const struct cell **by_col;  /* [ncols], NULL where not measured */
-	int shrinks;                 /* -1: fewer than two tested points */
-};
-
-struct compare {
-	const struct pivot *pv;
-	int *cols;                   /* the key's values, in rank order */
-	size_t ncols;
-	struct series *s;
-	size_t ns;
-};
 
 /* Orders values ascending, with 0 as the largest when it means unlimited. */
 static int pivot_rank(const struct pivot *pv, int v)
@@ -132,19 +139,21 @@ static int same_series(const struct pivot *pv, const struct cell *a, const struc
 	       (cell_cond_diff(x, y) & ~pv->vary) == 0;
 }
 
-/* TABLE_PIVOT_AUTO: the key the run varies, per_conn first. */
+/* TABLE_PIVOT_AUTO: the first key of the table the run varies, else per_conn. */
 static const struct pivot *pivot_pick(enum table_pivot p, const struct cell_set *set)
 {
+	for (size_t i = 0; p == TABLE_PIVOT_AUTO && i < sizeof(pivots) / sizeof(pivots[0]); i++)
+		if (pivots[i].key && (set->varying & pivots[i].vary))
+			p = (enum table_pivot)i;
 	if (p == TABLE_PIVOT_AUTO)
-		p = !(set->varying & CELL_VARY_PER_CONN) && (set->varying & CELL_VARY_TLS) ?
-			TABLE_PIVOT_TLS : TABLE_PIVOT_PER_CONN;
+		p = TABLE_PIVOT_PER_CONN;
 	return &pivots[p];
 }
 
-static size_t col_of(const struct compare *cmp, int per_conn)
+size_t compare_col_of(const struct compare *cmp, int v)
 {
 	size_t i = 0;
-	while (i < cmp->ncols && cmp->cols[i] != per_conn)
+	while (i < cmp->ncols && cmp->cols[i] != v)
 		i++;
 	return i;
 }
@@ -168,7 +177,7 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 		return -ENOMEM;
 	for (size_t i = 0; i < set->n; i++) {
 		int v = pv->value(cell_cond(&set->cells[i]));
-		if (col_of(cmp, v) == cmp->ncols)
+		if (compare_col_of(cmp, v) == cmp->ncols)
 			cmp->cols[cmp->ncols++] = v;
 	}
 	cols_sort(pv, cmp->cols, cmp->ncols);
@@ -184,7 +193,7 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 				return -ENOMEM;
 			cmp->ns++;
 		}
-		size_t col = col_of(cmp, pv->value(cell_cond(c)));
+		size_t col = compare_col_of(cmp, pv->value(cell_cond(c)));
 		if (!cmp->s[k].by_col[col])
 			cmp->s[k].by_col[col] = c;
 	}
@@ -207,22 +216,39 @@ static int compare_build(const struct cell_set *set, enum table_pivot p, struct 
 	return 0;
 }
 
-static void series_setting(const struct cell_set *set, const struct compare *cmp,
-			   const struct series *s, char *buf, size_t len)
+void compare_series_setting(const struct cell_set *set, const struct compare *cmp,
+			    const struct series *s, char *buf, size_t len)
 {
 	cell_row_setting(set, s->first, ~cmp->pv->vary, buf, len);
 }
 
+/* A table row's start: "| amazon | 100 |", and "| setting |" with @with_setting. */
+void compare_md_row_start(FILE *f, const struct cell_set *set, const struct compare *cmp,
+			  const struct series *s, int with_setting)
+{
+	char rtt[32], setting[256];
+	render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
+	fprintf(f, "| ");
+	render_md_text(f, cell_cond(s->first)->page);
+	fprintf(f, " | %s |", rtt);
+	if (with_setting) {
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
+		fprintf(f, " ");
+		render_md_text(f, setting);
+		fprintf(f, " |");
+	}
+}
+
 /* A note's start: "- amazon 100 ms (setting)". */
-static void md_row_name(FILE *f, const struct cell_set *set, const struct compare *cmp,
-			const struct series *s)
+void compare_md_row_name(FILE *f, const struct cell_set *set, const struct compare *cmp,
+			 const struct series *s)
 {
 	char rtt[32], setting[256];
 	render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
 	fprintf(f, "- ");
 	render_md_text(f, cell_cond(s->first)->page);
 	fprintf(f, " %s ms", rtt);
-	series_setting(set, cmp, s, setting, sizeof(setting));
+	compare_series_setting(set, cmp, s, setting, sizeof(setting));
 	if (*setting)
 		fprintf(f, " (%s)", setting);
 }
@@ -238,7 +264,7 @@ static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct co
 			"nothing to compare (sweep per_conn = 1, 2, unlimited).\n");
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		md_row_name(f, set, cmp, s);
+		compare_md_row_name(f, set, cmp, s);
 		if (s->shrinks < 0) {
 			fprintf(f, ": fewer than two tested settings; not checked.\n");
 			continue;
@@ -256,27 +282,34 @@ static void md_shrink_notes(FILE *f, const struct cell_set *set, const struct co
 	}
 }
 
-/* The notes of a tls comparison: each row's gain and time saved per mode. */
-static void md_tls_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
+/* The notes of a tls or fetcher comparison: each row's gain and time saved
+ * per column. */
+static void md_gain_notes(FILE *f, const struct cell_set *set, const struct compare *cmp)
 {
-	fprintf(f, "- Expected: TFO saves the TCP handshake's round trip on each new connection "
-		"over HTTP and over HTTPS alike (over TLS the ClientHello rides in the SYN), but a "
-		"TLS load is longer by its own handshakes, so the same saving is a smaller share "
-		"of it.  Saved: mean non-TFO − mean TFO PLT over the pairs.\n");
+	char heading[64];
+	if (cmp->pv->vary == CELL_VARY_TLS)
+		fprintf(f, "- Expected: TFO saves the TCP handshake's round trip on each new "
+			"connection over HTTP and over HTTPS alike (over TLS the ClientHello rides in "
+			"the SYN), but a TLS load is longer by its own handshakes, so the same saving "
+			"is a smaller share of it.  Saved: mean non-TFO − mean TFO PLT over the "
+			"pairs.\n");
+	else
+		fprintf(f, "- Expected: %s.  Saved: mean non-TFO − mean TFO PLT over the pairs.\n",
+			cmp->pv->expect);
 	if (cmp->ncols < 2)
-		fprintf(f, "- This run measured a single TLS mode; there is nothing to compare "
-			"(use tls = off, 1.3).\n");
+		fprintf(f, "- This run measured a single %s; there is nothing to compare "
+			"(use %s).\n", cmp->pv->one, cmp->pv->sweep);
 	for (size_t k = 0; k < cmp->ns && cmp->ncols >= 2; k++) {
 		const struct series *s = &cmp->s[k];
-		md_row_name(f, set, cmp, s);
+		compare_md_row_name(f, set, cmp, s);
 		fprintf(f, ":");
 		for (size_t col = 0, n = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
 			if (!c || !c->tested)
 				continue;
-			fprintf(f, "%s TFO saves %.1f%% (%.0f ms) over %s", n++ ? "," : "",
-				100 * c->imp.point, 1000 * c->test.diff,
-				tls_mode_title((enum tls_mode)cmp->cols[col]));
+			cmp->pv->heading(cmp->cols[col], heading, sizeof(heading));
+			fprintf(f, "%s TFO saves %.1f%% (%.0f ms) %s", n++ ? "," : "",
+				100 * c->imp.point, 1000 * c->test.diff, heading);
 		}
 		fprintf(f, ".\n");
 	}
@@ -285,13 +318,17 @@ static void md_tls_notes(FILE *f, const struct cell_set *set, const struct compa
 static void md_render(FILE *f, const struct store_run *run, const struct cell_set *set,
 		      const struct compare *cmp, const struct table_opts *o)
 {
-	char rtt[32], txt[128], setting[256];
+	char txt[128], setting[256];
 	int with_setting = 0;
 	for (size_t k = 0; k < cmp->ns; k++) {
-		series_setting(set, cmp, &cmp->s[k], setting, sizeof(setting));
+		compare_series_setting(set, cmp, &cmp->s[k], setting, sizeof(setting));
 		with_setting |= *setting != '\0';
 	}
 	render_md_header(f, cmp->pv->title, run, set);
+	if (cmp->pv->versus && cmp->ncols >= 2) {
+		compare_md_versus_table(f, set, cmp, with_setting);
+		goto notes;
+	}
 	fprintf(f, "| Page | RTT (ms) |%s", with_setting ? " Setting |" : "");
 	for (size_t col = 0; col < cmp->ncols; col++) {
 		cmp->pv->heading(cmp->cols[col], txt, sizeof(txt));
@@ -303,16 +340,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	fprintf(f, "\n");
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
-		render_rtt_ms(cell_cond(s->first), rtt, sizeof(rtt));
-		fprintf(f, "| ");
-		render_md_text(f, cell_cond(s->first)->page);
-		fprintf(f, " | %s |", rtt);
-		if (with_setting) {
-			series_setting(set, cmp, s, setting, sizeof(setting));
-			fprintf(f, " ");
-			render_md_text(f, setting);
-			fprintf(f, " |");
-		}
+		compare_md_row_start(f, set, cmp, s, with_setting);
 		for (size_t col = 0; col < cmp->ncols; col++) {
 			if (s->by_col[col])
 				render_improvement(s->by_col[col], txt, sizeof(txt));
@@ -323,6 +351,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 		fprintf(f, "\n");
 	}
 
+notes:
 	fprintf(f, "\nNotes:\n");
 	render_md_method(f, set, o);
 	fprintf(f, "- %zu valid trials used, %zu invalid excluded.\n", set->valid_trials,
@@ -330,10 +359,12 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	if (cmp->pv->shrink_check)
 		md_shrink_notes(f, set, cmp);
 	else
-		md_tls_notes(f, set, cmp);
+		md_gain_notes(f, set, cmp);
+	if (cmp->pv->versus && cmp->ncols >= 2)
+		compare_md_versus_notes(f, set, cmp);
 }
 
-static void csv_num(FILE *f, const char *fmt, double v, int present)
+void compare_csv_num(FILE *f, const char *fmt, double v, int present)
 {
 	fputc(',', f);
 	if (present && isfinite(v))
@@ -346,10 +377,11 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 	char value[32];
 	fprintf(f, "page,rtt_ms,setting,tfo_mode,%s,off_n,off_invalid,off_mean_s,"
 		"tfo_n,tfo_invalid,tfo_mean_s,pairs,improvement_pct,improvement_ci_lo_pct,"
-		"improvement_ci_hi_pct,p,significance\n", cmp->pv->key);
+		"improvement_ci_hi_pct,p,significance%s\n", cmp->pv->key,
+		cmp->pv->versus ? ",off_diff_s,off_diff_pct,tfo_diff_s,tfo_diff_pct,marked" : "");
 	for (size_t k = 0; k < cmp->ns; k++) {
 		const struct series *s = &cmp->s[k];
-		series_setting(set, cmp, s, setting, sizeof(setting));
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
 		for (size_t col = 0; col < cmp->ncols; col++) {
 			const struct cell *c = s->by_col[col];
 			if (!c)
@@ -366,15 +398,18 @@ static void csv_render(FILE *f, const struct cell_set *set, const struct compare
 			fprintf(f, ",%s,%s,%zu,%zu",
 				c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 				value, c->off.n, c->off.invalid);
-			csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
+			compare_csv_num(f, "%.6f", c->off.sum.mean, c->off.n > 0);
 			fprintf(f, ",%zu,%zu", c->tfo.n, c->tfo.invalid);
-			csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
+			compare_csv_num(f, "%.6f", c->tfo.sum.mean, c->tfo.n > 0);
 			fprintf(f, ",%zu", c->npairs);
-			csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
-			csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
-			csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
-			csv_num(f, "%.3g", c->test.p, c->tested);
-			fprintf(f, ",%s\n", cell_significance(c));
+			compare_csv_num(f, "%.2f", 100 * c->imp.point, c->tested);
+			compare_csv_num(f, "%.2f", 100 * c->imp.lo, c->tested);
+			compare_csv_num(f, "%.2f", 100 * c->imp.hi, c->tested);
+			compare_csv_num(f, "%.3g", c->test.p, c->tested);
+			fprintf(f, ",%s", cell_significance(c));
+			if (cmp->pv->versus)
+				compare_csv_versus(f, cmp, s, col);
+			fputc('\n', f);
 		}
 	}
 }
@@ -423,7 +458,7 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 			if (s->by_col[col])
 				json_array_append_new(points, json_point(cmp->pv, cmp->cols[col],
 									 s->by_col[col]));
-		series_setting(set, cmp, s, setting, sizeof(setting));
+		compare_series_setting(set, cmp, s, setting, sizeof(setting));
 		json_t *g = json_pack(
 			"{s:s, s:o, s:s, s:s, s:o}",
 			"page", cell_cond(s->first)->page,
@@ -439,16 +474,18 @@ static int json_render(FILE *f, const struct store_run *run, const struct cell_s
 		 * TLS mode when comparing by per_conn. */
 		if (g && !(cmp->pv->vary & CELL_VARY_TLS))
 			json_object_set_new(g, "tls", json_string(tls_mode_name(cell_cond(s->first)->tls)));
+		if (g && !(cmp->pv->vary & CELL_VARY_FETCHER))
+			json_object_set_new(g, "fetcher",
+					    json_string(fetcher_name(cell_cond(s->first)->fetcher)));
+		if (g && cmp->pv->versus)
+			compare_json_versus(g, cmp, s);
 		json_array_append_new(groups, g);
 	}
 	json_t *doc = json_pack("{s:o, s:o, s:s, s:s, s:I, s:I, s:o}",
 				"run", render_json_run(run),
 				"method", render_json_method(o),
 				"by", cmp->pv->key,
-				"expectation", cmp->pv->shrink_check ?
-				"the gain shrinks as connections carry more requests" :
-				"TFO saves one round trip per new connection over HTTP and HTTPS alike,"
-				" a smaller share of a longer TLS load",
+				"expectation", cmp->pv->expect,
 				"valid_trials", (json_int_t)set->valid_trials,
 				"invalid_trials", (json_int_t)set->invalid_trials,
 				"groups", groups);
@@ -471,8 +508,8 @@ int table_render_compare(struct store *st, int64_t run_id, const struct table_op
 	if (rc < 0)
 		goto end;
 	if (cmp.ncols < 2)
-		log_warn("run %lld measured a single %s setting; nothing to compare",
-			 (long long)run_id, cmp.pv->shrink_check ? "requests-per-connection" : "TLS");
+		log_warn("run %lld measured a single %s; nothing to compare", (long long)run_id,
+			 cmp.pv->one);
 	if (o->format == TABLE_MD)
 		md_render(mem, &run, &set, &cmp, o);
 	else if (o->format == TABLE_CSV)

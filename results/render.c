@@ -123,8 +123,8 @@ void render_md_header(FILE *f, const char *title, const struct store_run *run,
 	if (set->n > 0) {
 		const struct store_condition *c = cell_cond(&set->cells[0]);
 		unsigned mask = CELL_VARY_ALL & ~set->varying;
-		if (!set->has_tls)
-			mask &= ~CELL_VARY_TLS;  /* plain HTTP throughout: as before tls */
+		/* plain HTTP and the builtin fetcher throughout: as before the keys */
+		mask &= ~(CELL_COLUMNS & ~set->columns);
 		/* The cc is formatted here when the read-back can be added to it;
 		 * it comes just before the backend, as in cell_setting_format. */
 		int cc_here = (mask & CELL_VARY_CC) && set->cc_read;

@@ -162,6 +162,27 @@ static const char *const migrations[] = {
 	"         t.cc_used, t.fallbacks, t.fallback_ns / 1e6 AS fallback_ms,"
 	"         t.cpu_fetch_ns / 1e6 AS cpu_fetch_ms, t.cpu_origin_ns / 1e6 AS cpu_origin_ms"
 	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
+
+	/* 7: a real browser beside our fetcher (issue 15).  A condition's
+	 * fetcher ('builtin' = ours, as every run before it); a trial's
+	 * Navigation Timing loadEventEnd (NULL for the builtin fetcher, which
+	 * has no load event) and the end of its last response (either
+	 * fetcher), both ns from the trial's start. */
+	"ALTER TABLE conditions ADD COLUMN fetcher TEXT NOT NULL DEFAULT 'builtin'"
+	"  CHECK (fetcher IN ('builtin', 'chromium'));"
+	"ALTER TABLE trials ADD COLUMN load_event_ns INTEGER;"
+	"ALTER TABLE trials ADD COLUMN last_response_ns INTEGER;"
+	"DROP VIEW plt;"
+	"CREATE VIEW plt AS"
+	"  SELECT c.run_id, c.idx, c.pair_key, c.page, c.rtt_ns / 1000000.0 AS rtt_ms,"
+	"         c.tfo_mode, c.tls, c.fetcher, c.per_conn, c.encoding, t.seq,"
+	"         t.plt_ns / 1e9 AS plt_s,"
+	"         t.valid, t.invalid_reason, t.stalled, t.steal_ns / 1e6 AS steal_ms,"
+	"         t.cc_used, t.fallbacks, t.fallback_ns / 1e6 AS fallback_ms,"
+	"         t.cpu_fetch_ns / 1e6 AS cpu_fetch_ms, t.cpu_origin_ns / 1e6 AS cpu_origin_ms,"
+	"         t.load_event_ns / 1e9 AS load_event_s,"
+	"         t.last_response_ns / 1e9 AS last_response_s"
+	"  FROM trials t JOIN conditions c ON c.id = t.condition_id;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -25,7 +25,7 @@
 #define STORE_DEFAULT_PATH "results/tfolab.db"
 
 /* The schema version this build writes; store_open migrates up to it. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -78,6 +78,8 @@ struct store_condition {
 	enum tfo_mode tfo_mode;  /* stored by its name (common/vocab.h) */
 	enum tls_mode tls;       /* plain HTTP or HTTPS, stored by its name;
 	                            'off' for the runs before schema 6 */
+	enum fetcher fetcher;    /* what loaded the page, stored by its name;
+	                            'builtin' for the runs before schema 7 */
 	int tfo_sysctl;          /* 0, 519 or 3 */
 	int per_conn;            /* requests per connection, 0 = unlimited */
 	int conns_per_host;
@@ -123,6 +125,12 @@ struct store_trial {
 	int64_t cpu_fetch_ns;    /* CPU time (user + system) of the fetcher over
 	                            the load; -1 unknown (NULL) */
 	int64_t cpu_origin_ns;   /* of the origin server; -1 unknown (NULL) */
+	int64_t load_event_ns;   /* Chromium's Navigation Timing loadEventEnd,
+	                            ns from the trial's start; -1 for the
+	                            builtin fetcher or unknown (NULL) */
+	int64_t last_response_ns;  /* the end of the last response (either
+	                            fetcher), ns from the trial's start; -1
+	                            unknown (NULL) */
 	const struct store_conn *conns;  /* the trial's connections, borrowed;
 	                            NULL with n_conns 0 stores none */
 	size_t n_conns;

@@ -48,21 +48,21 @@ static int merge_new_run(struct merge *m)
 static const char *const copy_sql[] = {
 	"INSERT OR IGNORE INTO main.conditions (run_id, idx, pair_key, page, rtt_ns, down_bps,"
 	" up_bps, queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
-	" trials, warmup, timeout_ns, backend, cc, stall_limit_ns, encoding, tls)"
+	" trials, warmup, timeout_ns, backend, cc, stall_limit_ns, encoding, tls, fetcher)"
 	" SELECT ?1, idx, pair_key, page, rtt_ns, down_bps, up_bps, queue_pkts, queue_bytes, loss,"
 	" tfo_mode, tfo_sysctl, per_conn, conns_per_host, trials, warmup, timeout_ns, backend, cc,"
-	" stall_limit_ns, encoding, tls FROM %1$s.conditions WHERE run_id = ?2",
+	" stall_limit_ns, encoding, tls, fetcher FROM %1$s.conditions WHERE run_id = ?2",
 
 	"INSERT OR IGNORE INTO main.trials (condition_id, seq, started_at, plt_ns, valid,"
 	" invalid_reason, tfo_active, tfo_active_fail, tfo_passive, tfo_passive_fail,"
 	" tfo_cookie_reqd, syn_data_acked_conns, conns_opened, bytes_total, retrans_segs,"
 	" link_drops, stalled, steal_ns, cc_used, fallbacks, fallback_ns, cpu_fetch_ns,"
-	" cpu_origin_ns)"
+	" cpu_origin_ns, load_event_ns, last_response_ns)"
 	" SELECT mc.id, t.seq, t.started_at, t.plt_ns, t.valid, t.invalid_reason, t.tfo_active,"
 	" t.tfo_active_fail, t.tfo_passive, t.tfo_passive_fail, t.tfo_cookie_reqd,"
 	" t.syn_data_acked_conns, t.conns_opened, t.bytes_total, t.retrans_segs, t.link_drops,"
 	" t.stalled, t.steal_ns, t.cc_used, t.fallbacks, t.fallback_ns, t.cpu_fetch_ns,"
-	" t.cpu_origin_ns"
+	" t.cpu_origin_ns, t.load_event_ns, t.last_response_ns"
 	" FROM %1$s.trials t JOIN %1$s.conditions sc ON sc.id = t.condition_id"
 	" JOIN main.conditions mc ON mc.run_id = ?1 AND mc.idx = sc.idx AND mc.tfo_mode = sc.tfo_mode"
 	" WHERE sc.run_id = ?2",

@@ -19,12 +19,13 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 {
 	static const char what[] = "SELECT condition";
 	sqlite3_stmt *stmt;
-	int rc = store_db_prep(st, what,
-		      st->version >= 6 ?
-		      "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key, tls"
-		      " FROM conditions WHERE run_id = ? AND idx = ? AND tfo_mode = ?" :
-		      "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key, 'off'"
-		      " FROM conditions WHERE run_id = ? AND idx = ? AND tfo_mode = ?", &stmt);
+	char sql[256];
+	/* Before schema 6 (7) every condition was plain HTTP (the builtin fetcher). */
+	snprintf(sql, sizeof(sql),
+		 "SELECT id, page, rtt_ns, down_bps, up_bps, per_conn, tfo_sysctl, pair_key, %s, %s"
+		 " FROM conditions WHERE run_id = ? AND idx = ? AND tfo_mode = ?",
+		 st->version >= 6 ? "tls" : "'off'", st->version >= 7 ? "fetcher" : "'builtin'");
+	int rc = store_db_prep(st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
 	sqlite3_bind_int64(stmt, 1, c->run_id);
@@ -39,7 +40,8 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 		   sqlite3_column_int(stmt, 5) != c->per_conn ||
 		   sqlite3_column_int(stmt, 6) != c->tfo_sysctl ||
 		   sqlite3_column_int(stmt, 7) != c->pair_key ||
-		   tls_mode_parse((const char *)sqlite3_column_text(stmt, 8)) != (int)c->tls) {
+		   tls_mode_parse((const char *)sqlite3_column_text(stmt, 8)) != (int)c->tls ||
+		   fetcher_parse((const char *)sqlite3_column_text(stmt, 9)) != (int)c->fetcher) {
 		log_err("store %s: run %lld condition %d (%s): stored with other parameters"
 			" (page %s); the experiment changed since the run began",
 			st->path, (long long)c->run_id, c->idx, tfo_mode_name(c->tfo_mode),
@@ -55,22 +57,25 @@ static int condition_check(struct store *st, const struct store_condition *c, in
 int store_condition_insert(struct store *st, const struct store_condition *c, int64_t *cond_id)
 {
 	static const char what[] = "INSERT conditions";
-	if (!c->page || (unsigned)c->tfo_mode >= TFO_MODES || (unsigned)c->tls >= TLS_MODES) {
-		log_err("store %s: condition %d: no page, or a bad TFO or TLS mode", st->path, c->idx);
+	if (!c->page || (unsigned)c->tfo_mode >= TFO_MODES || (unsigned)c->tls >= TLS_MODES ||
+	    (unsigned)c->fetcher >= FETCHERS) {
+		log_err("store %s: condition %d: no page, or a bad TFO mode, TLS mode or fetcher",
+			st->path, c->idx);
 		return -EINVAL;
 	}
 	sqlite3_stmt *stmt;
 	char sql[512];
-	/* Before schema 6 (tests build such databases) there is no tls: its
-	 * parameter stays unbound. */
+	/* Before schema 6 (tests build such databases) there is no tls, and
+	 * before 7 no fetcher: their parameters stay unbound. */
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO conditions (run_id, idx, page, rtt_ns, down_bps, up_bps,"
 		 " queue_pkts, queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn,"
 		 " conns_per_host, trials, warmup, timeout_ns, backend, cc, pair_key,"
-		 " stall_limit_ns, encoding%s)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)"
+		 " stall_limit_ns, encoding%s%s)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s%s)"
 		 " ON CONFLICT (run_id, idx, tfo_mode) DO NOTHING",
-		 st->version >= 6 ? ", tls" : "", st->version >= 6 ? ", ?" : "");
+		 st->version >= 6 ? ", tls" : "", st->version >= 7 ? ", fetcher" : "",
+		 st->version >= 6 ? ", ?" : "", st->version >= 7 ? ", ?" : "");
 	int rc = store_db_prep(st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
@@ -97,6 +102,8 @@ int store_condition_insert(struct store *st, const struct store_condition *c, in
 	store_db_bind_text(stmt, 21, c->encoding);
 	if (st->version >= 6)
 		store_db_bind_text(stmt, 22, tls_mode_name(c->tls));
+	if (st->version >= 7)
+		store_db_bind_text(stmt, 23, fetcher_name(c->fetcher));
 	rc = store_db_step_done(st, what, stmt);
 	if (rc < 0)
 		return rc;
@@ -190,10 +197,11 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 		 " invalid_reason, tfo_active, tfo_active_fail, tfo_passive,"
 		 " tfo_passive_fail, tfo_cookie_reqd, syn_data_acked_conns,"
 		 " conns_opened, bytes_total, retrans_segs, link_drops, stalled, steal_ns,"
-		 " cc_used, fallbacks, fallback_ns%s)"
-		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s)",
+		 " cc_used, fallbacks, fallback_ns%s%s)"
+		 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?%s%s)",
 		 st->version >= 6 ? ", cpu_fetch_ns, cpu_origin_ns" : "",
-		 st->version >= 6 ? ", ?, ?" : "");
+		 st->version >= 7 ? ", load_event_ns, last_response_ns" : "",
+		 st->version >= 6 ? ", ?, ?" : "", st->version >= 7 ? ", ?, ?" : "");
 	int rc = store_db_prep(st, what, sql, &stmt);
 	if (rc < 0)
 		return rc;
@@ -221,6 +229,10 @@ static int insert_trial_row(struct store *st, int64_t cond_id, const struct stor
 	if (st->version >= 6) {
 		store_db_bind_opt(stmt, 22, t->cpu_fetch_ns);
 		store_db_bind_opt(stmt, 23, t->cpu_origin_ns);
+	}
+	if (st->version >= 7) {
+		store_db_bind_opt(stmt, 24, t->load_event_ns);
+		store_db_bind_opt(stmt, 25, t->last_response_ns);
 	}
 	rc = store_db_step_done(st, what, stmt);
 	if (rc == 0)
@@ -359,6 +371,10 @@ static int condition_read(sqlite3_stmt *stmt, void *elem, void *ctx)
 	if (tls < 0)
 		return -EBADMSG;  /* the CHECK constraint makes this unreachable */
 	c->tls = (enum tls_mode)tls;
+	int fetcher = fetcher_parse((const char *)sqlite3_column_text(stmt, 22));
+	if (fetcher < 0)
+		return -EBADMSG;  /* the CHECK constraint makes this unreachable */
+	c->fetcher = (enum fetcher)fetcher;
 	return c->page ? 0 : -ENOMEM;
 }
 
@@ -371,7 +387,8 @@ int store_conditions_list(struct store *st, int64_t run_id, struct store_conditi
 	int rc = store_db_prep(st, what,
 		      "SELECT id, run_id, idx, page, rtt_ns, down_bps, up_bps, queue_pkts,"
 		      " queue_bytes, loss, tfo_mode, tfo_sysctl, per_conn, conns_per_host,"
-		      " trials, warmup, timeout_ns, backend, cc, pair_key, encoding, tls FROM conditions"
+		      " trials, warmup, timeout_ns, backend, cc, pair_key, encoding, tls, fetcher"
+		      " FROM conditions"
 		      " WHERE run_id = ? ORDER BY idx,"
 		      " CASE tfo_mode WHEN 'off' THEN 0 WHEN 'on' THEN 1 ELSE 2 END", &stmt);
 	if (rc < 0)

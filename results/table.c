@@ -89,19 +89,40 @@ static void row_setting(const struct cell_set *set, const struct cell *c, char *
 	cell_row_setting(set, c, CELL_VARY_ALL, buf, len);
 }
 
-/* The Setting column: what sets a row apart but its TLS mode, which has a
- * column of its own when the run has HTTPS cells. */
+static const char *cond_tls_title(const struct store_condition *c)
+{
+	return tls_mode_title(c->tls);
+}
+
+static const char *cond_fetcher_title(const struct store_condition *c)
+{
+	return fetcher_title(c->fetcher);
+}
+
+/* The keys with a column of their own (CELL_COLUMNS), in their order. */
+static const struct own_column {
+	unsigned vary;
+	const char *heading;
+	const char *(*title)(const struct store_condition *c);
+} own_columns[] = {
+	{ CELL_VARY_TLS, "TLS", cond_tls_title },
+	{ CELL_VARY_FETCHER, "Fetcher", cond_fetcher_title },
+};
+
+#define N_OWN_COLUMNS (sizeof(own_columns) / sizeof(own_columns[0]))
+
+/* The Setting column: what sets a row apart but the keys with a column of
+ * their own in this run (a TLS column when it has HTTPS cells, a Fetcher
+ * column when it has Chromium's). */
 static void column_setting(const struct cell_set *set, const struct cell *c, char *buf,
 			   size_t len)
 {
-	cell_row_setting(set, c, set->has_tls ? CELL_VARY_ALL & ~CELL_VARY_TLS : CELL_VARY_ALL,
-			 buf, len);
+	cell_row_setting(set, c, CELL_VARY_ALL & ~set->columns, buf, len);
 }
 
 static int needs_setting_column(const struct cell_set *set)
 {
-	unsigned own = set->has_tls ? CELL_VARY_TLS : 0;
-	return (set->varying & ~own) || set->has_cookie;
+	return (set->varying & ~set->columns) || set->has_cookie;
 }
 
 static double mean_improvement(const struct cell_set *set, size_t *n)
@@ -144,10 +165,17 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 	char rtt[32], off[96], tfo[96], imp[96], vs[128], setting[256], stated[256];
 
 	render_md_header(f, "Table 1: page load time with and without TCP Fast Open", run, set);
-	fprintf(f, "| Page | RTT (ms) |%s%s PLT non-TFO (s) | PLT TFO (s) | Improvement | vs paper |\n",
-		set->has_tls ? " TLS |" : "", with_setting ? " Setting |" : "");
-	fprintf(f, "|---|---:|%s%s---:|---:|---:|---|\n", set->has_tls ? "---|" : "",
-		with_setting ? "---|" : "");
+	fprintf(f, "| Page | RTT (ms) |");
+	for (size_t k = 0; k < N_OWN_COLUMNS; k++)
+		if (set->columns & own_columns[k].vary)
+			fprintf(f, " %s |", own_columns[k].heading);
+	fprintf(f, "%s PLT non-TFO (s) | PLT TFO (s) | Improvement | vs paper |\n",
+		with_setting ? " Setting |" : "");
+	fprintf(f, "|---|---:|");
+	for (size_t k = 0; k < N_OWN_COLUMNS; k++)
+		if (set->columns & own_columns[k].vary)
+			fprintf(f, "---|");
+	fprintf(f, "%s---:|---:|---:|---|\n", with_setting ? "---|" : "");
 	for (size_t i = 0; i < set->n; i++) {
 		const struct cell *c = &set->cells[i];
 		render_rtt_ms(cell_cond(c), rtt, sizeof(rtt));
@@ -158,8 +186,9 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 		fprintf(f, "| ");
 		render_md_text(f, cell_cond(c)->page);
 		fprintf(f, " | %s |", rtt);
-		if (set->has_tls)
-			fprintf(f, " %s |", tls_mode_title(cell_cond(c)->tls));
+		for (size_t k = 0; k < N_OWN_COLUMNS; k++)
+			if (set->columns & own_columns[k].vary)
+				fprintf(f, " %s |", own_columns[k].title(cell_cond(c)));
 		if (with_setting) {
 			column_setting(set, c, setting, sizeof(setting));
 			fprintf(f, " ");
@@ -205,7 +234,7 @@ static void md_render(FILE *f, const struct store_run *run, const struct cell_se
 			fprintf(f, "%s ", k++ ? ";" : "");
 			render_md_text(f, cell_cond(c)->page);
 			fprintf(f, " %s ms", rtt);
-			if (with_setting || set->has_tls) {
+			if (with_setting || set->columns) {
 				row_setting(set, c, setting, sizeof(setting));
 				if (*setting)
 					fprintf(f, " (%s)", setting);
@@ -246,7 +275,7 @@ static void csv_side(FILE *f, const struct cell_side *s)
 static void csv_render(FILE *f, const struct cell_set *set)
 {
 	fprintf(f, "page,rtt_ms,down_bps,up_bps,queue_pkts,queue_bytes,loss,per_conn,"
-		"conns_per_host,cc,tls,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,"
+		"conns_per_host,cc,tls,fetcher,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,"
 		"off_fallbacks,off_cc_used,tfo_n,tfo_invalid,tfo_mean_s,tfo_sd_s,tfo_median_s,"
 		"tfo_fallbacks,tfo_cc_used,pairs,unpaired,diff_s,diff_ci_lo_s,diff_ci_hi_s,"
 		"improvement_pct,improvement_ci_lo_pct,improvement_ci_hi_pct,t,dof,p,significance,"
@@ -262,7 +291,7 @@ static void csv_render(FILE *f, const struct cell_set *set)
 			(long long)k->up_bps, (long long)k->queue_pkts, (long long)k->queue_bytes,
 			k->loss, k->per_conn, k->conns_per_host);
 		render_csv_text(f, k->cc ? k->cc : "");
-		fprintf(f, ",%s,%s", tls_mode_name(k->tls),
+		fprintf(f, ",%s,%s,%s", tls_mode_name(k->tls), fetcher_name(k->fetcher),
 			c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "");
 		csv_side(f, &c->off);
 		csv_side(f, &c->tfo);
@@ -311,14 +340,16 @@ static json_t *json_cell(const struct cell *c)
 {
 	const struct store_condition *k = cell_cond(c);
 	char setting[256];
-	/* "tls" is a field of its own */
-	cell_setting_format(k, CELL_VARY_ALL & ~CELL_VARY_TLS, setting, sizeof(setting));
-	json_t *j = json_pack("{s:s, s:o, s:s, s:I, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:s, s:o, s:o}",
+	/* "tls" and "fetcher" are fields of their own */
+	cell_setting_format(k, CELL_VARY_ALL & ~CELL_COLUMNS, setting, sizeof(setting));
+	json_t *j = json_pack("{s:s, s:o, s:s, s:I, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:s, s:s,"
+			      " s:o, s:o}",
 			      "page", k->page,
 			      "rtt_ms", json_real((double)k->rtt_ns / 1e6),
 			      "setting", setting,
 			      "per_conn", (json_int_t)k->per_conn,
 			      "tls", tls_mode_name(k->tls),
+			      "fetcher", fetcher_name(k->fetcher),
 			      "tfo_mode", c->tfo.cond ? tfo_mode_name(c->tfo.cond->tfo_mode) : "",
 			      "off", json_side(&c->off),
 			      "tfo", json_side(&c->tfo),

@@ -4,11 +4,13 @@
  * table_render prints Table 1 of the TFO paper for one run: Page, RTT,
  * PLT non-TFO, PLT TFO, Improvement, and how each cell stands against what
  * the paper reports (a range of 4-41% whose gain grows with RTT), with notes
- * that name every disagreement; a run with HTTPS cells gets a TLS column.
+ * that name every disagreement; a run with HTTPS cells gets a TLS column,
+ * one with Chromium's cells a Fetcher column.
  * table_render_compare prints TFO's gain per page and RTT against one key
  * of the experiment, a column per value: requests per connection (the
- * persistence comparison), or tls (the gain over HTTP beside the gain over
- * each TLS mode).
+ * persistence comparison), tls (the gain over HTTP beside the gain over
+ * each TLS mode), or fetcher (the builtin fetcher's PLTs and gain beside
+ * Chromium's, with the PLTs' difference).
  *
  * Both print to `out` in Markdown, CSV or JSON, and only after everything
  * was computed, so an error leaves `out` untouched.  Statistics use the
@@ -36,12 +38,14 @@ enum table_format {
 /* The key table_render_compare makes its columns of. */
 enum table_pivot {
 	TABLE_PIVOT_AUTO,        /* per_conn if the run varies it, else tls if the
-	                            run varies it, else per_conn */
+	                            run varies it, else fetcher if the run varies
+	                            it, else per_conn */
 	TABLE_PIVOT_PER_CONN,
 	TABLE_PIVOT_TLS,
+	TABLE_PIVOT_FETCHER,
 };
 
-#define TABLE_PIVOT_FORM "per_conn or tls"
+#define TABLE_PIVOT_FORM "per_conn, tls or fetcher"
 
 struct table_opts {
 	enum table_format format;
@@ -64,8 +68,8 @@ int table_format_parse(const char *s, enum table_format *out);
  */
 int table_render(struct store *st, int64_t run_id, const struct table_opts *o, FILE *out);
 
-/* "per_conn" or "tls" (TABLE_PIVOT_FORM); -EINVAL otherwise (the caller
- * reports it). */
+/* "per_conn", "tls" or "fetcher" (TABLE_PIVOT_FORM); -EINVAL otherwise
+ * (the caller reports it). */
 int table_pivot_parse(const char *s, enum table_pivot *out);
 
 /* Renders TFO's gain against o->pivot of run_id; the same returns. */

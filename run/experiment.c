@@ -37,6 +37,7 @@ struct setting {
 struct experiment_keys {
 	struct setting s[K_COUNT];
 	bool given[K_COUNT];  /* set by the file or --set, not by a default or preset */
+	int line[K_COUNT];    /* the file's line that gave it; 0 = --set or a default */
 };
 
 static void setting_clear(struct setting *s)
@@ -358,6 +359,7 @@ static int experiment_read_lines(struct experiment *e)
 			continue;
 		}
 		seen[k] = lineno;
+		e->keys->line[k] = lineno;
 		struct setting s;
 		rc = setting_build(k, key, value, where, &s);
 		if (rc < 0) {
@@ -485,13 +487,16 @@ int experiment_set(struct experiment *e, const char *key_eq_value)
 	e->n_sets++;
 	struct setting old = e->keys->s[k];
 	bool old_given = e->keys->given[k];
+	int old_line = e->keys->line[k];
 	e->keys->s[k] = s;
 	e->keys->given[k] = true;
+	e->keys->line[k] = 0;
 	rc = experiment_sync(e);
 	if (rc < 0) {
 		/* Undo, so that @e is unchanged on failure. */
 		e->keys->s[k] = old;
 		e->keys->given[k] = old_given;
+		e->keys->line[k] = old_line;
 		free(e->sets[--e->n_sets]);
 		setting_clear(&s);
 	} else {
@@ -507,10 +512,45 @@ oom:
 	return -ENOMEM;
 }
 
+/* Whether the list of key @k holds the value @v. */
+static bool setting_has(const struct setting *s, uint64_t v)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->vals[i].u == v)
+			return true;
+	return false;
+}
+
+/*
+ * fetcher_check - Chromium loads the page over plain HTTP only: refuse a
+ * chromium cell with any other tls, at the line (or --set) that asked for
+ * chromium.  0, or -EINVAL after logging.
+ */
+static int fetcher_check(const struct experiment *e)
+{
+	const struct setting *s = e->keys->s;
+	if (!setting_has(&s[K_FETCHER], FETCHER_CHROMIUM) ||
+	    (s[K_TLS].n == 1 && s[K_TLS].vals[0].u == TLS_OFF))
+		return 0;
+	char where[512];
+	if (e->keys->line[K_FETCHER])
+		snprintf(where, sizeof(where), "%s:%d: ", e->source, e->keys->line[K_FETCHER]);
+	else
+		snprintf(where, sizeof(where), "--set ");
+	where_error(where, expkeys[K_FETCHER].name, "chromium runs over HTTP only (tls = off)");
+	return -EINVAL;
+}
+
 int experiment_matrix(const struct experiment *e, struct condition_spec **out, size_t *n)
 {
 	const struct setting *s = e->keys->s;
 	size_t total = 1;
+
+	if (fetcher_check(e) < 0)
+		return -EINVAL;
+	/* Both fetchers must load the same bytes: with chromium in the list,
+	 * every cell's origin serves markup a browser parses. */
+	bool markup = setting_has(&s[K_FETCHER], FETCHER_CHROMIUM);
 
 	for (int k = 0; k < K_MATRIX; k++) {
 		if (s[k].n == 0) {
@@ -555,6 +595,8 @@ int experiment_matrix(const struct experiment *e, struct condition_spec **out, s
 
 		x->tfo = (enum tfo_mode)s[K_TFO].vals[at[K_TFO]].u;
 		x->tls = (enum tls_mode)s[K_TLS].vals[at[K_TLS]].u;
+		x->fetcher = (enum fetcher)s[K_FETCHER].vals[at[K_FETCHER]].u;
+		x->markup = markup;
 		x->encoding = (enum body_encoding)s[K_ENCODING].vals[at[K_ENCODING]].u;
 		x->per_conn = (uint32_t)s[K_PER_CONN].vals[at[K_PER_CONN]].u;
 		x->conns_per_host = (uint32_t)s[K_CONNS].vals[at[K_CONNS]].u;
@@ -630,7 +672,8 @@ void condition_format(const struct condition_spec *c, char *buf, int len)
 		snprintf(per_conn, sizeof(per_conn), "unlimited");
 	snprintf(buf, (size_t)len,
 		 "%s rtt=%s down=%s up=%s queue=%s loss=%g%% per_conn=%s conns_per_host=%u "
-		 "encoding=%s%s%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100, per_conn,
-		 c->conns_per_host, encoding_name(c->encoding), c->tls ? " tls=" : "",
-		 c->tls ? tls_mode_name(c->tls) : "", tfo_mode_name(c->tfo));
+		 "encoding=%s%s%s%s%s tfo=%s", c->page, rtt, down, up, queue, d->loss * 100,
+		 per_conn, c->conns_per_host, encoding_name(c->encoding), c->tls ? " tls=" : "",
+		 c->tls ? tls_mode_name(c->tls) : "", c->fetcher ? " fetcher=" : "",
+		 c->fetcher ? fetcher_name(c->fetcher) : "", tfo_mode_name(c->tfo));
 }

@@ -12,6 +12,7 @@
 #ifndef TFOLAB_RUN_EXPERIMENT_H
 #define TFOLAB_RUN_EXPERIMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,13 @@ struct condition_spec {
 	                             queue limits, link_params_finish()ed */
 	enum tfo_mode tfo;
 	enum tls_mode tls;     /* plain HTTP or HTTPS; a pair shares it */
+	enum fetcher fetcher;  /* what loads the page: our fetcher or Chromium
+	                          (over plain HTTP only); a pair shares it */
+	bool markup;           /* the origin serves bodies a browser parses (the
+	                          page's markup links its resources): true in
+	                          every cell of an experiment whose fetcher list
+	                          holds chromium, so that both fetchers load the
+	                          same bytes */
 	enum body_encoding encoding;
 	uint32_t per_conn;     /* requests per connection; 0 = unlimited */
 	uint32_t conns_per_host;
@@ -80,10 +88,12 @@ int experiment_set(struct experiment *e, const char *key_eq_value);
 
 /*
  * experiment_matrix - the conditions of @e, in the documented order (pages
- * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, encoding, tls, tfo
- * innermost).  Returns 0 with a malloc'd array in *@out (free() it; it does
+ * outermost, then rtt, down, up, queue, loss, per_conn, conns_per_host, encoding, tls,
+ * fetcher, tfo innermost).  Returns 0 with a malloc'd array in *@out (free() it; it does
  * not point into @e) and its length in *@n, or -EINVAL after logging if a
- * required key is missing or the matrix is too large, or -ENOMEM.
+ * required key is missing, the matrix is too large or fetcher chromium meets
+ * a tls other than off ("FILE:LINE: fetcher: chromium runs over HTTP only"),
+ * or -ENOMEM.
  */
 int experiment_matrix(const struct experiment *e, struct condition_spec **out, size_t *n);
 
@@ -117,7 +127,8 @@ void experiment_free(struct experiment *e);
  * condition_format - one line naming the cell, e.g.
  * "amazon rtt=100ms down=4mbit up=256kbit queue=1000p loss=0% per_conn=2
  * conns_per_host=6 encoding=wire tfo=on", with " tls=1.3" before tfo when
- * not plain HTTP (the default), truncated to @len.
+ * not plain HTTP (the default) and " fetcher=chromium" when not the builtin
+ * fetcher (the default), truncated to @len.
  */
 void condition_format(const struct condition_spec *c, char *buf, int len);
 

@@ -85,6 +85,11 @@ static int parse_tls(const char *s, union key_val *v)
 	return set_index(tls_mode_parse(s), v);
 }
 
+static int parse_fetcher(const char *s, union key_val *v)
+{
+	return set_index(fetcher_parse(s), v);
+}
+
 static int parse_backend(const char *s, union key_val *v)
 {
 	return set_index(backend_parse(s), v);
@@ -194,6 +199,8 @@ const struct key_def expkeys[K_COUNT] = {
 			 "wire" },
 	[K_TLS] = { "tls", NULL, KIND_LIST, parse_tls, "a TLS mode", TLS_MODE_FORM,
 		    TLS_MODE_FORM, "off" },
+	[K_FETCHER] = { "fetcher", NULL, KIND_LIST, parse_fetcher, "a fetcher", FETCHER_FORM,
+			FETCHER_FORM, "builtin" },
 	[K_TFO] = { "tfo", NULL, KIND_LIST, parse_tfo, "a TFO mode", TFO_MODE_FORM,
 		    TFO_MODE_FORM, "off, on" },
 	[K_TRIALS] = { "trials", NULL, KIND_SCALAR, parse_trials, "a number of trials",

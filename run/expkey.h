@@ -10,7 +10,8 @@
 /* The matrix keys come first, outermost first; see experiment_matrix().  tfo
  * stays innermost: the cells of a pair differ in it alone. */
 enum key_id {
-	K_PAGES, K_RTT, K_DOWN, K_UP, K_QUEUE, K_LOSS, K_PER_CONN, K_CONNS, K_ENCODING, K_TLS, K_TFO,
+	K_PAGES, K_RTT, K_DOWN, K_UP, K_QUEUE, K_LOSS, K_PER_CONN, K_CONNS, K_ENCODING, K_TLS,
+	K_FETCHER, K_TFO,
 	K_TRIALS, K_WARMUP, K_TIMEOUT, K_STALL_LIMIT, K_BACKEND, K_CC, K_PRESET, K_NAME, K_DESCRIPTION,
 	K_COUNT
 };

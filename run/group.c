@@ -61,6 +61,7 @@ static int cond_insert(struct runner *r, const struct condition_spec *c, int64_t
 		/* NULL where the backend cannot tell a stall (struct link_backend_ops.mark) */
 		.stall_limit_ns = r->ops->mark ? (int64_t)c->stall_limit_ns : -1,
 		.cc = cc, .encoding = encoding_name(c->encoding), .tls = c->tls,
+		.fetcher = c->fetcher,
 	};
 	return store_condition_insert(r->st, &sc, id);
 }
@@ -100,9 +101,10 @@ static int trial_once(struct runner *r, const struct condition_spec *g, size_t k
 		return rc;
 	rc = trial_store(r, cond_id, seq, pg, &tr);
 	if (rc == 0) {
-		char mode[48];  /* "on", or "on tls 1.3" over HTTPS */
-		snprintf(mode, sizeof(mode), "%s%s%s", tfo_mode_name(g[k].tfo),
-			 g[k].tls ? " tls " : "", g[k].tls ? tls_mode_name(g[k].tls) : "");
+		char mode[64];  /* "on", "on tls 1.3" over HTTPS, "on fetcher chromium" */
+		snprintf(mode, sizeof(mode), "%s%s%s%s%s", tfo_mode_name(g[k].tfo),
+			 g[k].tls ? " tls " : "", g[k].tls ? tls_mode_name(g[k].tls) : "",
+			 g[k].fetcher ? " fetcher " : "", g[k].fetcher ? fetcher_name(g[k].fetcher) : "");
 		*again = tr.stalled;
 		if (tr.stalled)
 			r->stalls++;

@@ -48,6 +48,16 @@ static void reqs_fill(const struct page *pg, const struct fetch_result *f, struc
 	}
 }
 
+/* The end of the last response of @n requests; -1 if none ended. */
+static int64_t last_response(const struct store_request *reqs, size_t n)
+{
+	int64_t last = -1;
+	for (size_t i = 0; i < n; i++)
+		if (reqs[i].last_byte_ns > last)
+			last = reqs[i].last_byte_ns;
+	return last;
+}
+
 int trial_rows_make(const struct page *pg, const struct trial_result *t, int seq,
 		    struct trial_rows *out)
 {
@@ -79,6 +89,10 @@ int trial_rows_make(const struct page *pg, const struct trial_result *t, int seq
 		.fallbacks = (t->tfo_sysctl & 0x1) ? (int64_t)t->fallbacks : -1,
 		.fallback_ns = (t->tfo_sysctl & 0x1) ? t->fallback_ns : -1,
 		.cpu_fetch_ns = t->cpu_fetch_ns, .cpu_origin_ns = t->cpu_origin_ns,
+		/* A load event never ends at the trial's start: 0 is a zeroed
+		 * field, the builtin fetcher's "none". */
+		.load_event_ns = t->load_event_ns > 0 ? t->load_event_ns : -1,
+		.last_response_ns = last_response(out->reqs, out->n),
 		.conns = out->conns, .n_conns = f->nconns,
 	};
 	const struct link_stats *d[2] = { [STORE_DIR_UP] = &t->up, [STORE_DIR_DOWN] = &t->down };

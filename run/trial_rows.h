@@ -5,7 +5,9 @@
  * store_trial_insert.  What is unknown becomes -1 or NULL (stored as
  * NULL): TLS times and TLS accounts where no TLS was negotiated, fallbacks
  * where the client sent no SYN data, lateness where the backend does not
- * measure it.
+ * measure it, the load event where the fetcher had none (the builtin
+ * fetcher: trial_result.load_event_ns 0 or -1).  The last response's end
+ * is the latest end of the trial's requests, for either fetcher.
  */
 #ifndef TFOLAB_RUN_TRIAL_ROWS_H
 #define TFOLAB_RUN_TRIAL_ROWS_H

@@ -28,6 +28,9 @@ check "no TFO-off trial did" [ "$(q "select sum(t.syn_data_acked_conns + t.tfo_a
 check "every request has its timings" [ "$(q 'select count(*) from requests where last_byte_ns < first_byte_ns or first_byte_ns < req_sent_ns')" = 0 ]
 check "29 requests per trial" [ "$(q 'select count(*) from requests')" = $((29 * 8)) ]
 check "link stats per trial and direction" [ "$(q 'select count(*) from link_stats')" = 16 ]
+check "every cell loaded by the builtin fetcher" [ "$(q "select count(*) from conditions where fetcher = 'builtin'")" = 4 ]
+check "no load event, the last response's end stored" \
+  [ "$(q 'select count(*) from trials t where load_event_ns is null and last_response_ns = (select max(last_byte_ns) from requests r where r.trial_id = t.id)')" = 8 ]
 out=$("$BIN" table --db "$t/s.db"); rc=$?
 check "table exits 0" [ $rc = 0 ]
 check "table has Table 1's columns" grep -q "| Page | RTT (ms) | PLT non-TFO (s) | PLT TFO (s) | Improvement |" <<<"$out"

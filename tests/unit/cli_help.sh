@@ -24,7 +24,8 @@ else
   echo "# python3 missing: the JSON of pages and check is not parsed"
 fi
 for bad in "trials --format md" "trials --seed 1" "presets extra" "version extra" \
-    "table --by tls" "compare --by rtt" "plot --tls 2 --out /tmp" "run --tls"; do
+    "table --by tls" "compare --by rtt" "plot --tls 2 --out /tmp" "run --tls" \
+    "table --by fetcher" "compare --by chrome" "run --fetcher"; do
   "$BIN" $bad >/dev/null 2>&1; rc=$?
   [ $rc = 2 ] && echo "ok - $bad exits 2" || { echo "FAIL - $bad exits $rc"; fails=$((fails + 1)); }
 done

@@ -34,4 +34,8 @@ expect "run --tls from --help" "--tls " run --tl
 expect "TLS modes" "1.3 1.3-early " run --tls 1.3
 expect "compare --by from --help" "--by " compare --b
 expect "compare keys" "tls " compare --by t
+expect "every compare key" "fetcher per_conn tls " compare --by ''
+expect "run --fetcher from --help" "--fetcher " run --fe
+expect "fetchers" "chromium " run --fetcher c
+expect "every fetcher" "builtin chromium " run --fetcher ''
 [ $fails = 0 ]

@@ -13,6 +13,14 @@ for v in off 1.2 1.3 '1.3\\-early'; do
   if grep -Eq "^\.BR? $v( |$)" <<<"$tls"; then echo "ok - man page: --tls $v"
   else echo "FAIL - man page: --tls lacks the value $v"; fails=$((fails + 1)); fi
 done
+# run's --fetcher and each fetcher
+fetcher=$(awk '/^\.BI \\-\\-fetcher /,/^\.B \\-\\-quiet/' "$MAN")
+for v in builtin chromium; do
+  if grep -Eq "^\.B $v$" <<<"$fetcher"; then echo "ok - man page: --fetcher $v"
+  else echo "FAIL - man page: --fetcher lacks the value $v"; fails=$((fails + 1)); fi
+done
+if grep -q '^\.B \\-\\-by fetcher$' "$MAN"; then echo "ok - man page: compare --by fetcher"
+else echo "FAIL - man page lacks compare --by fetcher"; fails=$((fails + 1)); fi
 if command -v groff >/dev/null; then
   out=$(groff -man -ww -z "$MAN" 2>&1)
   if [ -z "$out" ]; then echo "ok - groff -ww: no warning"

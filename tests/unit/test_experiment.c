@@ -186,37 +186,70 @@ static void test_persistence(void **state)
 	experiment_free(e);
 }
 
-/* https.conf is table1.conf with tls = off, 1.3 inside rtt: every other
- * setting the same, cell for cell. */
-static void test_https(void **state)
+/*
+ * Checks that the shipped @file is table1.conf with one more key of two
+ * values inside rtt (index = ((page * 3 + rtt) * 2 + v) * 2 + tfo): cell
+ * for cell the same but for that key, which @other asserts of @a (of
+ * value @v) and @b (table1's) and then sets in @a as in @b.
+ */
+static void assert_table1_plus(const char *file, const char *name,
+			       void (*other)(struct condition_spec *a,
+					     const struct condition_spec *b, size_t v))
 {
-	struct experiment *e = parse_shipped("https.conf"), *t1 = parse_shipped("table1.conf");
+	struct experiment *e = parse_shipped(file), *t1 = parse_shipped("table1.conf");
 	struct condition_spec *c, *t;
 	size_t n, nt;
 
-	assert_string_equal(e->name, "https");
+	assert_string_equal(e->name, name);
 	assert_int_equal(experiment_matrix(e, &c, &n), 0);
 	assert_int_equal(experiment_matrix(t1, &t, &nt), 0);
 	assert_int_equal(n, 48);
 	assert_int_equal(nt, 24);
 	for (size_t i = 0; i < n; i++) {
-		/* index = ((page * 3 + rtt) * 2 + tls) * 2 + tfo */
-		size_t tls = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
+		size_t v = (i / 2) % 2, j = (i / 4) * 2 + i % 2;
 		struct condition_spec a, b;
 		memcpy(&a, &c[i], sizeof(a));  /* memcpy keeps the (zeroed) padding */
 		memcpy(&b, &t[j], sizeof(b));
-		assert_int_equal(a.tls, tls ? TLS_13 : TLS_OFF);
 		assert_int_equal(a.pair, i / 2);
-		assert_int_equal(b.tls, TLS_OFF);
+		other(&a, &b, v);
 		a.index = b.index;
 		a.pair = b.pair;
-		a.tls = b.tls;
 		assert_memory_equal(&a, &b, sizeof(a));
 	}
 	free(c);
 	free(t);
 	experiment_free(e);
 	experiment_free(t1);
+}
+
+static void https_tls(struct condition_spec *a, const struct condition_spec *b, size_t v)
+{
+	assert_int_equal(a->tls, v ? TLS_13 : TLS_OFF);
+	assert_int_equal(b->tls, TLS_OFF);
+	a->tls = b->tls;
+}
+
+/* https.conf is table1.conf with tls = off, 1.3 inside rtt. */
+static void test_https(void **state)
+{
+	assert_table1_plus("https.conf", "https", https_tls);
+}
+
+static void browser_fetcher(struct condition_spec *a, const struct condition_spec *b, size_t v)
+{
+	assert_int_equal(a->fetcher, v ? FETCHER_CHROMIUM : FETCHER_BUILTIN);
+	assert_true(a->markup);  /* the builtin cells too */
+	assert_int_equal(b->fetcher, FETCHER_BUILTIN);
+	assert_false(b->markup);
+	a->fetcher = b->fetcher;
+	a->markup = b->markup;
+}
+
+/* table1-browser.conf is table1.conf with fetcher = builtin, chromium
+ * inside rtt, every cell serving markup. */
+static void test_table1_browser(void **state)
+{
+	assert_table1_plus("table1-browser.conf", "table1-browser", browser_fetcher);
 }
 
 static void test_capture_and_smoke(void **state)
@@ -515,7 +548,7 @@ static void test_error_all_reported(void **state)
 	assert_error(err, "t.conf:4: trials: takes one value, not a list "
 		     "(use a whole number such as 15)");
 	assert_error(err, "t.conf:5: bogus: unknown key (use one of pages, rtt, down, up, queue, "
-		     "loss, per_conn, conns_per_host, encoding, tls, tfo, trials, warmup, timeout, stall_limit, backend, cc, preset, "
+		     "loss, per_conn, conns_per_host, encoding, tls, fetcher, tfo, trials, warmup, timeout, stall_limit, backend, cc, preset, "
 		     "name, description)");
 	assert_error(err, "t.conf:7: tfo: given twice (first at line 6; give each key once)");
 }
@@ -731,6 +764,96 @@ static void test_tls(void **state)
 	expect_one("pages = a\ntls =\n", "t.conf:2: tls: no value (use off, 1.2, 1.3 or 1.3-early)");
 }
 
+/*
+ * fetcher spans the matrix inside every key but tfo, so a pair shares it;
+ * with chromium anywhere in the list every cell serves markup (both
+ * fetchers load the same bytes); chromium refuses any tls but off, at the
+ * line (or --set) that asked for it.
+ */
+static void test_fetcher(void **state)
+{
+	struct experiment *e = parse_ok("pages = a\nrtt = 20ms, 100ms\n");
+	struct condition_spec *c;
+	size_t n;
+	char buf[512];
+
+	/* The default: the builtin fetcher, no markup, as before the key. */
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(c[i].fetcher, FETCHER_BUILTIN);
+		assert_false(c[i].markup);
+	}
+	condition_format(&c[1], buf, sizeof(buf));
+	assert_null(strstr(buf, "fetcher="));
+	free(c);
+	char *eff = experiment_effective(e);
+	assert_non_null(strstr(eff, "fetcher = builtin\n"));
+	free(eff);
+
+	/* --set fetcher (what tfolab run --fetcher does) replaces the list. */
+	assert_int_equal(experiment_set(e, "fetcher=builtin,chromium"), 0);
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(c[i].rtt_ns, (i < 4 ? 20 : 100) * MS);
+		assert_int_equal(c[i].fetcher, (i / 2) % 2 ? FETCHER_CHROMIUM : FETCHER_BUILTIN);
+		assert_int_equal(c[i].tfo, i % 2 ? TFO_ON : TFO_OFF);
+		assert_int_equal(c[i].pair, i / 2);
+		assert_true(c[i].markup);  /* the builtin cells too */
+	}
+	condition_format(&c[3], buf, sizeof(buf));
+	assert_non_null(strstr(buf, " encoding=wire fetcher=chromium tfo=on"));
+	free(c);
+	eff = experiment_effective(e);
+	assert_non_null(strstr(eff, "fetcher = builtin,chromium\n"));
+	free(eff);
+
+	/* Chromium alone: markup too. */
+	assert_int_equal(experiment_set(e, "fetcher=chromium"), 0);
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(c[0].fetcher, FETCHER_CHROMIUM);
+	assert_true(c[0].markup);
+	free(c);
+
+	/* With TLS: refused at the --set that asked for chromium. */
+	assert_int_equal(experiment_set(e, "tls=off,1.3"), 0);
+	capture_start();
+	int rc = experiment_matrix(e, &c, &n);
+	const char *err = capture_end();
+	assert_int_equal(rc, -EINVAL);
+	assert_error(err, "--set fetcher: chromium runs over HTTP only (tls = off)");
+
+	capture_start();
+	rc = experiment_set(e, "fetcher=chrome");
+	err = capture_end();
+	assert_int_equal(rc, -EINVAL);
+	assert_error(err, "--set fetcher: \"chrome\" is not a fetcher (use builtin or chromium)");
+	/* builtin over TLS is fine. */
+	assert_int_equal(experiment_set(e, "fetcher=builtin"), 0);
+	assert_int_equal(experiment_matrix(e, &c, &n), 0);
+	assert_int_equal(n, 8);
+	assert_false(c[0].markup);
+	free(c);
+	experiment_free(e);
+
+	/* In a file: the error names the fetcher's line, whatever order. */
+	e = parse_ok("pages = a\nfetcher = builtin, chromium\n\ntls = 1.3\n");
+	capture_start();
+	rc = experiment_matrix(e, &c, &n);
+	err = capture_end();
+	assert_int_equal(rc, -EINVAL);
+	assert_error(err, "dir/t.conf:2: fetcher: chromium runs over HTTP only (tls = off)");
+	experiment_free(e);
+
+	expect_one("pages = a\nfetcher = x\n",
+		   "t.conf:2: fetcher: \"x\" is not a fetcher (use builtin or chromium)");
+	expect_one("pages = a\nfetcher = chromium, chromium\n",
+		   "t.conf:2: fetcher: \"chromium\" is listed twice (list each value once)");
+	expect_one("pages = a\nfetcher =\n", "t.conf:2: fetcher: no value (use builtin or chromium)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -751,6 +874,8 @@ int main(void)
 		cmocka_unit_test(test_set),
 		cmocka_unit_test(test_preset),
 		cmocka_unit_test(test_tls),
+		cmocka_unit_test(test_fetcher),
+		cmocka_unit_test(test_table1_browser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,11 +109,14 @@ static struct store_condition cond_of(int64_t run, int pair, enum tfo_mode m)
 		.conns_per_host = 6, .trials = 2, .warmup = 1, .timeout_ns = 30000000000LL,
 		.backend = "userspace", .cc = "cubic", .encoding = "wire",
 		.tls = pair % 2 ? TLS_13 : TLS_OFF,  /* HTTP and HTTPS side by side */
+		/* and Chromium beside the builtin fetcher over HTTP */
+		.fetcher = pair == 2 ? FETCHER_CHROMIUM : FETCHER_BUILTIN,
 	};
 }
 
 /* Adds trial @seq to condition @cid, with two requests, one connection
- * (with TLS: 1.3 resumed, its handshake done at plt / 4) and link counters. */
+ * (with TLS: 1.3 resumed, its handshake done at plt / 4) and link counters;
+ * a load event at plt / 2 but in trial 0, the last response at plt - 1. */
 static void add_trial(struct store *st, int64_t cid, int seq, int64_t plt)
 {
 	struct store_request q[2] = {
@@ -129,7 +132,8 @@ static void add_trial(struct store *st, int64_t cid, int seq, int64_t plt)
 				.tls_cipher = "TLS_AES_128_GCM_SHA256", .tls_group = "x25519" };
 	struct store_trial t = { .seq = seq, .plt_ns = plt, .valid = 1, .steal_ns = -1,
 				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = plt / 100,
-				 .cpu_origin_ns = -1, .conns = &k, .n_conns = 1 };
+				 .cpu_origin_ns = -1, .conns = &k, .n_conns = 1,
+				 .load_event_ns = seq ? plt / 2 : -1, .last_response_ns = plt - 1 };
 	assert_int_equal(store_trial_insert(st, cid, &t, q, 2, link), 0);
 }
 
@@ -202,6 +206,17 @@ static void test_merge(void **state)
 				 " AND k.tls_version = 772 AND k.tls_resumed = 1"
 				 " AND k.tls_early = 'accepted' AND k.tls_cipher = 'TLS_AES_128_GCM_SHA256'"
 				 " AND k.tls_group = 'x25519' AND k.closed_ns IS NULL"), 16);
+	/* schema 7's: the fetcher per condition, the load event and the last
+	 * response per trial (NULL stays NULL) */
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM conditions WHERE fetcher = 'chromium'"
+				 " AND pair_key = 2"), 2);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM conditions WHERE fetcher = 'builtin'"), 6);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM trials WHERE load_event_ns = plt_ns / 2"
+				 " AND seq = 1"), 8);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM trials WHERE load_event_ns IS NULL"
+				 " AND seq = 0"), 8);
+	assert_int_equal(raw_int(f->out, "SELECT count(*) FROM trials"
+				 " WHERE last_response_ns = plt_ns - 1"), 16);
 	/* every trial kept its own PLT: pair 3, on, seq 1 */
 	assert_int_equal(raw_int(f->out, "SELECT t.plt_ns FROM trials t JOIN conditions c"
 				 " ON c.id = t.condition_id WHERE c.pair_key = 3 AND c.tfo_mode = 'on'"

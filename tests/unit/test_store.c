@@ -515,6 +515,106 @@ static void test_tls_round_trip(void **state)
 				 " AND cpu_fetch_ms = 12"), 1);
 }
 
+/*
+ * Schema 7: a run of schema 6 with data reads as loaded by the builtin
+ * fetcher after the migration (conditions.fetcher 'builtin'), its trials
+ * without a load event or last response; new trials store both.
+ */
+static void test_migration_fetcher(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, cid, again;
+	assert_int_equal(store_open_version(f->path, 6, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	struct store_condition c = cond_tmpl(run, 0, TFO_ON);
+	c.fetcher = FETCHER_CHROMIUM;  /* schema 6 has no place for it */
+	assert_int_equal(store_condition_insert(st, &c, &cid), 0);
+	struct store_trial t = { .seq = 0, .plt_ns = 1500000000, .valid = 1, .steal_ns = -1,
+				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = -1,
+				 .cpu_origin_ns = -1, .load_event_ns = 1400000000,
+				 .last_response_ns = 1500000000 };
+	assert_int_equal(store_trial_insert(st, cid, &t, NULL, 0, NULL), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM pragma_table_info('conditions')"
+				 " WHERE name = 'fetcher'"), 0);
+
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	struct store_condition *cs;
+	size_t nc;
+	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
+	assert_int_equal(nc, 1);
+	assert_int_equal(cs[0].fetcher, FETCHER_BUILTIN);
+	store_conditions_free(cs, nc);
+	/* The same cell again (a resumed run) matches as the builtin fetcher
+	 * and nothing else. */
+	assert_int_equal(store_condition_insert(st, &c, &again), -EEXIST);
+	c.fetcher = FETCHER_BUILTIN;
+	assert_int_equal(store_condition_insert(st, &c, &again), 0);
+	assert_int_equal(again, cid);
+	t.seq = 1;
+	assert_int_equal(store_trial_insert(st, cid, &t, NULL, 0, NULL), 0);
+	store_close(st);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE fetcher = 'builtin'"
+				 " AND seq = 0 AND load_event_s IS NULL AND last_response_s IS NULL"), 1);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE seq = 1"
+				 " AND load_event_s = 1.4 AND last_response_s = 1.5"), 1);
+}
+
+/* Chromium cells: the condition's fetcher and the trial's load event and
+ * last response come back as stored; unknown ones are NULL; a cell
+ * differing only in fetcher is another cell; the CHECK holds. */
+static void test_fetcher_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st;
+	int64_t run, ours, chromium, again;
+	assert_int_equal(store_open(f->path, &st), 0);
+	assert_int_equal(store_run_begin(st, &run_tmpl, &run), 0);
+	struct store_condition c0 = cond_tmpl(run, 0, TFO_OFF), c1 = cond_tmpl(run, 1, TFO_OFF);
+	c1.fetcher = FETCHER_CHROMIUM;
+	assert_int_equal(store_condition_insert(st, &c0, &ours), 0);
+	assert_int_equal(store_condition_insert(st, &c1, &chromium), 0);
+	assert_true(ours != chromium);
+	struct store_condition changed = c1;
+	changed.fetcher = FETCHER_BUILTIN;
+	assert_int_equal(store_condition_insert(st, &changed, &again), -EEXIST);
+	changed.fetcher = FETCHERS;
+	assert_int_equal(store_condition_insert(st, &changed, &again), -EINVAL);
+
+	struct store_trial t = { .seq = 0, .plt_ns = 2000000000, .valid = 1, .steal_ns = -1,
+				 .fallbacks = -1, .fallback_ns = -1, .cpu_fetch_ns = -1,
+				 .cpu_origin_ns = -1, .load_event_ns = 2100000000,
+				 .last_response_ns = 1900000000 };
+	assert_int_equal(store_trial_insert(st, chromium, &t, NULL, 0, NULL), 0);
+	t.load_event_ns = -1;  /* the builtin fetcher has no load event */
+	t.last_response_ns = 1800000000;
+	assert_int_equal(store_trial_insert(st, ours, &t, NULL, 0, NULL), 0);
+	struct store_condition *cs;
+	size_t nc;
+	assert_int_equal(store_conditions_list(st, run, &cs, &nc), 0);
+	assert_int_equal(nc, 2);
+	assert_int_equal(cs[0].fetcher, FETCHER_BUILTIN);
+	assert_int_equal(cs[1].fetcher, FETCHER_CHROMIUM);
+	store_conditions_free(cs, nc);
+	store_close(st);
+
+	assert_int_equal(raw_int(f->path, "SELECT load_event_ns FROM trials t JOIN conditions c"
+				 " ON c.id = t.condition_id WHERE c.fetcher = 'chromium'"), 2100000000);
+	assert_int_equal(raw_int(f->path, "SELECT last_response_ns FROM trials t JOIN conditions c"
+				 " ON c.id = t.condition_id WHERE c.fetcher = 'builtin'"
+				 " AND t.load_event_ns IS NULL"), 1800000000);
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM plt WHERE fetcher = 'chromium'"
+				 " AND load_event_s = 2.1 AND last_response_s = 1.9"), 1);
+	/* The CHECK keeps out what is not a fetcher. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE conditions SET fetcher = 'chrome'", NULL, NULL,
+				      NULL), SQLITE_CONSTRAINT);
+	sqlite3_close(db);
+}
+
 static void test_atomic(void **state)
 {
 	struct fixture *f = *state;
@@ -555,6 +655,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_shard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_tls, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_fetcher, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fetcher_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_db, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trials, setup, teardown),

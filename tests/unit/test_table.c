@@ -345,7 +345,7 @@ static void test_csv(void **state)
 	assert_int_equal(render(f, 0, f->run, TABLE_CSV, &out), 0);
 	static const char header[] =
 		"page,rtt_ms,down_bps,up_bps,queue_pkts,queue_bytes,loss,per_conn,conns_per_host,"
-		"cc,tls,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,off_fallbacks,"
+		"cc,tls,fetcher,tfo_mode,off_n,off_invalid,off_mean_s,off_sd_s,off_median_s,off_fallbacks,"
 		"off_cc_used,tfo_n,tfo_invalid,tfo_mean_s,tfo_sd_s,tfo_median_s,tfo_fallbacks,"
 		"tfo_cc_used,pairs,unpaired,diff_s,diff_ci_lo_s,diff_ci_hi_s,improvement_pct,"
 		"improvement_ci_lo_pct,improvement_ci_hi_pct,t,dof,p,significance,ci_test_agree,"
@@ -359,7 +359,7 @@ static void test_csv(void **state)
 	assert_int_equal(stats_paired_t(s->off.plt, s->tfo.plt, 5, 0.95, &w), 0);
 	assert_true(fabs(w.t - 0.044 / sqrt(0.00003 / 5)) < 1e-6);
 	snprintf(line, sizeof(line),
-		 "\namazon,20,4000000,256000,1000,0,0,2,6,cubic,off,on,5,0,1.000000,0.070711,1.000000,0,"
+		 "\namazon,20,4000000,256000,1000,0,0,2,6,cubic,off,builtin,on,5,0,1.000000,0.070711,1.000000,0,"
 		 "cubic,5,1,0.956000,0.067305,0.960000,5,cubic,5,0,0.044000,%.6f,%.6f,4.40,%.2f,%.2f,"
 		 "17.9629,4,5.65e-05,**,1,within,1,4,5,within\n", w.ci_lo, w.ci_hi, 100 * ci.lo,
 		 100 * ci.hi);
@@ -368,7 +368,7 @@ static void test_csv(void **state)
 	assert_non_null(strstr(out, line));
 	/* wsj 20 ms: d = -0.02 0.04 -0.02 0.04 0.02, t = 0.8847, p = 0.426. */
 	assert_non_null(strstr(out, ",0.8847,4,0.426,ns,1,not_significant,0,4,5,below\n"));
-	assert_non_null(strstr(out, "\nnytimes,100,4000000,256000,1000,0,0,2,6,cubic,off,on,1,1,"
+	assert_non_null(strstr(out, "\nnytimes,100,4000000,256000,1000,0,0,2,6,cubic,off,builtin,on,1,1,"
 				    "1.500000,,1.500000,,cubic,3,0,1.200000,0.100000,1.200000,,cubic,"
 				    "1,2,,,,,,,,,,,,insufficient_data,,,,\n"));
 	assert_non_null(strstr(out, ",**,1,above,0,,,\n"));
@@ -579,9 +579,9 @@ static void test_cookie(void **state)
 				    "cubic: TFO trials reported reno.\n"));
 	free(out);
 	assert_int_equal(render(f, 0, f->cookie, TABLE_CSV, &out), 0);
-	assert_non_null(strstr(out, ",cubic,off,on,4,0,2.000000,0.081650,2.000000,0,cubic,4,0,1.600000,"
+	assert_non_null(strstr(out, ",cubic,off,builtin,on,4,0,2.000000,0.081650,2.000000,0,cubic,4,0,1.600000,"
 				    "0.081650,1.600000,8,reno,4,0,"));
-	assert_non_null(strstr(out, ",cubic,off,cookie,4,0,2.000000,0.081650,2.000000,0,cubic,4,0,"
+	assert_non_null(strstr(out, ",cubic,off,builtin,cookie,4,0,2.000000,0.081650,2.000000,0,cubic,4,0,"
 				    "1.800000,0.081650,1.800000,0,cubic,4,0,"));
 	free(out);
 	json_error_t err;

@@ -165,11 +165,42 @@ static void test_http(void **state)
 	trial_rows_release(&rows);
 }
 
+/* The load event only where the fetcher had one (Chromium's, > 0); the
+ * last response is the latest end of a request, whichever it was. */
+static void test_load_event(void **state)
+{
+	struct fetch_req req[3];
+	struct fetch_conn conns[2];
+	struct trial_result t;
+	struct trial_rows rows;
+	fill(&t, req, conns);
+	assert_int_equal(t.load_event_ns, 0);  /* as trial_run's memset leaves it */
+	assert_int_equal(trial_rows_make(&pg, &t, 0, &rows), 0);
+	assert_int_equal(rows.trial.load_event_ns, -1);
+	assert_int_equal(rows.trial.last_response_ns, 550 * MS);
+	trial_rows_release(&rows);
+
+	t.load_event_ns = 620 * MS;
+	req[1].done_ns = -1;  /* never ended */
+	assert_int_equal(trial_rows_make(&pg, &t, 0, &rows), 0);
+	assert_int_equal(rows.trial.load_event_ns, 620 * MS);
+	assert_int_equal(rows.trial.last_response_ns, 350 * MS);
+	trial_rows_release(&rows);
+
+	t.load_event_ns = -1;
+	t.fetch.n = 0;
+	assert_int_equal(trial_rows_make(&pg, &t, 0, &rows), 0);
+	assert_int_equal(rows.trial.load_event_ns, -1);
+	assert_int_equal(rows.trial.last_response_ns, -1);
+	trial_rows_release(&rows);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_https),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_load_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * The shared vocabulary (common/vocab.h): names both ways, the TFO modes'
- * sysctl values, and the link backends' own names against it.
+ * sysctl values, the fetchers, and the link backends' own names against it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -50,12 +50,31 @@ static void backends_and_encodings(void **state)
 	assert_int_equal(encoding_parse("gzip"), -EINVAL);
 }
 
+/* The TLS modes and fetchers through the same parser as the TFO modes. */
+static void tls_modes_and_fetchers(void **state)
+{
+	for (int m = 0; m < TLS_MODES; m++)
+		assert_int_equal(tls_mode_parse(tls_mode_name((enum tls_mode)m)), m);
+	assert_int_equal(tls_mode_parse("1.3-early"), TLS_13_EARLY);
+	assert_int_equal(tls_mode_parse("1.4"), -EINVAL);
+	for (int f = 0; f < FETCHERS; f++)
+		assert_int_equal(fetcher_parse(fetcher_name((enum fetcher)f)), f);
+	assert_int_equal(fetcher_parse("builtin"), FETCHER_BUILTIN);
+	assert_int_equal(fetcher_parse("chromium"), FETCHER_CHROMIUM);
+	assert_string_equal(fetcher_title(FETCHER_CHROMIUM), "Chromium");
+	assert_string_equal(fetcher_name(FETCHERS), "?");
+	assert_int_equal(fetcher_parse("chrome"), -EINVAL);
+	assert_int_equal(fetcher_parse(""), -EINVAL);
+	assert_int_equal(fetcher_parse(NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tfo_modes_both_ways),
 		cmocka_unit_test(tfo_sysctls),
 		cmocka_unit_test(backends_and_encodings),
+		cmocka_unit_test(tls_modes_and_fetchers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
