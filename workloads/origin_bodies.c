@@ -11,7 +11,9 @@
  *     completed), in the end block (for the root: a <script> at the end);
  *   - references are absolute URLs scheme://HOST[:PORT]/PATH;
  *   - a child loaded by a CSS rule (parent CSS, or via css) gets a
- *     page-wide slot; every HTML body holds an element for every slot.
+ *     page-wide slot; the root, and every HTML body that loads CSS, holds
+ *     an element for every slot (a stylesheet of an iframe loaded by
+ *     script finds none: its pictures are then not fetched).
  * Text bodies are gzip'd when the page encodes them (br, zstd and deflate
  * too: Chromium over plain HTTP accepts only gzip and deflate, so gzip
  * stands for them), within 2% of the page's wire size (markup.h).
@@ -137,7 +139,15 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 	os->spec.seed = origin_body_seed(pg, i, o->seed);
 	os->spec.refs = os->refs;
 	os->spec.nrefs = n;
+	/* Slots go where CSS applies: the root, and an HTML body that loads
+	 * a stylesheet or a css-loaded child itself; others keep their few
+	 * bytes for filler. */
+	int styled = i == 0;
+	for (size_t k = 0; k < n; k++)
+		styled |= os->refs[k].kind == MARKUP_CSS || os->refs[k].slot >= 0;
 	slot_of(pg, 0, &os->spec.nslots);
+	if (!styled)
+		os->spec.nslots = 0;
 	return 0;
 }
 
