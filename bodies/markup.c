@@ -235,12 +235,12 @@ static int ref_text(enum markup_kind parent, const struct markup_ref *r, int *ru
 	return b->err ? -ENOMEM : 0;
 }
 
-static const struct markup_spec *sort_spec;
-
-static int by_offset(const void *a, const void *b)
+/* qsort_r order of reference indices: by offset, then index. */
+static int by_offset(const void *a, const void *b, void *spec)
 {
+	const struct markup_spec *s = spec;
 	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	uint64_t oi = sort_spec->refs[i].offset, oj = sort_spec->refs[j].offset;
+	uint64_t oi = s->refs[i].offset, oj = s->refs[j].offset;
 	if (oi != oj)
 		return oi < oj ? -1 : 1;
 	return i < j ? -1 : i > j;
@@ -250,8 +250,7 @@ int markup_texts(const struct markup_spec *s, size_t *order, struct sbuf *texts)
 {
 	for (size_t i = 0; i < s->nrefs; i++)
 		order[i] = i;
-	sort_spec = s;
-	qsort(order, s->nrefs, sizeof(*order), by_offset);
+	qsort_r(order, s->nrefs, sizeof(*order), by_offset, (void *)s);
 	int rule_seen = 0;
 	for (size_t k = 0; k < s->nrefs; k++) {
 		int rc = ref_text(s->kind, &s->refs[order[k]], &rule_seen, &texts[k]);
@@ -377,13 +376,15 @@ int markup_layout(const struct markup_spec *s, struct layout *l, struct markup_b
 	l->size = positions(s, order, nmid, texts, skel.len, end.len, pos);
 	if (!(l->buf = malloc(l->size ? l->size : 1)))
 		goto out;
-	memcpy(l->buf, skel.p, skel.len);
+	if (skel.len)   /* an empty sbuf has no buffer */
+		memcpy(l->buf, skel.p, skel.len);
 	uint64_t cur = skel.len;
 	for (size_t k = 0; k <= nmid; k++) {
 		if ((rc = gap_fill(l, cur, pos[k] - cur)) < 0)
 			goto out;
 		const struct sbuf *t = k < nmid ? &texts[k] : &end;
-		memcpy(l->buf + pos[k], t->p, t->len);
+		if (t->len)
+			memcpy(l->buf + pos[k], t->p, t->len);
 		cur = pos[k] + t->len;
 		if (k == nmid)
 			break;

@@ -11,7 +11,9 @@
  *     completed), in the end block (for the root: a <script> at the end);
  *   - references are absolute URLs scheme://HOST[:PORT]/PATH;
  *   - a child loaded by a CSS rule (parent CSS, or via css) gets a
- *     page-wide slot; every HTML body holds an element for every slot.
+ *     page-wide slot; the root, and every HTML body that loads CSS, holds
+ *     an element for every slot (a stylesheet of an iframe loaded by
+ *     script finds none: its pictures are then not fetched).
  * Text bodies are gzip'd when the page encodes them (br, zstd and deflate
  * too: Chromium over plain HTTP accepts only gzip and deflate, so gzip
  * stands for them), within 2% of the page's wire size (markup.h).
@@ -45,28 +47,29 @@ enum page_enc origin_browser_enc(const struct page *pg, size_t i)
 	return pg->res[i].enc == PAGE_ENC_IDENTITY ? PAGE_ENC_IDENTITY : PAGE_ENC_GZIP;
 }
 
-/* Whether child j is loaded by a CSS rule and so needs a slot. */
-static int css_loaded(const struct page *pg, size_t j)
+/* origin_res_kind of every resource, in one pass. */
+static void kinds_of(const struct page *pg, int *kind)
 {
-	const struct page_res *r = &pg->res[j];
-	return r->parent >= 0 && (origin_res_kind(pg, (size_t)r->parent) == MARKUP_CSS ||
-				  (r->via && strcmp(r->via, "css") == 0));
+	for (size_t i = 0; i < pg->n; i++)
+		kind[i] = markup_kind_of_ctype(pg->res[i].ctype);
+	for (size_t j = 0; j < pg->n; j++)
+		if (pg->res[j].parent >= 0 && kind[pg->res[j].parent] == MARKUP_OTHER)
+			kind[pg->res[j].parent] = MARKUP_JS;
 }
 
-/* The slot of child j (its rank among the page's css-loaded children), or
- * -1; *total the page's slot count. */
-static int slot_of(const struct page *pg, size_t j, unsigned *total)
+/* The slot of every resource loaded by a CSS rule (parent CSS, or via
+ * css): its rank among them; -1 for the others.  Returns their number. */
+static unsigned slots_of(const struct page *pg, const int *kind, int *slot)
 {
-	int slot = -1;
 	unsigned n = 0;
-	for (size_t k = 0; k < pg->n; k++)
-		if (css_loaded(pg, k)) {
-			if (k == j)
-				slot = (int)n;
-			n++;
-		}
-	*total = n;
-	return slot;
+	for (size_t j = 0; j < pg->n; j++) {
+		const struct page_res *r = &pg->res[j];
+		slot[j] = -1;
+		if (r->parent >= 0 && (kind[r->parent] == MARKUP_CSS ||
+				       (r->via && strcmp(r->via, "css") == 0)))
+			slot[j] = (int)n++;
+	}
+	return n;
 }
 
 static enum markup_via via_of(const struct page_res *r)
@@ -121,12 +124,17 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 {
 	const struct page_res *r = &pg->res[i];
 	memset(os, 0, sizeof(*os));
+	int *kind = calloc(pg->n, sizeof(*kind)), *slot = calloc(pg->n, sizeof(*slot));
 	os->refs = calloc(pg->n, sizeof(*os->refs));
-	if (!os->refs) {
+	if (!kind || !slot || !os->refs) {
+		free(kind), free(slot), free(os->refs);
 		log_err("origin: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
+	kinds_of(pg, kind);
+	unsigned nslots = slots_of(pg, kind, slot);
 	size_t n = 0;
+	int styled = i == 0;
 	for (size_t j = 0; j < pg->n; j++) {
 		const struct page_res *c = &pg->res[j];
 		if (c->parent != (int)i)
@@ -135,22 +143,29 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 		if (!(m->url = abs_url(pg, c, o))) {
 			os->spec.nrefs = n;
 			origin_spec_release(os);
+			free(kind), free(slot);
 			log_err("origin: %s", strerror(ENOMEM));
 			return -ENOMEM;
 		}
-		m->kind = (enum markup_kind)origin_res_kind(pg, j);
+		m->kind = (enum markup_kind)kind[j];
 		m->via = via_of(c);
 		m->offset = m->via == MARKUP_VIA_END ? MARKUP_AT_END : (uint64_t)c->ref_offset;
-		m->slot = slot_of(pg, j, &os->spec.nslots);
+		m->slot = slot[j];
+		/* Slots go where CSS applies: the root, and an HTML body that
+		 * loads a stylesheet or a css-loaded child itself; others keep
+		 * their few bytes for filler. */
+		styled |= m->kind == MARKUP_CSS || m->slot >= 0;
 		n++;
 	}
-	os->spec.kind = (enum markup_kind)origin_res_kind(pg, i);
+	os->spec.kind = (enum markup_kind)kind[i];
 	os->spec.decoded = r->body_bytes;
 	os->spec.wire = origin_browser_enc(pg, i) == PAGE_ENC_GZIP ? r->wire_bytes : 0;
 	os->spec.seed = origin_body_seed(pg, i, o->seed);
 	os->spec.refs = os->refs;
 	os->spec.nrefs = n;
-	slot_of(pg, 0, &os->spec.nslots);
+	os->spec.nslots = styled ? nslots : 0;
+	free(kind);
+	free(slot);
 	return 0;
 }
 

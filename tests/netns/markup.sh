@@ -3,8 +3,8 @@
 # (workloads/origin_bodies.c, bodies/markup.h) on loopback addresses, and
 # requests every resource of the page exactly once, each answered 200,
 # nothing else but /favicon.ico.  Over TLS 1.3 (certificate errors
-# ignored): Chromium's HSTS preload list upgrades http://*.wikipedia.org to
-# https, so plain HTTP would reach no wikipedia page.
+# ignored): Chromium's HSTS preload list holds the four pages' root hosts,
+# so it sends TLS to their http:// URLs on any port.
 # TFOLAB_BROWSER_PAGES: the pages (default wikipedia-tcp).
 . "$(dirname "$0")/lib.sh"
 require_root

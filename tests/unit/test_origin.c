@@ -380,6 +380,67 @@ static void test_nginx_accepts(void **state)
 		assert_int_equal(status[m], 0);
 }
 
+/* Browser mode's configuration: file names with the kind's extension, the
+ * types block, the headers, the access log; nginx -t accepts it. */
+static void test_browser_conf(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct origin_opts o = opts(0);
+	o.browser = true;
+	assert_int_equal(origin_conf_write(f, &pg, &o, "/run/x"), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"text/css; charset=utf-8\" css;"));
+	assert_non_null(strstr(buf, "\"image/jpeg\" jpg;"));
+	assert_int_equal(count(buf, "add_header Timing-Allow-Origin \"*\";"), 3);
+	assert_int_equal(count(buf, "add_header Cache-Control no-store;"), 3);
+	assert_non_null(strstr(buf, "access_log \"/run/x/access.log\" tfl;"));
+	char name[ORIGIN_FILE_MAX], line[ORIGIN_FILE_MAX + 8];
+	origin_file_name(&pg, 0, 1, name, sizeof(name));   /* root: a script, it has children */
+	assert_non_null(strstr(name, ".js"));
+	snprintf(line, sizeof(line), "\"/%s\";", name);
+	assert_non_null(strstr(buf, line));
+	free(buf);
+	if (access(ORIGIN_NGINX, X_OK) != 0)
+		return;
+	o.port = free_port();
+	char dir[] = "/tmp/tfl-test-origin-XXXXXX";
+	nginx_dir(dir);
+	int status = nginx_t(dir, &o);
+	rm_rf(dir);
+	assert_int_equal(status, 0);
+}
+
+/* Browser mode's docroot: one checked markup body per URL, its size on
+ * the wire reported, gzip within tolerance. */
+static void test_browser_docroot(void **state)
+{
+	char parent[] = "/tmp/tfl-test-origin-XXXXXX", dir[64];
+	assert_non_null(mkdtemp(parent));
+	snprintf(dir, sizeof(dir), "%s/docroot", parent);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	struct origin_opts o = opts(0);
+	o.browser = true;
+	uint64_t wire[sizeof(res) / sizeof(res[0])];
+	assert_int_equal(origin_docroot_browser(&pg, dir, &o, wire), 0);
+	assert_int_equal(count_entries(dir), pg.n - 1);
+	for (size_t i = 0; i < pg.n; i++) {
+		char name[ORIGIN_FILE_MAX], path[256];
+		struct stat st;
+		origin_file_name(&pg, i, 1, name, sizeof(name));
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		assert_int_equal(lstat(path, &st), 0);
+		assert_int_equal((uint64_t)st.st_size, wire[i]);
+		if (res[i].enc == PAGE_ENC_IDENTITY)
+			assert_int_equal(wire[i], res[i].body_bytes);
+		else
+			assert_true(wire[i] + MARKUP_TOLERANCE(res[i].wire_bytes) >= res[i].wire_bytes &&
+				    wire[i] <= res[i].wire_bytes + MARKUP_TOLERANCE(res[i].wire_bytes));
+	}
+	rm_rf(parent);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +450,8 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_docroot),
 		cmocka_unit_test(test_nginx_accepts),
+		cmocka_unit_test(test_browser_conf),
+		cmocka_unit_test(test_browser_docroot),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
