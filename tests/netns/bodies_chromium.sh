@@ -33,13 +33,14 @@ load() {
     fail "$page: origin did not start: $(tail -3 "$TMP/serve.err")"; return
   fi
   rundir=$(awk '$1 == "rundir" { print $2 }' "$TMP/serve.out")
-  rules=$(awk '$1 == "map" { printf "MAP %s %s, ", $2, $3 }' "$TMP/serve.out")
+  # The browser knows each host as HOST.test (origin.h ORIGIN_BROWSER_TLD).
+  rules=$(awk '$1 == "map" { printf "MAP %s.test %s, ", $2, $3 }' "$TMP/serve.out")
   root=$(awk '!/^#/ && $2 == "-" && NF >= 8 { print $3 $4; exit }' "$PAGES_DIR/$page.page")
   rm -rf "$TMP/profile"
   timeout 120 chromium --headless=new --no-sandbox --disable-gpu --ignore-certificate-errors \
     --user-data-dir="$TMP/profile" --no-first-run --disable-background-networking \
     --host-resolver-rules="${rules}MAP * ~NOTFOUND" --dump-dom \
-    "https://${root%%/*}:$PORT/${root#*/}" >"$TMP/dom" 2>"$TMP/chromium.err"
+    "https://${root%%/*}.test:$PORT/${root#*/}" >"$TMP/dom" 2>"$TMP/chromium.err"
   check "$page: chromium exits 0" test $? = 0
   sleep 1   # nginx writes its log line once the response is sent
   grep -v '"/.tfl-probe"' "$rundir/access.log" >"$TMP/$page.log"
@@ -51,7 +52,7 @@ load() {
   # Resources (host, path) against requests (host, uri, status).
   awk '!/^#/ && NF >= 8 && $1 !~ /^(name|source|date|note)$/ { print $3, $4 }' \
     "$PAGES_DIR/$page.page" | sort >"$TMP/want"
-  awk '{ u = $2; gsub(/"/, "", u); print $1, u, $3 }' "$TMP/$page.log" |
+  awk '{ u = $2; gsub(/"/, "", u); h = $1; sub(/\.test$/, "", h); print h, u, $3 }' "$TMP/$page.log" |
     grep -v ' /favicon.ico ' | sort >"$TMP/got"
   local nwant ngot missed extra bad
   nwant=$(wc -l <"$TMP/want"); ngot=$(wc -l <"$TMP/got")
