@@ -337,12 +337,12 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 			a->decoded = rc == ENC_DECODED;
 			break;
 		case OPT_BROWSER:
-			if (strcmp(optarg, "chromium") && strcmp(optarg, "builtin")) {
+			if ((rc = fetcher_parse(optarg)) < 0) {
 				fprintf(stderr, "tfolab load: --browser: \"%s\" is not a fetcher "
 					"(use builtin or chromium)\n", optarg);
 				return 2;
 			}
-			a->browser = !strcmp(optarg, "chromium");
+			a->browser = rc == FETCHER_CHROMIUM;
 			break;
 		case OPT_JSON:
 			a->json = 1;

@@ -152,7 +152,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	units_format_time(g->rtt_ns, rtt, sizeof(rtt));
 	struct session_opts so = {
 		.pg = pg, .backend = r->ops, .link = g->link, .cc = g->cc[0] ? g->cc : NULL,
-		.fastopen_qlen = 4096, .tls = g->tls, .seed = 1,
+		.fastopen_qlen = 4096, .tls = g->tls, .seed = 1, .markup = g->markup,
 	};
 	struct session *s;
 	if ((rc = session_up(&so, &s)) < 0) {
@@ -161,6 +161,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	}
 	struct trial_opts to = {
 		.tls = g->tls,  /* like the encoding, shared by the group */
+		.browser = g->fetcher == FETCHER_CHROMIUM,  /* and the fetcher */
 		.flush_metrics = true, .timeout_ns = g->timeout_ns, .stall_limit_ns = g->stall_limit_ns,
 		.sched = { .max_per_host = (int)g->conns_per_host, .per_conn = (int)g->per_conn,
 			   .follow_plan = true },

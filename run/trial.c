@@ -231,6 +231,7 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 	    (rc = in_ns(s, TESTBED_SERVER, read_counters, &s1)) < 0 ||
 	    (rc = testbed_link_stats(s->tb, &up1, &down1)) < 0)
 		return rc;
+	r->load_event_ns = r->fetch.load_event_ns;
 	tfo_counters_diff(&c0, &c1, &r->client);
 	tfo_counters_diff(&s0, &s1, &r->server);
 	stats_delta(&r->up, &up0, &up1);
