@@ -324,36 +324,5 @@ void chromium_free(struct chromium *b)
 
 int chromium_cleanup(const char *dir, const char *prefix)
 {
-	DIR *d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		int rc = -errno;
-		log_err("chromium: cleanup %s: opendir: %s", dir, strerror(errno));
-		return rc;
-	}
-	int removed = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
-		    !strstr(e->d_name + strlen(prefix), "-chromium-"))
-			continue;
-		char path[2 * PATH_MAX], buf[32] = "";
-		snprintf(path, sizeof(path), "%s/%s/chromium.pid", dir, e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-			buf[n > 0 ? n : 0] = '\0';
-			close(fd);
-		}
-		/* By name: a recycled group id must not cost a stranger its life. */
-		proc_group_kill((pid_t)atoi(buf), "chromium", STOP_GRACE_MS);
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		kill_strays(path);
-		log_info("chromium: cleanup: removing %s", path);
-		if (proc_tree_remove(path) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	return proc_dirs_cleanup(dir, prefix, "chromium", "chromium.pid", "chromium", kill_strays);
 }

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -251,4 +252,44 @@ int proc_tree_remove(const char *path)
 		return -ENOTEMPTY;
 	}
 	return 0;
+}
+
+int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
+		      const char *pidfile, const char *comm, void (*each)(const char *path))
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		int rc = -errno;
+		log_err("cleanup %s: opendir: %s", dir, strerror(errno));
+		return rc;
+	}
+	char infix[64];
+	snprintf(infix, sizeof(infix), "-%s-", kind);
+	int removed = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
+		    !strstr(e->d_name + strlen(prefix), infix))
+			continue;
+		char path[2 * PATH_MAX], buf[32] = "";
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, e->d_name, pidfile);
+		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd >= 0) {
+			ssize_t n = read(fd, buf, sizeof(buf) - 1);
+			buf[n > 0 ? n : 0] = '\0';
+			close(fd);
+		}
+		pid_t pgid = (pid_t)atoi(buf);
+		proc_group_kill(pgid, comm, 2000);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		log_info("cleanup: removing %s (%s group %d)", path, comm, (int)pgid);
+		if (each)
+			each(path);
+		if (proc_tree_remove(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -71,6 +71,17 @@ int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms);
  */
 int proc_cmdline_signal(const char *needle, int sig);
 
+/*
+ * proc_dirs_cleanup - the undo of a crashed run's process directories:
+ * for every entry of @dir named @prefix...-@kind-... (so prefix "tfl-"
+ * matches every run), SIGKILL the process group whose id its file
+ * @pidfile holds (only members named @comm: a recycled id must not cost a
+ * stranger its life), call @each (may be NULL) with the entry's path, and
+ * remove the entry.  Returns the number removed, or a negative errno.
+ */
+int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
+		      const char *pidfile, const char *comm, void (*each)(const char *path));
+
 /* proc_sleep_ms - sleep @ms milliseconds (interrupted sleeps resume). */
 void proc_sleep_ms(int ms);
 

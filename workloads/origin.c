@@ -13,14 +13,13 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/proc.h"
 #include "tls/cert.h"
 #include "bodies/body.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -100,13 +99,6 @@ static int worker_ids(uid_t *uid, gid_t *gid)
 		return -ENOENT;
 	}
 	*gid = gr.gr_gid;
-	return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	if (remove(path) < 0 && errno != ENOENT)
-		log_warn("origin: %s: remove: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -191,7 +183,7 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	}
 	return or;
 fail:
-	nftw(or->rundir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	proc_tree_remove(or->rundir);
 fail_nodir:
 	free(or->ca_file);
 	free(or->addrs);
@@ -222,12 +214,6 @@ const char *origin_ca_file(const struct origin *or)
 }
 
 /* ---- nginx process ----------------------------------------------------- */
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-	nanosleep(&ts, NULL);
-}
 
 /* Logs the last lines of RUN/file, for failures of nginx. */
 static void log_tail(const struct origin *or, const char *file)
@@ -262,51 +248,6 @@ static int master_gone(struct origin *or, int *status)
 	return or->reaped;
 }
 
-/*
- * Sends sig to every live (non-zombie) process of process group pgid, only
- * to those named "nginx" if nginx_only, and returns how many there were.
- * Workers outlive a killed master (they are then nobody's children), so
- * the group is found through /proc.
- */
-static int group_signal(pid_t pgid, int sig, int nginx_only)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return 0;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		char path[300], buf[512];
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t len = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (len <= 0)
-			continue;
-		buf[len] = '\0';
-		/* "pid (comm) state ppid pgrp ..."; comm may hold ") ". */
-		char *open_p = strchr(buf, '('), *close_p = strrchr(buf, ')');
-		char state;
-		int ppid, pgrp;
-		if (!open_p || !close_p ||
-		    sscanf(close_p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
-			continue;
-		*close_p = '\0';
-		if (pgrp != pgid || state == 'Z' ||
-		    (nginx_only && strcmp(open_p + 1, "nginx") != 0))
-			continue;
-		if (sig)
-			kill((pid_t)atoi(e->d_name), sig);
-		n++;
-	}
-	closedir(d);
-	return n;
-}
-
 static void nginx_stop(struct origin *or)
 {
 	if (or->pid <= 0)
@@ -318,7 +259,7 @@ static void nginx_stop(struct origin *or)
 		kill(or->pid, SIGTERM);
 	int64_t deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
 	while (!master_gone(or, &status) && clock_mono_ms() < deadline)
-		sleep_ms(10);
+		proc_sleep_ms(10);
 	if (!or->reaped) {
 		log_warn("origin: nginx %d did not stop within %d ms; killing it",
 			 (int)or->pid, STOP_TIMEOUT_MS);
@@ -326,48 +267,15 @@ static void nginx_stop(struct origin *or)
 		waitpid(or->pid, &status, 0);
 	}
 	deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
-	while (group_signal(or->pid, SIGKILL, 0) > 0 && clock_mono_ms() < deadline)
-		sleep_ms(10);
+	while (proc_group_signal(or->pid, SIGKILL, NULL) > 0 && clock_mono_ms() < deadline)
+		proc_sleep_ms(10);
 	or->pid = 0;
 	or->reaped = 0;
 }
 
 int origin_cleanup(const char *base_dir, const char *prefix)
 {
-	DIR *d = opendir(base_dir);
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		int rc = -errno;
-		log_err("origin: cleanup %s: opendir: %s", base_dir, strerror(errno));
-		return rc;
-	}
-	int removed = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
-		    !strstr(e->d_name + strlen(prefix), "-origin-"))
-			continue;
-		char path[PATH_MAX], buf[32] = "";
-		snprintf(path, sizeof(path), "%s/%s/nginx.pid", base_dir, e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd >= 0) {
-			ssize_t n = read(fd, buf, sizeof(buf) - 1);
-			buf[n > 0 ? n : 0] = '\0';
-			close(fd);
-		}
-		pid_t pgid = (pid_t)atoi(buf);
-		int64_t deadline = clock_mono_ms() + STOP_TIMEOUT_MS;
-		while (pgid > 1 && group_signal(pgid, SIGKILL, 1) > 0 &&
-		       clock_mono_ms() < deadline)
-			sleep_ms(10);
-		snprintf(path, sizeof(path), "%s/%s", base_dir, e->d_name);
-		log_info("origin: cleanup: removing %s (nginx group %d)", path, (int)pgid);
-		nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		removed++;
-	}
-	closedir(d);
-	return removed;
+	return proc_dirs_cleanup(base_dir, prefix, "origin", "nginx.pid", "nginx", NULL);
 }
 
 /* ---- readiness --------------------------------------------------------- */
@@ -627,7 +535,7 @@ static int origin_wait_ready(struct origin *or)
 			: probe(&or->o.addrs[ready], origin_port(&or->o), ms))
 			ready++;
 		else
-			sleep_ms(20);
+			proc_sleep_ms(20);
 	}
 	SSL_CTX_free(ctx);
 	return rc;
@@ -662,8 +570,7 @@ void origin_free(struct origin *or)
 	if (!or)
 		return;
 	nginx_stop(or);
-	if (nftw(or->rundir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
-		log_warn("origin: %s: nftw: %s", or->rundir, strerror(errno));
+	proc_tree_remove(or->rundir);
 	free(or->ca_file);
 	free(or->addrs);
 	free(or->wire);
