@@ -70,6 +70,19 @@ check "no Chromium of the runs left running" not pgrep -f 'chrom.*/run/tfolab/'
 check "nothing written to ~/.config/chromium by the runs" \
   not sh -c 'find "$HOME/.config/chromium" -newer "$0" 2>/dev/null | grep -q .' "$t"
 check "no profile left behind" not sh -c 'ls /run/tfolab/*/ 2>/dev/null | grep -q chromium'
+# A crash in the middle of a browser load (SIGKILL to tfolab), then
+# `tfolab cleanup`: no process of that run's Chromium survives, its crash
+# handler included, and its profile is gone.
+"$BIN" load --link "$LINK" wikipedia-tcp --browser chromium --rtt 200ms --down 1mbit \
+  --tfo off >/dev/null 2>&1 &
+run=$!
+for _ in $(seq 100); do pgrep -f "chrom.*/run/tfolab/tfl-$run-" >/dev/null && break; sleep 0.1; done
+check "a browser of the run started" pgrep -f "chrom.*/run/tfolab/tfl-$run-"
+kill -9 $run; wait $run 2>/dev/null
+"$BIN" cleanup >/dev/null 2>&1
+sleep 0.5
+check "SIGKILL + cleanup: no Chromium of that run left" not pgrep -f "chrom.*/run/tfolab/tfl-$run-"
+check "SIGKILL + cleanup: nothing of the run left" no_leftovers $run
 check "chromium with --tls is refused (exit 2)" sh -c '"$0" load wikipedia-tcp --browser chromium --tls 1.3 >/dev/null 2>&1; [ $? = 2 ]' "$BIN"
 check "a bad --browser is refused (exit 2)" sh -c '"$0" load wikipedia-tcp --browser firefox >/dev/null 2>&1; [ $? = 2 ]' "$BIN"
 finish
