@@ -62,10 +62,12 @@ int session_up(const struct session_opts *o, struct session **out)
 	rc = session_serve(s->tb, o->pg, o->fastopen_qlen, o->tls, o->seed, o->markup, &s->origin);
 	if (rc < 0)
 		goto error;
-	/* The markup's gzip lands within 2% of the page's wire size: every
+	/* The markup's gzip lands within 2% of the page's wire size, and a
+	 * body whose references need more room than its size grows: every
 	 * fetcher then expects, and the store records, the bytes actually sent. */
 	for (size_t i = 0; o->markup && i < o->pg->n; i++) {
 		o->pg->res[i].wire_bytes = origin_wire_bytes(s->origin, i);
+		o->pg->res[i].body_bytes = origin_body_bytes(s->origin, i);
 		o->pg->res[i].enc = origin_browser_enc(o->pg, i);
 	}
 	s->tls = o->tls;

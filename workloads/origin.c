@@ -46,7 +46,8 @@ struct origin {
 	struct in_addr *addrs;
 	char *rundir;
 	char *ca_file;   /* RUN/tls/ca.pem with TLS, else NULL */
-	uint64_t *wire;  /* per resource: bytes on the wire (origin_wire_bytes) */
+	struct origin_size *size;  /* per resource, browser mode: bytes on the wire and
+	                              decoded (origin_wire_bytes, origin_body_bytes) */
 	pid_t pid;       /* master, also its process group; 0 = none */
 	int reaped;      /* master waited for; pid only names the group */
 };
@@ -142,11 +143,11 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	or->pg = pg;
 	or->o = *o;
 	or->addrs = calloc(o->naddrs ? o->naddrs : 1, sizeof(*or->addrs));
-	or->wire = calloc(pg->n ? pg->n : 1, sizeof(*or->wire));
-	if (!or->addrs || !or->wire) {
+	or->size = calloc(pg->n ? pg->n : 1, sizeof(*or->size));
+	if (!or->addrs || !or->size) {
 		log_err("origin: %s", strerror(ENOMEM));
 		free(or->addrs);
-		free(or->wire);
+		free(or->size);
 		free(or->rundir);
 		free(or);
 		return NULL;
@@ -187,7 +188,7 @@ fail:
 fail_nodir:
 	free(or->ca_file);
 	free(or->addrs);
-	free(or->wire);
+	free(or->size);
 	free(or->rundir);
 	free(or);
 	return NULL;
@@ -205,7 +206,12 @@ pid_t origin_pid(const struct origin *or)
 
 uint64_t origin_wire_bytes(const struct origin *or, size_t i)
 {
-	return or->o.browser ? or->wire[i] : or->pg->res[i].wire_bytes;
+	return or->o.browser ? or->size[i].wire : or->pg->res[i].wire_bytes;
+}
+
+uint64_t origin_body_bytes(const struct origin *or, size_t i)
+{
+	return or->o.browser ? or->size[i].decoded : or->pg->res[i].body_bytes;
 }
 
 const char *origin_ca_file(const struct origin *or)
@@ -476,7 +482,7 @@ static int origin_files(struct origin *or)
 		return rc;
 	snprintf(path, sizeof(path), "%s/docroot", or->rundir);
 	if (or->o.browser)
-		rc = origin_docroot_browser(or->pg, path, &or->o, or->wire);
+		rc = origin_docroot_browser(or->pg, path, &or->o, or->size);
 	else
 		rc = origin_docroot_build(or->pg, path, or->o.seed);
 	if (rc < 0)
@@ -573,7 +579,7 @@ void origin_free(struct origin *or)
 	proc_tree_remove(or->rundir);
 	free(or->ca_file);
 	free(or->addrs);
-	free(or->wire);
+	free(or->size);
 	free(or->rundir);
 	free(or);
 }

@@ -98,6 +98,14 @@ int origin_start(struct origin *or);
  */
 uint64_t origin_wire_bytes(const struct origin *or, size_t i);
 
+/*
+ * origin_body_bytes - the decoded body bytes of resource i once
+ * origin_start succeeded: in browser mode the markup's (the page's
+ * body_bytes, or more for a body that grew to hold its references), else
+ * the page's body_bytes.
+ */
+uint64_t origin_body_bytes(const struct origin *or, size_t i);
+
 /* Path of the run directory and pid of the nginx master (0 if not running). */
 const char *origin_rundir(const struct origin *or);
 pid_t origin_pid(const struct origin *or);
@@ -204,12 +212,16 @@ void origin_spec_release(struct origin_spec *os);
 /*
  * Browser mode's origin_docroot_build: one markup body per distinct URL,
  * made, checked (markup_check) and written as sent (gzip or identity);
- * wire[i] (pg->n entries) receives each resource's size on the wire.  A
- * gzip size out of tolerance is logged as a warning and served.  0, or a
- * negative errno after logging (a picture with children: -EINVAL).
+ * size[i] (pg->n entries) receives each resource's size on the wire and
+ * decoded (a body whose references need more room grows).  A gzip size
+ * out of tolerance is logged as a warning and served.  0, or a negative
+ * errno after logging (a picture with children: -EINVAL).
  */
+struct origin_size {
+	uint64_t wire, decoded;
+};
 int origin_docroot_browser(const struct page *pg, const char *dir,
-			   const struct origin_opts *o, uint64_t *wire);
+			   const struct origin_opts *o, struct origin_size *size);
 
 /* The seed of the body of resource i, as origin_docroot_build uses it. */
 uint64_t origin_body_seed(const struct page *pg, size_t i, uint64_t seed);

@@ -180,7 +180,7 @@ void origin_file_name(const struct page *pg, size_t i, int browser, char *out, s
 /* Resource i's markup body, checked and written; its wire size in *wire.
  * A gzip size out of tolerance is logged and served all the same. */
 static int browser_body(const struct page *pg, size_t i, const struct origin_opts *o,
-			int dfd, uint64_t *wire)
+			int dfd, struct origin_size *size)
 {
 	struct origin_spec os;
 	struct markup_body b;
@@ -206,7 +206,8 @@ static int browser_body(const struct page *pg, size_t i, const struct origin_opt
 				 b.decoded_len, (unsigned long long)os.spec.decoded);
 		origin_file_name(pg, i, 1, name, sizeof(name));
 		rc = body_save(dfd, name, b.wire, b.wire_len);
-		*wire = b.wire_len;
+		size->wire = b.wire_len;
+		size->decoded = b.decoded_len;
 		markup_body_release(&b);
 	}
 	origin_spec_release(&os);
@@ -214,7 +215,7 @@ static int browser_body(const struct page *pg, size_t i, const struct origin_opt
 }
 
 int origin_docroot_browser(const struct page *pg, const char *dir,
-			   const struct origin_opts *o, uint64_t *wire)
+			   const struct origin_opts *o, struct origin_size *size)
 {
 	int rc = origin_page_check(pg);
 	if (rc < 0)
@@ -238,7 +239,7 @@ int origin_docroot_browser(const struct page *pg, const char *dir,
 	for (size_t i = 0; i < pg->n && rc == 0; i++) {
 		long d = origin_dup_of(pg, i);
 		if (d >= 0) {
-			wire[i] = wire[d];
+			size[i] = size[d];
 			continue;
 		}
 		if (pg->res[i].enc != PAGE_ENC_IDENTITY && pg->res[i].enc != PAGE_ENC_GZIP &&
@@ -246,7 +247,7 @@ int origin_docroot_browser(const struct page *pg, const char *dir,
 			log_info("origin: browser mode serves %s (and every encoding but "
 				 "identity) as gzip, which Chromium accepts over HTTP",
 				 page_enc_name(pg->res[i].enc));
-		rc = browser_body(pg, i, o, dfd, &wire[i]);
+		rc = browser_body(pg, i, o, dfd, &size[i]);
 		if (rc < 0)
 			log_err("origin: docroot %s: resource %s (line %d) not written", dir,
 				pg->res[i].id, pg->res[i].line);
