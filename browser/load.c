@@ -190,10 +190,16 @@ static int navigate(struct chromium *b, struct pump *p, const struct browser_opt
 		snprintf(r->error, sizeof(r->error), "chromium: no timing for the root %.150s", url);
 		rc = -EBADMSG;
 	}
+	const char *waiting = netlog_first_pending(p->log);
+	if (rc == -ETIMEDOUT && !r->error[0])
+		snprintf(r->error, sizeof(r->error), "chromium: %s in %.0f s (killed); %zu of %zu "
+			 "requests unanswered, first: %.100s",
+			 p->load_fired < 0 ? "no load event" : "requests still open",
+			 (o->overall_ns ? o->overall_ns : 300000000000ULL) / 1e9,
+			 netlog_pending(p->log), p->log->n, waiting ? waiting : "none");
 	if (rc < 0 && !r->error[0])
 		snprintf(r->error, sizeof(r->error), "chromium: %s",
-			 rc == -ETIMEDOUT ? "no load event in time (killed)"
-			 : rc == -EPIPE ? "the browser died" : strerror(-rc));
+			 rc == -EPIPE ? "the browser died" : strerror(-rc));
 	if (rc < 0)
 		return rc;
 	struct netlog_fill f;

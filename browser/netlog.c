@@ -152,6 +152,14 @@ size_t netlog_pending(const struct netlog *l)
 	return n;
 }
 
+const char *netlog_first_pending(const struct netlog *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->req[i].done_s < 0 && !l->req[i].failed)
+			return l->req[i].url;
+	return NULL;
+}
+
 long netlog_find(const struct netlog *l, const char *url, size_t nth)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -56,8 +56,10 @@ void netlog_release(struct netlog *l);
  */
 int netlog_event(struct netlog *l, json_t *ev);
 
-/* netlog_pending - requests neither finished nor failed. */
+/* netlog_pending - requests neither finished nor failed; *@first (if not
+ * NULL) gets the URL of the first of them (borrowed), or NULL. */
 size_t netlog_pending(const struct netlog *l);
+const char *netlog_first_pending(const struct netlog *l);
 
 /* netlog_find - index of the request for @url (the n-th of that URL when
  * @nth > 0), or -1. */

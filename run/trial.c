@@ -60,6 +60,8 @@ static int load_browser(struct load_args *a)
 	char lib[PATH_MAX];
 	struct browser_opts bo = {
 		.dir = a->s->tb->run_dir, .prefix = a->s->tb->prefix, .port = a->fo->port,
+		/* twice a request's own bound: a page takes seconds */
+		.overall_ns = 2 * (a->fo->timeout_ns ? a->fo->timeout_ns : 30000000000ULL),
 	};
 	if (a->fo->tfo) {
 		if (preload_path(lib, sizeof(lib)) < 0) {
