@@ -1,7 +1,9 @@
 #include "browser/cdp.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -12,6 +14,7 @@
 
 struct cdp {
 	int fd;
+	bool dead;        /* the browser closed its end: nothing more to say */
 	int64_t next_id;
 	char *buf;        /* bytes read, not yet a whole message */
 	size_t len, cap;
@@ -58,6 +61,10 @@ static int write_all(int fd, const char *p, size_t n)
 int cdp_send(struct cdp *c, const char *session, const char *method, json_t *params,
 	     int64_t *id)
 {
+	if (c->dead) {
+		json_decref(params);
+		return -EPIPE;   /* said once, when it was seen */
+	}
 	json_t *m = json_pack("{s:I, s:s, s:o}", "id", (json_int_t)c->next_id, "method", method,
 			      "params", params ? params : json_object());
 	if (m && session && json_object_set_new(m, "sessionId", json_string(session)) < 0) {
@@ -74,6 +81,7 @@ int cdp_send(struct cdp *c, const char *session, const char *method, json_t *par
 	int rc = write_all(c->fd, text, strlen(text) + 1);
 	free(text);
 	if (rc < 0) {
+		c->dead = rc == -EPIPE || rc == -ECONNRESET;
 		log_err("devtools %s: write: %s", method, strerror(-rc));
 		return rc == -EPIPE ? -EPIPE : rc;
 	}
@@ -114,7 +122,8 @@ int cdp_next(struct cdp *c, int64_t deadline_ns, json_t **msg)
 		if (left <= 0)
 			return -ETIMEDOUT;
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
-		int n = poll(&p, 1, (int)(left / 1000000 + 1));
+		int64_t ms = left / 1000000 + 1;
+		int n = poll(&p, 1, ms > INT_MAX ? INT_MAX : (int)ms);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -141,6 +150,7 @@ int cdp_next(struct cdp *c, int64_t deadline_ns, json_t **msg)
 			return -errno;
 		}
 		if (r == 0) {
+			c->dead = true;
 			log_err("devtools pipe: the browser closed it");
 			return -EPIPE;
 		}

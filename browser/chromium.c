@@ -96,16 +96,22 @@ static int make_profile(struct chromium *b, const struct chromium_opts *o)
 
 /* In the child: fds 3 and 4 are the DevTools socket, 2 the log; never returns. */
 static void child_exec(const struct chromium *b, const struct chromium_opts *o, const char *bin,
-		       int sock, int logfd)
+		       int sock, int logfd, pid_t parent)
 {
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);   /* tfolab died before the line above */
+	/* Out of the way first: a descriptor already 1 to 4 would survive
+	 * dup2 onto itself with its close-on-exec flag. */
+	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
+	logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10);
 	int nul = open("/dev/null", O_RDWR);
-	if (nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 ||
-	    dup2(sock, 3) < 0 || dup2(sock, 4) < 0)
+	if (sock < 0 || logfd < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 ||
+	    dup2(logfd, 2) < 0 || dup2(sock, 3) < 0 || dup2(sock, 4) < 0)
 		_exit(127);
 	closefrom(5);
 	if (o->preload)
@@ -164,9 +170,9 @@ static int spawn(struct chromium *b, const struct chromium_opts *o)
 			close(logfd);
 		return -e;
 	}
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 	if (pid == 0)
-		child_exec(b, o, bin, sv[1], logfd);
+		child_exec(b, o, bin, sv[1], logfd, parent);
 	int e = errno;
 	close(sv[1]);
 	close(logfd);
@@ -311,8 +317,9 @@ void chromium_free(struct chromium *b)
 		if (!b->reaped)
 			log_warn("chromium %d did not quit within %d ms; killing it", (int)b->pid,
 				 STOP_GRACE_MS);
-		/* Its helpers (zygote, renderers, network service) share the group. */
-		if (proc_group_kill(b->pid, NULL, STOP_GRACE_MS) > 0)
+		/* Its helpers (zygote, renderers, network service) share the
+		 * group; by name, as the leader may be reaped and its id free. */
+		if (proc_group_kill(b->pid, "chromium", STOP_GRACE_MS) > 0)
 			log_warn("chromium %d: processes of its group survived SIGKILL", (int)b->pid);
 		kill_strays(b->dir);
 		if (!b->reaped) {

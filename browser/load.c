@@ -68,20 +68,30 @@ static int on_event(json_t *ev, void *arg)
 	if (m && !strcmp(m, "Page.loadEventFired") && sid && !strcmp(sid, p->session) &&
 	    p->load_fired < 0)
 		p->load_fired = clock_mono_ns();
-	if (m && !strcmp(m, "Inspector.detached")) {
-		log_err("chromium: the page detached");
+	if (m && (!strcmp(m, "Inspector.detached") || !strcmp(m, "Inspector.targetCrashed") ||
+		  !strcmp(m, "Target.targetCrashed"))) {
+		log_err("chromium: %s", strcmp(m, "Inspector.detached") ? "the page crashed"
+									: "the page detached");
 		return -EPIPE;
 	}
 	return netlog_event(p->log, ev);
 }
 
-/* Events until @done(p) holds or @deadline_ns passes. */
+/* Events until @done(p) holds or @deadline_ns passes.  While every
+ * request is answered, the wait for resources not yet requested ends with
+ * the grace after the load event: then done() holds by itself. */
 static int pump_until(struct cdp *c, struct pump *p, int64_t deadline_ns,
 		      int (*done)(const struct pump *, int64_t now_ns))
 {
 	while (!done(p, clock_mono_ns())) {
 		json_t *m;
-		int rc = cdp_next(c, deadline_ns, &m);
+		int64_t until = deadline_ns;
+		if (p->load_fired >= 0 && !netlog_pending(p->log) &&
+		    p->load_fired + (int64_t)p->grace_ns < until)
+			until = p->load_fired + (int64_t)p->grace_ns;
+		int rc = cdp_next(c, until, &m);
+		if (rc == -ETIMEDOUT && until < deadline_ns)
+			continue;   /* the grace is over: done() says so */
 		if (rc < 0)
 			return rc;
 		rc = json_object_get(m, "id") ? 0 : on_event(m, p);

@@ -249,8 +249,9 @@ static int number_conns(const struct netlog *l, const long *match, const struct 
 		long best = -1;
 		for (size_t i = 0; i < pg->n; i++) {
 			const struct netlog_req *q = match[i] >= 0 ? &l->req[match[i]] : NULL;
+			/* a request without timing (-1) sorts last */
 			if (q && q->conn_id >= 0 && r->req[i].conn < 0 &&
-			    (best < 0 || r->req[i].sent_ns < r->req[best].sent_ns))
+			    (best < 0 || (uint64_t)r->req[i].sent_ns < (uint64_t)r->req[best].sent_ns))
 				best = (long)i;
 		}
 		if (best < 0)
@@ -291,6 +292,9 @@ int netlog_to_fetch(const struct netlog *l, const struct page *pg, uint16_t port
 					 .done_ns = -1, .conn = -1 };
 		if (match[i] < 0) {
 			f->missed++;
+			log_warn("the browser never requested resource %s (line %d): %s%s",
+				 pg->res[i].id, pg->res[i].line, page_host(pg, &pg->res[i]),
+				 pg->res[i].path);
 			note(f, "never requested: %s%s", page_host(pg, &pg->res[i]), pg->res[i].path);
 			continue;
 		}

@@ -72,7 +72,8 @@ static json_t *tls_json(const struct page *pg, const struct fetch_result *f)
 }
 
 static json_t *result_json(const struct page *pg, const struct session *s, const char *tfo,
-			   const char *tls, uint64_t stall_limit_ns, const struct trial_result *r)
+			   const char *tls, uint64_t stall_limit_ns, bool browser,
+			   const struct trial_result *r)
 {
 	json_t *reqs = json_array();
 	for (size_t i = 0; i < r->fetch.n; i++) {
@@ -112,7 +113,7 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 			 "steal_ms", (json_int_t)(r->steal_ns >= 0 ? r->steal_ns / 1000000 : -1));
 	/* The browser's own: PLT is its loadEventEnd; requests of no resource. */
 	json_object_update_new(j, json_pack("{s:s, s:f, s:I, s:I}", "fetcher",
-		r->fetch.load_event_ns >= 0 ? "chromium" : "builtin",
+		fetcher_name(browser ? FETCHER_CHROMIUM : FETCHER_BUILTIN),
 		"load_event_s", r->fetch.load_event_ns >= 0 ? r->fetch.load_event_ns / 1e9 : -1.0,
 		"extra_requests", (json_int_t)r->fetch.extra_requests,
 		"kernel_active_opens", (json_int_t)r->client.active_opens));
@@ -127,7 +128,8 @@ static json_t *result_json(const struct page *pg, const struct session *s, const
 }
 
 static void result_text(const struct page *pg, const struct session *s, const struct linkopts *lo,
-			const char *backend, const struct trial_result *r, int waterfall)
+			const char *backend, bool browser, const struct trial_result *r,
+			int waterfall)
 {
 	char up[96], down[96];
 	link_dir_format(&lo->link.up, up, sizeof(up));
@@ -141,14 +143,14 @@ static void result_text(const struct page *pg, const struct session *s, const st
 		printf("tls         %s: %zu of %zu connections resumed, early data accepted on %zu\n",
 		       tls_mode_title(lo->tls), r->fetch.conns_resumed, r->fetch.nconns,
 		       r->fetch.conns_early);
-	if (r->fetch.load_event_ns >= 0)
+	if (browser)
 		printf("fetcher     chromium (PLT = Navigation Timing's loadEventEnd; %zu requests of "
 		       "no resource of the page)\n", r->fetch.extra_requests);
 	if (r->fetch.plt_ns >= 0)
 		printf("PLT         %.3f s\n", r->fetch.plt_ns / 1e9);
 	else
 		printf("PLT         - (the load failed)\n");
-	if (r->fetch.load_event_ns >= 0)
+	if (browser)
 		printf("connections %zu used by the page's resources; the kernel counted %llu opened "
 		       "(TcpActiveOpens), %llu with SYN data acked\n", r->fetch.nconns,
 		       (unsigned long long)r->client.active_opens, (unsigned long long)r->client.active);
@@ -376,12 +378,12 @@ static void load_report(const struct load_args *a, const struct page *pg, const 
 {
 	if (a->json) {
 		json_t *j = result_json(pg, s, tfo_mode_name(a->lo.tfo), tls_mode_name(a->lo.tls),
-					a->lo.stall_limit_ns, r);
+					a->lo.stall_limit_ns, a->browser, r);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(j);
 	} else {
-		result_text(pg, s, &a->lo, backend, r, a->waterfall);
+		result_text(pg, s, &a->lo, backend, a->browser, r, a->waterfall);
 	}
 }
 

@@ -190,7 +190,7 @@ int proc_cmdline_signal(const char *needle, int sig)
 	size_t nlen = strlen(needle);
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		char path[300], buf[8192];
+		char path[300], buf[65536];
 		if (e->d_name[0] < '1' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);

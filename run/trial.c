@@ -57,7 +57,7 @@ struct load_args {
  * TCP_FASTOPEN_CONNECT then. */
 static int load_browser(struct load_args *a)
 {
-	char lib[PATH_MAX];
+	char lib[PATH_MAX] = "";
 	struct browser_opts bo = {
 		.dir = a->s->tb->run_dir, .prefix = a->s->tb->prefix, .port = a->fo->port,
 		/* twice a request's own bound: a page takes seconds */
@@ -76,6 +76,21 @@ static int load_browser(struct load_args *a)
 	}
 	a->rc = browser_load(a->s->pg, a->s->tb->server_addr, &bo, &a->r->fetch);
 	return 0;
+}
+
+/*
+ * A browser reports no SYN data of its own: the kernel's count stands for
+ * it (conns_syn_data = TCPFastOpenActive), and when every connection the
+ * kernel counted had its SYN data acked, so did each the browser reported
+ * (the verdict has checked they are no more than the kernel's).
+ */
+static void browser_syn_data(struct trial_result *r)
+{
+	struct fetch_result *f = &r->fetch;
+	f->conns_syn_data = (size_t)r->client.active;
+	bool all = r->valid && r->client.active_opens && r->client.active == r->client.active_opens;
+	for (size_t i = 0; all && i < f->nconns; i++)
+		f->conns[i].syn_data = true;
 }
 
 /* The fetcher runs in this thread: its CPU time is the thread's. */
@@ -264,6 +279,8 @@ int trial_run(struct session *s, const struct trial_opts *o, struct trial_result
 			      r->down.drops_loss,
 	};
 	r->valid = tfo_verdict(&chk, r->reason, sizeof(r->reason));
+	if (o->browser)
+		browser_syn_data(r);
 	r->fallbacks = chk.fallbacks;
 	r->fallback_ns = r->fallbacks ? (o->browser ? -1 : fallback_cost(&r->fetch)) : 0;
 	free(syn);

@@ -51,9 +51,10 @@ struct trial_result {
 	int64_t cpu_fetch_ns;            /* CPU time (user + system) the fetcher
 					    spent on the load; -1 unknown */
 	int64_t cpu_origin_ns;           /* the origin's over the load; -1 unknown */
-	int64_t load_event_ns;           /* Chromium's loadEventEnd, ns from the
-					    trial's start; 0 or -1: none (the
-					    builtin fetcher), stored as NULL */
+	int64_t load_event_ns;           /* Chromium's loadEventEnd, ns from
+					    navigation start (its PLT, which
+					    fetch.plt_ns repeats); 0 or -1: none
+					    (the builtin fetcher), stored as NULL */
 };
 
 /*

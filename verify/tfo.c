@@ -202,10 +202,18 @@ static bool verdict_by_counters(struct tfo_check *c, char *reason, size_t len)
 	uint64_t opens = cl->active_opens;
 	bool client_on = c->mode & 0x1;
 	bool expect_all = client_on && ((c->mode & 0x4) || c->warm);
+	size_t reported = c->new_conns;
 	c->fallbacks = 0;
 	c->new_conns = (size_t)opens;
 	if (!opens)
 		FAIL("TcpActiveOpens did not rise: the client opened no connection");
+	if (reported > opens)
+		FAIL("the client reported %zu connections, the kernel counted %" PRIu64
+		     " (TcpActiveOpens)", reported, opens);
+	if (cl->active + cl->active_fail > opens)
+		FAIL("TCPFastOpenActive rose by %" PRIu64 " and ActiveFail by %" PRIu64
+		     " for %" PRIu64 " connections (TcpActiveOpens)", cl->active, cl->active_fail,
+		     opens);
 	if (!client_on) {
 		if (cl->active || cl->active_fail || (sv && (sv->passive || sv->passive_fail)))
 			FAIL("tcp_fastopen=%d (client off) but TCPFastOpenActive rose by %" PRIu64

@@ -53,7 +53,10 @@ int tfo_mode_read(int *mode);
 struct tfo_check {
 	int mode;                 /* net.ipv4.tcp_fastopen of the client */
 	bool warm;                /* cookies were fetched by a warm-up load */
-	size_t new_conns;         /* connections the load opened */
+	size_t new_conns;         /* connections the load opened (without
+				     syn_data: in, those the client reported,
+				     never more than the kernel counted; out,
+				     the kernel's count) */
 	const bool *syn_data;     /* per connection: SYN data acked; NULL
 				     when the client cannot tell (a browser):
 				     then new_conns is set from the client's

@@ -22,7 +22,7 @@ if j["link_late"]["stalled"]:
     print("stalled", j["link_late"]["reason"]); sys.exit()
 asked = sum(1 for r in j["requests"] if r["status"] == 200 and r["done_ns"] >= 0)
 print(j["plt_s"], j["valid"], asked, j["client_counters"]["TCPFastOpenActive"],
-      j["kernel_active_opens"], j["connections"], j["fetcher"])'
+      j["kernel_active_opens"], j["connections"], j["fetcher"], j["extra_requests"])'
 }
 LOADS=${TFOLAB_TEST_LOADS:-3}
 median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
@@ -48,17 +48,19 @@ for mode in off on; do
     *) echo "$line" > "$t/$mode.med" ;;
   esac
 done
-read -r p_off v_off q_off a_off o_off c_off f_off < "$t/off.med"
-read -r p_on v_on q_on a_on o_on c_on f_on < "$t/on.med"
+read -r p_off v_off q_off a_off o_off c_off f_off x_off < "$t/off.med"
+read -r p_on v_on q_on a_on o_on c_on f_on x_on < "$t/on.med"
 if [ -n "$p_off" ]; then
   check "off: Chromium loaded it, valid ($f_off $v_off)" [ "$f_off $v_off" = "chromium True" ]
   check "off: all $n_res resources requested and complete ($q_off)" [ "$q_off" = "$n_res" ]
+  check "off: nothing requested twice, at most /favicon.ico besides ($x_off)" [ "$x_off" -le 1 ]
   check "off: TCPFastOpenActive did not move over $o_off connections ($a_off)" [ "$a_off" = 0 ]
   check "off: the browser opened connections ($o_off >= $c_off > 0)" [ "$c_off" -gt 0 ] && [ "$o_off" -ge "$c_off" ]
 fi
 if [ -n "$p_on" ]; then
   check "on: Chromium loaded it, valid ($f_on $v_on)" [ "$f_on $v_on" = "chromium True" ]
   check "on: all $n_res resources requested and complete ($q_on)" [ "$q_on" = "$n_res" ]
+  check "on: nothing requested twice, at most /favicon.ico besides ($x_on)" [ "$x_on" -le 1 ]
   check "on: every connection had SYN data acked: TCPFastOpenActive = TcpActiveOpens ($a_on = $o_on)" [ "$a_on" = "$o_on" ]
 fi
 if [ -n "$p_off" ] && [ -n "$p_on" ]; then

@@ -232,6 +232,17 @@ static void verdict_counters_only(void **state)
 	sv.passive = 7;
 	expect(&c, false, "server TCPFastOpenPassive rose by 7 for 9 acked");
 	sv.passive = 9;
+	/* The client reporting more connections than the kernel opened, or
+	 * more SYN data acked than connections: something else was counted. */
+	c.new_conns = 10;
+	expect(&c, false, "the client reported 10 connections, the kernel counted 9");
+	c.new_conns = 9;
+	expect(&c, true, "9 of 9");
+	c.mode = 3;   /* cold cookies: no SYN data expected, but never more than opens */
+	cl.active = 10;
+	expect(&c, false, "TCPFastOpenActive rose by 10 and ActiveFail by 0 for 9 connections");
+	cl.active = 9;
+	c.mode = 519;
 	/* No connection at all is no load. */
 	cl.active_opens = 0;
 	expect(&c, false, "TcpActiveOpens did not rise");
