@@ -343,6 +343,42 @@ static void put_browser_http(FILE *f, const char *rundir)
 	fputs("\taccess_log ", f), put_quoted(f, path), fputs(" tfl;\n", f);
 }
 
+/* The server block of host @h, serving files of @docroot. */
+static void put_server(FILE *f, const struct page *pg, const struct origin_opts *o, size_t h,
+		       const char *docroot)
+{
+	char addr[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &o->addrs[h], addr, sizeof(addr));
+	fprintf(f, "\tserver {\n\t\tlisten %s:%u%s", addr, origin_port(o),
+		o->tls != TLS_OFF ? " ssl" : "");
+	/* Socket options may be given once per address:port; hosts that
+	 * share an address are then told apart by server_name. */
+	int first = 1;
+	for (size_t k = 0; k < h; k++)
+		first &= o->addrs[k].s_addr != o->addrs[h].s_addr;
+	if (first && o->fastopen > 0)
+		fprintf(f, " fastopen=%d", o->fastopen);
+	if (first)
+		fputs(" backlog=4096", f);
+	/* host_ok() allows only [A-Za-z0-9._:-]; nginx drops the port of
+	 * the Host header before matching, so drop it here too.  A browser
+	 * asks for HOST.test (ORIGIN_BROWSER_TLD). */
+	int name = (int)strcspn(pg->hosts[h], ":");
+	fprintf(f, ";\n\t\tserver_name \"%.*s\"", name, pg->hosts[h]);
+	if (o->browser)
+		fprintf(f, " \"%.*s%s\"", name, pg->hosts[h], ORIGIN_BROWSER_TLD);
+	fputs(";\n\t\tlocation / {\n\t\t\troot ", f);
+	put_quoted(f, docroot);
+	fprintf(f, ";\n\t\t\ttry_files $tfl_file_%zu =404;\n"
+		"\t\t\tadd_header Content-Encoding $tfl_enc_%zu;\n", h, h);
+	/* add_header in a location hides the ones above it: all here */
+	if (o->browser)
+		fputs("\t\t\tadd_header Timing-Allow-Origin \"*\";\n"
+		      "\t\t\tadd_header Access-Control-Allow-Origin \"*\";\n"
+		      "\t\t\tadd_header Cache-Control no-store;\n", f);
+	fputs("\t\t}\n\t}\n", f);
+}
+
 int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *o,
 		      const char *rundir)
 {
@@ -440,35 +476,8 @@ int origin_conf_write(FILE *f, const struct page *pg, const struct origin_opts *
 	}
 
 	snprintf(path, sizeof(path), "%s/docroot", rundir);
-	for (size_t h = 0; h < pg->nhosts; h++) {
-		char addr[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &o->addrs[h], addr, sizeof(addr));
-		fprintf(f, "\tserver {\n\t\tlisten %s:%u%s", addr, origin_port(o),
-			o->tls != TLS_OFF ? " ssl" : "");
-		/* Socket options may be given once per address:port; hosts that
-		 * share an address are then told apart by server_name. */
-		int first = 1;
-		for (size_t k = 0; k < h; k++)
-			first &= o->addrs[k].s_addr != o->addrs[h].s_addr;
-		if (first && o->fastopen > 0)
-			fprintf(f, " fastopen=%d", o->fastopen);
-		if (first)
-			fputs(" backlog=4096", f);
-		fputs(";\n\t\tserver_name \"", f);
-		/* host_ok() allows only [A-Za-z0-9._:-]; nginx drops the port of
-		 * the Host header before matching, so drop it here too. */
-		fprintf(f, "%.*s", (int)strcspn(pg->hosts[h], ":"), pg->hosts[h]);
-		fputs("\";\n\t\tlocation / {\n\t\t\troot ", f);
-		put_quoted(f, path);
-		fprintf(f, ";\n\t\t\ttry_files $tfl_file_%zu =404;\n"
-			"\t\t\tadd_header Content-Encoding $tfl_enc_%zu;\n", h, h);
-		/* add_header in a location hides the ones above it: all here */
-		if (o->browser)
-			fputs("\t\t\tadd_header Timing-Allow-Origin \"*\";\n"
-			      "\t\t\tadd_header Access-Control-Allow-Origin \"*\";\n"
-			      "\t\t\tadd_header Cache-Control no-store;\n", f);
-		fputs("\t\t}\n\t}\n", f);
-	}
+	for (size_t h = 0; h < pg->nhosts; h++)
+		put_server(f, pg, o, h, path);
 	fputs("}\n", f);
 	if (fflush(f) != 0 || ferror(f)) {
 		log_err("origin: nginx.conf: write: %s", strerror(errno));
