@@ -20,7 +20,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: tfolab plot [--db PATH] [--run ID] --out DIR [--format png,svg] [--page NAME]\n"
-		"                   [--tls MODE] [--seed N]\n"
+		"                   [--tls MODE] [--fetcher NAME] [--seed N]\n"
 		"Draw the figures of a stored run with gnuplot into DIR: plt (PLT per page and RTT,\n"
 		"mean +- sd), improvement (against RTT, 95%% CI, the paper's 4-41%%), waterfall (the\n"
 		"median loads of one cell at the largest RTT), persistence (against requests per\n"
@@ -32,6 +32,8 @@ static void usage(FILE *f)
 		"  --format LIST   png, svg or png,svg (default png,svg)\n"
 		"  --page NAME     the page of the waterfall (default: the first measured)\n"
 		"  --tls MODE      the waterfall's TLS mode: " TLS_MODE_FORM "\n"
+		"  --fetcher NAME  the waterfall's fetcher: builtin or chromium (default: the\n"
+		"                  first measured)\n"
 		"                  (default: the first measured)\n"
 		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n"
 		"  -h, --help      this text\n\n"
@@ -69,13 +71,14 @@ int cmd_plot(int argc, char **argv)
 		{ "seed", required_argument, NULL, 's' },
 		{ "page", required_argument, NULL, 'p' },
 		{ "tls", required_argument, NULL, 't' },
+		{ "fetcher", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct table_opts t;
 	table_opts_default(&t);
 	struct plot_opts o = {
-		.db_path = STORE_DEFAULT_PATH, .png = 1, .svg = 1, .waterfall_tls = -1,
+		.db_path = STORE_DEFAULT_PATH, .png = 1, .svg = 1, .waterfall_tls = -1, .waterfall_fetcher = -1,
 		.cells = { .seed = t.seed, .resamples = t.resamples, .level = t.level },
 	};
 	uint64_t v;
@@ -126,6 +129,13 @@ int cmd_plot(int argc, char **argv)
 			if ((o.waterfall_tls = tls_mode_parse(optarg)) < 0) {
 				fprintf(stderr, "tfolab plot: --tls: \"%s\" is not a TLS mode (use "
 					TLS_MODE_FORM ")\n", optarg);
+				return 2;
+			}
+			break;
+		case 'F':
+			if ((o.waterfall_fetcher = fetcher_parse(optarg)) < 0) {
+				fprintf(stderr, "tfolab plot: --fetcher: \"%s\" is not a fetcher (use "
+					"builtin or chromium)\n", optarg);
 				return 2;
 			}
 			break;

@@ -337,7 +337,7 @@ static int plot_waterfall(struct ctx *x, const struct plot_data *pd)
 	struct pre p;
 	const char *page = x->o->waterfall_page;
 	int tls = x->o->waterfall_tls;
-	int rc = plot_waterfall_load(pd, x->st, page, tls, &wf);
+	int rc = plot_waterfall_load(pd, x->st, page, tls, x->o->waterfall_fetcher, &wf);
 	if (rc == -ENODATA && (page || tls >= 0)) {
 		log_err("plot: waterfall: run %lld has no cell%s%s%s%s%s with a valid trial and "
 			"its requests both with and without TFO", (long long)pd->run_id,

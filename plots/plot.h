@@ -29,6 +29,7 @@ struct plot_opts {
 	const char *gnuplot;     /* its path; NULL = write data files and scripts only */
 	const char *waterfall_page;  /* the waterfall's page; NULL = the first measured */
 	int waterfall_tls;       /* its TLS mode (enum tls_mode); -1 = any */
+	int waterfall_fetcher;   /* its fetcher (enum fetcher); -1 = any */
 	struct cell_opts cells;  /* statistics, as tfolab table's */
 };
 

@@ -75,27 +75,28 @@ static double side_span_ms(const struct plot_wf_side *s)
 	return (double)span / 1e6;
 }
 
-/* Both sides have valid trials, and it is of page (if not NULL) and TLS
- * mode tls (if >= 0). */
-static int candidate(const struct cell *c, const char *page, int tls)
+/* Both sides have valid trials, and it is of page (if not NULL), TLS
+ * mode tls and fetcher (each if >= 0). */
+static int candidate(const struct cell *c, const char *page, int tls, int fetcher)
 {
 	return c->off.n && c->tfo.n && (!page || !strcmp(cell_cond(c)->page, page)) &&
-	       (tls < 0 || (int)cell_cond(c)->tls == tls);
+	       (tls < 0 || (int)cell_cond(c)->tls == tls) &&
+	       (fetcher < 0 || (int)cell_cond(c)->fetcher == fetcher);
 }
 
 int plot_waterfall_load(const struct plot_data *pd, struct store *db, const char *page,
-			int tls, struct plot_waterfall *wf)
+			int tls, int fetcher, struct plot_waterfall *wf)
 {
 	memset(wf, 0, sizeof(*wf));
 	int64_t max_rtt = -1;
 	for (size_t i = 0; i < pd->set.n; i++) {
 		const struct cell *c = &pd->set.cells[i];
-		if (candidate(c, page, tls) && cell_cond(c)->rtt_ns > max_rtt)
+		if (candidate(c, page, tls, fetcher) && cell_cond(c)->rtt_ns > max_rtt)
 			max_rtt = cell_cond(c)->rtt_ns;
 	}
 	for (size_t i = 0; i < pd->set.n; i++) {
 		const struct cell *c = &pd->set.cells[i];
-		if (!candidate(c, page, tls) || cell_cond(c)->rtt_ns != max_rtt)
+		if (!candidate(c, page, tls, fetcher) || cell_cond(c)->rtt_ns != max_rtt)
 			continue;
 		int rc = side_load(pd, db, c->off.cond, &wf->off);
 		if (rc == 0)

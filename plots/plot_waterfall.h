@@ -36,12 +36,13 @@ struct plot_waterfall {
 /*
  * Picks the cell and trials and loads their requests; with page not NULL,
  * only among that page's cells, with tls >= 0 only among the cells of that
- * TLS mode (enum tls_mode).  Returns 0, -ENODATA when no cell qualifies
+ * TLS mode (enum tls_mode), with fetcher >= 0 of that fetcher (enum
+ * fetcher).  Returns 0, -ENODATA when no cell qualifies
  * (not logged: the caller says why the plot is skipped), or a database
  * error (logged).  Release with plot_waterfall_release, also on failure.
  */
 int plot_waterfall_load(const struct plot_data *pd, struct store *db, const char *page,
-			int tls, struct plot_waterfall *wf);
+			int tls, int fetcher, struct plot_waterfall *wf);
 void plot_waterfall_release(struct plot_waterfall *wf);
 
 /*

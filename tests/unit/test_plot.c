@@ -432,20 +432,24 @@ static void test_waterfall(void **state)
 	struct plot_waterfall wf;
 	assert_int_equal(plot_data_load(f->st, f->grid, &f->opts, &pd), 0);
 	/* A page: its own largest RTT; a page without measurements: none. */
-	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", -1, &wf), 0);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", -1, -1, &wf), 0);
 	assert_string_equal(wf.tfo.cond->page, "wsj");
 	assert_int_equal(wf.tfo.cond->rtt_ns, 100000000);
 	assert_int_equal(wf.tfo.trial.plt_ns, 800000000);
 	plot_waterfall_release(&wf);
-	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", -1, &wf), -ENODATA);
+	assert_int_equal(plot_waterfall_load(&pd, db, "nytimes", -1, -1, &wf), -ENODATA);
 	plot_waterfall_release(&wf);
 	/* A TLS mode: the run is plain HTTP throughout. */
-	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_13, &wf), -ENODATA);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_13, -1, &wf), -ENODATA);
 	plot_waterfall_release(&wf);
-	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_OFF, &wf), 0);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_OFF, FETCHER_CHROMIUM, &wf), -ENODATA);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_OFF, FETCHER_BUILTIN, &wf), 0);
+	plot_waterfall_release(&wf);
+	assert_int_equal(plot_waterfall_load(&pd, db, "wsj", TLS_OFF, -1, &wf), 0);
 	assert_int_equal(wf.tfo.trial.plt_ns, 800000000);
 	plot_waterfall_release(&wf);
-	assert_int_equal(plot_waterfall_load(&pd, db, NULL, -1, &wf), 0);
+	assert_int_equal(plot_waterfall_load(&pd, db, NULL, -1, -1, &wf), 0);
 
 	/* The largest RTT, first page: amazon 100 ms; its median trials. */
 	assert_string_equal(wf.off.cond->page, "amazon");
