@@ -128,6 +128,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	const struct condition_spec *g = r->cells + first;
 	int64_t ids[8];
 	int done[8], stalled[8], need = 0, rc;
+	size_t pre_done = 0;     /* conditions of the group complete before it ran */
 	char path[PATH_MAX], what[400], rtt[32];
 
 	if (count > 8) {
@@ -140,6 +141,8 @@ int runner_group(struct runner *r, size_t first, size_t count)
 			return rc;
 		if (g[k].trials && runner_wants_trial(done[k], stalled[k], g[k].trials, g[k].trials - 1))
 			need = 1;
+		else
+			pre_done++;   /* already in the runner's count (a resumed run) */
 	}
 	if (!need)
 		return 0;
@@ -204,7 +207,7 @@ int runner_group(struct runner *r, size_t first, size_t count)
 	session_down(s);
 	page_free(pg);
 	if (rc == 0) {
-		r->conds_done += count;
+		r->conds_done += count - pre_done;
 		runner_progress(r, "conditions done", -1);
 	}
 	return rc;
