@@ -27,8 +27,9 @@ iperf_bps() {
   stalled_out "$what" "$why"
 }
 # rate WHAT LO HI ARGS...: iperf_bps, measured again while outside LO..HI,
-# TIMING_TRIES times in all (lib.sh: 3 on netem, where no witness sees a
-# host stall, 1 elsewhere); every attempt is printed.  A link that carries
+# TIMING_TRIES times in all (lib.sh: 3; on netem no witness sees a host
+# stall, and on either backend a stalled iperf3 goes unseen); every
+# attempt is printed.  A link that carries
 # the wrong rate is outside the bounds every time.
 rate() {
   local what=$1 lo=$2 hi=$3 i; shift 3
