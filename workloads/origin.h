@@ -187,10 +187,6 @@ long origin_dup_of(const struct page *pg, size_t i);
 int origin_browser_url(const struct page *pg, size_t i, uint16_t port, int tls, char *out,
 		       size_t len);
 
-/* The markup kind (enum markup_kind) resource i is made as: its content
- * type's, an "other" with children made a script. */
-int origin_res_kind(const struct page *pg, size_t i);
-
 /* The Content-Encoding resource i is served with in browser mode:
  * identity, or gzip for every encoding. */
 enum page_enc origin_browser_enc(const struct page *pg, size_t i);

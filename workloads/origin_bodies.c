@@ -2,10 +2,8 @@
  * The origin's browser mode: a page's resources as bodies a browser parses
  * (bodies/markup.h), so that a real browser requests exactly the page's
  * resources.  Here a page becomes markup specs:
- *   - a resource's kind is its content type's (markup_kind_of_ctype),
- *     except that an "other" resource with children is made a script (its
- *     children are then requested when it runs, as via=js says; browsers
- *     run a <script src> whatever its type when it is not an image's);
+ *   - a resource's kind is page_res_kind's (its content type's, an
+ *     "other" with children made a script);
  *   - its children are its references: via html, css, js at their decoded
  *     ref_offset; "unknown", and a ref_offset of -1 (after the parent
  *     completed), in the end block (for the root: a <script> at the end);
@@ -31,30 +29,9 @@
 #include <string.h>
 #include <unistd.h>
 
-int origin_res_kind(const struct page *pg, size_t i)
-{
-	int k = markup_kind_of_ctype(pg->res[i].ctype);
-	if (k != MARKUP_OTHER)
-		return k;
-	for (size_t j = 0; j < pg->n; j++)
-		if (pg->res[j].parent == (int)i)
-			return MARKUP_JS;
-	return k;
-}
-
 enum page_enc origin_browser_enc(const struct page *pg, size_t i)
 {
 	return pg->res[i].enc == PAGE_ENC_IDENTITY ? PAGE_ENC_IDENTITY : PAGE_ENC_GZIP;
-}
-
-/* origin_res_kind of every resource, in one pass. */
-static void kinds_of(const struct page *pg, int *kind)
-{
-	for (size_t i = 0; i < pg->n; i++)
-		kind[i] = markup_kind_of_ctype(pg->res[i].ctype);
-	for (size_t j = 0; j < pg->n; j++)
-		if (pg->res[j].parent >= 0 && kind[pg->res[j].parent] == MARKUP_OTHER)
-			kind[pg->res[j].parent] = MARKUP_JS;
 }
 
 /* The slot of every resource loaded by a CSS rule (parent CSS, or via
@@ -70,17 +47,6 @@ static unsigned slots_of(const struct page *pg, const int *kind, int *slot)
 			slot[j] = (int)n++;
 	}
 	return n;
-}
-
-static enum markup_via via_of(const struct page_res *r)
-{
-	if (r->ref_offset < 0 || (r->via && strcmp(r->via, "unknown") == 0))
-		return MARKUP_VIA_END;
-	if (r->via && strcmp(r->via, "css") == 0)
-		return MARKUP_VIA_CSS;
-	if (r->via && strcmp(r->via, "js") == 0)
-		return MARKUP_VIA_JS;
-	return MARKUP_VIA_HTML;
 }
 
 void origin_spec_release(struct origin_spec *os)
@@ -131,7 +97,7 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 		log_err("origin: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	kinds_of(pg, kind);
+	page_res_kinds(pg, kind);
 	unsigned nslots = slots_of(pg, kind, slot);
 	size_t n = 0;
 	int styled = i == 0;
@@ -148,7 +114,7 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 			return -ENOMEM;
 		}
 		m->kind = (enum markup_kind)kind[j];
-		m->via = via_of(c);
+		m->via = (enum markup_via)page_res_via(c);
 		m->offset = m->via == MARKUP_VIA_END ? MARKUP_AT_END : (uint64_t)c->ref_offset;
 		m->slot = slot[j];
 		/* Slots go where CSS applies: the root, and an HTML body that
@@ -174,7 +140,7 @@ void origin_file_name(const struct page *pg, size_t i, int browser, char *out, s
 	char name[BODY_NAME_MAX];
 	body_name(pg->hosts[pg->res[i].host], pg->res[i].path, name, sizeof(name));
 	snprintf(out, len, "%s%s", name,
-		 browser ? markup_kinds[origin_res_kind(pg, i)].ext : "");
+		 browser ? markup_kinds[page_res_kind(pg, i)].ext : "");
 }
 
 /* Resource i's markup body, checked and written; its wire size in *wire.
@@ -221,7 +187,7 @@ int origin_docroot_browser(const struct page *pg, const char *dir,
 	if (rc < 0)
 		return rc;
 	for (size_t i = 0; i < pg->n; i++)
-		if (origin_res_kind(pg, i) >= MARKUP_PNG && origin_res_kind(pg, i) != MARKUP_OTHER)
+		if (page_res_kind(pg, i) >= MARKUP_PNG && page_res_kind(pg, i) != MARKUP_OTHER)
 			for (size_t j = 0; j < pg->n; j++)
 				if (pg->res[j].parent == (int)i) {
 					log_err("origin: resource %s (line %d): a picture cannot "

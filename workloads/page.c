@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bodies/markup.h"
 #include "common/log.h"
 
 void page_res_init(struct page_res *r)
@@ -189,6 +190,37 @@ uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off)
 		return 0;
 	/* Both are <= 2^30 (PAGE_MAX_BODY), so the product fits 64 bits. */
 	return (decoded_off * r->wire_bytes + r->body_bytes - 1) / r->body_bytes;
+}
+
+int page_res_kind(const struct page *pg, size_t i)
+{
+	int k = markup_kind_of_ctype(pg->res[i].ctype);
+	if (k != MARKUP_OTHER)
+		return k;
+	for (size_t j = 0; j < pg->n; j++)
+		if (pg->res[j].parent == (int)i)
+			return MARKUP_JS;
+	return k;
+}
+
+void page_res_kinds(const struct page *pg, int *kind)
+{
+	for (size_t i = 0; i < pg->n; i++)
+		kind[i] = markup_kind_of_ctype(pg->res[i].ctype);
+	for (size_t j = 0; j < pg->n; j++)
+		if (pg->res[j].parent >= 0 && kind[pg->res[j].parent] == MARKUP_OTHER)
+			kind[pg->res[j].parent] = MARKUP_JS;
+}
+
+int page_res_via(const struct page_res *r)
+{
+	if (r->ref_offset < 0 || (r->via && strcmp(r->via, "unknown") == 0))
+		return MARKUP_VIA_END;
+	if (r->via && strcmp(r->via, "css") == 0)
+		return MARKUP_VIA_CSS;
+	if (r->via && strcmp(r->via, "js") == 0)
+		return MARKUP_VIA_JS;
+	return MARKUP_VIA_HTML;
 }
 
 void page_use_decoded(struct page *p)

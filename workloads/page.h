@@ -149,6 +149,24 @@ int page_enc_parse(const char *s, size_t len);
 uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off);
 
 /*
+ * How a browser treats resource i, one definition for the fetcher's model
+ * (workloads/sched.c) and the bodies a real browser parses
+ * (workloads/origin_bodies.c):
+ *   page_res_kind: its content type's kind (enum markup_kind), except
+ *     that an "other" resource with children is a script: its children
+ *     are requested when it runs (browsers run a <script src> whatever
+ *     its type);
+ *   page_res_kinds: page_res_kind of every resource in one pass, into
+ *     kind[pg->n];
+ *   page_res_via: where its reference sits in its parent (enum
+ *     markup_via): the end block for "unknown" and for ref_offset -1,
+ *     else by via (NULL: html, a tag at ref_offset).
+ */
+int page_res_kind(const struct page *pg, size_t i);
+void page_res_kinds(const struct page *pg, int *kind);
+int page_res_via(const struct page_res *r);
+
+/*
  * Makes every resource go out at its decoded size, unencoded (the
  * experiment key encoding = decoded): wire_bytes = body_bytes, identity.
  */

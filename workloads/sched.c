@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bodies/markup.h"
 #include "common/log.h"
 
 enum { C_IDLE = 1, C_BUSY, C_CLOSED };
@@ -35,6 +36,7 @@ struct plan {
 struct sched {
 	const struct page *pg;
 	struct sched_opts o;
+	int *kind;              /* per resource: page_res_kind */
 	struct rstate *r;
 	int *plan_of;           /* per resource: plan index, or -1 */
 	struct plan *plans;
@@ -65,19 +67,77 @@ static bool group_ok(const struct page *pg, const struct rstate *r, int g,
 	return true;
 }
 
-static bool deps_ok(const struct page *pg, const struct rstate *r, size_t i)
+/*
+ * Has the parser of HTML document d got past every stylesheet and every
+ * synchronous script referenced before position (off, before): offset <
+ * off, or offset == off and index < before?  A parser-inserted script
+ * runs only once the stylesheets before it have loaded and the scripts
+ * before it have run (HTML: "a style sheet that is blocking scripts", and
+ * scripts run in document order); an earlier script has run once it is
+ * done and the same holds before it, so "done" of each suffices.  Those
+ * are the tags a browser parses (origin_bodies.c): via html (or none) at
+ * an offset, of kind css or js.
+ */
+static bool doc_clear(const struct sched *s, const struct rstate *r, int d,
+		      int64_t off, size_t before)
 {
+	const struct page *pg = s->pg;
+	for (size_t j = 0; j < pg->n; j++) {
+		const struct page_res *y = &pg->res[j];
+		if (y->parent != d || r[j].done || page_res_via(y) != MARKUP_VIA_HTML ||
+		    (s->kind[j] != MARKUP_CSS && s->kind[j] != MARKUP_JS))
+			continue;
+		if (y->ref_offset < off || (y->ref_offset == off && j < before))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * May via=js request i go out: has the script that requests it run?  A
+ * script parent runs once complete, and, if the parser inserted it into
+ * an HTML document (via html), once that document's parser is clear
+ * before it (doc_clear); one inserted by another script runs as soon as
+ * it is complete.  A child of an HTML parent is requested by an inline
+ * script at its offset (an inline script's initiator is its document),
+ * which runs once the document has arrived up to it and is clear before
+ * it; at ref_offset -1 at the document's end.  Any other parent must be
+ * complete.
+ */
+static bool script_ran(const struct sched *s, const struct rstate *r, size_t i)
+{
+	const struct page *pg = s->pg;
 	const struct page_res *x = &pg->res[i];
-	if (x->parent >= 0) {
-		const struct rstate *p = &r[x->parent];
-		/* A script's requests come after it ran, not where it is
-		 * referenced: the parent must be complete. */
-		bool after = x->ref_offset < 0 || (x->via && !strcmp(x->via, "js"));
-		/* ref_offset counts decoded bytes; p->body counts what the
+	int p = x->parent;
+	const struct page_res *pr = &pg->res[p];
+	if (s->kind[p] == MARKUP_HTML) {
+		if (x->ref_offset < 0)
+			return r[p].done && doc_clear(s, r, p, INT64_MAX, 0);
+		/* ref_offset counts decoded bytes; body counts what the
 		 * network delivered, the wire form. */
+		return (r[p].done || r[p].body >= page_wire_offset(pr, (uint64_t)x->ref_offset)) &&
+		       doc_clear(s, r, p, x->ref_offset, i);
+	}
+	if (!r[p].done)
+		return false;
+	if (s->kind[p] == MARKUP_JS && pr->parent >= 0 && page_res_via(pr) == MARKUP_VIA_HTML &&
+	    s->kind[pr->parent] == MARKUP_HTML)
+		return doc_clear(s, r, pr->parent, pr->ref_offset, (size_t)p);
+	return true;
+}
+
+static bool deps_ok(const struct sched *s, const struct rstate *r, size_t i)
+{
+	const struct page *pg = s->pg;
+	const struct page_res *x = &pg->res[i];
+	if (x->parent >= 0 && x->via && !strcmp(x->via, "js")) {
+		if (!script_ran(s, r, i))
+			return false;
+	} else if (x->parent >= 0) {
+		const struct rstate *p = &r[x->parent];
 		if (!p->done &&
-		    (after || p->body < page_wire_offset(&pg->res[x->parent],
-							 (uint64_t)x->ref_offset)))
+		    (x->ref_offset < 0 || p->body < page_wire_offset(&pg->res[x->parent],
+								    (uint64_t)x->ref_offset)))
 			return false;
 	}
 	if (x->wait_head_group >= 0 &&
@@ -108,7 +168,7 @@ static int check_reachable(struct sched *s)
 		progress = false;
 		for (size_t i = 0; i < pg->n; i++) {
 			int p = s->plan_of[i];
-			if (r[i].done || !deps_ok(pg, r, i))
+			if (r[i].done || !deps_ok(s, r, i))
 				continue;
 			if (p >= 0 && s->plans[p].res[next[p]] != (int)i)
 				continue;
@@ -227,10 +287,12 @@ int sched_new(const struct page *pg, const struct sched_opts *o,
 	s->plans = calloc(pg->n, sizeof(*s->plans));
 	s->c = calloc(pg->n, sizeof(*s->c));
 	s->order = calloc(pg->n, sizeof(int));
-	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order) {
+	s->kind = calloc(pg->n, sizeof(int));
+	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order || !s->kind) {
 		rc = -ENOMEM;
 		goto error;
 	}
+	page_res_kinds(pg, s->kind);
 	for (size_t i = 0; i < pg->n; i++) {
 		s->r[i].ready_ns = -1;
 		s->r[i].conn = -1;
@@ -255,6 +317,7 @@ void sched_free(struct sched *s)
 	free(s->r);
 	free(s->c);
 	free(s->order);
+	free(s->kind);
 	free(s);
 }
 
@@ -294,7 +357,7 @@ int sched_on_done(struct sched *s, int res, uint64_t now_ns)
 static void update_ready(struct sched *s, uint64_t now_ns)
 {
 	for (size_t i = 0; i < s->pg->n; i++)
-		if (!s->r[i].ready && deps_ok(s->pg, s->r, i)) {
+		if (!s->r[i].ready && deps_ok(s, s->r, i)) {
 			s->r[i].ready = true;
 			s->r[i].ready_ns = (int64_t)now_ns;
 			s->order[s->norder++] = (int)i;

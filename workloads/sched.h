@@ -3,11 +3,24 @@
  *
  * A resource becomes ready when every condition of workloads/page.h holds:
  * its parent has delivered ref_offset body bytes (or completed, for
- * ref_offset -1 or via "js": a script's requests come after it ran); every
- * request of wait_head_group has received its first PAGE_HEAD_BYTES
- * response bytes (head included) or completed; every request of
- * wait_done_group completed.  A resource without a parent or waits is ready
- * at once.
+ * ref_offset -1); every request of wait_head_group has received its first
+ * PAGE_HEAD_BYTES response bytes (head included) or completed; every
+ * request of wait_done_group completed.  A resource without a parent or
+ * waits is ready at once.
+ *
+ * A via "js" request comes when the script that makes it runs, as in a
+ * browser (HTML's script execution rules):
+ *   - its parent is a script (page_res_kind): once the script completed
+ *     and, for a script the parser met in an HTML document (via html),
+ *     once every stylesheet and synchronous script before it in that
+ *     document completed: a parser-inserted script waits for the pending
+ *     stylesheets and runs in document order;
+ *   - its parent is HTML: an inline script at ref_offset makes it, once
+ *     the document has delivered ref_offset bytes and every stylesheet and
+ *     synchronous script before that offset completed (at ref_offset -1:
+ *     the document complete, and all of them);
+ *   - any other parent: once the parent completed.
+ * Scripts that other scripts insert run as soon as they complete.
  *
  * Ready requests go out in the order they became ready.  Without a plan,
  * each host has a pool of at most max_per_host connections (Chrome: 6): a

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,6 +430,133 @@ static void via_js_and_parentless(void **state)
 	sched_free(s);
 }
 
+/* A resource of content type ctype referenced as via. */
+static int add_as(int parent, uint64_t body, int64_t off, const char *ctype,
+		  const char *via)
+{
+	int i = add(parent, 0, body, off);
+	res[i].ctype = (char *)ctype;
+	res[i].via = (char *)via;
+	return i;
+}
+
+/* Is r sent by the actions available at now? */
+static bool goes_out(struct sched *s, int r, uint64_t now)
+{
+	struct acts x = drain(s, now);
+	return sent_on(&x, r) >= 0;
+}
+
+/*
+ * A parser-inserted script runs after the stylesheets and scripts before
+ * it in its document, so its requests wait for them; a stylesheet after
+ * it does not hold it back.
+ */
+static void script_waits_for_stylesheets_before_it(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int css = add_as(root, 100, 100, "text/css", "html");
+	int js = add_as(root, 100, 200, "application/javascript", "html");
+	int late_css = add_as(root, 100, 300, "text/css", "html");
+	int img = add_as(js, 100, 10, "image/png", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	assert_true(goes_out(s, root, 0));
+	done(s, root, MS);
+	struct acts x = drain(s, MS);
+	assert_true(sent_on(&x, css) >= 0 && sent_on(&x, js) >= 0 &&
+		    sent_on(&x, late_css) >= 0);
+	done(s, js, 2 * MS);
+	/* The script arrived, the stylesheet before it has not. */
+	assert_false(goes_out(s, img, 2 * MS));
+	done(s, css, 3 * MS);
+	/* late_css is still loading, but comes after the script. */
+	assert_true(goes_out(s, img, 3 * MS));
+	sched_free(s);
+}
+
+/* Synchronous scripts run in document order: the second script's requests
+ * wait for the first script too. */
+static void scripts_run_in_document_order(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int a = add_as(root, 100, 100, "application/javascript", "html");
+	int b = add_as(root, 100, 200, "text/javascript", "html");
+	int img = add_as(b, 100, 10, "image/png", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	drain(s, MS);
+	done(s, b, 2 * MS);
+	assert_false(goes_out(s, img, 2 * MS));
+	done(s, a, 3 * MS);
+	assert_true(goes_out(s, img, 3 * MS));
+	sched_free(s);
+}
+
+/* A script that a script inserted runs once it arrives: a stylesheet of
+ * the document still loading does not hold it back. */
+static void inserted_script_runs_when_complete(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int a = add_as(root, 100, 100, "application/javascript", "html");
+	int css = add_as(root, 100, 300, "text/css", "html");
+	int b = add_as(a, 100, 10, "application/javascript", "js");
+	int img = add_as(b, 100, 10, "image/png", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	drain(s, MS);
+	done(s, a, 2 * MS);
+	assert_true(goes_out(s, b, 2 * MS));
+	done(s, b, 3 * MS);
+	assert_true(goes_out(s, img, 3 * MS));
+	assert_int_equal(sched_ready_ns(s, css), (int64_t)MS);
+	sched_free(s);
+}
+
+/*
+ * A via=js child of an HTML document comes from an inline script at its
+ * offset: once the document has arrived up to it and the stylesheets and
+ * scripts before it are done, before the document completes.  Without an
+ * offset it waits for the whole document and all of them.
+ */
+static void inline_script_runs_where_it_sits(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int css = add_as(root, 100, 100, "text/css", "html");
+	int img = add_as(root, 100, 500, "image/png", "js");
+	int js = add_as(root, 100, 2000, "application/javascript", "html");
+	int end = add_as(root, 100, -1, "image/gif", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	assert_int_equal(sched_on_bytes(s, root, 900, 600, MS), 0);
+	struct acts x = drain(s, MS);
+	assert_true(sent_on(&x, css) >= 0);
+	assert_int_equal(sent_on(&x, img), -1);   /* the stylesheet loads */
+	done(s, css, 2 * MS);
+	assert_true(goes_out(s, img, 2 * MS));      /* the root still loads */
+	assert_int_equal(sched_on_bytes(s, root, 2500, 2200, 3 * MS), 0);
+	assert_true(goes_out(s, js, 3 * MS));
+	done(s, root, 4 * MS);
+	/* The root completed, but the script before the end has not. */
+	assert_false(goes_out(s, end, 4 * MS));
+	done(s, js, 5 * MS);
+	assert_true(goes_out(s, end, 5 * MS));
+	sched_free(s);
+}
+
 /*
  * Plays a whole page with a synthetic link: each step every request in
  * flight gets up to 7000 more bytes (a 300-byte head, then the body).
@@ -565,6 +693,10 @@ int main(void)
 		cmocka_unit_test(plan_followed_exactly),
 		cmocka_unit_test(bad_pages),
 		cmocka_unit_test(via_js_and_parentless),
+		cmocka_unit_test(script_waits_for_stylesheets_before_it),
+		cmocka_unit_test(scripts_run_in_document_order),
+		cmocka_unit_test(inserted_script_runs_when_complete),
+		cmocka_unit_test(inline_script_runs_where_it_sits),
 		cmocka_unit_test(builtin_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
