@@ -18,6 +18,7 @@
 #include "browser/cdp.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 #include "os/proc.h"
 
 #define STOP_GRACE_MS 2000
@@ -328,7 +329,7 @@ void chromium_free(struct chromium *b)
 		}
 	}
 	if (b->dir[0])
-		proc_tree_remove(b->dir);
+		fs_tree_remove(b->dir);
 	free(b->session);
 	free(b);
 }

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 
 static sigset_t run_signals(void)
 {
@@ -231,29 +231,6 @@ int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	if (rc < 0 && errno != ENOENT)
-		log_warn("remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int proc_tree_remove(const char *path)
-{
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
-		int e = errno;
-		log_err("remove %s: %s", path, strerror(e));
-		return -e;
-	}
-	if (access(path, F_OK) == 0) {
-		log_err("remove %s: still present", path);
-		return -ENOTEMPTY;
-	}
-	return 0;
-}
-
 int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 		      const char *pidfile, const char *comm, void (*each)(const char *path))
 {
@@ -287,7 +264,7 @@ int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 		log_info("cleanup: removing %s (%s group %d)", path, comm, (int)pgid);
 		if (each)
 			each(path);
-		if (proc_tree_remove(path) == 0)
+		if (fs_tree_remove(path) == 0)
 			removed++;
 	}
 	closedir(d);

@@ -85,10 +85,4 @@ int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 /* proc_sleep_ms - sleep @ms milliseconds (interrupted sleeps resume). */
 void proc_sleep_ms(int ms);
 
-/*
- * proc_tree_remove - remove @path and everything below it, never following
- * a symlink.  0 (also when it did not exist), or a negative errno (logged).
- */
-int proc_tree_remove(const char *path);
-
 #endif

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 #include "os/proc.h"
 #include "tls/cert.h"
 #include "bodies/body.h"
@@ -184,7 +185,7 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	}
 	return or;
 fail:
-	proc_tree_remove(or->rundir);
+	fs_tree_remove(or->rundir);
 fail_nodir:
 	free(or->ca_file);
 	free(or->addrs);
@@ -576,7 +577,7 @@ void origin_free(struct origin *or)
 	if (!or)
 		return;
 	nginx_stop(or);
-	proc_tree_remove(or->rundir);
+	fs_tree_remove(or->rundir);
 	free(or->ca_file);
 	free(or->addrs);
 	free(or->size);
