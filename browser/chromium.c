@@ -264,18 +264,8 @@ void chromium_stderr_tail(const struct chromium *b, char *out, size_t len)
 	if (!b->dir[0])
 		return;
 	snprintf(path, sizeof(path), "%s/stderr.log", b->dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_file_tail(path, buf, sizeof(buf)) <= 0)
 		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
 	char *line = strrchr(buf, '\n');
 	snprintf(out, len, "%s", line ? line + 1 : buf);
 }

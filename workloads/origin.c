@@ -227,20 +227,10 @@ static void log_tail(const struct origin *or, const char *file)
 {
 	char path[PATH_MAX], buf[2048];
 	snprintf(path, sizeof(path), "%s/%s", or->rundir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_file_tail(path, buf, sizeof(buf)) <= 0)
 		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t start = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *save, *line = strtok_r(buf, "\n", &save);
-	if (start > 0 && line)  /* first line is cut */
-		line = strtok_r(NULL, "\n", &save);
-	for (; line; line = strtok_r(NULL, "\n", &save))
+	char *save;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_err("origin: %s: %s", file, line);
 }
 

@@ -1,4 +1,4 @@
-/* os/fs.h: removing a tree (fs_tree_remove). */
+/* os/fs.h: removing a tree (fs_tree_remove) and a file's tail (fs_file_tail). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -76,10 +76,65 @@ static void tree_remove(void **state)
 	assert_int_equal(fs_tree_remove(tree), 0);
 }
 
+/* Shorter than the buffer: all of it, less the final newline. */
+static void tail_short(void **state)
+{
+	struct tmp *t = *state;
+	char out[64];
+	put(t->file, "one\ntwo\r\n\n");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 7);
+	assert_string_equal(out, "one\ntwo");
+}
+
+/* Longer: the last whole lines that fit, the cut one dropped. */
+static void tail_long(void **state)
+{
+	struct tmp *t = *state;
+	char out[16];
+	put(t->file, "first line\nsecond line\nthird\n");
+	/* The last 15 bytes: "ond line\nthird\n", its first line cut. */
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 5);
+	assert_string_equal(out, "third");
+	/* The window starts just after a newline: that first line is whole. */
+	put(t->file, "0123456789\nabcdefg\nhijklmn");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 15);
+	assert_string_equal(out, "abcdefg\nhijklmn");
+}
+
+/* A last line without a newline counts; one longer than the buffer gives
+ * its end. */
+static void tail_no_newline(void **state)
+{
+	struct tmp *t = *state;
+	char out[8];
+	put(t->file, "ab\ncd");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 5);
+	assert_string_equal(out, "ab\ncd");
+	put(t->file, "x\n0123456789");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 7);
+	assert_string_equal(out, "3456789");
+}
+
+static void tail_missing(void **state)
+{
+	struct tmp *t = *state;
+	char out[8] = "junk";
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), -ENOENT);
+	assert_string_equal(out, "");
+	put(t->file, "");
+	strcpy(out, "junk");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(tree_remove, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(tail_short, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(tail_long, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(tail_no_newline, tmp_setup, tmp_teardown),
+		cmocka_unit_test_setup_teardown(tail_missing, tmp_setup, tmp_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
