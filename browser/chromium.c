@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,6 +17,7 @@
 #include "browser/cdp.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 #include "os/proc.h"
 
 #define STOP_GRACE_MS 2000
@@ -94,37 +94,23 @@ static int make_profile(struct chromium *b, const struct chromium_opts *o)
 	return write_file(def, "Preferences", prefs);
 }
 
-/* In the child: fds 3 and 4 are the DevTools socket, 2 the log; never returns. */
-static void child_exec(const struct chromium *b, const struct chromium_opts *o, const char *bin,
-		       int sock, int logfd, pid_t parent)
+/*
+ * The browser, with the DevTools socket @sock as its fds 3 and 4 and its
+ * stdout and stderr in @logfd.  Whatever Chromium writes outside
+ * --user-data-dir (its crash handler's database goes to ~/.config/chromium)
+ * lands in the profile, and goes with it.
+ */
+static pid_t exec_browser(const struct chromium *b, const struct chromium_opts *o,
+			  const char *bin, int sock, int logfd)
 {
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setpgid(0, 0);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);   /* tfolab died before the line above */
-	/* Out of the way first: a descriptor already 1 to 4 would survive
-	 * dup2 onto itself with its close-on-exec flag. */
-	sock = fcntl(sock, F_DUPFD_CLOEXEC, 10);
-	logfd = fcntl(logfd, F_DUPFD_CLOEXEC, 10);
-	int nul = open("/dev/null", O_RDWR);
-	if (sock < 0 || logfd < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(logfd, 1) < 0 ||
-	    dup2(logfd, 2) < 0 || dup2(sock, 3) < 0 || dup2(sock, 4) < 0)
-		_exit(127);
-	closefrom(5);
-	if (o->preload)
-		setenv("LD_PRELOAD", o->preload, 1);
-	/* Whatever Chromium writes outside --user-data-dir (its crash
-	 * handler's database goes to ~/.config/chromium) lands in the profile,
-	 * and goes with it. */
-	char home[PATH_MAX + 32];
-	setenv("HOME", b->dir, 1);
-	snprintf(home, sizeof(home), "%s/.config", b->dir);
-	setenv("XDG_CONFIG_HOME", home, 1);
-	snprintf(home, sizeof(home), "%s/.cache", b->dir);
-	setenv("XDG_CACHE_HOME", home, 1);
+	char home[PATH_MAX + 32], config[PATH_MAX + 48], cache_home[PATH_MAX + 48];
+	char preload[PATH_MAX + 32];
+	snprintf(home, sizeof(home), "HOME=%s", b->dir);
+	snprintf(config, sizeof(config), "XDG_CONFIG_HOME=%s/.config", b->dir);
+	snprintf(cache_home, sizeof(cache_home), "XDG_CACHE_HOME=%s/.cache", b->dir);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", o->preload ? o->preload : "");
+	char *env[] = {home, config, cache_home, o->preload ? preload : NULL, NULL};
+
 	char udd[PATH_MAX + 32], cache[PATH_MAX + 32], rules[8192];
 	snprintf(udd, sizeof(udd), "--user-data-dir=%s", b->dir);
 	snprintf(cache, sizeof(cache), "--disk-cache-dir=%s/cache", b->dir);
@@ -139,9 +125,13 @@ static void child_exec(const struct chromium *b, const struct chromium_opts *o, 
 	argv[n++] = rules;
 	argv[n++] = "about:blank";
 	argv[n] = NULL;
-	execv(bin, (char *const *)argv);
-	dprintf(2, "tfolab: exec %s: %s\n", bin, strerror(errno));
-	_exit(127);
+
+	const struct proc_fd_map fds[] = {{sock, 3}, {sock, 4}};
+	struct proc_spawn_opts so = {
+		.path = bin, .argv = (char *const *)argv, .env_set = env, .log_fd = logfd,
+		.fds = fds, .nfds = 2, .new_group = true,
+	};
+	return proc_spawn(&so);
 }
 
 static int spawn(struct chromium *b, const struct chromium_opts *o)
@@ -170,18 +160,13 @@ static int spawn(struct chromium *b, const struct chromium_opts *o)
 			close(logfd);
 		return -e;
 	}
-	pid_t parent = getpid(), pid = fork();
-	if (pid == 0)
-		child_exec(b, o, bin, sv[1], logfd, parent);
-	int e = errno;
+	pid_t pid = exec_browser(b, o, bin, sv[1], logfd);
 	close(sv[1]);
 	close(logfd);
 	if (pid < 0) {
 		close(sv[0]);
-		log_err("chromium: fork: %s", strerror(e));
-		return -e;
+		return pid;
 	}
-	setpgid(pid, pid);   /* as the child does: whichever runs first */
 	b->pid = pid;
 	char num[32];
 	snprintf(num, sizeof(num), "%d\n", (int)pid);
@@ -263,18 +248,8 @@ void chromium_stderr_tail(const struct chromium *b, char *out, size_t len)
 	if (!b->dir[0])
 		return;
 	snprintf(path, sizeof(path), "%s/stderr.log", b->dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_file_tail(path, buf, sizeof(buf)) <= 0)
 		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
 	char *line = strrchr(buf, '\n');
 	snprintf(out, len, "%s", line ? line + 1 : buf);
 }
@@ -328,7 +303,7 @@ void chromium_free(struct chromium *b)
 		}
 	}
 	if (b->dir[0])
-		proc_tree_remove(b->dir);
+		fs_tree_remove(b->dir);
 	free(b->session);
 	free(b);
 }

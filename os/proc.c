@@ -4,16 +4,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 
 static sigset_t run_signals(void)
 {
@@ -30,6 +31,169 @@ void proc_signals_block(void)
 {
 	sigset_t s = run_signals();
 	sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+/* ---- proc_spawn -------------------------------------------------------- */
+
+/* What the child reports when it fails before or at exec. */
+enum { STEP_DUP, STEP_DEVNULL, STEP_DUP2, STEP_EXEC };
+static const char *const step_names[] = {"fcntl(F_DUPFD)", "open /dev/null", "dup2", "exec"};
+struct spawn_err {
+	int step;
+	int err;
+};
+
+static void __attribute__((noreturn)) child_fail(int errfd, int step)
+{
+	struct spawn_err e = {step, errno};
+	(void)!write(errfd, &e, sizeof(e));
+	_exit(127);
+}
+
+/*
+ * In the child: async-signal-safe calls only, then exec.  Every descriptor
+ * we keep is first moved above the highest target (@low), so that none is
+ * overwritten before it is copied, nor survives dup2 onto itself with its
+ * close-on-exec flag; then all but the targets and @errfd are closed.
+ */
+static void __attribute__((noreturn))
+child_exec(const struct proc_spawn_opts *o, char *const *envp, int errfd, pid_t parent)
+{
+	if (o->new_group)
+		setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);   /* tfolab died before the line above */
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	int low = 3, src[PROC_SPAWN_MAX_FDS];
+	for (size_t i = 0; i < o->nfds; i++)
+		if (o->fds[i].dst >= low)
+			low = o->fds[i].dst + 1;
+	int fd = fcntl(errfd, F_DUPFD_CLOEXEC, low);
+	if (fd < 0)
+		child_fail(errfd, STEP_DUP);
+	errfd = fd;
+	int out = o->log_fd >= 0 ? fcntl(o->log_fd, F_DUPFD_CLOEXEC, low) : -1;
+	if (o->log_fd >= 0 && out < 0)
+		child_fail(errfd, STEP_DUP);
+	for (size_t i = 0; i < o->nfds; i++)
+		if ((src[i] = fcntl(o->fds[i].src, F_DUPFD_CLOEXEC, low)) < 0)
+			child_fail(errfd, STEP_DUP);
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul < 0)
+		child_fail(errfd, STEP_DEVNULL);
+	if (out < 0)
+		out = nul;
+	if (dup2(nul, 0) < 0 || dup2(o->stdout_null ? nul : out, 1) < 0 || dup2(out, 2) < 0)
+		child_fail(errfd, STEP_DUP2);
+	for (size_t i = 0; i < o->nfds; i++)
+		if (dup2(src[i], o->fds[i].dst) < 0)
+			child_fail(errfd, STEP_DUP2);
+	/* Inherited descriptors (TUN devices, netlink sockets) must not be
+	 * kept alive by the child. */
+	for (fd = 3; fd < low; fd++) {
+		bool target = false;
+		for (size_t i = 0; i < o->nfds; i++)
+			target |= o->fds[i].dst == fd;
+		if (!target)
+			close(fd);
+	}
+	if (errfd > low)
+		close_range((unsigned)low, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0u, 0);
+	execve(o->path, o->argv, envp);
+	child_fail(errfd, STEP_EXEC);
+}
+
+/* @base (NULL: environ) less the keys @set names, then @set; malloc'd
+ * array of borrowed strings, or NULL with errno set. */
+static char **env_merge(char *const *base, char *const *set)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+	if (!base)
+		base = environ;
+	for (char *const *e = base; *e; e++)
+		n++;
+	for (char *const *e = set; e && *e; e++, n++)
+		if (!strchr(*e, '=')) {
+			errno = EINVAL;
+			return NULL;
+		}
+	char **env = malloc((n + 1) * sizeof(*env));
+	if (!env)
+		return NULL;
+	for (char *const *e = base; *e; e++) {
+		bool replaced = false;
+		for (char *const *s = set; s && *s && !replaced; s++) {
+			size_t key = (size_t)(strchr(*s, '=') - *s) + 1;
+			replaced = strncmp(*e, *s, key) == 0;
+		}
+		if (!replaced)
+			env[k++] = *e;
+	}
+	for (char *const *s = set; s && *s; s++)
+		env[k++] = *s;
+	env[k] = NULL;
+	return env;
+}
+
+static bool spawn_opts_valid(const struct proc_spawn_opts *o)
+{
+	if (!o->path || !o->argv || !o->argv[0] || o->nfds > PROC_SPAWN_MAX_FDS ||
+	    (o->nfds && !o->fds))
+		return false;
+	for (size_t i = 0; i < o->nfds; i++)
+		if (o->fds[i].src < 0 || o->fds[i].dst < 3)
+			return false;
+	return true;
+}
+
+pid_t proc_spawn(const struct proc_spawn_opts *o)
+{
+	const char *name = o->path ? o->path : "(null)";
+	if (!spawn_opts_valid(o)) {
+		log_err("spawn %s: no argv, or a descriptor to map that is not >= 3", name);
+		return -EINVAL;
+	}
+	int p[2];
+	char **env = env_merge(o->envp, o->env_set);
+	if (!env || pipe2(p, O_CLOEXEC) < 0) {
+		int e = errno;
+		log_err("spawn %s: %s: %s", name, env ? "pipe2" : "environment", strerror(e));
+		free(env);
+		return -e;
+	}
+	pid_t parent = getpid(), pid = fork();
+	if (pid == 0)
+		child_exec(o, env, p[1], parent);
+	int e = errno;
+	close(p[1]);
+	free(env);
+	if (pid < 0) {
+		close(p[0]);
+		log_err("spawn %s: fork: %s", name, strerror(e));
+		return -e;
+	}
+	if (o->new_group)
+		setpgid(pid, pid);   /* as the child does: whichever runs first */
+	struct spawn_err err;
+	ssize_t n;
+	while ((n = read(p[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(p[0]);
+	if (n != (ssize_t)sizeof(err))
+		return pid;   /* end of file: the exec closed the pipe */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	log_err("spawn %s: %s: %s", name, step_names[err.step], strerror(err.err));
+	return err.err > 0 ? -err.err : -ECHILD;
 }
 
 int proc_interrupted(void)
@@ -231,29 +395,6 @@ int proc_group_kill(pid_t pgid, const char *comm, int timeout_ms)
 	return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
-	if (rc < 0 && errno != ENOENT)
-		log_warn("remove %s: %s", path, strerror(errno));
-	return 0;
-}
-
-int proc_tree_remove(const char *path)
-{
-	if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT) {
-		int e = errno;
-		log_err("remove %s: %s", path, strerror(e));
-		return -e;
-	}
-	if (access(path, F_OK) == 0) {
-		log_err("remove %s: still present", path);
-		return -ENOTEMPTY;
-	}
-	return 0;
-}
-
 int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 		      const char *pidfile, const char *comm, void (*each)(const char *path))
 {
@@ -287,7 +428,7 @@ int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 		log_info("cleanup: removing %s (%s group %d)", path, comm, (int)pgid);
 		if (each)
 			each(path);
-		if (proc_tree_remove(path) == 0)
+		if (fs_tree_remove(path) == 0)
 			removed++;
 	}
 	closedir(d);

@@ -3,16 +3,55 @@
  * testbed blocks SIGINT/SIGTERM/SIGHUP/SIGCHLD first (proc_signals_block), so
  * that an interrupt can never land between a setup step and the record of
  * its undo; it then waits for them synchronously (proc_wait_any) and tears
- * everything down before it exits.  Children unblock them (netns_spawn).
+ * everything down before it exits.  Children unblock them (proc_spawn,
+ * netns_spawn).
  */
 #ifndef TFOLAB_OS_PROC_H
 #define TFOLAB_OS_PROC_H
 
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 void proc_signals_block(void);
+
+#define PROC_SPAWN_MAX_FDS 8
+
+/* A descriptor of ours (@src) that the child gets as @dst (>= 3). */
+struct proc_fd_map {
+	int src;
+	int dst;
+};
+
+struct proc_spawn_opts {
+	const char *path;        /* the program, run as is (no PATH search) */
+	char *const *argv;       /* its arguments, argv[0] included, NULL-terminated */
+	char *const *envp;       /* its environment; NULL: ours */
+	char *const *env_set;    /* "K=V" entries that replace or add to it; may be NULL */
+	int log_fd;              /* its stderr and stdout; -1: /dev/null (0 is stdin!) */
+	bool stdout_null;        /* stdout to /dev/null all the same */
+	const struct proc_fd_map *fds;   /* more descriptors, at most PROC_SPAWN_MAX_FDS */
+	size_t nfds;
+	bool new_group;          /* its own process group, pgid = pid */
+};
+
+/*
+ * proc_spawn - fork and exec @o->path as @o's fields say.  The child has
+ * stdin on /dev/null, stdout and stderr as @o->log_fd says, the @o->fds
+ * and no other descriptor; every signal at its default disposition and
+ * unblocked; PR_SET_PDEATHSIG(SIGKILL), so it never outlives tfolab; our
+ * cwd and network namespace.  Everything is built before fork: the child
+ * allocates nothing.
+ *
+ * Returns the pid only once the exec succeeded.  When it failed (a missing
+ * program, say), or a step before it, the child tells us over a
+ * close-on-exec pipe and exits 127; we reap it, log "spawn PATH: STEP:
+ * ERROR" once and return the negative errno.  Other errors: a negative
+ * errno, logged (-EINVAL for bad @o).  The caller reaps a returned child.
+ */
+pid_t proc_spawn(const struct proc_spawn_opts *o);
 
 /*
  * proc_interrupted - non-blocking: the pending SIGINT/SIGTERM/SIGHUP number
@@ -84,11 +123,5 @@ int proc_dirs_cleanup(const char *dir, const char *prefix, const char *kind,
 
 /* proc_sleep_ms - sleep @ms milliseconds (interrupted sleeps resume). */
 void proc_sleep_ms(int ms);
-
-/*
- * proc_tree_remove - remove @path and everything below it, never following
- * a symlink.  0 (also when it did not exist), or a negative errno (logged).
- */
-int proc_tree_remove(const char *path);
 
 #endif

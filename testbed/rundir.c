@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "os/proc.h"
+#include "os/fs.h"
 
 int rundir_create(const char *prefix, char *out, size_t len)
 {
@@ -30,7 +30,7 @@ int rundir_create(const char *prefix, char *out, size_t len)
 
 int rundir_remove(const char *path)
 {
-	return proc_tree_remove(path);
+	return fs_tree_remove(path);
 }
 
 int rundir_lock(const char *path)

@@ -13,6 +13,7 @@
 
 #include "common/clock.h"
 #include "common/log.h"
+#include "os/fs.h"
 #include "os/proc.h"
 #include "tls/cert.h"
 #include "bodies/body.h"
@@ -27,7 +28,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -184,7 +184,7 @@ struct origin *origin_new(const struct page *pg, const struct origin_opts *o)
 	}
 	return or;
 fail:
-	proc_tree_remove(or->rundir);
+	fs_tree_remove(or->rundir);
 fail_nodir:
 	free(or->ca_file);
 	free(or->addrs);
@@ -226,20 +226,10 @@ static void log_tail(const struct origin *or, const char *file)
 {
 	char path[PATH_MAX], buf[2048];
 	snprintf(path, sizeof(path), "%s/%s", or->rundir, file);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fs_file_tail(path, buf, sizeof(buf)) <= 0)
 		return;
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t start = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *save, *line = strtok_r(buf, "\n", &save);
-	if (start > 0 && line)  /* first line is cut */
-		line = strtok_r(NULL, "\n", &save);
-	for (; line; line = strtok_r(NULL, "\n", &save))
+	char *save;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		log_err("origin: %s: %s", file, line);
 }
 
@@ -401,6 +391,9 @@ out:
 	return ok;
 }
 
+/* nginx in its own process group, so that origin_free reaches the workers;
+ * stdout to /dev/null, stderr (early errors, before its error log) in
+ * RUN/stderr.log. */
 static int nginx_spawn(struct origin *or)
 {
 	char conf[PATH_MAX], elog[PATH_MAX], prefix[PATH_MAX], slog[PATH_MAX];
@@ -411,47 +404,19 @@ static int nginx_spawn(struct origin *or)
 	char *argv[] = {(char *)or->o.nginx, "-p", prefix, "-c", conf, "-e", elog, NULL};
 
 	int logfd = open(slog, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	int nullfd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (logfd < 0 || nullfd < 0) {
+	if (logfd < 0) {
 		int rc = -errno;
-		log_err("origin: %s: open: %s", logfd < 0 ? slog : "/dev/null",
-			strerror(errno));
-		if (logfd >= 0)
-			close(logfd);
+		log_err("origin: %s: open: %s", slog, strerror(errno));
 		return rc;
 	}
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Child: async-signal-safe calls only.  Its own process group
-		 * lets origin_free reach the workers; the death signal stops
-		 * nginx outliving the thread that started it. */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-		for (int s = 1; s < NSIG; s++)
-			sigaction(s, &dfl, NULL);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(nullfd, 0) < 0 || dup2(nullfd, 1) < 0 || dup2(logfd, 2) < 0)
-			_exit(127);
-		/* Inherited descriptors (TUN devices, netlink sockets) must not
-		 * be kept alive by nginx. */
-		close_range(3, ~0u, 0);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	int err = errno;
+	struct proc_spawn_opts so = {
+		.path = argv[0], .argv = argv, .log_fd = logfd, .stdout_null = true,
+		.new_group = true,
+	};
+	pid_t pid = proc_spawn(&so);
 	close(logfd);
-	close(nullfd);
-	if (pid < 0) {
-		log_err("origin: fork: %s", strerror(err));
-		return -err;
-	}
-	setpgid(pid, pid);
+	if (pid < 0)
+		return pid;
 	or->pid = pid;
 	or->reaped = 0;
 	return 0;
@@ -576,7 +541,7 @@ void origin_free(struct origin *or)
 	if (!or)
 		return;
 	nginx_stop(or);
-	proc_tree_remove(or->rundir);
+	fs_tree_remove(or->rundir);
 	free(or->ca_file);
 	free(or->addrs);
 	free(or->size);
