@@ -9,6 +9,7 @@
 #include "browser/cdp.h"
 #include "browser/chromium.h"
 #include "browser/netlog.h"
+#include "browser/settle.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "workloads/origin.h"
@@ -51,12 +52,12 @@ char *browser_resolver_rules(const struct page *pg, const struct in_addr *host_a
 	return s;
 }
 
+#define DEFAULT_OVERALL_NS 300000000000ULL
+#define DEFAULT_GRACE_NS 5000000000ULL
+
 struct pump {
 	struct netlog *log;
-	const struct page *pg;
-	uint16_t port;
-	uint64_t grace_ns;
-	int64_t load_fired;     /* CLOCK_MONOTONIC of Page.loadEventFired, or -1 */
+	struct settle st;       /* when the load is over (browser/settle.h) */
 	const char *session;
 };
 
@@ -65,9 +66,8 @@ static int on_event(json_t *ev, void *arg)
 	struct pump *p = arg;
 	const char *m = json_string_value(json_object_get(ev, "method"));
 	const char *sid = json_string_value(json_object_get(ev, "sessionId"));
-	if (m && !strcmp(m, "Page.loadEventFired") && sid && !strcmp(sid, p->session) &&
-	    p->load_fired < 0)
-		p->load_fired = clock_mono_ns();
+	if (m && !strcmp(m, "Page.loadEventFired") && sid && !strcmp(sid, p->session))
+		settle_load_event(&p->st, clock_mono_ns());
 	if (m && (!strcmp(m, "Inspector.detached") || !strcmp(m, "Inspector.targetCrashed") ||
 		  !strcmp(m, "Target.targetCrashed"))) {
 		log_err("chromium: %s", strcmp(m, "Inspector.detached") ? "the page crashed"
@@ -77,21 +77,23 @@ static int on_event(json_t *ev, void *arg)
 	return netlog_event(p->log, ev);
 }
 
-/* Events until @done(p) holds or @deadline_ns passes.  While every
- * request is answered, the wait for resources not yet requested ends with
- * the grace after the load event: then done() holds by itself. */
-static int pump_until(struct cdp *c, struct pump *p, int64_t deadline_ns,
-		      int (*done)(const struct pump *, int64_t now_ns))
+/* Events until the load event (@settled false) or until the load is over
+ * (@settled true; settle_check decides, this only reads the clock and the
+ * pipe).  0, -ETIMEDOUT when the bound passed first, or what the pipe or
+ * an event returned. */
+static int pump_until(struct cdp *c, struct pump *p, bool settled)
 {
-	while (!done(p, clock_mono_ns())) {
+	for (;;) {
+		int64_t wake;
+		enum settle_state st = settle_check(&p->st, p->log, clock_mono_ns(), &wake);
+		if (st == SETTLE_TIMEDOUT)
+			return -ETIMEDOUT;
+		if (st == SETTLE_DONE || (!settled && p->st.load_ns >= 0))
+			return 0;
 		json_t *m;
-		int64_t until = deadline_ns;
-		if (p->load_fired >= 0 && !netlog_pending(p->log) &&
-		    p->load_fired + (int64_t)p->grace_ns < until)
-			until = p->load_fired + (int64_t)p->grace_ns;
-		int rc = cdp_next(c, until, &m);
-		if (rc == -ETIMEDOUT && until < deadline_ns)
-			continue;   /* the grace is over: done() says so */
+		int rc = cdp_next(c, wake, &m);
+		if (rc == -ETIMEDOUT)
+			continue;   /* the grace or the bound is over: settle_check says which */
 		if (rc < 0)
 			return rc;
 		rc = json_object_get(m, "id") ? 0 : on_event(m, p);
@@ -99,28 +101,6 @@ static int pump_until(struct cdp *c, struct pump *p, int64_t deadline_ns,
 		if (rc < 0)
 			return rc;
 	}
-	return 0;
-}
-
-static int load_fired(const struct pump *p, int64_t now_ns)
-{
-	(void)now_ns;
-	return p->load_fired >= 0;
-}
-
-/* Every request answered, and every resource requested or its grace over. */
-static int settled(const struct pump *p, int64_t now_ns)
-{
-	if (netlog_pending(p->log))
-		return 0;
-	if (now_ns - p->load_fired >= (int64_t)p->grace_ns)
-		return 1;
-	char url[NETLOG_URL_MAX];
-	for (size_t i = 0; i < p->pg->n; i++)
-		if (netlog_url(p->pg, i, p->port, url, sizeof(url)) == 0 &&
-		    netlog_find(p->log, url, 0) < 0)
-			return 0;
-	return 1;
 }
 
 /* Sets up the page: the Network and Page events on, the cache off. */
@@ -158,30 +138,16 @@ static int nav_timing(struct cdp *c, struct pump *p, int64_t deadline_ns, double
 	return rc;
 }
 
-/* The browser's clock at navigation start: the root's request left at
- * requestStart ms after it, and at base + send ms in the browser's clock. */
-static int nav_start(const struct netlog *l, const struct page *pg, uint16_t port,
-		     double req_ms, double *t0_s)
-{
-	char url[NETLOG_URL_MAX];
-	long k = netlog_url(pg, 0, port, url, sizeof(url)) == 0 ? netlog_find(l, url, 0) : -1;
-	if (k < 0 || l->req[k].base_s < 0 || l->req[k].send_ms < 0)
-		return -EBADMSG;
-	*t0_s = l->req[k].base_s + l->req[k].send_ms / 1000 - req_ms / 1000;
-	return 0;
-}
-
 /* The load itself, once the browser is up: navigate, wait, collect. */
-static int navigate(struct chromium *b, struct pump *p, const struct browser_opts *o,
-		    struct fetch_result *r)
+static int navigate(struct chromium *b, struct pump *p, struct fetch_result *r)
 {
 	struct cdp *c = chromium_cdp(b);
-	int64_t deadline = clock_mono_ns() + (int64_t)(o->overall_ns ? o->overall_ns : 300000000000ULL);
+	int64_t deadline = p->st.deadline_ns;
 	char url[NETLOG_URL_MAX];
 	json_t *res = NULL;
-	double req_ms = 0, load_ms = 0, t0_s = 0;
+	double req_ms = 0, load_ms = 0;
 	int rc = page_setup(c, p, deadline);
-	if (rc == 0 && (rc = netlog_url(p->pg, 0, p->port, url, sizeof(url))) == 0)
+	if (rc == 0 && (rc = netlog_url(p->st.pg, 0, p->st.port, url, sizeof(url))) == 0)
 		rc = cdp_call(c, p->session, "Page.navigate", json_pack("{s:s}", "url", url),
 			      deadline, on_event, p, &res);
 	const char *err = json_string_value(json_object_get(res, "errorText"));
@@ -191,39 +157,19 @@ static int navigate(struct chromium *b, struct pump *p, const struct browser_opt
 	}
 	json_decref(res);
 	if (rc == 0)
-		rc = pump_until(c, p, deadline, load_fired);
+		rc = pump_until(c, p, false);
 	if (rc == 0)
 		rc = nav_timing(c, p, deadline, &req_ms, &load_ms);
 	if (rc == 0)
-		rc = pump_until(c, p, deadline, settled);
-	if (rc == 0 && nav_start(p->log, p->pg, p->port, req_ms, &t0_s) < 0) {
-		snprintf(r->error, sizeof(r->error), "chromium: no timing for the root %.150s", url);
-		rc = -EBADMSG;
-	}
-	const char *waiting = netlog_first_pending(p->log);
+		rc = pump_until(c, p, true);
+	if (rc == 0)
+		return settle_finish(&p->st, p->log, req_ms, load_ms, r);
 	if (rc == -ETIMEDOUT && !r->error[0])
-		snprintf(r->error, sizeof(r->error), "chromium: %s in %.0f s (killed); %zu of %zu "
-			 "requests unanswered, first: %.100s",
-			 p->load_fired < 0 ? "no load event" : "requests still open",
-			 (o->overall_ns ? o->overall_ns : 300000000000ULL) / 1e9,
-			 netlog_pending(p->log), p->log->n, waiting ? waiting : "none");
-	if (rc < 0 && !r->error[0])
+		settle_timeout(&p->st, p->log, r);
+	if (!r->error[0])
 		snprintf(r->error, sizeof(r->error), "chromium: %s",
 			 rc == -EPIPE ? "the browser died" : strerror(-rc));
-	if (rc < 0)
-		return rc;
-	struct netlog_fill f;
-	if ((rc = netlog_to_fetch(p->log, p->pg, p->port, t0_s, r, &f)) < 0)
-		return rc;
-	r->plt_ns = (int64_t)(load_ms * 1e6);
-	r->load_event_ns = r->plt_ns;
-	r->extra_requests = f.extra;
-	if (f.missed || f.bad) {
-		snprintf(r->error, sizeof(r->error), "chromium: %zu of %zu resources never requested, "
-			 "%zu failed or wrong; first: %.120s", f.missed, p->pg->n, f.bad, f.why);
-		return -EBADMSG;
-	}
-	return 0;
+	return rc;
 }
 
 int browser_load(const struct page *pg, const struct in_addr *host_addr,
@@ -245,10 +191,11 @@ int browser_load(const struct page *pg, const struct in_addr *host_addr,
 	}
 	struct netlog log;
 	if ((rc = netlog_init(&log, chromium_session(b))) == 0) {
-		struct pump p = { .log = &log, .pg = pg, .port = o->port, .load_fired = -1,
-				  .grace_ns = o->grace_ns ? o->grace_ns : 5000000000ULL,
-				  .session = chromium_session(b) };
-		rc = navigate(b, &p, o, r);
+		struct pump p = { .log = &log, .session = chromium_session(b) };
+		settle_init(&p.st, pg, o->port, clock_mono_ns(),
+			    o->overall_ns ? o->overall_ns : DEFAULT_OVERALL_NS,
+			    o->grace_ns ? o->grace_ns : DEFAULT_GRACE_NS);
+		rc = navigate(b, &p, r);
 		if (rc == -EPIPE) {
 			char tail[160];
 			chromium_stderr_tail(b, tail, sizeof(tail));

@@ -22,6 +22,7 @@
 #include "cli/prologue/prologue.h"
 #include "common/log.h"
 #include "common/units.h"
+#include "common/vocab.h"
 #include "emulator/backend.h"
 #include "os/proc.h"
 #include "results/har.h"
@@ -341,7 +342,7 @@ static int load_parse(int argc, char **argv, struct load_args *a)
 		case OPT_BROWSER:
 			if ((rc = fetcher_parse(optarg)) < 0) {
 				fprintf(stderr, "tfolab load: --browser: \"%s\" is not a fetcher "
-					"(use builtin or chromium)\n", optarg);
+					"(use " FETCHER_FORM ")\n", optarg);
 				return 2;
 			}
 			a->browser = rc == FETCHER_CHROMIUM;

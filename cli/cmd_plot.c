@@ -15,6 +15,7 @@
 #include "results/store.h"
 #include "results/table.h"
 #include "common/units.h"
+#include "common/vocab.h"
 
 static void usage(FILE *f)
 {
@@ -32,8 +33,7 @@ static void usage(FILE *f)
 		"  --format LIST   png, svg or png,svg (default png,svg)\n"
 		"  --page NAME     the page of the waterfall (default: the first measured)\n"
 		"  --tls MODE      the waterfall's TLS mode: " TLS_MODE_FORM "\n"
-		"  --fetcher NAME  the waterfall's fetcher: builtin or chromium (default: the\n"
-		"                  first measured)\n"
+		"  --fetcher NAME  the waterfall's fetcher: " FETCHER_FORM "\n"
 		"                  (default: the first measured)\n"
 		"  --seed N        seed of the bootstrap confidence intervals (default %d)\n"
 		"  -h, --help      this text\n\n"
@@ -135,7 +135,7 @@ int cmd_plot(int argc, char **argv)
 		case 'F':
 			if ((o.waterfall_fetcher = fetcher_parse(optarg)) < 0) {
 				fprintf(stderr, "tfolab plot: --fetcher: \"%s\" is not a fetcher (use "
-					"builtin or chromium)\n", optarg);
+					FETCHER_FORM ")\n", optarg);
 				return 2;
 			}
 			break;

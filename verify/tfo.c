@@ -166,6 +166,22 @@ int tfo_mode_read(int *mode)
 
 #define FAIL(...) do { snprintf(reason, len, __VA_ARGS__); return false; } while (0)
 
+/* With the client's TFO off, no TFO counter may rise on either side: the
+ * check both verdicts share.  True, or false with @reason saying which. */
+static bool counters_off(const struct tfo_check *c, char *reason, size_t len)
+{
+	const struct tfo_counters *cl = c->client, *sv = c->server;
+	if (cl->active || cl->active_fail)
+		FAIL("tcp_fastopen=%d (client off) but TCPFastOpenActive "
+		     "rose by %" PRIu64 " and ActiveFail by %" PRIu64,
+		     c->mode, cl->active, cl->active_fail);
+	if (sv && (sv->passive || sv->passive_fail))
+		FAIL("tcp_fastopen=%d (client off) but the server's "
+		     "TCPFastOpenPassive rose by %" PRIu64 " and PassiveFail by %" PRIu64,
+		     c->mode, sv->passive, sv->passive_fail);
+	return true;
+}
+
 /* The verdict when the link dropped packets: unacked SYN data is a
  * fallback, valid while the kernel's counters tell the same story. */
 static bool verdict_with_drops(struct tfo_check *c, size_t acked, char *reason, size_t len)
@@ -215,9 +231,8 @@ static bool verdict_by_counters(struct tfo_check *c, char *reason, size_t len)
 		     " for %" PRIu64 " connections (TcpActiveOpens)", cl->active, cl->active_fail,
 		     opens);
 	if (!client_on) {
-		if (cl->active || cl->active_fail || (sv && (sv->passive || sv->passive_fail)))
-			FAIL("tcp_fastopen=%d (client off) but TCPFastOpenActive rose by %" PRIu64
-			     ", ActiveFail by %" PRIu64, c->mode, cl->active, cl->active_fail);
+		if (!counters_off(c, reason, len))
+			return false;
 		snprintf(reason, len, "ok: tcp_fastopen=%d, %" PRIu64 " connections "
 			 "(TcpActiveOpens), none with SYN data", c->mode, opens);
 		return true;
@@ -264,14 +279,8 @@ bool tfo_verdict(struct tfo_check *c, char *reason, size_t len)
 			FAIL("tcp_fastopen=%d (client off) but %zu of %zu "
 			     "connections had SYN data acked", c->mode, acked,
 			     c->new_conns);
-		if (cl->active || cl->active_fail)
-			FAIL("tcp_fastopen=%d (client off) but TCPFastOpenActive "
-			     "rose by %" PRIu64 " and ActiveFail by %" PRIu64,
-			     c->mode, cl->active, cl->active_fail);
-		if (sv && (sv->passive || sv->passive_fail))
-			FAIL("tcp_fastopen=%d (client off) but the server's "
-			     "TCPFastOpenPassive rose by %" PRIu64, c->mode,
-			     sv->passive);
+		if (!counters_off(c, reason, len))
+			return false;
 		snprintf(reason, len, "ok: tcp_fastopen=%d, %zu connections, "
 			 "none with SYN data", c->mode, c->new_conns);
 		return true;

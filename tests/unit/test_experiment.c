@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "common/units.h"
+#include "common/vocab.h"
 #include "emulator/preset.h"
 #include "run/experiment.h"
 #include "verify/stall.h"
@@ -829,7 +830,7 @@ static void test_fetcher(void **state)
 	rc = experiment_set(e, "fetcher=chrome");
 	err = capture_end();
 	assert_int_equal(rc, -EINVAL);
-	assert_error(err, "--set fetcher: \"chrome\" is not a fetcher (use builtin or chromium)");
+	assert_error(err, "--set fetcher: \"chrome\" is not a fetcher (use " FETCHER_FORM ")");
 	/* builtin over TLS is fine. */
 	assert_int_equal(experiment_set(e, "fetcher=builtin"), 0);
 	assert_int_equal(experiment_matrix(e, &c, &n), 0);
@@ -848,10 +849,10 @@ static void test_fetcher(void **state)
 	experiment_free(e);
 
 	expect_one("pages = a\nfetcher = x\n",
-		   "t.conf:2: fetcher: \"x\" is not a fetcher (use builtin or chromium)");
+		   "t.conf:2: fetcher: \"x\" is not a fetcher (use " FETCHER_FORM ")");
 	expect_one("pages = a\nfetcher = chromium, chromium\n",
 		   "t.conf:2: fetcher: \"chromium\" is listed twice (list each value once)");
-	expect_one("pages = a\nfetcher =\n", "t.conf:2: fetcher: no value (use builtin or chromium)");
+	expect_one("pages = a\nfetcher =\n", "t.conf:2: fetcher: no value (use " FETCHER_FORM ")");
 }
 
 int main(void)

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "browser/netlog.h"
+#include "tests/unit/netlog_feed.h"
 
 static const char page_text[] = /* hosts a.test, b.test: the browser asks for a.test.test */
 	"name t\n"
@@ -23,40 +24,6 @@ static struct page *page(void)
 	struct page *pg = NULL;
 	assert_int_equal(page_parse_buf("t.page", page_text, strlen(page_text), &pg), 0);
 	return pg;
-}
-
-static void feed(struct netlog *l, const char *fmt, ...)
-{
-	char buf[2048];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	json_error_t e;
-	json_t *ev = json_loads(buf, 0, &e);
-	assert_non_null(ev);
-	assert_int_equal(netlog_event(l, ev), 0);
-	json_decref(ev);
-}
-
-/* One request from requestWillBeSent to loadingFinished.  Times: base
- * (requestTime) s, connect start/end, send and head in ms after it. */
-static void request(struct netlog *l, const char *id, const char *url, double queued, double base,
-		    double conn0, double conn1, double send, double head, double done, int conn_id,
-		    int status, int decoded)
-{
-	feed(l, "{\"method\":\"Network.requestWillBeSent\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"%s\",\"request\":{\"url\":\"%s\"},\"timestamp\":%.6f}}", id, url, queued);
-	feed(l, "{\"method\":\"Network.responseReceived\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"%s\",\"response\":{\"status\":%d,\"connectionId\":%d,\"timing\":"
-	     "{\"requestTime\":%.6f,\"connectStart\":%g,\"connectEnd\":%g,\"sendStart\":%g,"
-	     "\"receiveHeadersStart\":%g,\"receiveHeadersEnd\":%g}}}}",
-	     id, status, conn_id, base, conn0, conn1, send, head, head + 0.1);
-	feed(l, "{\"method\":\"Network.dataReceived\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"%s\",\"dataLength\":%d,\"encodedDataLength\":0}}", id, decoded);
-	feed(l, "{\"method\":\"Network.loadingFinished\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"%s\",\"timestamp\":%.6f,\"encodedDataLength\":%d}}", id, done,
-	     decoded / 2 + 150);
 }
 
 static void whole_load(void **state)
@@ -135,8 +102,7 @@ static void pending_and_failed(void **state)
 	struct page *pg = page();
 	struct netlog l;
 	assert_int_equal(netlog_init(&l, "S"), 0);
-	feed(&l, "{\"method\":\"Network.requestWillBeSent\",\"sessionId\":\"S\",\"params\":"
-	     "{\"requestId\":\"R\",\"request\":{\"url\":\"http://a.test.test/index.html\"},\"timestamp\":5}}");
+	request_sent(&l, "R", "http://a.test.test/index.html", 5);
 	assert_int_equal(netlog_pending(&l), 1);
 	feed(&l, "{\"method\":\"Network.loadingFailed\",\"sessionId\":\"S\",\"params\":"
 	     "{\"requestId\":\"R\",\"timestamp\":6,\"errorText\":\"net::ERR_CONNECTION_RESET\"}}");

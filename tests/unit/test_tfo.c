@@ -100,6 +100,14 @@ static void expect(struct tfo_check *c, bool valid, const char *needle)
 		fail_msg("reason \"%s\" lacks \"%s\"", why, needle);
 }
 
+/* One counter rising by 1 alone makes the verdict false, saying @needle. */
+static void expect_rise(struct tfo_check *c, uint64_t *counter, const char *needle)
+{
+	*counter = 1;
+	expect(c, false, needle);
+	*counter = 0;
+}
+
 static void verdict_519(void **state)
 {
 	bool all[4] = { true, true, true, true };
@@ -184,10 +192,13 @@ static void verdict_off(void **state)
 	c.syn_data = one;
 	expect(&c, false, "1 of 3");
 	c.syn_data = none;
-	cl.active = 1;
-	expect(&c, false, "client off");
+	expect_rise(&c, &cl.active, "client off) but TCPFastOpenActive rose by 1 and ActiveFail by 0");
+	/* The server accepting SYN data the client never sent is as wrong. */
+	struct tfo_counters sv = { 0 };
+	c.server = &sv;
+	expect_rise(&c, &sv.passive_fail, "the server's TCPFastOpenPassive rose by 0 and "
+		    "PassiveFail by 1");
 	/* 2 = server only: still no client TFO. */
-	cl.active = 0;
 	c.mode = 2;
 	expect(&c, true, "ok");
 }
@@ -250,8 +261,13 @@ static void verdict_counters_only(void **state)
 	struct tfo_counters off = { .active_opens = 5 }, soff = { 0 };
 	struct tfo_check o = { .mode = 0, .client = &off, .server = &soff };
 	expect(&o, true, "5 connections (TcpActiveOpens), none with SYN data");
-	off.active = 1;
-	expect(&o, false, "client off");
+	/* The same check as with per-connection flags (verdict_off). */
+	expect_rise(&o, &off.active, "client off) but TCPFastOpenActive rose by 1");
+	expect_rise(&o, &off.active_fail, "client off) but TCPFastOpenActive rose by 0 and "
+		    "ActiveFail by 1");
+	expect_rise(&o, &soff.passive, "client off) but the server's TCPFastOpenPassive rose by 1");
+	expect_rise(&o, &soff.passive_fail, "the server's TCPFastOpenPassive rose by 0 and "
+		    "PassiveFail by 1");
 }
 
 int main(void)

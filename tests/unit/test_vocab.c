@@ -59,6 +59,11 @@ static void tls_modes_and_fetchers(void **state)
 	assert_int_equal(tls_mode_parse("1.4"), -EINVAL);
 	for (int f = 0; f < FETCHERS; f++)
 		assert_int_equal(fetcher_parse(fetcher_name((enum fetcher)f)), f);
+	/* The forms the refusals print name every value they accept. */
+	for (int m = 0; m < TLS_MODES; m++)
+		assert_non_null(strstr(TLS_MODE_FORM, tls_mode_name((enum tls_mode)m)));
+	for (int f = 0; f < FETCHERS; f++)
+		assert_non_null(strstr(FETCHER_FORM, fetcher_name((enum fetcher)f)));
 	assert_int_equal(fetcher_parse("builtin"), FETCHER_BUILTIN);
 	assert_int_equal(fetcher_parse("chromium"), FETCHER_CHROMIUM);
 	assert_string_equal(fetcher_title(FETCHER_CHROMIUM), "Chromium");
