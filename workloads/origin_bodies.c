@@ -114,7 +114,7 @@ int origin_spec_make(const struct page *pg, size_t i, const struct origin_opts *
 			return -ENOMEM;
 		}
 		m->kind = (enum markup_kind)kind[j];
-		m->via = (enum markup_via)page_res_via(c);
+		m->via = page_res_via(c);
 		m->offset = m->via == MARKUP_VIA_END ? MARKUP_AT_END : (uint64_t)c->ref_offset;
 		m->slot = slot[j];
 		/* Slots go where CSS applies: the root, and an HTML body that

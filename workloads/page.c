@@ -192,9 +192,9 @@ uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off)
 	return (decoded_off * r->wire_bytes + r->body_bytes - 1) / r->body_bytes;
 }
 
-int page_res_kind(const struct page *pg, size_t i)
+enum markup_kind page_res_kind(const struct page *pg, size_t i)
 {
-	int k = markup_kind_of_ctype(pg->res[i].ctype);
+	enum markup_kind k = markup_kind_of_ctype(pg->res[i].ctype);
 	if (k != MARKUP_OTHER)
 		return k;
 	for (size_t j = 0; j < pg->n; j++)
@@ -212,7 +212,7 @@ void page_res_kinds(const struct page *pg, int *kind)
 			kind[pg->res[j].parent] = MARKUP_JS;
 }
 
-int page_res_via(const struct page_res *r)
+enum markup_via page_res_via(const struct page_res *r)
 {
 	if (r->ref_offset < 0 || (r->via && strcmp(r->via, "unknown") == 0))
 		return MARKUP_VIA_END;

@@ -26,6 +26,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bodies/markup.h"
+
 #define PAGE_MAX_BODY (1ull << 30)   /* 1 GiB */
 #define PAGE_MAX_REQ (1u << 20)      /* request bytes: 1 MiB */
 #define PAGE_MAX_GROUP 1000000       /* conn, group and wait values */
@@ -162,9 +164,9 @@ uint64_t page_wire_offset(const struct page_res *r, uint64_t decoded_off);
  *     markup_via): the end block for "unknown" and for ref_offset -1,
  *     else by via (NULL: html, a tag at ref_offset).
  */
-int page_res_kind(const struct page *pg, size_t i);
+enum markup_kind page_res_kind(const struct page *pg, size_t i);
 void page_res_kinds(const struct page *pg, int *kind);
-int page_res_via(const struct page_res *r);
+enum markup_via page_res_via(const struct page_res *r);
 
 /*
  * Makes every resource go out at its decoded size, unencoded (the

@@ -33,10 +33,22 @@ struct plan {
 	int *res;
 };
 
+/* When a resource may be requested, besides its group waits (sched.h). */
+enum rel {
+	REL_NONE,       /* no parent: at once */
+	REL_OFFSET,     /* the parent has delivered ref_offset */
+	REL_DONE,       /* the parent completed */
+	REL_INLINE,     /* an inline script of the HTML parent at ref_offset ran */
+	REL_END,        /* the HTML parent's end script ran */
+	REL_SCRIPT,     /* the script parent ran */
+};
+
 struct sched {
 	const struct page *pg;
 	struct sched_opts o;
 	int *kind;              /* per resource: page_res_kind */
+	enum rel *rule;         /* per resource: its release rule */
+	bool *blocks;           /* per resource: blocks its document's scripts */
 	struct rstate *r;
 	int *plan_of;           /* per resource: plan index, or -1 */
 	struct plan *plans;
@@ -70,13 +82,12 @@ static bool group_ok(const struct page *pg, const struct rstate *r, int g,
 /*
  * Has the parser of HTML document d got past every stylesheet and every
  * synchronous script referenced before position (off, before): offset <
- * off, or offset == off and index < before?  A parser-inserted script
- * runs only once the stylesheets before it have loaded and the scripts
- * before it have run (HTML: "a style sheet that is blocking scripts", and
- * scripts run in document order); an earlier script has run once it is
- * done and the same holds before it, so "done" of each suffices.  Those
- * are the tags a browser parses (origin_bodies.c): via html (or none) at
- * an offset, of kind css or js.
+ * off, or offset == off and index < before (markup places equal offsets
+ * in page order)?  A parser-inserted script runs only once the
+ * stylesheets before it have loaded and the scripts before it have run
+ * (HTML: "a style sheet that is blocking scripts", and scripts run in
+ * document order); an earlier script has run once it is done and the
+ * same holds before it, so "done" of each suffices.
  */
 static bool doc_clear(const struct sched *s, const struct rstate *r, int d,
 		      int64_t off, size_t before)
@@ -84,8 +95,7 @@ static bool doc_clear(const struct sched *s, const struct rstate *r, int d,
 	const struct page *pg = s->pg;
 	for (size_t j = 0; j < pg->n; j++) {
 		const struct page_res *y = &pg->res[j];
-		if (y->parent != d || r[j].done || page_res_via(y) != MARKUP_VIA_HTML ||
-		    (s->kind[j] != MARKUP_CSS && s->kind[j] != MARKUP_JS))
+		if (!s->blocks[j] || y->parent != d || r[j].done)
 			continue;
 		if (y->ref_offset < off || (y->ref_offset == off && j < before))
 			return false;
@@ -93,53 +103,42 @@ static bool doc_clear(const struct sched *s, const struct rstate *r, int d,
 	return true;
 }
 
-/*
- * May via=js request i go out: has the script that requests it run?  A
- * script parent runs once complete, and, if the parser inserted it into
- * an HTML document (via html), once that document's parser is clear
- * before it (doc_clear); one inserted by another script runs as soon as
- * it is complete.  A child of an HTML parent is requested by an inline
- * script at its offset (an inline script's initiator is its document),
- * which runs once the document has arrived up to it and is clear before
- * it; at ref_offset -1 at the document's end.  Any other parent must be
- * complete.
- */
-static bool script_ran(const struct sched *s, const struct rstate *r, size_t i)
+/* Has parent p delivered the bytes that carry decoded offset off?
+ * ref_offset counts decoded bytes; body counts what the network
+ * delivered, the wire form. */
+static bool parsed_to(const struct sched *s, const struct rstate *r, int p, int64_t off)
 {
-	const struct page *pg = s->pg;
-	const struct page_res *x = &pg->res[i];
-	int p = x->parent;
-	const struct page_res *pr = &pg->res[p];
-	if (s->kind[p] == MARKUP_HTML) {
-		if (x->ref_offset < 0)
-			return r[p].done && doc_clear(s, r, p, INT64_MAX, 0);
-		/* ref_offset counts decoded bytes; body counts what the
-		 * network delivered, the wire form. */
-		return (r[p].done || r[p].body >= page_wire_offset(pr, (uint64_t)x->ref_offset)) &&
-		       doc_clear(s, r, p, x->ref_offset, i);
-	}
-	if (!r[p].done)
-		return false;
-	if (s->kind[p] == MARKUP_JS && pr->parent >= 0 && page_res_via(pr) == MARKUP_VIA_HTML &&
-	    s->kind[pr->parent] == MARKUP_HTML)
-		return doc_clear(s, r, pr->parent, pr->ref_offset, (size_t)p);
-	return true;
+	return r[p].done || r[p].body >= page_wire_offset(&s->pg->res[p], (uint64_t)off);
 }
 
 static bool deps_ok(const struct sched *s, const struct rstate *r, size_t i)
 {
 	const struct page *pg = s->pg;
 	const struct page_res *x = &pg->res[i];
-	if (x->parent >= 0 && x->via && !strcmp(x->via, "js")) {
-		if (!script_ran(s, r, i))
-			return false;
-	} else if (x->parent >= 0) {
-		const struct rstate *p = &r[x->parent];
-		if (!p->done &&
-		    (x->ref_offset < 0 || p->body < page_wire_offset(&pg->res[x->parent],
-								    (uint64_t)x->ref_offset)))
-			return false;
+	int p = x->parent;
+	bool ok = true;
+	switch (s->rule[i]) {
+	case REL_NONE:
+		break;
+	case REL_OFFSET:
+		ok = parsed_to(s, r, p, x->ref_offset);
+		break;
+	case REL_DONE:
+		ok = r[p].done;
+		break;
+	case REL_INLINE:
+		ok = parsed_to(s, r, p, x->ref_offset) && doc_clear(s, r, p, x->ref_offset, i);
+		break;
+	case REL_END:
+		ok = r[p].done && doc_clear(s, r, p, INT64_MAX, 0);
+		break;
+	case REL_SCRIPT:
+		ok = r[p].done && (!s->blocks[p] || doc_clear(s, r, pg->res[p].parent,
+							       pg->res[p].ref_offset, (size_t)p));
+		break;
 	}
+	if (!ok)
+		return false;
 	if (x->wait_head_group >= 0 &&
 	    !group_ok(pg, r, x->wait_head_group, false))
 		return false;
@@ -147,6 +146,38 @@ static bool deps_ok(const struct sched *s, const struct rstate *r, size_t i)
 	    !group_ok(pg, r, x->wait_done_group, true))
 		return false;
 	return true;
+}
+
+/*
+ * The release rule of every resource, and which ones block an HTML
+ * parser's scripts, as a browser treats the page (sched.h; the same
+ * reading as the bodies a real browser parses, workloads/origin_bodies.c):
+ * a stylesheet or a <script src> the parser meets in an HTML document
+ * (via html at an offset) blocks the scripts after it.
+ */
+static void rules_of(struct sched *s)
+{
+	const struct page *pg = s->pg;
+	page_res_kinds(pg, s->kind);
+	for (size_t i = 0; i < pg->n; i++) {
+		const struct page_res *x = &pg->res[i];
+		int via = page_res_via(x), pk = x->parent >= 0 ? s->kind[x->parent] : -1;
+		enum rel rule = REL_OFFSET;
+		if (x->parent < 0)
+			rule = REL_NONE;
+		else if (pk == MARKUP_JS && via == MARKUP_VIA_JS)
+			rule = REL_SCRIPT;      /* a script's URLs: when it runs */
+		else if (pk == MARKUP_HTML && via == MARKUP_VIA_END)
+			rule = REL_END;         /* the end script */
+		else if (pk == MARKUP_HTML && (via == MARKUP_VIA_JS ||
+					       (via == MARKUP_VIA_HTML && s->kind[i] == MARKUP_OTHER)))
+			rule = REL_INLINE;      /* an inline script at the offset */
+		else if (x->ref_offset < 0 || via == MARKUP_VIA_JS)
+			rule = REL_DONE;
+		s->rule[i] = rule;
+		s->blocks[i] = pk == MARKUP_HTML && via == MARKUP_VIA_HTML &&
+			       (s->kind[i] == MARKUP_CSS || s->kind[i] == MARKUP_JS);
+	}
 }
 
 /*
@@ -181,8 +212,8 @@ static int check_reachable(struct sched *s)
 	for (size_t i = 0; i < pg->n; i++)
 		if (!r[i].done) {
 			log_err("%s:%d: resource %s can never be requested "
-				"(its parent, group waits or connection plan "
-				"wait on itself)", page_file(pg),
+				"(its parent, group waits, connection plan or "
+				"script order wait on itself)", page_file(pg),
 				pg->res[i].line, pg->res[i].id);
 			rc = -EINVAL;
 			break;
@@ -288,11 +319,14 @@ int sched_new(const struct page *pg, const struct sched_opts *o,
 	s->c = calloc(pg->n, sizeof(*s->c));
 	s->order = calloc(pg->n, sizeof(int));
 	s->kind = calloc(pg->n, sizeof(int));
-	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order || !s->kind) {
+	s->rule = calloc(pg->n, sizeof(*s->rule));
+	s->blocks = calloc(pg->n, sizeof(bool));
+	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order || !s->kind ||
+	    !s->rule || !s->blocks) {
 		rc = -ENOMEM;
 		goto error;
 	}
-	page_res_kinds(pg, s->kind);
+	rules_of(s);
 	for (size_t i = 0; i < pg->n; i++) {
 		s->r[i].ready_ns = -1;
 		s->r[i].conn = -1;
@@ -318,6 +352,8 @@ void sched_free(struct sched *s)
 	free(s->c);
 	free(s->order);
 	free(s->kind);
+	free(s->rule);
+	free(s->blocks);
 	free(s);
 }
 

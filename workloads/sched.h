@@ -2,25 +2,28 @@
  * The browser model: which request goes out when, and on which connection.
  *
  * A resource becomes ready when every condition of workloads/page.h holds:
- * its parent has delivered ref_offset body bytes (or completed, for
- * ref_offset -1); every request of wait_head_group has received its first
- * PAGE_HEAD_BYTES response bytes (head included) or completed; every
- * request of wait_done_group completed.  A resource without a parent or
- * waits is ready at once.
+ * its parent allows it (below); every request of wait_head_group has
+ * received its first PAGE_HEAD_BYTES response bytes (head included) or
+ * completed; every request of wait_done_group completed.  A resource
+ * without a parent or waits is ready at once.
  *
- * A via "js" request comes when the script that makes it runs, as in a
- * browser (HTML's script execution rules):
- *   - its parent is a script (page_res_kind): once the script completed
- *     and, for a script the parser met in an HTML document (via html),
- *     once every stylesheet and synchronous script before it in that
- *     document completed: a parser-inserted script waits for the pending
- *     stylesheets and runs in document order;
- *   - its parent is HTML: an inline script at ref_offset makes it, once
- *     the document has delivered ref_offset bytes and every stylesheet and
- *     synchronous script before that offset completed (at ref_offset -1:
- *     the document complete, and all of them);
- *   - any other parent: once the parent completed.
- * Scripts that other scripts insert run as soon as they complete.
+ * What the parent allows follows how a browser treats the page
+ * (page_res_kind, page_res_via: the same reading as the bodies a real
+ * browser parses), with HTML's script rules:
+ *   - an HTML parent: a tag at ref_offset (via html, css) once the parent
+ *     has delivered ref_offset body bytes; a via "js" child, or an "other"
+ *     via html (a script fetch()es it), comes from an inline script at
+ *     ref_offset, which runs once the parent has delivered ref_offset and
+ *     every stylesheet and synchronous script before it completed; an end
+ *     block child (via "unknown", or ref_offset -1) comes from a script at
+ *     the document's end: the parent complete, and all of those;
+ *   - a script parent, via "js": once it ran: it completed and, if the parser met it
+ *     in an HTML document (via html at an offset), every stylesheet and
+ *     synchronous script before it there completed (a parser-inserted
+ *     script waits for the pending stylesheets and runs in document
+ *     order); a script that a script inserted runs once complete;
+ *   - otherwise: ref_offset bytes delivered; the parent complete for
+ *     ref_offset -1 or via "js".
  *
  * Ready requests go out in the order they became ready.  Without a plan,
  * each host has a pool of at most max_per_host connections (Chrome: 6): a
@@ -72,7 +75,8 @@ struct sched;
  * -EINVAL, logged with the page file and line, when the page cannot load:
  * a bad parent or host index, one planned connection used for two hosts,
  * or a resource that can never become ready (a dependency cycle, or a plan
- * order that waits on itself); -ENOMEM.  *out is set only on success.
+ * order or script order that waits on itself); -ENOMEM.  *out is set only
+ * on success.
  */
 int sched_new(const struct page *pg, const struct sched_opts *o,
 	      struct sched **out);

@@ -557,6 +557,106 @@ static void inline_script_runs_where_it_sits(void **state)
 	sched_free(s);
 }
 
+/* Equal offsets keep page order: a script waits for a stylesheet listed
+ * before it at its own offset, not for one listed after it. */
+static void equal_offsets_keep_page_order(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int before = add_as(root, 100, 200, "text/css", "html");
+	int js = add_as(root, 100, 200, "application/javascript", "html");
+	int after = add_as(root, 100, 200, "text/css", "html");
+	int img = add_as(js, 100, 10, "image/png", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	drain(s, MS);
+	done(s, js, 2 * MS);
+	assert_false(goes_out(s, img, 2 * MS));
+	done(s, before, 3 * MS);
+	assert_true(goes_out(s, img, 3 * MS));     /* after is still loading */
+	assert_int_equal(sched_ready_ns(s, after), (int64_t)MS);
+	sched_free(s);
+}
+
+/*
+ * The document is the script's own: a script in an iframe waits for the
+ * iframe's stylesheet, not the root's; and an "other" with children is a
+ * script, so its children wait for it to run.
+ */
+static void iframe_and_other_scripts(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int root_css = add_as(root, 100, 50, "text/css", "html");
+	int frame = add_as(root, 1000, 100, "text/html", "html");
+	int frame_css = add_as(frame, 100, 100, "text/css", "html");
+	int js = add_as(frame, 100, 200, "other", "html");
+	int img = add_as(js, 100, 10, "image/png", "js");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	done(s, root, MS);
+	drain(s, MS);
+	done(s, frame, 2 * MS);
+	drain(s, 2 * MS);
+	done(s, js, 3 * MS);
+	assert_false(goes_out(s, img, 3 * MS));    /* frame_css loads */
+	done(s, frame_css, 4 * MS);
+	assert_true(goes_out(s, img, 4 * MS));     /* root_css does not count */
+	assert_int_equal(sched_ready_ns(s, root_css), (int64_t)MS);
+	sched_free(s);
+}
+
+/* An "unknown" reference comes from the end script, which runs after the
+ * document and its scripts; an "other" via html is fetch()ed by an inline
+ * script at its offset. */
+static void end_block_and_inline_fetch(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int js = add_as(root, 100, 100, "application/javascript", "html");
+	int other = add_as(root, 100, 500, "other", "html");
+	int unknown = add_as(root, 100, -1, "image/gif", "unknown");
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	assert_int_equal(sched_on_bytes(s, root, 900, 600, MS), 0);
+	assert_false(goes_out(s, other, MS));      /* js before it loads */
+	done(s, js, 2 * MS);
+	assert_true(goes_out(s, other, 2 * MS));
+	assert_false(goes_out(s, unknown, 2 * MS)); /* the root loads */
+	done(s, root, 3 * MS);
+	assert_true(goes_out(s, unknown, 3 * MS));
+	sched_free(s);
+}
+
+/* Script order can make a planned page unloadable: a stylesheet planned
+ * (page order) after a request that waits for it, on one connection. */
+static void script_order_against_plan(void **state)
+{
+	page_reset();
+	int root = add_as(-1, 10000, -1, "text/html", NULL);
+	int js = add_as(root, 100, 200, "application/javascript", "html");
+	int img = add_as(js, 100, 10, "image/png", "js");
+	int css = add_as(root, 100, 100, "text/css", "html");   /* planned last */
+	res[root].conn = 0;
+	res[js].conn = 1;
+	res[img].conn = 1;
+	res[css].conn = 1;
+	struct sched *s = NULL;
+	struct sched_opts o = { .follow_plan = true };
+	assert_int_equal(sched_new(&pg, &o, &s), -EINVAL);
+	assert_null(s);
+	res[css].conn = 2;
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	sched_free(s);
+}
+
 /*
  * Plays a whole page with a synthetic link: each step every request in
  * flight gets up to 7000 more bytes (a 300-byte head, then the body).
@@ -697,6 +797,10 @@ int main(void)
 		cmocka_unit_test(scripts_run_in_document_order),
 		cmocka_unit_test(inserted_script_runs_when_complete),
 		cmocka_unit_test(inline_script_runs_where_it_sits),
+		cmocka_unit_test(equal_offsets_keep_page_order),
+		cmocka_unit_test(iframe_and_other_scripts),
+		cmocka_unit_test(end_block_and_inline_fetch),
+		cmocka_unit_test(script_order_against_plan),
 		cmocka_unit_test(builtin_pages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
