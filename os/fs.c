@@ -52,12 +52,14 @@ int fs_file_tail(const char *path, char *out, size_t len)
 	if (from > 0 && pread(fd, &before, 1, from - 1) != 1)
 		before = 0;
 	close(fd);
+	/* Trailing newlines first: a long last line's own newline is not
+	 * the end of a cut line before it. */
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
 	char *nl = before != '\n' ? memchr(out, '\n', (size_t)n) : NULL;
 	if (nl) {   /* the first line is cut */
 		n -= nl + 1 - out;
 		memmove(out, nl + 1, (size_t)n + 1);
 	}
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-		out[--n] = '\0';
 	return (int)n;
 }

@@ -85,9 +85,13 @@ child_exec(const struct proc_spawn_opts *o, char *const *envp, int errfd, pid_t 
 	for (size_t i = 0; i < o->nfds; i++)
 		if ((src[i] = fcntl(o->fds[i].src, F_DUPFD_CLOEXEC, low)) < 0)
 			child_fail(errfd, STEP_DUP);
+	/* Above @low too: opened on a free 0, 1 or 2, dup2 onto itself would
+	 * keep its close-on-exec flag and the child start without it. */
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul < 0)
 		child_fail(errfd, STEP_DEVNULL);
+	if ((nul = fcntl(nul, F_DUPFD_CLOEXEC, low)) < 0)
+		child_fail(errfd, STEP_DUP);
 	if (out < 0)
 		out = nul;
 	if (dup2(nul, 0) < 0 || dup2(o->stdout_null ? nul : out, 1) < 0 || dup2(out, 2) < 0)

@@ -113,6 +113,10 @@ static void tail_no_newline(void **state)
 	put(t->file, "x\n0123456789");
 	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 7);
 	assert_string_equal(out, "3456789");
+	/* The same with its newline: that newline cuts no line before it. */
+	put(t->file, "x\n0123456789\n");
+	assert_int_equal(fs_file_tail(t->file, out, sizeof(out)), 6);
+	assert_string_equal(out, "456789");
 }
 
 static void tail_missing(void **state)

@@ -146,6 +146,33 @@ static void spawn_log_fd(void **state)
 	}
 }
 
+/* Spawned while our stdin is closed, the child still gets /dev/null as
+ * its stdin (the descriptor open() returns is then 0). */
+static void spawn_without_stdin(void **state)
+{
+	(void)state;
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX], buf[64];
+	snprintf(path, sizeof(path), "%s/tfl-test-proc-XXXXXX", dir ? dir : "/tmp");
+	int fd = mkostemp(path, O_CLOEXEC);
+	assert_true(fd >= 0);
+	unlink(path);
+	int saved = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	assert_true(saved >= 0);
+	close(0);
+	struct proc_spawn_opts o = {.log_fd = fd};
+	pid_t pid = sh(&o, "if [ -e /proc/$$/fd/0 ]; then echo stdin; else echo none; fi");
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+	assert_true(pid > 0);
+	assert_int_equal(wait_code(pid), 0);
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "stdin\n");
+	close(fd);
+}
+
 /* With new_group the child leads a group of its own; without, it is in ours. */
 static void spawn_group(void **state)
 {
@@ -235,6 +262,7 @@ int main(void)
 		cmocka_unit_test(spawn_exit_status),
 		cmocka_unit_test(spawn_fd_map),
 		cmocka_unit_test(spawn_log_fd),
+		cmocka_unit_test(spawn_without_stdin),
 		cmocka_unit_test(spawn_group),
 		cmocka_unit_test(spawn_env),
 		cmocka_unit_test(spawn_signals),
