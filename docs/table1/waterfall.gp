@@ -10,14 +10,15 @@ array panel_title[2]
 array nrows[2]
 array plt_ms[2]
 data[1] = 'waterfall_off.dat'
-panel_title[1] = 'amazon, 200 ms, non-TFO: trial 17, PLT 3658 ms (median of 15), 43 new connections'
+panel_title[1] = 'amazon, 200 ms, non-TFO: trial 3, PLT 3396 ms (median of 15), 40 new connections'
 nrows[1] = 67
-plt_ms[1] = 3658.130113
+plt_ms[1] = 3396.333886
 data[2] = 'waterfall_tfo.dat'
-panel_title[2] = 'amazon, 200 ms, TFO: trial 5, PLT 2709 ms (median of 15), 42 new connections'
+panel_title[2] = 'amazon, 200 ms, TFO: trial 17, PLT 2668 ms (median of 15), 41 new connections'
 nrows[2] = 67
-plt_ms[2] = 2709.436714
-span_ms = 3658.130113
+plt_ms[2] = 2668.229363
+span_ms = 3396.333886
+has_tls = 0
 
 # ---- common.gp ----
 # Shared by every tfolab plot (plots/plot_gp.h): the terminal for the image
@@ -59,10 +60,13 @@ set key noenhanced
 # ---- waterfall.gp ----
 # One non-TFO and one TFO load of the same page, request by request, on one
 # time axis.  Per request: the connection's handshake (connect, only on the
-# request that opened it), waiting for the first response byte after the
+# request that opened it), over HTTPS its TLS handshake (secure: connected
+# to TLS done, before the request went out), waiting for the first response
+# byte after the
 # request was sent, and receiving the response.  With TFO the request rides
 # on the SYN, so its wait starts with the handshake instead of after it.
-# Expects: data[2], panel_title[2], nrows[2], plt_ms[2], span_ms, run_title.
+# Expects: data[2], panel_title[2], nrows[2], plt_ms[2], span_ms, run_title,
+# has_tls (1 when a request has a TLS handshake: the key names it).
 set multiplot layout 2, 1 title "Waterfall: one page load without and with TCP Fast Open (" \
     . run_title . ")"
 set xrange [0:span_ms * 1.02]
@@ -76,6 +80,16 @@ set rmargin at screen 0.74
 set key at screen 0.755, graph 1 left top reverse Left
 set grid xtics ytics lc rgb "#e8e8e8"
 set style textbox opaque noborder
+# The TLS box of a row: from connected to the handshake's end, or to the
+# request when it left before (early data).  A row without one (no TLS, or
+# the request left before the TCP handshake ended) gets a box above the
+# plot (y = -1, out of range), so that a panel without any does not make
+# gnuplot warn of an empty plot.
+tls_has(conn, done, sent) = done == done && conn == conn && !(sent == sent && sent <= conn)
+tls_end(done, sent) = (sent == sent && sent < done) ? sent : done
+tls_lo(conn, done, sent) = tls_has(conn, done, sent) ? conn : 0
+tls_hi(conn, done, sent) = tls_has(conn, done, sent) ? tls_end(done, sent) : 0
+tls_y(row, conn, done, sent, dy) = (tls_has(conn, done, sent) ? row : -1) + dy
 do for [p=1:2] {
     if (p == 2) { unset key }
     set title panel_title[p]
@@ -88,11 +102,15 @@ do for [p=1:2] {
     # Rows without SYN data get a point above the plot (y = -1, out of range),
     # so that a panel without any does not make gnuplot warn of an empty plot.
     # Columns: 1 row, 5 syn_data, 6 queued, 7 connect_start, 8 connected,
-    # 9 req_sent, 10 first_byte, 11 last_byte.
+    # 9 req_sent, 10 first_byte, 11 last_byte, 12 tls_done (NaN without TLS).
     plot data[p] using 6:1:((($7 == $7) ? $7 : $9) - $6):(0) with vectors nohead \
             lc rgb "#bbbbbb" lw 1 title "queued", \
          data[p] using (($7 + $8) / 2):1:7:8:($1 - 0.42):($1 + 0.42) with boxxyerror \
             fc rgb "#009E73" title "connect (handshake)", \
+         data[p] using ((tls_lo($8, $12, $9) + tls_hi($8, $12, $9)) / 2):(tls_y($1, $8, $12, $9, 0)):\
+            (tls_lo($8, $12, $9)):(tls_hi($8, $12, $9)):(tls_y($1, $8, $12, $9, -0.42)):\
+            (tls_y($1, $8, $12, $9, 0.42)) with boxxyerror fc rgb "#CC79A7" \
+            title (has_tls ? "secure (TLS handshake)" : ""), \
          data[p] using (($9 + $10) / 2):1:9:10:($1 - 0.25):($1 + 0.25) with boxxyerror \
             fc rgb "#E69F00" title "wait (sent to first byte)", \
          data[p] using (($10 + $11) / 2):1:10:11:($1 - 0.25):($1 + 0.25) with boxxyerror \
