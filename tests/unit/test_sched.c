@@ -447,6 +447,22 @@ static bool goes_out(struct sched *s, int r, uint64_t now)
 	return sent_on(&x, r) >= 0;
 }
 
+/* A scheduler for pg with the default options, its first actions taken;
+ * with whole_root, the root (res 0) completed at MS and what that
+ * released sent. */
+static struct sched *started(bool whole_root)
+{
+	struct sched *s;
+	struct sched_opts o = { 0 };
+	assert_int_equal(sched_new(&pg, &o, &s), 0);
+	drain(s, 0);
+	if (whole_root) {
+		done(s, 0, MS);
+		drain(s, MS);
+	}
+	return s;
+}
+
 /*
  * A parser-inserted script runs after the stylesheets and scripts before
  * it in its document, so its requests wait for them; a stylesheet after
@@ -486,12 +502,7 @@ static void scripts_run_in_document_order(void **state)
 	int a = add_as(root, 100, 100, "application/javascript", "html");
 	int b = add_as(root, 100, 200, "text/javascript", "html");
 	int img = add_as(b, 100, 10, "image/png", "js");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
-	done(s, root, MS);
-	drain(s, MS);
+	struct sched *s = started(true);
 	done(s, b, 2 * MS);
 	assert_false(goes_out(s, img, 2 * MS));
 	done(s, a, 3 * MS);
@@ -509,12 +520,7 @@ static void inserted_script_runs_when_complete(void **state)
 	int css = add_as(root, 100, 300, "text/css", "html");
 	int b = add_as(a, 100, 10, "application/javascript", "js");
 	int img = add_as(b, 100, 10, "image/png", "js");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
-	done(s, root, MS);
-	drain(s, MS);
+	struct sched *s = started(true);
 	done(s, a, 2 * MS);
 	assert_true(goes_out(s, b, 2 * MS));
 	done(s, b, 3 * MS);
@@ -537,10 +543,7 @@ static void inline_script_runs_where_it_sits(void **state)
 	int img = add_as(root, 100, 500, "image/png", "js");
 	int js = add_as(root, 100, 2000, "application/javascript", "html");
 	int end = add_as(root, 100, -1, "image/gif", "js");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
+	struct sched *s = started(false);
 	assert_int_equal(sched_on_bytes(s, root, 900, 600, MS), 0);
 	struct acts x = drain(s, MS);
 	assert_true(sent_on(&x, css) >= 0);
@@ -567,12 +570,7 @@ static void equal_offsets_keep_page_order(void **state)
 	int js = add_as(root, 100, 200, "application/javascript", "html");
 	int after = add_as(root, 100, 200, "text/css", "html");
 	int img = add_as(js, 100, 10, "image/png", "js");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
-	done(s, root, MS);
-	drain(s, MS);
+	struct sched *s = started(true);
 	done(s, js, 2 * MS);
 	assert_false(goes_out(s, img, 2 * MS));
 	done(s, before, 3 * MS);
@@ -595,12 +593,7 @@ static void iframe_and_other_scripts(void **state)
 	int frame_css = add_as(frame, 100, 100, "text/css", "html");
 	int js = add_as(frame, 100, 200, "other", "html");
 	int img = add_as(js, 100, 10, "image/png", "js");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
-	done(s, root, MS);
-	drain(s, MS);
+	struct sched *s = started(true);
 	done(s, frame, 2 * MS);
 	drain(s, 2 * MS);
 	done(s, js, 3 * MS);
@@ -621,10 +614,7 @@ static void end_block_and_inline_fetch(void **state)
 	int js = add_as(root, 100, 100, "application/javascript", "html");
 	int other = add_as(root, 100, 500, "other", "html");
 	int unknown = add_as(root, 100, -1, "image/gif", "unknown");
-	struct sched *s;
-	struct sched_opts o = { 0 };
-	assert_int_equal(sched_new(&pg, &o, &s), 0);
-	drain(s, 0);
+	struct sched *s = started(false);
 	assert_int_equal(sched_on_bytes(s, root, 900, 600, MS), 0);
 	assert_false(goes_out(s, other, MS));      /* js before it loads */
 	done(s, js, 2 * MS);
