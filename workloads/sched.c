@@ -46,7 +46,6 @@ enum rel {
 struct sched {
 	const struct page *pg;
 	struct sched_opts o;
-	int *kind;              /* per resource: page_res_kind */
 	enum rel *rule;         /* per resource: its release rule */
 	bool *blocks;           /* per resource: blocks its document's scripts */
 	struct rstate *r;
@@ -153,15 +152,18 @@ static bool deps_ok(const struct sched *s, const struct rstate *r, size_t i)
  * parser's scripts, as a browser treats the page (sched.h; the same
  * reading as the bodies a real browser parses, workloads/origin_bodies.c):
  * a stylesheet or a <script src> the parser meets in an HTML document
- * (via html at an offset) blocks the scripts after it.
+ * (via html at an offset) blocks the scripts after it.  0, or -ENOMEM.
  */
-static void rules_of(struct sched *s)
+static int rules_of(struct sched *s)
 {
 	const struct page *pg = s->pg;
-	page_res_kinds(pg, s->kind);
+	int *kind = calloc(pg->n, sizeof(int));
+	if (!kind)
+		return -ENOMEM;
+	page_res_kinds(pg, kind);
 	for (size_t i = 0; i < pg->n; i++) {
 		const struct page_res *x = &pg->res[i];
-		int via = page_res_via(x), pk = x->parent >= 0 ? s->kind[x->parent] : -1;
+		int via = page_res_via(x), pk = x->parent >= 0 ? kind[x->parent] : -1;
 		enum rel rule = REL_OFFSET;
 		if (x->parent < 0)
 			rule = REL_NONE;
@@ -170,14 +172,16 @@ static void rules_of(struct sched *s)
 		else if (pk == MARKUP_HTML && via == MARKUP_VIA_END)
 			rule = REL_END;         /* the end script */
 		else if (pk == MARKUP_HTML && (via == MARKUP_VIA_JS ||
-					       (via == MARKUP_VIA_HTML && s->kind[i] == MARKUP_OTHER)))
+					       (via == MARKUP_VIA_HTML && kind[i] == MARKUP_OTHER)))
 			rule = REL_INLINE;      /* an inline script at the offset */
 		else if (x->ref_offset < 0 || via == MARKUP_VIA_JS)
 			rule = REL_DONE;
 		s->rule[i] = rule;
 		s->blocks[i] = pk == MARKUP_HTML && via == MARKUP_VIA_HTML &&
-			       (s->kind[i] == MARKUP_CSS || s->kind[i] == MARKUP_JS);
+			       (kind[i] == MARKUP_CSS || kind[i] == MARKUP_JS);
 	}
+	free(kind);
+	return 0;
 }
 
 /*
@@ -318,15 +322,15 @@ int sched_new(const struct page *pg, const struct sched_opts *o,
 	s->plans = calloc(pg->n, sizeof(*s->plans));
 	s->c = calloc(pg->n, sizeof(*s->c));
 	s->order = calloc(pg->n, sizeof(int));
-	s->kind = calloc(pg->n, sizeof(int));
 	s->rule = calloc(pg->n, sizeof(*s->rule));
 	s->blocks = calloc(pg->n, sizeof(bool));
-	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order || !s->kind ||
+	if (!s->r || !s->plan_of || !s->plans || !s->c || !s->order ||
 	    !s->rule || !s->blocks) {
 		rc = -ENOMEM;
 		goto error;
 	}
-	rules_of(s);
+	if ((rc = rules_of(s)))
+		goto error;
 	for (size_t i = 0; i < pg->n; i++) {
 		s->r[i].ready_ns = -1;
 		s->r[i].conn = -1;
@@ -351,7 +355,6 @@ void sched_free(struct sched *s)
 	free(s->r);
 	free(s->c);
 	free(s->order);
-	free(s->kind);
 	free(s->rule);
 	free(s->blocks);
 	free(s);
