@@ -186,8 +186,9 @@ int origin_docroot_browser(const struct page *pg, const char *dir,
 	int rc = origin_page_check(pg);
 	if (rc < 0)
 		return rc;
-	for (size_t i = 0; i < pg->n; i++)
-		if (page_res_kind(pg, i) >= MARKUP_PNG && page_res_kind(pg, i) != MARKUP_OTHER)
+	for (size_t i = 0; i < pg->n; i++) {
+		enum markup_kind k = page_res_kind(pg, i);
+		if (k >= MARKUP_PNG && k != MARKUP_OTHER)
 			for (size_t j = 0; j < pg->n; j++)
 				if (pg->res[j].parent == (int)i) {
 					log_err("origin: resource %s (line %d): a picture cannot "
@@ -195,6 +196,7 @@ int origin_docroot_browser(const struct page *pg, const char *dir,
 						pg->res[j].id);
 					return -EINVAL;
 				}
+	}
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
 		rc = -errno;
